@@ -1,0 +1,90 @@
+// swift-tools-version:6.0
+// Iris: a multimodal vector database that speaks Weaviate v1.19's REST and GraphQL APIs.
+// One target per module; see docs/architecture.md for how they fit together.
+import PackageDescription
+
+let optimise: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Iris",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "iris", targets: ["iris"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/GraphQLSwift/GraphQL.git", from: "4.3.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+    ],
+    targets: [
+        // MARK: Vector search
+        .target(name: "CDistances", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "VectorIndex", dependencies: ["CDistances"], swiftSettings: optimise),
+
+        // MARK: CLIP engine (no HTTP): tokenizers, images, transformer
+        .target(name: "Tokenizers", swiftSettings: optimise),
+        .target(
+            name: "CImageCodecs",
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png"), .linkedLibrary("gif"),
+                             .linkedLibrary("webp"), .linkedLibrary("webpdemux"), .linkedLibrary("z")]
+        ),
+        .target(name: "ImageProcessing", dependencies: ["CImageCodecs"], swiftSettings: optimise),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .target(name: "CTensorKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(
+            name: "CLIPEngine",
+            dependencies: ["Tokenizers", "ImageProcessing", "COpenBLAS", "CTensorKernels"],
+            swiftSettings: optimise
+        ),
+
+        // MARK: Database
+        .target(name: "Storage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "Database",
+            dependencies: ["Storage", "VectorIndex", .product(name: "Logging", package: "swift-log")]
+        ),
+
+        // MARK: APIs
+        .target(
+            name: "RESTAPI",
+            dependencies: [
+                "Database",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .target(name: "GraphQLAPI", dependencies: ["Database", .product(name: "GraphQL", package: "GraphQL")]),
+        .target(name: "InferenceAPI", dependencies: ["CLIPEngine", .product(name: "Hummingbird", package: "hummingbird")]),
+        .target(name: "Multi2VecCLIP", dependencies: ["Database", "CLIPEngine"]),
+
+        // MARK: The binary
+        .executableTarget(
+            name: "iris",
+            dependencies: [
+                "RESTAPI", "GraphQLAPI", "InferenceAPI", "Multi2VecCLIP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Benchmark drivers (run by the scripts in bench/)
+        .executableTarget(name: "bench-ann", dependencies: ["VectorIndex"], path: "bench/ann/driver", swiftSettings: optimise),
+        .executableTarget(name: "bench-clip", dependencies: ["CLIPEngine"], path: "bench/clip/driver", swiftSettings: optimise),
+        .executableTarget(name: "bench-store", dependencies: ["Database"], path: "bench/import/driver", swiftSettings: optimise),
+
+        // MARK: Tests
+        .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
+        .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing"]),
+        .testTarget(name: "CLIPEngineTests", dependencies: ["CLIPEngine"]),
+        .testTarget(name: "DatabaseTests", dependencies: ["Database"]),
+        .testTarget(name: "GraphQLAPITests", dependencies: ["GraphQLAPI"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

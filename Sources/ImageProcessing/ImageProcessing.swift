@@ -1,0 +1,1 @@
+// ImageProcessing module

@@ -1,0 +1,1 @@
+// Multi2VecCLIP module

@@ -1,0 +1,66 @@
+// The seam between the Database and its vector indexes. The Database owns one index per class,
+// labels vectors with the store's document ids, and replays the store's change log into the index
+// after a restart (see `coveredSequence`), so an index is derived data that never needs a rebuild.
+
+/// The distance metrics of Weaviate 1.19 (`vectorIndexConfig.distance`).
+public enum DistanceMetric: String, Sendable, Codable, CaseIterable {
+    case cosine
+    case dot
+    case l2Squared = "l2-squared"
+    case manhattan
+    case hamming
+}
+
+/// One hit of a vector search: a document id and its distance to the query (smaller is closer).
+public struct SearchResult: Sendable, Equatable {
+    public var id: UInt64
+    public var distance: Float
+    public init(id: UInt64, distance: Float) { self.id = id; self.distance = distance }
+}
+
+/// Weaviate's `vectorIndexConfig` for hnsw, with its defaults (reference section 7).
+public struct HNSWConfig: Sendable, Equatable, Codable {
+    public var ef: Int = -1
+    public var efConstruction: Int = 128
+    public var maxConnections: Int = 64
+    public var dynamicEfMin: Int = 100
+    public var dynamicEfMax: Int = 500
+    public var dynamicEfFactor: Int = 8
+    public var flatSearchCutoff: Int = 40_000
+    public var cleanupIntervalSeconds: Int = 300
+    public var vectorCacheMaxObjects: Int = 1_000_000_000_000
+    public var distance: DistanceMetric = .cosine
+    public var skip: Bool = false
+    public init() {}
+}
+
+/// A set of document ids a filtered search may return (the `where` filter's result).
+public struct AllowList: Sendable {
+    public let ids: Set<UInt64>
+    public init<S: Sequence>(_ ids: S) where S.Element == UInt64 { self.ids = Set(ids) }
+    public var count: Int { ids.count }
+    @inline(__always) public func contains(_ id: UInt64) -> Bool { ids.contains(id) }
+}
+
+/// A vector index over document ids. Implementations are safe to call from many threads at once.
+public protocol VectorIndex: AnyObject, Sendable {
+    var metric: DistanceMetric { get }
+    /// The number of live (not deleted) vectors.
+    var count: Int { get }
+    /// The highest store change-log sequence number whose effect this index contains.
+    var coveredSequence: UInt64 { get }
+
+    /// Adds or replaces the vector of `id`; `sequence` is the change-log entry this write came from.
+    func upsert(id: UInt64, vector: [Float], sequence: UInt64) throws
+    /// Removes `id` if present.
+    func delete(id: UInt64, sequence: UInt64)
+    /// The `k` nearest live vectors, closest first, optionally restricted to `allowList`.
+    func search(_ query: [Float], k: Int, allowList: AllowList?) -> [SearchResult]
+    /// All hits with distance <= `maxDistance` (within 1e-6), closest first, at most `limit`.
+    /// Grows k as Weaviate does: 100, then 1100, 11100, ... (reference 3.4).
+    func search(_ query: [Float], maxDistance: Float, limit: Int, allowList: AllowList?) -> [SearchResult]
+    /// Applies the mutable settings (ef, dynamicEf*, flatSearchCutoff) live.
+    func update(config: HNSWConfig) throws
+    /// Writes a snapshot so the next start loads instead of rebuilding; safe to call at any time.
+    func persist() throws
+}
