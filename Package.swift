@@ -36,6 +36,7 @@ let package = Package(
         .target(name: "ImageProcessing", dependencies: ["CImageCodecs"], swiftSettings: optimise),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "CTensorKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "ModelHub"),
         .target(
             name: "CLIPEngine",
             dependencies: ["Tokenizers", "ImageProcessing", "COpenBLAS", "CTensorKernels"],
@@ -67,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "iris",
             dependencies: [
-                "RESTAPI", "GraphQLAPI", "InferenceAPI", "Multi2VecCLIP",
+                "RESTAPI", "GraphQLAPI", "InferenceAPI", "Multi2VecCLIP", "ModelHub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -83,6 +84,7 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing"]),
         .testTarget(name: "CLIPEngineTests", dependencies: ["CLIPEngine"]),
+        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub"]),
         .testTarget(name: "DatabaseTests", dependencies: ["Database"]),
         .testTarget(name: "GraphQLAPITests", dependencies: ["GraphQLAPI"]),
     ],

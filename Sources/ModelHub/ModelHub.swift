@@ -1,0 +1,1 @@
+// ModelHub module
