@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what Iris needs on a fresh Debian machine: the C libraries the CLIP engine links
+# (OpenBLAS, image codecs, SQLite) and the Python packages the tests and benchmarks use.
+# Idempotent: packages already present are skipped quickly.
+set -euo pipefail
+
+apt_packages=(libopenblas-dev libjpeg-dev libpng-dev libgif-dev libwebp-dev libsqlite3-dev zlib1g-dev libcurl4-openssl-dev)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> apt-get install ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ "${IRIS_SKIP_PIP:-}" != "1" ]; then
+  echo "==> pip install (tests and benchmark peers)"
+  python3 -m pip install -q --disable-pip-version-check -r "$(dirname "$0")/../tests/requirements.txt"
+fi
