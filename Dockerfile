@@ -1,5 +1,5 @@
 # Iris in a container: the server with CLIP in-process. Build: docker build -t iris .
-FROM swift:6.1-bookworm AS build
+FROM swift:6.3-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
       libopenblas-dev libjpeg-dev libpng-dev libgif-dev libwebp-dev libsqlite3-dev zlib1g-dev \
     && rm -rf /var/lib/apt/lists/*
