@@ -1,0 +1,41 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// malloc/realloc-backed buffers: realloc can grow a large block by remapping pages instead of
+/// copying, and untouched capacity costs no resident memory.
+@inline(__always) func rawAllocate<T>(_ type: T.Type, count: Int, zeroed: Bool = false) -> UnsafeMutablePointer<T> {
+    let bytes = max(count, 1) * MemoryLayout<T>.stride
+    let p = zeroed ? calloc(1, bytes) : malloc(bytes)
+    guard let p else { fatalError("out of memory allocating \(bytes) bytes for the vector index") }
+    return p.bindMemory(to: T.self, capacity: max(count, 1))
+}
+
+@inline(__always) func rawReallocate<T>(_ p: UnsafeMutablePointer<T>, oldCount: Int, newCount: Int, zeroTail: Bool) -> UnsafeMutablePointer<T> {
+    let bytes = max(newCount, 1) * MemoryLayout<T>.stride
+    guard let q = realloc(p, bytes) else { fatalError("out of memory growing the vector index to \(bytes) bytes") }
+    let typed = q.bindMemory(to: T.self, capacity: max(newCount, 1))
+    if zeroTail && newCount > oldCount {
+        memset(typed + oldCount, 0, (newCount - oldCount) * MemoryLayout<T>.stride)
+    }
+    return typed
+}
+
+@inline(__always) func rawFree<T>(_ p: UnsafeMutablePointer<T>) { free(p) }
+
+/// Slot states, one byte per slot.
+enum SlotState {
+    static let free: UInt8 = 0
+    static let live: UInt8 = 1
+    static let deleted: UInt8 = 2  // tombstone: still routes searches, never returned
+}
+
+extension DistanceMetric {
+    var snapshotCode: UInt64 { UInt64(DistanceMetric.allCases.firstIndex(of: self)!) }
+    init?(snapshotCode: UInt64) {
+        guard snapshotCode < DistanceMetric.allCases.count else { return nil }
+        self = DistanceMetric.allCases[Int(snapshotCode)]
+    }
+}
