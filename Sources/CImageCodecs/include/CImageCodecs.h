@@ -1,1 +1,44 @@
+// CImageCodecs: a thin C layer over the system image libraries (libjpeg-turbo, libpng, giflib, libwebp).
+//
+// Every decoder turns the encoded bytes into 8-bit interleaved RGB exactly as Pillow's
+// `Image.open(...).convert('RGB')` would (alpha dropped, palettes expanded, CMYK converted with PIL's
+// formula, 16-bit gray clamped). Errors never abort the process: libjpeg/libpng errors are caught with
+// setjmp/longjmp and reported through the status code and `message`.
 #pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    IRIS_IMG_OK = 0,
+    IRIS_IMG_CORRUPT = 1,      ///< the bytes are not a valid image of this format (or are truncated)
+    IRIS_IMG_TOO_LARGE = 2,    ///< width * height exceeds max_pixels (checked before the pixel buffer is allocated)
+    IRIS_IMG_UNSUPPORTED = 3,  ///< a valid file using a feature this decoder does not handle
+    IRIS_IMG_NO_MEMORY = 4,
+} iris_img_status;
+
+typedef struct {
+    uint8_t *rgb;        ///< width * height * 3 bytes, rows top to bottom; release with iris_img_free
+    uint32_t width;
+    uint32_t height;
+    char message[256];   ///< human-readable reason when the status is not IRIS_IMG_OK
+} iris_img_result;
+
+/// JPEG (baseline, progressive, grayscale, RGB, CMYK/YCCK with Adobe-inverted polarity as PIL assumes).
+iris_img_status iris_img_decode_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels, iris_img_result *out);
+/// PNG (all colour types and bit depths, interlaced or not).
+iris_img_status iris_img_decode_png(const uint8_t *data, size_t size, uint64_t max_pixels, iris_img_result *out);
+/// GIF: the first frame on the logical screen, as PIL's frame 0.
+iris_img_status iris_img_decode_gif(const uint8_t *data, size_t size, uint64_t max_pixels, iris_img_result *out);
+/// WebP (lossy, lossless, extended, animated: first frame), alpha dropped.
+iris_img_status iris_img_decode_webp(const uint8_t *data, size_t size, uint64_t max_pixels, iris_img_result *out);
+
+/// Frees a buffer returned in iris_img_result.rgb (NULL is fine).
+void iris_img_free(uint8_t *rgb);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,89 @@
+import CImageCodecs
+import Foundation
+
+/// Decodes JPEG, PNG, GIF (first frame), BMP and WebP bytes into 8-bit RGB, byte-identical to what
+/// `PIL.Image.open(f).convert('RGB')` gives (Pillow 9.5 - 13): no EXIF rotation, no colour management,
+/// alpha dropped rather than composited. The format is sniffed from the magic bytes.
+///
+/// Decoding is thread-safe; a decoder value can be shared.
+public struct ImageDecoder: Sendable {
+    /// PIL's hard limit: `Image.MAX_IMAGE_PIXELS * 2` (beyond it PIL raises DecompressionBombError).
+    public static let defaultMaxPixels = 2 * 89_478_485
+
+    /// Images with more pixels than this are refused before any pixel buffer is allocated.
+    public var maxPixels: Int
+
+    public init(maxPixels: Int = ImageDecoder.defaultMaxPixels) {
+        self.maxPixels = max(0, maxPixels)
+    }
+
+    /// Decodes `data` with the default pixel limit.
+    public static func decode(_ data: Data) throws -> RGBImage {
+        try ImageDecoder().decode(data)
+    }
+
+    /// Decodes `data`; throws `ImageDecodingError` for empty, unknown, corrupt, truncated or too large input.
+    public func decode(_ data: Data) throws -> RGBImage {
+        try data.withUnsafeBytes { try decode(bytes: $0) }
+    }
+
+    /// Decodes raw encoded bytes (see `decode(_:)`).
+    public func decode(bytes: UnsafeRawBufferPointer) throws -> RGBImage {
+        guard bytes.count > 0, let base = bytes.baseAddress else { throw ImageDecodingError.emptyData }
+        guard let format = ImageFormat.sniff(bytes) else {
+            throw ImageDecodingError.unsupportedFormat(detected: ImageFormat.describeUnsupported(bytes))
+        }
+        switch format {
+        case .bmp:
+            return try BMPDecoder.decode(bytes, maxPixels: maxPixels)
+        case .jpeg:
+            return try runCodec(format, base, bytes.count, iris_img_decode_jpeg)
+        case .png:
+            return try runCodec(format, base, bytes.count, iris_img_decode_png)
+        case .gif:
+            return try runCodec(format, base, bytes.count, iris_img_decode_gif)
+        case .webp:
+            return try runCodec(format, base, bytes.count, iris_img_decode_webp)
+        }
+    }
+
+    /// The format of `data` if it is one this decoder reads (magic bytes only; nothing is decoded).
+    public static func format(of data: Data) -> ImageFormat? { ImageFormat.sniff(data) }
+
+    private typealias Codec = (UnsafePointer<UInt8>?, Int, UInt64, UnsafeMutablePointer<iris_img_result>?) -> iris_img_status
+
+    private func runCodec(_ format: ImageFormat, _ base: UnsafeRawPointer, _ count: Int, _ codec: Codec) throws -> RGBImage {
+        var result = iris_img_result()
+        let status = codec(base.assumingMemoryBound(to: UInt8.self), count, UInt64(maxPixels), &result)
+        defer { iris_img_free(result.rgb) }
+        let message = withUnsafeBytes(of: &result.message) { raw -> String in
+            let chars = raw.bindMemory(to: UInt8.self)
+            let end = chars.firstIndex(of: 0) ?? chars.count
+            return String(decoding: chars[0..<end], as: UTF8.self)
+        }
+        switch status {
+        case IRIS_IMG_OK:
+            let width = Int(result.width), height = Int(result.height)
+            guard let rgb = result.rgb else { throw ImageDecodingError.corruptData(format: format, reason: "no pixels") }
+            let pixels = [UInt8](UnsafeBufferPointer(start: rgb, count: width * height * 3))
+            return RGBImage(width: width, height: height, pixels: pixels)
+        case IRIS_IMG_TOO_LARGE:
+            throw ImageDecodingError.tooLarge(format: format, width: Int(result.width), height: Int(result.height),
+                                              limit: maxPixels)
+        case IRIS_IMG_UNSUPPORTED:
+            throw ImageDecodingError.unsupportedFeature(format: format, reason: message)
+        case IRIS_IMG_NO_MEMORY:
+            throw ImageDecodingError.outOfMemory(format: format, reason: message)
+        default:
+            throw ImageDecodingError.corruptData(format: format, reason: strip(message, format))
+        }
+    }
+
+    /// The C layer prefixes "corrupt <FORMAT> data: "; the Swift description already says it.
+    private func strip(_ message: String, _ format: ImageFormat) -> String {
+        for prefix in ["corrupt JPEG data: ", "corrupt PNG data: ", "corrupt GIF data: ", "corrupt WebP data "] {
+            if message.hasPrefix(prefix) { return String(message.dropFirst(prefix.count)) }
+        }
+        return message.isEmpty ? "undecodable data" : message
+    }
+}
