@@ -1,0 +1,149 @@
+import Foundation
+
+/// Character classes and normalisations shared by the tokenizers, defined on Unicode scalars exactly as the
+/// Rust `tokenizers` library (and Oniguruma's `\s`, `\p{L}`, `\p{N}`) define them. ASCII takes a table-free
+/// fast path because it is most of the text.
+enum UnicodeClass {
+    /// `\p{L}`: general category Lu, Ll, Lt, Lm or Lo.
+    @inline(__always)
+    static func isLetter(_ s: Unicode.Scalar) -> Bool {
+        let v = s.value
+        if v < 0x80 { return (v | 0x20) &- 0x61 < 26 }
+        switch s.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return true
+        default: return false
+        }
+    }
+
+    /// `\p{N}`: general category Nd, Nl or No.
+    @inline(__always)
+    static func isNumber(_ s: Unicode.Scalar) -> Bool {
+        let v = s.value
+        if v < 0x80 { return v &- 0x30 < 10 }
+        switch s.properties.generalCategory {
+        case .decimalNumber, .letterNumber, .otherNumber: return true
+        default: return false
+        }
+    }
+
+    /// `\s` in Oniguruma / Rust `char::is_whitespace`: the Unicode White_Space property
+    /// (includes U+0085, U+00A0, U+1680, U+2000-200A, U+2028/9, U+202F, U+205F, U+3000; not U+200B or U+001C-001F).
+    @inline(__always)
+    static func isWhitespace(_ s: Unicode.Scalar) -> Bool {
+        let v = s.value
+        if v < 0x80 { return v == 0x20 || (v &- 0x09) < 5 }
+        return s.properties.isWhitespace
+    }
+
+    /// BERT's control characters (removed by clean_text): categories Cc, Cf, Cn, Co, Cs except tab, LF, CR.
+    @inline(__always)
+    static func isBertControl(_ s: Unicode.Scalar) -> Bool {
+        let v = s.value
+        if v == 0x09 || v == 0x0A || v == 0x0D { return false }
+        if v < 0x20 || v == 0x7F { return true }
+        if v < 0x80 { return false }
+        switch s.properties.generalCategory {
+        case .control, .format, .unassigned, .privateUse, .surrogate: return true
+        default: return false
+        }
+    }
+
+    /// BERT's whitespace: tab, LF, CR or White_Space.
+    @inline(__always)
+    static func isBertWhitespace(_ s: Unicode.Scalar) -> Bool { isWhitespace(s) }
+
+    /// BERT's punctuation: any ASCII punctuation (which includes symbols like `$+<=>^`|~`) or a Unicode
+    /// punctuation category (Pc, Pd, Ps, Pe, Pi, Pf, Po).
+    @inline(__always)
+    static func isBertPunctuation(_ s: Unicode.Scalar) -> Bool {
+        let v = s.value
+        if v < 0x80 {
+            return (v >= 33 && v <= 47) || (v >= 58 && v <= 64) || (v >= 91 && v <= 96) || (v >= 123 && v <= 126)
+        }
+        switch s.properties.generalCategory {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+             .initialPunctuation, .finalPunctuation, .otherPunctuation: return true
+        default: return false
+        }
+    }
+
+    /// BERT's "Chinese character": the CJK Unified Ideographs blocks and extensions and the compatibility
+    /// ideographs (not Hangul, kana or CJK punctuation).
+    @inline(__always)
+    static func isCJKIdeograph(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0x2A700...0x2B73F, 0x2B740...0x2B81F,
+             0x2B820...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F: return true
+        default: return false
+        }
+    }
+
+    /// Full (one-to-many, context-free) lower-case mapping of one scalar, like Rust's `char::to_lowercase`
+    /// (no final-sigma rule: the tokenizers library lower-cases character by character).
+    @inline(__always)
+    static func appendLowercased(_ s: Unicode.Scalar, to out: inout [Unicode.Scalar]) {
+        let v = s.value
+        if v < 0x80 {
+            out.append(v &- 0x41 < 26 ? Unicode.Scalar(UInt8(v + 0x20)) : s)
+            return
+        }
+        if !s.properties.changesWhenLowercased { out.append(s); return }
+        out.append(contentsOf: s.properties.lowercaseMapping.unicodeScalars)
+    }
+
+    static func lowercased(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        var out: [Unicode.Scalar] = []
+        out.reserveCapacity(scalars.count)
+        for s in scalars { appendLowercased(s, to: &out) }
+        return out
+    }
+
+    /// Canonical composition (NFC). Text below U+0300 (ASCII, Latin-1, Latin Extended) is already NFC.
+    static func nfc(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        if !scalars.contains(where: { $0.value >= 0x300 }) { return scalars }
+        var s = String()
+        s.unicodeScalars.append(contentsOf: scalars)
+        return Array(s.precomposedStringWithCanonicalMapping.unicodeScalars)
+    }
+
+    /// Canonical decomposition (NFD). Below U+00C0 nothing decomposes canonically.
+    static func nfd(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        if !scalars.contains(where: { $0.value >= 0xC0 }) { return scalars }
+        var s = String()
+        s.unicodeScalars.append(contentsOf: scalars)
+        return Array(s.decomposedStringWithCanonicalMapping.unicodeScalars)
+    }
+
+    @inline(__always)
+    static func isNonspacingMark(_ s: Unicode.Scalar) -> Bool {
+        s.value >= 0x300 && s.properties.generalCategory == .nonspacingMark
+    }
+
+    /// Appends the UTF-8 encoding of `s` to `out`.
+    @inline(__always)
+    static func appendUTF8(_ s: Unicode.Scalar, to out: inout [UInt8]) {
+        let v = s.value
+        if v < 0x80 {
+            out.append(UInt8(v))
+        } else if v < 0x800 {
+            out.append(UInt8(0xC0 | (v >> 6)))
+            out.append(UInt8(0x80 | (v & 0x3F)))
+        } else if v < 0x10000 {
+            out.append(UInt8(0xE0 | (v >> 12)))
+            out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+            out.append(UInt8(0x80 | (v & 0x3F)))
+        } else {
+            out.append(UInt8(0xF0 | (v >> 18)))
+            out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+            out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+            out.append(UInt8(0x80 | (v & 0x3F)))
+        }
+    }
+
+    /// Python `str.isalnum()`-like word character test used for single_word added tokens (`\w`).
+    @inline(__always)
+    static func isWordCharacter(_ s: Unicode.Scalar) -> Bool {
+        s == "_" || isLetter(s) || isNumber(s) || s.properties.generalCategory == .nonspacingMark
+            || s.properties.generalCategory == .spacingMark || s.properties.generalCategory == .connectorPunctuation
+    }
+}
