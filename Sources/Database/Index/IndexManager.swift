@@ -1,0 +1,88 @@
+import Foundation
+import Storage
+import VectorIndex
+
+/// Ownership of the per-class vector indexes: creation, loading a snapshot plus change-log catch-up on
+/// open, and periodic snapshots that let the covered change log be truncated.
+extension Database {
+    var indexDirectory: String { (config.dataPath as NSString).appendingPathComponent("indexes") }
+
+    func snapshotPath(classID: Int64) -> String {
+        (indexDirectory as NSString).appendingPathComponent("class-\(classID).flat")
+    }
+
+    func removeSnapshot(classID: Int64) {
+        try? FileManager.default.removeItem(atPath: snapshotPath(classID: classID))
+    }
+
+    /// A new, empty index for a class, configured from its vectorIndexConfig.
+    func makeIndex(classID: Int64, definition: ClassDefinition) -> any VectorIndex {
+        try? FileManager.default.createDirectory(atPath: indexDirectory, withIntermediateDirectories: true)
+        return FlatIndex(metric: definition.distanceMetric, snapshotPath: snapshotPath(classID: classID))
+    }
+
+    /// Loads the class's snapshot (if any and readable) and replays the change log after it;
+    /// without a snapshot, builds the index from the stored vectors.
+    func openIndex(classID: Int64, definition: ClassDefinition) throws -> any VectorIndex {
+        let path = snapshotPath(classID: classID)
+        if FileManager.default.fileExists(atPath: path) {
+            do {
+                let index = try FlatIndex.load(snapshotPath: path)
+                if index.metric == definition.distanceMetric {
+                    try catchUp(index, classID: classID)
+                    return index
+                }
+            } catch {
+                logger.warning("vector index snapshot unreadable, rebuilding", metadata: ["path": "\(path)", "error": "\(error)"])
+            }
+        }
+        let index = makeIndex(classID: classID, definition: definition)
+        try store.pool.read { db in
+            let seq = try ChangeLog.lastSequence(db)
+            try ObjectTables.forEachVector(db, classID: classID) { id, data in
+                try index.upsert(id: id, vector: VectorCoding.decode(data), sequence: seq)
+            }
+        }
+        return index
+    }
+
+    /// Replays change-log entries after the index's covered sequence, reading each doc's current vector.
+    func catchUp(_ index: any VectorIndex, classID: Int64) throws {
+        try store.pool.read { db in
+            let entries = try ChangeLog.entries(db, classID: classID, after: index.coveredSequence)
+            for e in entries {
+                if e.op == .upsert, let data = try ObjectTables.vector(db, classID: classID, docID: e.docID) {
+                    try index.upsert(id: e.docID, vector: VectorCoding.decode(data), sequence: e.sequence)
+                } else {
+                    index.delete(id: e.docID, sequence: e.sequence)
+                }
+            }
+        }
+    }
+
+    func persistIndexesImpl() throws {
+        let states: [ClassState] = { lock.lock(); defer { lock.unlock() }; return Array(classes.values) }()
+        for st in states {
+            try st.index.persist()
+            let covered = st.index.coveredSequence
+            try store.pool.write { db in
+                try db.execute(sql: "DELETE FROM changes WHERE class_id = ? AND seq <= ?",
+                               arguments: [st.id, Int64(bitPattern: covered)])
+            }
+        }
+    }
+
+    func startSnapshotTimer() {
+        guard let interval = config.snapshotIntervalSeconds, interval > 0 else { return }
+        snapshotTask = Task.detached { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+                if Task.isCancelled { return }
+                guard let self else { return }
+                do { try self.persistIndexes() } catch {
+                    self.logger.error("vector index snapshot failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import VectorIndex
+
+/// The database's settings, filled by the server from Weaviate's environment variables (reference section 6).
+public struct DatabaseConfig: Sendable {
+    /// PERSISTENCE_DATA_PATH: the folder holding `iris.sqlite` and the vector index snapshots (created if missing).
+    public var dataPath: String
+    /// QUERY_DEFAULTS_LIMIT: page size of `GET /v1/objects` without `limit` (Weaviate deployments use 25).
+    public var queryDefaultsLimit: Int
+    /// QUERY_MAXIMUM_RESULTS: caps `offset + limit` and batch deletes.
+    public var queryMaximumResults: Int
+    /// AUTOSCHEMA_ENABLED.
+    public var autoSchemaEnabled: Bool
+    /// DEFAULT_VECTORIZER_MODULE (`"none"` when unset).
+    public var defaultVectorizer: String
+    /// DEFAULT_VECTOR_DISTANCE_METRIC, applied to new classes that do not set `vectorIndexConfig.distance`.
+    public var defaultDistance: DistanceMetric?
+    /// ENABLE_MODULES, in the given order.
+    public var enabledModules: [String]
+    /// CLUSTER_HOSTNAME: the node name shown in /v1/nodes and used as the shard name.
+    public var hostname: String
+    /// How often (seconds) vector index snapshots are written in the background; nil: only at close.
+    public var snapshotIntervalSeconds: Double?
+
+    public init(
+        dataPath: String,
+        queryDefaultsLimit: Int = 25,
+        queryMaximumResults: Int = 10_000,
+        autoSchemaEnabled: Bool = true,
+        defaultVectorizer: String = "none",
+        defaultDistance: DistanceMetric? = nil,
+        enabledModules: [String] = [],
+        hostname: String = "node1",
+        snapshotIntervalSeconds: Double? = 300
+    ) {
+        self.dataPath = dataPath
+        self.queryDefaultsLimit = queryDefaultsLimit
+        self.queryMaximumResults = queryMaximumResults
+        self.autoSchemaEnabled = autoSchemaEnabled
+        self.defaultVectorizer = defaultVectorizer
+        self.defaultDistance = defaultDistance
+        self.enabledModules = enabledModules
+        self.hostname = hostname
+        self.snapshotIntervalSeconds = snapshotIntervalSeconds
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Storage
+import VectorIndex
+
+/// Where a property lives in its class table.
+struct PropertyColumn: Sendable {
+    /// `p<ordinal>`; geoCoordinates use `<name>_lat` and `<name>_lon`.
+    let name: String
+    let type: PropertyDataType
+    let filterable: Bool
+    /// text tokenization (`word`, `lowercase`, `whitespace`, `field`); nil for other types.
+    let tokenization: String?
+    /// Whether the property has a typed column (scalar primitives except blob and phoneNumber).
+    let hasColumn: Bool
+
+    var latColumn: String { name + "_lat" }
+    var lonColumn: String { name + "_lon" }
+
+    /// The store columns backing this property.
+    var storeColumns: [StoreColumn] {
+        guard hasColumn else { return [] }
+        switch type {
+        case .geoCoordinates:
+            return [StoreColumn(name: latColumn, type: .real, indexed: filterable),
+                    StoreColumn(name: lonColumn, type: .real, indexed: false)]
+        case .int, .boolean, .date: return [StoreColumn(name: name, type: .integer, indexed: filterable)]
+        case .number: return [StoreColumn(name: name, type: .real, indexed: filterable)]
+        default: return [StoreColumn(name: name, type: .text, indexed: filterable)]
+        }
+    }
+
+    static func make(_ p: PropertyDefinition, ordinal: Int) -> PropertyColumn {
+        let t = p.kind ?? .text
+        let has: Bool
+        switch t {
+        case .text, .int, .number, .boolean, .date, .uuid, .geoCoordinates: has = true
+        default: has = false
+        }
+        let tok = (t == .text || t == .textArray) ? (p.tokenization ?? "word") : nil
+        return PropertyColumn(name: "p\(ordinal)", type: t, filterable: p.indexFilterable ?? true, tokenization: tok, hasColumn: has)
+    }
+}
+
+/// The in-memory state of one class: its stored definition, table id, columns and vector index.
+final class ClassState: @unchecked Sendable {
+    let id: Int64
+    var definition: ClassDefinition
+    /// The vector length of the class (set by the first vector written).
+    var dimension: Int?
+    var index: any VectorIndex
+    var shardStatus: String
+    var columns: [String: PropertyColumn] = [:]
+
+    init(id: Int64, definition: ClassDefinition, dimension: Int?, index: any VectorIndex, shardStatus: String) {
+        self.id = id
+        self.definition = definition
+        self.dimension = dimension
+        self.index = index
+        self.shardStatus = shardStatus
+        rebuildColumns()
+    }
+
+    func rebuildColumns() {
+        var c: [String: PropertyColumn] = [:]
+        for (i, p) in (definition.properties ?? []).enumerated() { c[p.name] = PropertyColumn.make(p, ordinal: i) }
+        columns = c
+    }
+
+    /// Names of every typed column, for updates that must NULL absent properties.
+    var allColumnNames: [String] {
+        columns.values.flatMap { $0.storeColumns.map(\.name) }
+    }
+
+    var name: String { definition.className }
+}

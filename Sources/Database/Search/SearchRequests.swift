@@ -1,0 +1,204 @@
+// Plain request and result types of the query engine (Get, Explore, Aggregate). They carry Weaviate's
+// search semantics but know nothing about GraphQL: the GraphQL layer parses its arguments into these.
+import VectorIndex
+
+/// `nearVector { vector certainty distance }`.
+public struct NearVectorParameter: Sendable, Equatable {
+    public var vector: [Float]
+    public var certainty: Double?
+    public var distance: Double?
+    public init(vector: [Float], certainty: Double? = nil, distance: Double? = nil) {
+        self.vector = vector; self.certainty = certainty; self.distance = distance
+    }
+}
+
+/// `nearObject { id beacon certainty distance }`: the query vector is the stored vector of that object.
+public struct NearObjectParameter: Sendable, Equatable {
+    public var id: String?
+    public var beacon: String?
+    public var certainty: Double?
+    public var distance: Double?
+    public init(id: String? = nil, beacon: String? = nil, certainty: Double? = nil, distance: Double? = nil) {
+        self.id = id; self.beacon = beacon; self.certainty = certainty; self.distance = distance
+    }
+}
+
+/// An object named by `id` or by `beacon` (`weaviate://host/[Class/]uuid`), as in nearText movements.
+public struct ObjectReference: Sendable, Equatable {
+    public var id: String?
+    public var beacon: String?
+    public init(id: String? = nil, beacon: String? = nil) { self.id = id; self.beacon = beacon }
+}
+
+/// `moveTo` / `moveAwayFrom` of nearText (reference 2.5).
+public struct Movement: Sendable, Equatable {
+    public var force: Double
+    public var concepts: [String]?
+    public var objects: [ObjectReference]?
+    public init(force: Double, concepts: [String]? = nil, objects: [ObjectReference]? = nil) {
+        self.force = force; self.concepts = concepts; self.objects = objects
+    }
+}
+
+/// `nearText { concepts certainty distance moveTo moveAwayFrom }`, answered by the class's text vectorizer.
+public struct NearTextParameter: Sendable, Equatable {
+    public var concepts: [String]
+    public var certainty: Double?
+    public var distance: Double?
+    public var moveTo: Movement?
+    public var moveAwayFrom: Movement?
+    public init(concepts: [String], certainty: Double? = nil, distance: Double? = nil,
+                moveTo: Movement? = nil, moveAwayFrom: Movement? = nil) {
+        self.concepts = concepts; self.certainty = certainty; self.distance = distance
+        self.moveTo = moveTo; self.moveAwayFrom = moveAwayFrom
+    }
+}
+
+/// `nearImage { image certainty distance }` with a base64 image, answered by the class's image vectorizer.
+public struct NearImageParameter: Sendable, Equatable {
+    public var image: String
+    public var certainty: Double?
+    public var distance: Double?
+    public init(image: String, certainty: Double? = nil, distance: Double? = nil) {
+        self.image = image; self.certainty = certainty; self.distance = distance
+    }
+}
+
+/// A search argument provided by a vectorizer module rather than by the core (nearText, nearImage).
+public enum ModuleNearParameter: Sendable, Equatable {
+    case text(NearTextParameter)
+    case image(NearImageParameter)
+
+    /// The GraphQL/argument name Weaviate uses in messages.
+    public var argumentName: String {
+        switch self {
+        case .text: return "nearText"
+        case .image: return "nearImage"
+        }
+    }
+    public var certainty: Double? {
+        switch self { case .text(let p): return p.certainty; case .image(let p): return p.certainty }
+    }
+    public var distance: Double? {
+        switch self { case .text(let p): return p.distance; case .image(let p): return p.distance }
+    }
+}
+
+/// All near* arguments of one query, as given; the engine enforces that at most one is set.
+public struct NearParameters: Sendable, Equatable {
+    public var nearVector: NearVectorParameter?
+    public var nearObject: NearObjectParameter?
+    public var module: [ModuleNearParameter]
+    public init(nearVector: NearVectorParameter? = nil, nearObject: NearObjectParameter? = nil,
+                module: [ModuleNearParameter] = []) {
+        self.nearVector = nearVector; self.nearObject = nearObject; self.module = module
+    }
+    public var isEmpty: Bool { nearVector == nil && nearObject == nil && module.isEmpty }
+}
+
+/// Which `_additional` fields a query asks for (the engine validates certainty against the metric).
+public struct AdditionalSelection: Sendable, Equatable {
+    public var id = false
+    public var vector = false
+    public var distance = false
+    public var certainty = false
+    public var creationTimeUnix = false
+    public var lastUpdateTimeUnix = false
+    public init(id: Bool = false, vector: Bool = false, distance: Bool = false, certainty: Bool = false,
+                creationTimeUnix: Bool = false, lastUpdateTimeUnix: Bool = false) {
+        self.id = id; self.vector = vector; self.distance = distance; self.certainty = certainty
+        self.creationTimeUnix = creationTimeUnix; self.lastUpdateTimeUnix = lastUpdateTimeUnix
+    }
+}
+
+// MARK: Get
+
+/// `Get { <Class>(...) }`.
+public struct GetRequest: Sendable, Equatable {
+    public var className: String
+    public var filter: WhereFilter?
+    /// nil (or negative): not set — see the limit rules of reference 3.4.
+    public var limit: Int?
+    public var offset: Int?
+    /// Cursor: continue after this object id (no where, sort or near with it).
+    public var after: String?
+    public var sort: [SortSpec]
+    public var near: NearParameters
+    public var additional: AdditionalSelection
+
+    public init(className: String, filter: WhereFilter? = nil, limit: Int? = nil, offset: Int? = nil,
+                after: String? = nil, sort: [SortSpec] = [], near: NearParameters = NearParameters(),
+                additional: AdditionalSelection = AdditionalSelection()) {
+        self.className = className; self.filter = filter; self.limit = limit; self.offset = offset
+        self.after = after; self.sort = sort; self.near = near; self.additional = additional
+    }
+}
+
+/// One object of a Get result; `distance` is set only for vector searches.
+public struct GetHit: Sendable, Equatable {
+    public var object: WeaviateObject
+    public var distance: Float?
+    public init(object: WeaviateObject, distance: Float? = nil) { self.object = object; self.distance = distance }
+    /// `1 − d/2` (meaningful for cosine only; the engine rejects certainty for other metrics).
+    public var certainty: Double? { distance.map { 1 - Double($0) / 2 } }
+}
+
+// MARK: Explore
+
+/// `Explore(limit offset nearVector|nearObject|nearText|nearImage)` across all classes.
+public struct ExploreRequest: Sendable, Equatable {
+    public var near: NearParameters
+    public var limit: Int?
+    public var offset: Int?
+    /// `certainty` is among the selected fields (an error unless the metric is cosine).
+    public var certaintyRequested: Bool
+    public init(near: NearParameters, limit: Int? = nil, offset: Int? = nil, certaintyRequested: Bool = false) {
+        self.near = near; self.limit = limit; self.offset = offset; self.certaintyRequested = certaintyRequested
+    }
+}
+
+public struct ExploreHit: Sendable, Equatable {
+    public var className: String
+    public var id: String
+    public var distance: Float
+    public init(className: String, id: String, distance: Float) {
+        self.className = className; self.id = id; self.distance = distance
+    }
+    public var beacon: String { "weaviate://localhost/\(className)/\(id)" }
+    public var certainty: Double { 1 - Double(distance) / 2 }
+}
+
+// MARK: Aggregate
+
+/// `Aggregate { <Class>(where groupBy limit objectLimit near*) }`.
+public struct AggregateRequest: Sendable, Equatable {
+    public var className: String
+    public var filter: WhereFilter?
+    /// The property path to group by (`groupBy: ["prop"]`).
+    public var groupBy: [String]?
+    /// The maximum number of groups.
+    public var limit: Int?
+    /// With a vector search: how many nearest objects to aggregate.
+    public var objectLimit: Int?
+    public var near: NearParameters
+    /// False when only `meta { count }` is asked for without groupBy (no objects are loaded then).
+    public var needsObjects: Bool
+
+    public init(className: String, filter: WhereFilter? = nil, groupBy: [String]? = nil, limit: Int? = nil,
+                objectLimit: Int? = nil, near: NearParameters = NearParameters(), needsObjects: Bool = true) {
+        self.className = className; self.filter = filter; self.groupBy = groupBy; self.limit = limit
+        self.objectLimit = objectLimit; self.near = near; self.needsObjects = needsObjects
+    }
+}
+
+/// One group of an Aggregate result (the whole match when there is no groupBy).
+public struct AggregateGroup: Sendable {
+    /// `groupedBy { path value }`; nil without groupBy.
+    public var groupedBy: (path: [String], value: String)?
+    public var count: Int
+    /// The group's objects (empty when the request did not need them).
+    public var objects: [WeaviateObject]
+    public init(groupedBy: (path: [String], value: String)?, count: Int, objects: [WeaviateObject]) {
+        self.groupedBy = groupedBy; self.count = count; self.objects = objects
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import GRDB
+
+/// A typed column of a class table, holding one filterable property (or part of one, e.g. a longitude).
+public struct StoreColumn: Sendable, Equatable {
+    public enum SQLType: String, Sendable { case text = "TEXT", integer = "INTEGER", real = "REAL" }
+    public var name: String
+    public var type: SQLType
+    /// Whether to create a B-tree index on it (filterable properties).
+    public var indexed: Bool
+    public init(name: String, type: SQLType, indexed: Bool) { self.name = name; self.type = type; self.indexed = indexed }
+}
+
+/// One object as stored: fixed columns plus the typed property columns.
+public struct ObjectRow: Sendable {
+    public var docID: UInt64
+    public var uuid: String
+    public var created: Int64
+    public var updated: Int64
+    /// The properties as JSON text (the authoritative copy, returned verbatim).
+    public var properties: String
+    /// Little-endian Float32; nil when the object has no vector.
+    public var vector: Data?
+    /// `additional` as JSON text, if any.
+    public var additional: String?
+    /// Values of the typed columns (column name → value); missing or NULL for absent properties.
+    public var columns: [String: DatabaseValue]
+
+    public init(docID: UInt64 = 0, uuid: String, created: Int64, updated: Int64, properties: String,
+                vector: Data?, additional: String? = nil, columns: [String: DatabaseValue] = [:]) {
+        self.docID = docID
+        self.uuid = uuid
+        self.created = created
+        self.updated = updated
+        self.properties = properties
+        self.vector = vector
+        self.additional = additional
+        self.columns = columns
+    }
+}
+
+/// The per-class tables `obj_<classID>`: `doc_id` (the vector index label), `uuid` (unique), timestamps,
+/// the properties as JSON, the vector blob, and one typed, indexed column per filterable primitive
+/// property so `where` filters run as indexed SQL.
+public enum ObjectTables {
+    public static func tableName(_ classID: Int64) -> String { "obj_\(classID)" }
+
+    public static func create(_ db: GRDB.Database, classID: Int64, columns: [StoreColumn]) throws {
+        let t = tableName(classID)
+        var sql = """
+            CREATE TABLE \(t) (
+                doc_id INTEGER PRIMARY KEY AUTOINCREMENT,
+                uuid TEXT NOT NULL UNIQUE,
+                created INTEGER NOT NULL,
+                updated INTEGER NOT NULL,
+                props TEXT NOT NULL,
+                vector BLOB,
+                additional TEXT
+            """
+        for c in columns { sql += ",\n    \(c.name) \(c.type.rawValue)" }
+        sql += ")"
+        try db.execute(sql: sql)
+        try db.execute(sql: "CREATE INDEX \(t)_created ON \(t)(created)")
+        try db.execute(sql: "CREATE INDEX \(t)_updated ON \(t)(updated)")
+        for c in columns where c.indexed { try createIndex(db, table: t, column: c.name) }
+    }
+
+    /// ALTER TABLE for a newly added property (existing rows get NULL: the property is absent).
+    public static func addColumns(_ db: GRDB.Database, classID: Int64, columns: [StoreColumn]) throws {
+        let t = tableName(classID)
+        for c in columns {
+            try db.execute(sql: "ALTER TABLE \(t) ADD COLUMN \(c.name) \(c.type.rawValue)")
+            if c.indexed { try createIndex(db, table: t, column: c.name) }
+        }
+    }
+
+    static func createIndex(_ db: GRDB.Database, table: String, column: String) throws {
+        try db.execute(sql: "CREATE INDEX \(table)_\(column) ON \(table)(\(column))")
+    }
+
+    public static func drop(_ db: GRDB.Database, classID: Int64) throws {
+        try db.execute(sql: "DROP TABLE IF EXISTS \(tableName(classID))")
+    }
+
+    /// Inserts a new row and returns its doc id.
+    public static func insert(_ db: GRDB.Database, classID: Int64, row: ObjectRow) throws -> UInt64 {
+        let names = row.columns.keys.sorted()
+        var cols = ["uuid", "created", "updated", "props", "vector", "additional"]
+        var args: [DatabaseValueConvertible?] = [row.uuid, row.created, row.updated, row.properties, row.vector, row.additional]
+        for n in names { cols.append(n); args.append(row.columns[n]!) }
+        let marks = Array(repeating: "?", count: cols.count).joined(separator: ",")
+        try db.execute(sql: "INSERT INTO \(tableName(classID)) (\(cols.joined(separator: ","))) VALUES (\(marks))",
+                       arguments: StatementArguments(args))
+        return UInt64(db.lastInsertedRowID)
+    }
+
+    /// Overwrites the row `row.docID`; `allColumns` lists every typed column so absent properties become NULL.
+    public static func update(_ db: GRDB.Database, classID: Int64, row: ObjectRow, allColumns: [String]) throws {
+        var sets = ["created = ?", "updated = ?", "props = ?", "vector = ?", "additional = ?"]
+        var args: [DatabaseValueConvertible?] = [row.created, row.updated, row.properties, row.vector, row.additional]
+        for n in allColumns { sets.append("\(n) = ?"); args.append(row.columns[n] ?? .null) }
+        args.append(Int64(bitPattern: row.docID))
+        try db.execute(sql: "UPDATE \(tableName(classID)) SET \(sets.joined(separator: ", ")) WHERE doc_id = ?",
+                       arguments: StatementArguments(args))
+    }
+
+    public static func delete(_ db: GRDB.Database, classID: Int64, docID: UInt64) throws {
+        try db.execute(sql: "DELETE FROM \(tableName(classID)) WHERE doc_id = ?", arguments: [Int64(bitPattern: docID)])
+    }
+
+    static let baseColumns = "doc_id, uuid, created, updated, props, additional"
+
+    static func decode(_ r: Row, withVector: Bool) -> ObjectRow {
+        ObjectRow(docID: UInt64(bitPattern: r["doc_id"] as Int64), uuid: r["uuid"], created: r["created"],
+                  updated: r["updated"], properties: r["props"], vector: withVector ? r["vector"] : nil,
+                  additional: r["additional"])
+    }
+
+    static func selectList(_ withVector: Bool) -> String { withVector ? baseColumns + ", vector" : baseColumns }
+
+    public static func fetch(_ db: GRDB.Database, classID: Int64, uuid: String, withVector: Bool) throws -> ObjectRow? {
+        try Row.fetchOne(db, sql: "SELECT \(selectList(withVector)) FROM \(tableName(classID)) WHERE uuid = ?",
+                         arguments: [uuid]).map { decode($0, withVector: withVector) }
+    }
+
+    public static func docID(_ db: GRDB.Database, classID: Int64, uuid: String) throws -> UInt64? {
+        try Int64.fetchOne(db, sql: "SELECT doc_id FROM \(tableName(classID)) WHERE uuid = ?", arguments: [uuid])
+            .map { UInt64(bitPattern: $0) }
+    }
+
+    /// Rows for `docIDs`, in the order of `docIDs` (missing ids are skipped).
+    public static func fetch(_ db: GRDB.Database, classID: Int64, docIDs: [UInt64], withVector: Bool) throws -> [ObjectRow] {
+        var byID: [UInt64: ObjectRow] = [:]
+        var start = 0
+        while start < docIDs.count {
+            let chunk = docIDs[start..<min(start + 500, docIDs.count)]
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try Row.fetchAll(db, sql: "SELECT \(selectList(withVector)) FROM \(tableName(classID)) WHERE doc_id IN (\(marks))",
+                                        arguments: StatementArguments(chunk.map { Int64(bitPattern: $0) }))
+            for r in rows { let o = decode(r, withVector: withVector); byID[o.docID] = o }
+            start += 500
+        }
+        return docIDs.compactMap { byID[$0] }
+    }
+
+    /// Rows matching a SQL condition (over the typed columns, `uuid`, `created`, `updated`, `props`).
+    public static func fetch(_ db: GRDB.Database, classID: Int64, condition: String?, arguments: StatementArguments = [],
+                             orderBy: String?, limit: Int?, offset: Int?, withVector: Bool) throws -> [ObjectRow] {
+        var sql = "SELECT \(selectList(withVector)) FROM \(tableName(classID))"
+        if let c = condition { sql += " WHERE \(c)" }
+        if let o = orderBy { sql += " ORDER BY \(o)" }
+        if let l = limit { sql += " LIMIT \(l)" } else if offset != nil { sql += " LIMIT -1" }
+        if let o = offset, o > 0 { sql += " OFFSET \(o)" }
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { decode($0, withVector: withVector) }
+    }
+
+    /// (doc_id, uuid) pairs matching a condition, ordered by doc_id.
+    public static func ids(_ db: GRDB.Database, classID: Int64, condition: String?, arguments: StatementArguments = [],
+                           limit: Int? = nil) throws -> [(docID: UInt64, uuid: String)] {
+        var sql = "SELECT doc_id, uuid FROM \(tableName(classID))"
+        if let c = condition { sql += " WHERE \(c)" }
+        sql += " ORDER BY doc_id"
+        if let l = limit { sql += " LIMIT \(l)" }
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { (UInt64(bitPattern: $0[0] as Int64), $0[1] as String) }
+    }
+
+    public static func count(_ db: GRDB.Database, classID: Int64, condition: String? = nil, arguments: StatementArguments = []) throws -> Int {
+        var sql = "SELECT COUNT(*) FROM \(tableName(classID))"
+        if let c = condition { sql += " WHERE \(c)" }
+        return try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0
+    }
+
+    /// Every (doc id, vector) of the class with a vector, for rebuilding an index without a snapshot.
+    public static func forEachVector(_ db: GRDB.Database, classID: Int64, _ body: (UInt64, Data) throws -> Void) throws {
+        let cursor = try Row.fetchCursor(db, sql: "SELECT doc_id, vector FROM \(tableName(classID)) WHERE vector IS NOT NULL ORDER BY doc_id")
+        while let r = try cursor.next() {
+            let id = UInt64(bitPattern: r[0] as Int64)
+            let v: Data = r[1]
+            try body(id, v)
+        }
+    }
+
+    /// The vector of one doc id (nil if the row is gone or has no vector).
+    public static func vector(_ db: GRDB.Database, classID: Int64, docID: UInt64) throws -> Data? {
+        try Data.fetchOne(db, sql: "SELECT vector FROM \(tableName(classID)) WHERE doc_id = ?", arguments: [Int64(bitPattern: docID)])
+    }
+}
