@@ -1,1 +1,45 @@
+// Element-wise and row-wise loops of transformer inference that BLAS does not cover.
+// Each function has scalar, AVX2+FMA and AVX-512 builds of the same source; the widest one the CPU
+// supports is picked once at first use (tk_set_isa can force a narrower one, for tests).
 #pragma once
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { TK_ISA_SCALAR = 0, TK_ISA_AVX2 = 1, TK_ISA_AVX512 = 2 } tk_isa_t;
+
+/// The instruction set in use.
+tk_isa_t tk_isa(void);
+/// Use `isa` (or the best one the CPU has, when `isa` is not supported); returns the one now in use.
+tk_isa_t tk_set_isa(tk_isa_t isa);
+/// The best instruction set this CPU supports.
+tk_isa_t tk_best_isa(void);
+
+/// x = x * sigmoid(1.702 x)   (CLIP's quick_gelu), in place.
+void tk_quick_gelu(float *x, size_t n);
+/// x = 0.5 x (1 + erf(x / sqrt 2))   (exact GELU as in torch/BERT), in place.
+void tk_gelu_erf(float *x, size_t n);
+/// x = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))   ("gelu_new" / "gelu_pytorch_tanh"), in place.
+void tk_gelu_tanh(float *x, size_t n);
+/// x = tanh(x), in place.
+void tk_tanh(float *x, size_t n);
+/// x = exp(x), in place (accurate to a few ulp over the float range; for tests and callers).
+void tk_exp(float *x, size_t n);
+/// Softmax of each of `rows` rows of length `cols` (row i starts at x + i*stride), in place.
+void tk_softmax_rows(float *x, size_t rows, size_t cols, size_t stride);
+/// y[r] = (x[r] - mean) / sqrt(var + eps) * gamma + beta for each row of length `cols`
+/// (x rows at stride `xstride`, y rows at stride `ystride`; x == y is allowed).
+void tk_layer_norm(const float *x, size_t xstride, float *y, size_t ystride, size_t rows, size_t cols,
+                   const float *gamma, const float *beta, float eps);
+/// x[r][c] += bias[c] for `rows` rows of length `cols` at stride `stride`.
+void tk_add_bias(float *x, size_t rows, size_t cols, size_t stride, const float *bias);
+/// y[c] += x[c] for n values.
+void tk_add(float *y, const float *x, size_t n);
+/// x *= s for n values.
+void tk_scale(float *x, size_t n, float s);
+
+#ifdef __cplusplus
+}
+#endif

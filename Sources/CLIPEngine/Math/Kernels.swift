@@ -1,0 +1,28 @@
+import CTensorKernels
+
+extension Activation {
+    /// Applies the activation in place to n values.
+    func apply(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
+        switch self {
+        case .identity: return
+        case .quickGelu: tk_quick_gelu(x, n)
+        case .geluErf: tk_gelu_erf(x, n)
+        case .geluTanh: tk_gelu_tanh(x, n)
+        case .tanh: tk_tanh(x, n)
+        case .relu: for i in 0..<n where x[i] < 0 { x[i] = 0 }
+        case .sigmoid:
+            for i in 0..<n { x[i] = -x[i] }
+            tk_exp(x, n)
+            for i in 0..<n { x[i] = 1 / (1 + x[i]) }
+        }
+    }
+}
+
+/// Which vector instruction set the C kernels use ("scalar", "avx2", "avx512").
+public var tensorKernelISA: String {
+    switch tk_isa() {
+    case TK_ISA_AVX512: return "avx512"
+    case TK_ISA_AVX2: return "avx2"
+    default: return "scalar"
+    }
+}

@@ -1,0 +1,104 @@
+/// CLIP's vision tower + visual_projection: patch embedding (a conv with stride = kernel, done as one
+/// GEMM over the im2col patches of the whole batch), class token, positions, pre-LN, encoder,
+/// post-LN on the class row, projection.
+final class CLIPVisionModel: @unchecked Sendable {
+    let config: CLIPTowerConfig
+    let projectionDim: Int
+    let patchWeight: [Float] // [C*p*p, d] (conv weight [d, C, p, p] transposed)
+    let classEmbedding: [Float]
+    let positionEmbedding: [Float] // [P+1, d]
+    let preNorm: LayerNorm
+    let layers: [TransformerLayer]
+    let postNorm: LayerNorm
+    let projection: Linear
+
+    var gridSize: Int { config.imageSize / config.patchSize }
+    var patchCount: Int { gridSize * gridSize }
+    /// Floats per input image: channels × imageSize × imageSize, channel-major.
+    var pixelCount: Int { config.channels * config.imageSize * config.imageSize }
+
+    init(_ store: WeightStore, config c: CLIPTowerConfig, projectionDim: Int) throws {
+        config = c
+        self.projectionDim = projectionDim
+        let d = c.hiddenSize, p = c.patchSize
+        let conv = try store.tensor("vision_model.embeddings.patch_embedding.weight", shape: [d, c.channels, p, p])
+        patchWeight = transpose(conv.values, rows: d, cols: c.channels * p * p)
+        classEmbedding = try store.tensor("vision_model.embeddings.class_embedding", shape: [d]).values
+        let positions = (c.imageSize / p) * (c.imageSize / p) + 1
+        positionEmbedding = try store.tensor("vision_model.embeddings.position_embedding.weight", shape: [positions, d]).values
+        // "pre_layrnorm" is the (misspelt) name in transformers' CLIP; accept the corrected one too.
+        let preName = store.contains("vision_model.pre_layrnorm.weight") ? "vision_model.pre_layrnorm" : "vision_model.pre_layernorm"
+        preNorm = try LayerNorm(store, preName, dim: d, eps: c.layerNormEps)
+        layers = try (0..<c.layers).map { i in
+            let p = "vision_model.encoder.layers.\(i)."
+            return try TransformerLayer(
+                store,
+                names: .init(q: p + "self_attn.q_proj", k: p + "self_attn.k_proj", v: p + "self_attn.v_proj",
+                             out: p + "self_attn.out_proj", fc1: p + "mlp.fc1", fc2: p + "mlp.fc2",
+                             ln1: p + "layer_norm1", ln2: p + "layer_norm2"),
+                hidden: d, intermediate: c.intermediateSize, heads: c.heads, activation: c.activation,
+                eps: c.layerNormEps, preNorm: true)
+        }
+        if store.contains("vision_model.encoder.layers.\(c.layers).layer_norm1.weight") {
+            throw CLIPEngineError("\(store.label): the checkpoint has more vision layers than num_hidden_layers = \(c.layers)")
+        }
+        postNorm = try LayerNorm(store, "vision_model.post_layernorm", dim: d, eps: c.layerNormEps)
+        projection = try Linear(store, "visual_projection", in: d, out: projectionDim, bias: false)
+    }
+
+    /// Embeddings [projectionDim] of preprocessed images, each [channels, size, size] channel-major.
+    func forward(_ images: [[Float]]) throws -> [[Float]] {
+        for img in images where img.count != pixelCount {
+            throw CLIPEngineError("an image tensor has \(img.count) values; this model expects \(config.channels)×\(config.imageSize)×\(config.imageSize) = \(pixelCount)")
+        }
+        guard !images.isEmpty else { return [] }
+        let d = config.hiddenSize, p = config.patchSize, g = gridSize, S = config.imageSize, C = config.channels
+        let P = patchCount, seq = P + 1, kdim = C * p * p
+        let rows = images.count * seq
+        // im2col: one row per patch, in the conv weight's (c, ky, kx) order.
+        let cols = FloatBuffer(images.count * P * kdim)
+        for (b, img) in images.enumerated() {
+            img.withUnsafeBufferPointer { src in
+                for py in 0..<g {
+                    for px in 0..<g {
+                        var dst = cols.p + ((b * P) + py * g + px) * kdim
+                        for c in 0..<C {
+                            for ky in 0..<p {
+                                let s = src.baseAddress! + (c * S + py * p + ky) * S + px * p
+                                dst.update(from: s, count: p)
+                                dst += p
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let x = FloatBuffer(rows * d)
+        patchWeight.withUnsafeBufferPointer { w in
+            // Patch rows land at rows 1...P of each image: one GEMM per image writes with ldc = d,
+            // keeping all images in a single call is not possible because of the class rows in between.
+            for b in 0..<images.count {
+                sgemm(m: P, n: d, k: kdim, a: cols.p + b * P * kdim, lda: kdim, b: w.baseAddress!, ldb: d,
+                      c: x.p + (b * seq + 1) * d, ldc: d)
+            }
+        }
+        classEmbedding.withUnsafeBufferPointer { cls in
+            positionEmbedding.withUnsafeBufferPointer { pos in
+                for b in 0..<images.count {
+                    let img = x.p + b * seq * d
+                    img.update(from: cls.baseAddress!, count: d)
+                    for j in 0..<(seq * d) { img[j] += pos[j] }
+                }
+            }
+        }
+        preNorm.forward(x.p, rows: rows, into: x.p)
+        let segments = (0..<images.count).map { Segment(start: $0 * seq, length: seq) }
+        let ws = LayerWorkspace(rows: rows, hidden: d, intermediate: config.intermediateSize, maxSegment: seq)
+        for layer in layers { layer.forward(x.p, segments: segments, causal: false, ws: ws) }
+        let pooled = FloatBuffer(images.count * d)
+        postNorm.forward(x.p, rows: images.count, ldx: seq * d, into: pooled.p)
+        let out = FloatBuffer(images.count * projectionDim)
+        projection.forward(pooled.p, rows: images.count, into: out.p)
+        return (0..<images.count).map { Array(UnsafeBufferPointer(start: out.p + $0 * projectionDim, count: projectionDim)) }
+    }
+}

@@ -1,0 +1,96 @@
+/// y = x W^T + b for a batch of rows. The weight is stored transposed ([in, out], row-major) once at
+/// load so the product is a plain NN GEMM over all rows of the batch.
+struct Linear {
+    let inFeatures: Int
+    let outFeatures: Int
+    let weight: [Float] // [in, out]
+    let bias: [Float]?
+
+    /// `name` is the module prefix; reads name.weight [out, in] and, when `bias`, name.bias [out].
+    init(_ store: WeightStore, _ name: String, in inF: Int, out outF: Int, bias hasBias: Bool) throws {
+        let w = try store.tensor(name + ".weight", shape: [outF, inF])
+        inFeatures = inF
+        outFeatures = outF
+        weight = transpose(w.values, rows: outF, cols: inF)
+        bias = hasBias ? try store.tensor(name + ".bias", shape: [outF]).values : nil
+    }
+
+    init(inFeatures: Int, outFeatures: Int, weightInOut: [Float], bias: [Float]?) {
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        self.weight = weightInOut
+        self.bias = bias
+    }
+
+    /// Concatenates layers with the same input along the output dimension (fused Q/K/V).
+    static func fused(_ parts: [Linear]) -> Linear {
+        let inF = parts[0].inFeatures
+        let outF = parts.reduce(0) { $0 + $1.outFeatures }
+        var w = [Float](repeating: 0, count: inF * outF)
+        var col = 0
+        for p in parts {
+            for r in 0..<inF {
+                for c in 0..<p.outFeatures { w[r * outF + col + c] = p.weight[r * p.outFeatures + c] }
+            }
+            col += p.outFeatures
+        }
+        let bias: [Float]? = parts.allSatisfy { $0.bias != nil } ? parts.flatMap { $0.bias! } : nil
+        return Linear(inFeatures: inF, outFeatures: outF, weightInOut: w, bias: bias)
+    }
+
+    /// y[rows, out] = x[rows, in] W + b   (x rows at stride `ldx`, default `in`).
+    func forward(_ x: UnsafePointer<Float>, rows: Int, ldx: Int? = nil, into y: UnsafeMutablePointer<Float>) {
+        guard rows > 0 else { return }
+        weight.withUnsafeBufferPointer { w in
+            sgemm(m: rows, n: outFeatures, k: inFeatures, a: x, lda: ldx ?? inFeatures, b: w.baseAddress!, ldb: outFeatures,
+                  c: y, ldc: outFeatures)
+        }
+        if let bias {
+            bias.withUnsafeBufferPointer { b in tk_add_bias(y, rows, outFeatures, outFeatures, b.baseAddress!) }
+        }
+    }
+}
+
+import CTensorKernels
+
+func transpose(_ a: [Float], rows: Int, cols: Int) -> [Float] {
+    var t = [Float](repeating: 0, count: a.count)
+    a.withUnsafeBufferPointer { src in
+        t.withUnsafeMutableBufferPointer { dst in
+            // Blocked so both sides stay in cache for large matrices.
+            let bs = 32
+            for r0 in stride(from: 0, to: rows, by: bs) {
+                for c0 in stride(from: 0, to: cols, by: bs) {
+                    for r in r0..<min(rows, r0 + bs) {
+                        for c in c0..<min(cols, c0 + bs) { dst[c * rows + r] = src[r * cols + c] }
+                    }
+                }
+            }
+        }
+    }
+    return t
+}
+
+/// LayerNorm over the last dimension.
+struct LayerNorm {
+    let gamma: [Float]
+    let beta: [Float]
+    let eps: Float
+
+    init(_ store: WeightStore, _ name: String, dim: Int, eps: Float) throws {
+        gamma = try store.tensor(name + ".weight", shape: [dim]).values
+        beta = try store.tensor(name + ".bias", shape: [dim]).values
+        self.eps = eps
+    }
+
+    var dim: Int { gamma.count }
+
+    /// y = LN(x) for `rows` rows (x rows at stride ldx, y rows at stride ldy; x may equal y).
+    func forward(_ x: UnsafePointer<Float>, rows: Int, ldx: Int? = nil, into y: UnsafeMutablePointer<Float>, ldy: Int? = nil) {
+        gamma.withUnsafeBufferPointer { g in
+            beta.withUnsafeBufferPointer { b in
+                tk_layer_norm(x, ldx ?? dim, y, ldy ?? dim, rows, dim, g.baseAddress!, b.baseAddress!, eps)
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import CTensorKernels
+
+/// A run of consecutive rows of the stacked token matrix that form one sequence (one text or one
+/// image). Attention never crosses segments, so a batch needs no padding.
+struct Segment {
+    let start: Int
+    let length: Int
+}
+
+/// Scratch buffers of one forward pass over `rows` stacked tokens.
+final class LayerWorkspace {
+    let rows: Int
+    let normed: FloatBuffer   // [rows, d]
+    let qkv: FloatBuffer      // [rows, 3d]
+    let context: FloatBuffer  // [rows, d]
+    let projected: FloatBuffer // [rows, d]
+    let mlp: FloatBuffer      // [rows, inter]
+    let scores: FloatBuffer   // [maxLen, maxLen]
+
+    init(rows: Int, hidden: Int, intermediate: Int, maxSegment: Int) {
+        self.rows = rows
+        normed = FloatBuffer(rows * hidden)
+        qkv = FloatBuffer(rows * 3 * hidden)
+        context = FloatBuffer(rows * hidden)
+        projected = FloatBuffer(rows * hidden)
+        mlp = FloatBuffer(rows * intermediate)
+        scores = FloatBuffer(maxSegment * maxSegment)
+    }
+}
+
+/// One transformer encoder block: multi-head self-attention with a fused QKV projection, then an MLP.
+/// Pre-LN (CLIP: x += attn(LN1 x); x += mlp(LN2 x)) or post-LN (BERT: x = LN1(x + attn x); x = LN2(x + mlp x)).
+struct TransformerLayer {
+    let hidden: Int
+    let heads: Int
+    let qkv: Linear
+    let out: Linear
+    let fc1: Linear
+    let fc2: Linear
+    let ln1: LayerNorm
+    let ln2: LayerNorm
+    let activation: Activation
+    let preNorm: Bool
+
+    var intermediate: Int { fc1.outFeatures }
+
+    func forward(_ x: UnsafeMutablePointer<Float>, segments: [Segment], causal: Bool, ws: LayerWorkspace) {
+        let rows = ws.rows
+        let d = hidden
+        // Attention sub-block.
+        let attnInput: UnsafeMutablePointer<Float>
+        if preNorm {
+            ln1.forward(x, rows: rows, into: ws.normed.p)
+            attnInput = ws.normed.p
+        } else {
+            attnInput = x
+        }
+        attention(attnInput, segments: segments, causal: causal, ws: ws)
+        out.forward(ws.context.p, rows: rows, into: ws.projected.p)
+        tk_add(x, ws.projected.p, rows * d)
+        if !preNorm { ln1.forward(x, rows: rows, into: x) }
+
+        // MLP sub-block.
+        let mlpInput: UnsafeMutablePointer<Float>
+        if preNorm {
+            ln2.forward(x, rows: rows, into: ws.normed.p)
+            mlpInput = ws.normed.p
+        } else {
+            mlpInput = x
+        }
+        fc1.forward(mlpInput, rows: rows, into: ws.mlp.p)
+        activation.apply(ws.mlp.p, rows * intermediate)
+        fc2.forward(ws.mlp.p, rows: rows, into: ws.projected.p)
+        tk_add(x, ws.projected.p, rows * d)
+        if !preNorm { ln2.forward(x, rows: rows, into: x) }
+    }
+
+    /// ws.context = concat over heads of softmax(q k^T / sqrt(hd)) v, per segment.
+    private func attention(_ input: UnsafeMutablePointer<Float>, segments: [Segment], causal: Bool, ws: LayerWorkspace) {
+        let d = hidden
+        let hd = d / heads
+        let ld = 3 * d
+        qkv.forward(input, rows: ws.rows, into: ws.qkv.p)
+        let scale = 1 / Float(hd).squareRoot()
+        let s = ws.scores.p
+        for seg in segments {
+            let L = seg.length
+            let base = ws.qkv.p + seg.start * ld
+            for h in 0..<heads {
+                let q = base + h * hd
+                let k = base + d + h * hd
+                let v = base + 2 * d + h * hd
+                sgemm(transB: true, m: L, n: L, k: hd, alpha: scale, a: q, lda: ld, b: k, ldb: ld, c: s, ldc: L)
+                if causal {
+                    for i in 0..<L {
+                        let row = s + i * L
+                        tk_softmax_rows(row, 1, i + 1, L)
+                        if i + 1 < L { (row + i + 1).initialize(repeating: 0, count: L - i - 1) }
+                    }
+                } else {
+                    tk_softmax_rows(s, L, L, L)
+                }
+                sgemm(m: L, n: hd, k: L, a: s, lda: L, b: v, ldb: ld, c: ws.context.p + seg.start * d + h * hd, ldc: d)
+            }
+        }
+    }
+}
+
+extension TransformerLayer {
+    /// Loads a block given the names of its parts (they differ between CLIP, BERT and DistilBERT).
+    struct Names {
+        var q, k, v, out, fc1, fc2, ln1, ln2: String
+    }
+
+    init(_ store: WeightStore, names n: Names, hidden: Int, intermediate: Int, heads: Int,
+         activation: Activation, eps: Float, preNorm: Bool) throws {
+        self.hidden = hidden
+        self.heads = heads
+        qkv = Linear.fused([
+            try Linear(store, n.q, in: hidden, out: hidden, bias: true),
+            try Linear(store, n.k, in: hidden, out: hidden, bias: true),
+            try Linear(store, n.v, in: hidden, out: hidden, bias: true),
+        ])
+        out = try Linear(store, n.out, in: hidden, out: hidden, bias: true)
+        fc1 = try Linear(store, n.fc1, in: hidden, out: intermediate, bias: true)
+        fc2 = try Linear(store, n.fc2, in: intermediate, out: hidden, bias: true)
+        ln1 = try LayerNorm(store, n.ln1, dim: hidden, eps: eps)
+        ln2 = try LayerNorm(store, n.ln2, dim: hidden, eps: eps)
+        self.activation = activation
+        self.preNorm = preNorm
+    }
+}

@@ -1,0 +1,84 @@
+/// Reads the directory of a zip archive whose entries are stored (not compressed), which is how
+/// torch.save writes checkpoints. Entries are located through the central directory (zip64 aware);
+/// data offsets come from each local header.
+struct StoredZip {
+    struct Entry {
+        let name: String
+        let dataOffset: Int
+        let size: Int
+    }
+
+    let entries: [String: Entry]
+
+    init(file: MappedFile) throws {
+        let name = file.url.lastPathComponent
+        let n = file.count
+        guard n >= 22 else { throw CLIPEngineError("\(name): not a zip archive (too short)") }
+        let all = try file.bytes(at: 0, length: n)
+        func u16(_ o: Int) -> Int { Int(UInt16(littleEndian: all.loadUnaligned(fromByteOffset: o, as: UInt16.self))) }
+        func u32(_ o: Int) -> Int { Int(UInt32(littleEndian: all.loadUnaligned(fromByteOffset: o, as: UInt32.self))) }
+        func u64(_ o: Int) -> Int { Int(truncatingIfNeeded: UInt64(littleEndian: all.loadUnaligned(fromByteOffset: o, as: UInt64.self))) }
+
+        // End of central directory: the last "PK\5\6" within the final 64 KiB + 22 bytes.
+        var eocd = -1
+        var p = n - 22
+        let lowest = max(0, n - 22 - 65_535)
+        while p >= lowest {
+            if u32(p) == 0x0605_4B50 { eocd = p; break }
+            p -= 1
+        }
+        guard eocd >= 0 else { throw CLIPEngineError("\(name): not a zip archive (no end of central directory)") }
+        var count = u16(eocd + 10)
+        var cdOffset = u32(eocd + 16)
+        if (count == 0xFFFF || cdOffset == 0xFFFF_FFFF), eocd >= 20, u32(eocd - 20) == 0x0706_4B50 {
+            let z64 = u64(eocd - 20 + 8)
+            guard z64 >= 0, z64 + 56 <= n, u32(z64) == 0x0606_4B50 else {
+                throw CLIPEngineError("\(name): bad zip64 end of central directory")
+            }
+            count = u64(z64 + 32)
+            cdOffset = u64(z64 + 48)
+        }
+        var entries: [String: Entry] = [:]
+        var q = cdOffset
+        for _ in 0..<count {
+            guard q >= 0, q + 46 <= n, u32(q) == 0x0201_4B50 else {
+                throw CLIPEngineError("\(name): corrupt zip central directory")
+            }
+            let method = u16(q + 10)
+            var compSize = u32(q + 20)
+            var size = u32(q + 24)
+            let nameLen = u16(q + 28), extraLen = u16(q + 30), commentLen = u16(q + 32)
+            var localOffset = u32(q + 42)
+            guard q + 46 + nameLen + extraLen + commentLen <= n else { throw CLIPEngineError("\(name): corrupt zip entry") }
+            let entryName = String(decoding: UnsafeRawBufferPointer(rebasing: all[(q + 46)..<(q + 46 + nameLen)]), as: UTF8.self)
+            // zip64 extra field: the 8-byte values present are those whose 32-bit field is 0xFFFFFFFF.
+            var e = q + 46 + nameLen
+            let extraEnd = e + extraLen
+            while e + 4 <= extraEnd {
+                let tag = u16(e), len = u16(e + 2)
+                if tag == 0x0001 {
+                    var f = e + 4
+                    if size == 0xFFFF_FFFF, f + 8 <= e + 4 + len { size = u64(f); f += 8 }
+                    if compSize == 0xFFFF_FFFF, f + 8 <= e + 4 + len { compSize = u64(f); f += 8 }
+                    if localOffset == 0xFFFF_FFFF, f + 8 <= e + 4 + len { localOffset = u64(f); f += 8 }
+                }
+                e += 4 + len
+            }
+            q = extraEnd + commentLen
+            guard localOffset >= 0, localOffset + 30 <= n, u32(localOffset) == 0x0403_4B50 else {
+                throw CLIPEngineError("\(name): bad local header for \(entryName)")
+            }
+            let dataOffset = localOffset + 30 + u16(localOffset + 26) + u16(localOffset + 28)
+            if method != 0 {
+                // Only metadata entries could be compressed in practice; refuse to read those.
+                entries[entryName] = Entry(name: entryName, dataOffset: -1, size: size)
+                continue
+            }
+            guard compSize == size, dataOffset + size <= n else {
+                throw CLIPEngineError("\(name): entry \(entryName) extends past the end of the file")
+            }
+            entries[entryName] = Entry(name: entryName, dataOffset: dataOffset, size: size)
+        }
+        self.entries = entries
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import XCTest
+@testable import CLIPEngine
+
+/// clip-tiny against the reference's golden embeddings, from the golden token ids and pixel tensors.
+final class CLIPTinyParityTests: XCTestCase {
+    func testTextEmbeddingsFromGoldenIDs() throws {
+        let golden = try Fixtures.json("golden/clip-tiny.json")
+        let texts = try XCTUnwrap(golden["texts"] as? [[String: Any]])
+        XCTAssertGreaterThan(texts.count, 10)
+        let model = try Fixtures.model("models/clip-tiny")
+        let ids = texts.map { ints($0["input_ids"]) }
+        let vectors = try model.embed(tokenIDs: ids)
+        for (t, v) in zip(texts, vectors) {
+            assertParity(v, floatArray(t["embedding"]), "text \(t["id"] ?? "")")
+        }
+    }
+
+    func testOneAtATimeEqualsBatch() throws {
+        let golden = try Fixtures.json("golden/clip-tiny.json")
+        let texts = try XCTUnwrap(golden["texts"] as? [[String: Any]]).prefix(6)
+        let model = try Fixtures.model("models/clip-tiny")
+        let ids = texts.map { ints($0["input_ids"]) }
+        let batch = try model.embed(tokenIDs: ids)
+        for (i, one) in ids.enumerated() {
+            let single = try model.embed(tokenIDs: [one], settings: ComputeSettings(threads: 1))[0]
+            XCTAssertEqual(zip(single, batch[i]).map { abs($0 - $1) }.max()!, 0, accuracy: 1e-5)
+        }
+    }
+
+    func testImageEmbeddingsFromGoldenPixels() throws {
+        let golden = try Fixtures.json("golden/clip-tiny.json")
+        let images = try XCTUnwrap(golden["images"] as? [[String: Any]])
+        XCTAssertEqual(images.count, 17)
+        let model = try Fixtures.model("models/clip-tiny")
+        let pixels = try images.map { img -> [Float] in
+            let file = try XCTUnwrap(img["pixels_file"] as? String)
+            return try Fixtures.floats(Fixtures.url(file))
+        }
+        let vectors = try model.embed(pixels: pixels)
+        for (img, v) in zip(images, vectors) {
+            assertParity(v, floatArray(img["embedding"]), "image \(img["name"] ?? "")")
+        }
+        // Thread settings must not change the numbers beyond float noise.
+        let serial = try model.embed(pixels: Array(pixels.prefix(3)), settings: ComputeSettings(threads: 1))
+        for (a, b) in zip(serial, vectors) { assertParity(a, b, minCosine: 0.9999999, relDiff: 1e-6, "serial vs parallel") }
+    }
+
+    func testPyTorchBinGivesTheSameVectors() throws {
+        let golden = try Fixtures.json("golden/clip-tiny.json")
+        let texts = try XCTUnwrap(golden["texts"] as? [[String: Any]]).prefix(5).map { ints($0["input_ids"]) }
+        let st = try Fixtures.model("models/clip-tiny")
+        let bin = try Fixtures.model("models/clip-tiny-bin")
+        XCTAssertEqual(try st.embed(tokenIDs: texts, settings: ComputeSettings(threads: 1)),
+                       try bin.embed(tokenIDs: texts, settings: ComputeSettings(threads: 1)))
+        let px = try Fixtures.floats(Fixtures.url("golden/pixels/chelsea.f32"))
+        XCTAssertEqual(try st.embed(pixels: [px]), try bin.embed(pixels: [px]))
+    }
+
+    func testModelShapeAndMetaComeFromConfig() throws {
+        let model = try Fixtures.model("models/clip-tiny")
+        XCTAssertEqual(model.dimension, 32)
+        XCTAssertEqual(model.imageSize, 224)
+        XCTAssertEqual(model.clipConfig?.vision.patchSize, 32)
+        XCTAssertEqual(model.clipConfig?.text.hiddenSize, 48)
+        XCTAssertFalse(model.normalizes)
+        XCTAssertEqual(model.configDictionary["model_type"] as? String, "clip")
+    }
+
+    func testBadInputsThrow() throws {
+        let model = try Fixtures.model("models/clip-tiny")
+        XCTAssertThrowsError(try model.embed(tokenIDs: [[]]))
+        XCTAssertThrowsError(try model.embed(tokenIDs: [[49406, 60000, 49407]])) { err in
+            XCTAssertTrue("\(err)".contains("outside the vocabulary"), "\(err)")
+        }
+        XCTAssertThrowsError(try model.embed(pixels: [[Float](repeating: 0, count: 10)])) { err in
+            XCTAssertTrue("\(err)".contains("3×224×224"), "\(err)")
+        }
+        // Longer than 77 ids: truncated keeping the end token, like the tokenizer.
+        let long = [Int32(49406)] + [Int32](repeating: 320, count: 100) + [49407]
+        let trunc = [Int32(49406)] + [Int32](repeating: 320, count: 75) + [49407]
+        XCTAssertEqual(try model.embed(tokenIDs: [long]), try model.embed(tokenIDs: [trunc]))
+    }
+}
