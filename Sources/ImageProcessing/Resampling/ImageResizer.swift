@@ -155,19 +155,33 @@ public enum ImageResizer {
         }
     }
 
-    /// PIL's NEAREST resize: source index floor((i + 0.5) * in / out) on each axis.
+    /// PIL's NEAREST resize (an affine scale): the source coordinate starts at scale / 2 and is advanced by
+    /// repeatedly adding the scale in double precision (so it carries the same rounding as PIL), then truncated.
+    /// Coordinates that land outside the source stay black.
     private static func nearest(_ image: RGBImage, width: Int, height: Int, window: PixelRect) -> RGBImage {
-        var out = RGBImage(width: window.width, height: window.height)
-        let sx = Double(image.width) / Double(width), sy = Double(image.height) / Double(height)
-        let columns = (0..<window.width).map { x in
-            min(image.width - 1, Int(((Double(window.x + x) + 0.5) * sx).rounded(.down)))
+        func table(_ inSize: Int, _ outSize: Int, upTo end: Int) -> [Int] {
+            let step = Double(inSize) / Double(outSize)
+            var position = step * 0.5
+            var result = [Int](repeating: -1, count: end)
+            for i in 0..<end {
+                let index = position < 0 ? -1 : Int(position)
+                result[i] = index < inSize ? index : -1
+                position += step
+            }
+            return result
         }
+        let columns = table(image.width, width, upTo: window.x + window.width)
+        let rows = table(image.height, height, upTo: window.y + window.height)
+        var out = RGBImage(width: window.width, height: window.height)
         image.pixels.withUnsafeBufferPointer { src in
             out.pixels.withUnsafeMutableBufferPointer { dst in
                 for y in 0..<window.height {
-                    let row = min(image.height - 1, Int(((Double(window.y + y) + 0.5) * sy).rounded(.down)))
+                    let row = rows[window.y + y]
+                    guard row >= 0 else { continue }
                     for x in 0..<window.width {
-                        let s = (row * image.width + columns[x]) * 3, d = (y * window.width + x) * 3
+                        let column = columns[window.x + x]
+                        guard column >= 0 else { continue }
+                        let s = (row * image.width + column) * 3, d = (y * window.width + x) * 3
                         dst[d] = src[s]; dst[d + 1] = src[s + 1]; dst[d + 2] = src[s + 2]
                     }
                 }
