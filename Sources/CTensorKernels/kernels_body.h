@@ -18,7 +18,7 @@ TK_TARGET static void TK_FN(quick_gelu)(float *restrict x, size_t n) {
 TK_TARGET static void TK_FN(gelu_erf)(float *restrict x, size_t n) {
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
-        x[i] = 0.5f * v * (1.0f + tk_erf_inline(v * 0.70710678118654752f));
+        x[i] = 0.5f * v * tk_one_plus_erf_inline(v * 0.70710678118654752f);
     }
 }
 

@@ -51,6 +51,9 @@ func assertParity(_ got: [Float], _ expected: [Float], minCosine: Double = 0.999
     guard got.count == expected.count, !got.isEmpty else { return }
     let cos = cosine(got, expected)
     let maxDiff = zip(got, expected).map { Double(abs($0 - $1)) }.max()!
+    if ProcessInfo.processInfo.environment["CLIP_PARITY_VERBOSE"] != nil {
+        print("parity \(label): 1-cos \(1 - cos) maxdiff/norm \(maxDiff / norm(expected))")
+    }
     XCTAssertGreaterThanOrEqual(cos, minCosine, "\(label): cosine", file: file, line: line)
     XCTAssertLessThanOrEqual(maxDiff, relDiff * norm(expected), "\(label): max |diff| \(maxDiff)", file: file, line: line)
 }
