@@ -1,0 +1,278 @@
+import Foundation
+import Storage
+
+/// A `where` filter compiled to a SQL condition over a class table (qualified by table name or alias).
+public struct CompiledFilter: Sendable {
+    public var sql: String
+    public var arguments: StatementArguments
+}
+
+/// Compiles `WhereFilter`s into SQL over the typed class tables, validating paths and value types with
+/// Weaviate's messages. Scalars use the typed (indexed) columns; arrays use `json_each` over the stored
+/// properties; tokenized text, wildcards, dates in arrays and geo distances call `SQLFunctions`.
+struct FilterCompiler {
+    let db: Database
+    var aliasCounter = 0
+    var args: [DatabaseValueConvertible?] = []
+
+    init(db: Database) { self.db = db }
+
+    static func compile(_ f: WhereFilter, state st: ClassState, qualifier: String, in db: Database) throws -> CompiledFilter {
+        var c = FilterCompiler(db: db)
+        let sql = try c.compile(f, st, qualifier)
+        return CompiledFilter(sql: sql, arguments: StatementArguments(c.args))
+    }
+
+    static func err(_ m: String) -> DatabaseError { DatabaseError.unprocessable(m) }
+
+    mutating func bind(_ v: DatabaseValueConvertible?) -> String { args.append(v); return "?" }
+
+    mutating func compile(_ f: WhereFilter, _ st: ClassState, _ q: String) throws -> String {
+        if f.operator.isLogical {
+            guard let ops = f.operands, !ops.isEmpty else {
+                throw Self.err("invalid where filter: operator '\(f.operator.rawValue)' requires operands")
+            }
+            let parts = try ops.map { "(\(try compile($0, st, q)))" }
+            switch f.operator {
+            case .and: return parts.joined(separator: " AND ")
+            case .or: return parts.joined(separator: " OR ")
+            default: return "NOT (\(parts.joined(separator: " AND ")))"
+            }
+        }
+        guard let path = f.path, !path.isEmpty else {
+            throw Self.err("invalid where filter: operator '\(f.operator.rawValue)' requires a path")
+        }
+        if path.count >= 3 {
+            return try compileReference(f, path, st, q)
+        }
+        guard path.count == 1 else {
+            throw Self.err("invalid where filter: path \(path) must be a property name or a reference path [refProp, Class, prop]")
+        }
+        return try compileLeaf(f, path[0], st, q)
+    }
+
+    /// Which `value*` field is set (exactly one expected).
+    enum Value {
+        case int(Int64), number(Double), boolean(Bool), text(String, key: String), date(String), geo(GeoRange)
+        var key: String {
+            switch self {
+            case .int: return "valueInt"
+            case .number: return "valueNumber"
+            case .boolean: return "valueBoolean"
+            case .text(_, let k): return k
+            case .date: return "valueDate"
+            case .geo: return "valueGeoRange"
+            }
+        }
+    }
+
+    static func value(_ f: WhereFilter) throws -> Value {
+        var vs: [Value] = []
+        if let v = f.valueInt { vs.append(.int(v)) }
+        if let v = f.valueNumber { vs.append(.number(v)) }
+        if let v = f.valueBoolean { vs.append(.boolean(v)) }
+        if let v = f.valueText { vs.append(.text(v, key: "valueText")) }
+        if let v = f.valueString { vs.append(.text(v, key: "valueString")) }
+        if let v = f.valueDate { vs.append(.date(v)) }
+        if let v = f.valueGeoRange { vs.append(.geo(v)) }
+        guard let first = vs.first else {
+            throw err("invalid where filter: no value set, expected one of valueInt, valueNumber, valueBoolean, valueText, valueString, valueDate, valueGeoRange")
+        }
+        if vs.count > 1 {
+            throw err("invalid where filter: more than one value set (\(vs.map(\.key).joined(separator: ", ")))")
+        }
+        return first
+    }
+
+    static func mismatch(_ given: String, _ type: String, _ expected: String) -> DatabaseError {
+        err("data type filter cannot use \"\(given)\" on type \"\(type)\", use \"\(expected)\" instead")
+    }
+
+    static func sqlOp(_ op: WhereOperator) -> String? {
+        switch op {
+        case .equal: return "="
+        case .notEqual: return "<>"
+        case .greaterThan: return ">"
+        case .greaterThanEqual: return ">="
+        case .lessThan: return "<"
+        case .lessThanEqual: return "<="
+        default: return nil
+        }
+    }
+
+    func invertedConfigFlag(_ st: ClassState, _ key: String) -> Bool {
+        st.definition.invertedIndexConfig?[key]?.boolValue ?? false
+    }
+
+    mutating func compileLeaf(_ f: WhereFilter, _ name: String, _ st: ClassState, _ q: String) throws -> String {
+        let op = f.operator
+        let value = try Self.value(f)
+        // Special paths.
+        if name == "id" || name == "_id" {
+            guard case .text(let s, _) = value else { throw Self.mismatch(value.key, "uuid", "valueText") }
+            return try comparison(op, column: "\(q).uuid", bound: bind(s.lowercased()), kind: "id", likeValue: s.lowercased())
+        }
+        if name == "_creationTimeUnix" || name == "_lastUpdateTimeUnix" {
+            guard invertedConfigFlag(st, "indexTimestamps") else {
+                throw Self.err("timestamps must be indexed to be filterable! add `indexTimestamps: true` to the invertedIndexConfig")
+            }
+            let ms: Int64
+            switch value {
+            case .date(let s):
+                guard let n = ValueFormats.rfc3339Nanos(s) else { throw Self.err("invalid where filter: valueDate '\(s)' is not an RFC3339 date") }
+                ms = n / 1_000_000
+            case .text(let s, _):
+                guard let n = Int64(s) else { throw Self.err("invalid where filter: '\(s)' is not a unix timestamp in milliseconds") }
+                ms = n
+            case .int(let n): ms = n
+            default: throw Self.mismatch(value.key, "date", "valueDate")
+            }
+            let col = name == "_creationTimeUnix" ? "\(q).created" : "\(q).updated"
+            guard let sop = Self.sqlOp(op) else { throw Self.unsupported(op, name) }
+            return op == .notEqual ? "\(col) <> \(bind(ms))" : "\(col) \(sop) \(bind(ms))"
+        }
+        if name.hasPrefix("len("), name.hasSuffix(")") {
+            let prop = String(name.dropFirst(4).dropLast())
+            guard let p = st.definition.property(named: prop), let kind = p.kind else { throw noSuchProp(prop, st) }
+            guard case .int(let n) = value else { throw Self.mismatch(value.key, "int", "valueInt") }
+            guard let sop = Self.sqlOp(op) else { throw Self.unsupported(op, name) }
+            let path = bind("$." + prop)
+            let expr = kind.isArray || kind.isReference
+                ? "COALESCE(json_array_length(\(q).props, \(path)), 0)"
+                : "COALESCE(length(json_extract(\(q).props, \(path))), 0)"
+            return "\(expr) \(sop) \(bind(n))"
+        }
+        guard let p = st.definition.property(named: name), let kind = p.kind, let col = st.columns[name] else {
+            throw noSuchProp(name, st)
+        }
+        if op == .isNull {
+            guard case .boolean(let isNull) = value else { throw Self.mismatch(value.key, "IsNull", "valueBoolean") }
+            guard invertedConfigFlag(st, "indexNullState") else {
+                throw Self.err("Nullstate must be indexed to be filterable! Add `indexNullState: true` to the invertedIndexConfig")
+            }
+            let path = bind("$." + name)
+            var cond = "json_type(\(q).props, \(path)) IS NULL"
+            if kind.isArray || kind.isReference { cond = "(\(cond) OR json_array_length(\(q).props, \(bind("$." + name))) = 0)" }
+            return isNull ? cond : "NOT \(cond)"
+        }
+        if kind == .blob {
+            throw Self.err("Filtering by property '\(name)' is not supported: blob properties are not indexed")
+        }
+        if p.indexFilterable == false {
+            throw Self.err(
+                "Filtering by property '\(name)' requires inverted index. Is `indexFilterable` option of property '\(name)' enabled? Set it to `true` or leave empty")
+        }
+        if kind.isReference {
+            throw Self.err("invalid where filter: reference property '\(name)' needs a path [\"\(name)\", \"<Class>\", \"<property>\"]")
+        }
+        if kind == .phoneNumber {
+            throw Self.err("invalid where filter: filtering on phoneNumber property '\(name)' is not supported")
+        }
+        if kind == .geoCoordinates {
+            guard case .geo(let g) = value else { throw Self.mismatch(value.key, "geoCoordinates", "valueGeoRange") }
+            guard op == .withinGeoRange else { throw Self.unsupported(op, "geoCoordinates") }
+            // Bounding box on the indexed latitude first, then the exact distance.
+            let dLat = g.distance.max / 111_000.0
+            return "(\(q).\(col.latColumn) BETWEEN \(bind(g.geoCoordinates.latitude - dLat)) AND \(bind(g.geoCoordinates.latitude + dLat))"
+                + " AND iris_geo_distance(\(q).\(col.latColumn), \(q).\(col.lonColumn), \(bind(g.geoCoordinates.latitude)), \(bind(g.geoCoordinates.longitude))) <= \(bind(g.distance.max)))"
+        }
+        if op == .withinGeoRange { throw Self.unsupported(op, kind.name) }
+        let element = kind.elementType
+        let bound: DatabaseValueConvertible
+        switch (element, value) {
+        case (.text, .text(let s, _)): bound = s
+        case (.uuid, .text(let s, _)): bound = s.lowercased()
+        case (.int, .int(let n)): bound = n
+        case (.number, .number(let d)): bound = d
+        case (.boolean, .boolean(let b)): bound = b ? 1 : 0
+        case (.date, .date(let s)):
+            guard let n = ValueFormats.rfc3339Nanos(s) else {
+                throw Self.err("invalid where filter: valueDate '\(s)' is not an RFC3339 date")
+            }
+            bound = n
+        default:
+            let expected: String
+            switch element {
+            case .text, .uuid: expected = "valueText"
+            case .int: expected = "valueInt"
+            case .number: expected = "valueNumber"
+            case .boolean: expected = "valueBoolean"
+            case .date: expected = "valueDate"
+            default: expected = "valueText"
+            }
+            throw Self.mismatch(value.key, kind.name, expected)
+        }
+        if op == .like && !(element == .text || element == .uuid) { throw Self.unsupported(op, kind.name) }
+        if kind.isArray {
+            let path = bind("$." + name)
+            let elementExpr = element == .date ? "iris_date_nanos(je.value)" : "je.value"
+            let positive: WhereOperator = op == .notEqual ? .equal : op
+            let cond = try elementCondition(positive, expr: elementExpr, bound: bound, element: element, tokenization: col.tokenization)
+            let exists = "EXISTS (SELECT 1 FROM json_each(\(q).props, \(path)) AS je WHERE \(cond))"
+            return op == .notEqual ? "NOT \(exists)" : exists
+        }
+        let colExpr = "\(q).\(col.name)"
+        if op == .notEqual {
+            let eq = try elementCondition(.equal, expr: colExpr, bound: bound, element: element, tokenization: col.tokenization)
+            return "(\(colExpr) IS NULL OR NOT (\(eq)))"
+        }
+        return try elementCondition(op, expr: colExpr, bound: bound, element: element, tokenization: col.tokenization)
+    }
+
+    mutating func elementCondition(_ op: WhereOperator, expr: String, bound: DatabaseValueConvertible, element: PropertyDataType,
+                                   tokenization: String?) throws -> String {
+        if element == .text, let tok = tokenization {
+            switch op {
+            case .equal:
+                if tok == "field" { return "\(expr) = \(bind(bound))" }
+                return "iris_text_eq(\(expr), \(bind(tok)), \(bind(bound)))"
+            case .like:
+                return "iris_text_like(\(expr), \(bind(tok)), \(bind(bound)))"
+            default: break
+            }
+        }
+        if op == .like { return "iris_like(\(expr), \(bind(bound)))" }
+        guard let sop = Self.sqlOp(op) else { throw Self.unsupported(op, element.name) }
+        return "\(expr) \(sop) \(bind(bound))"
+    }
+
+    mutating func comparison(_ op: WhereOperator, column: String, bound: String, kind: String, likeValue: String) throws -> String {
+        switch op {
+        case .like:
+            args.removeLast()
+            return "iris_like(\(column), \(bind(likeValue)))"
+        case .equal, .notEqual, .greaterThan, .greaterThanEqual, .lessThan, .lessThanEqual:
+            return "\(column) \(Self.sqlOp(op)!) \(bound)"
+        default:
+            throw Self.unsupported(op, kind)
+        }
+    }
+
+    static func unsupported(_ op: WhereOperator, _ type: String) -> DatabaseError {
+        err("invalid where filter: operator \(op.rawValue) is not supported for type \(type)")
+    }
+
+    func noSuchProp(_ name: String, _ st: ClassState) -> DatabaseError {
+        Self.err("no such prop with name '\(name)' found in class '\(st.name)' in the schema. Check your schema files for which properties in this class are available")
+    }
+
+    /// `[refProp, Class, ...rest]`: objects whose reference list points at an object of Class matching rest.
+    mutating func compileReference(_ f: WhereFilter, _ path: [String], _ st: ClassState, _ q: String) throws -> String {
+        let refProp = path[0]
+        guard let p = st.definition.property(named: refProp), case .reference(let targets)? = p.kind else {
+            throw noSuchProp(refProp, st)
+        }
+        let targetName = path[1]
+        guard targets.contains(targetName), let target = db.state(targetName) else {
+            throw Self.err("invalid where filter: reference property '\(refProp)' does not point to class '\(targetName)'")
+        }
+        aliasCounter += 1
+        let n = aliasCounter
+        let alias = "r\(n)"
+        var sub = f
+        sub.path = Array(path.dropFirst(2))
+        let pathArg = bind("$." + refProp)
+        let inner = try compile(sub, target, alias)
+        return "EXISTS (SELECT 1 FROM json_each(\(q).props, \(pathArg)) AS je\(n) WHERE lower(substr(json_extract(je\(n).value, '$.beacon'), -36)) IN (SELECT \(alias).uuid FROM \(ObjectTables.tableName(target.id)) AS \(alias) WHERE \(inner)))"
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Auto-schema (reference 5.3): creates missing classes and properties from the values of an object.
+extension Database {
+    /// The class state for an object's class, creating the class and any missing properties when
+    /// auto-schema is on. With auto-schema off, unknown classes and properties are left for validation.
+    func ensureSchema(className: String, properties: [String: JSONValue]) throws -> ClassState {
+        lock.lock(); defer { lock.unlock() }
+        var st = classes[className]
+        if st == nil {
+            guard config.autoSchemaEnabled else {
+                throw DatabaseError.unprocessable("class '\(className)' not present in schema")
+            }
+            do {
+                _ = try createClassImpl(ClassDefinition(className: className, properties: []))
+            } catch let e as DatabaseError {
+                throw DatabaseError(e.kind, e.message)
+            }
+            st = classes[className]
+        }
+        guard let st else { throw DatabaseError.internal("class '\(className)' could not be created") }
+        guard config.autoSchemaEnabled else { return st }
+        for name in properties.keys.sorted() {
+            guard let value = properties[name], !value.isNull, st.definition.property(named: name) == nil else { continue }
+            guard let dataType = try inferDataType(value, property: name, className: className) else { continue }
+            _ = try addPropertyLocked(st, PropertyDefinition(name: name, dataType: dataType))
+        }
+        return st
+    }
+
+    /// The data type auto-schema gives a value; nil when it cannot tell (null, empty array).
+    func inferDataType(_ v: JSONValue, property p: String, className c: String) throws -> [String]? {
+        switch v {
+        case .null: return nil
+        case .string(let s): return [ValueFormats.rfc3339Nanos(s) != nil ? "date" : "text"]
+        case .int, .double: return ["number"]
+        case .bool: return ["boolean"]
+        case .object(let o):
+            if o["latitude"] != nil && o["longitude"] != nil { return ["geoCoordinates"] }
+            if o["input"] != nil { return ["phoneNumber"] }
+            throw DatabaseError.unprocessable(
+                "property '\(p)' on class '\(c)': element [0]: unrecognized data type of value '\(v.jsonString())'")
+        case .array(let a):
+            guard let first = a.first else { return nil }
+            switch first {
+            case .string(let s): return [ValueFormats.rfc3339Nanos(s) != nil ? "date[]" : "text[]"]
+            case .int, .double: return ["number[]"]
+            case .bool: return ["boolean[]"]
+            case .object(let o):
+                if let beacon = o["beacon"]?.stringValue, let (cls, id) = ValueFormats.parseBeacon(beacon) {
+                    if let cls { return [cls] }
+                    if let found = try findClass(ofObject: id.lowercased()) { return [found] }
+                    throw DatabaseError.unprocessable(
+                        "property '\(p)' on class '\(c)': cannot determine the class of reference '\(beacon)'")
+                }
+                throw DatabaseError.unprocessable(
+                    "property '\(p)' on class '\(c)': element [0]: unrecognized data type of value '\(first.jsonString())'")
+            default:
+                throw DatabaseError.unprocessable("property '\(p)' on class '\(c)': unrecognized data type of value '\(v.jsonString())'")
+            }
+        }
+    }
+}

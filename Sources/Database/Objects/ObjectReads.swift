@@ -1,0 +1,210 @@
+import Foundation
+import Storage
+import VectorIndex
+
+extension Database {
+    func toObject(_ row: ObjectRow, _ st: ClassState) -> WeaviateObject {
+        let props = (try? JSONValue.parse(Data(row.properties.utf8)))?.objectValue ?? [:]
+        let additional = row.additional.flatMap { try? JSONValue.parse(Data($0.utf8)) }?.objectValue
+        return WeaviateObject(className: st.name, id: row.uuid, properties: props, vector: row.vector.map(VectorCoding.decode),
+                              creationTimeUnix: row.created, lastUpdateTimeUnix: row.updated, additional: additional,
+                              docID: row.docID)
+    }
+
+    func read<T>(_ body: (GRDB.Database) throws -> T) throws -> T {
+        do { return try store.pool.read(body) } catch let e as DatabaseError { throw e } catch {
+            throw DatabaseError.internal("store read failed: \(error)")
+        }
+    }
+
+    var orderedStates: [ClassState] {
+        lock.lock(); defer { lock.unlock() }
+        return classOrder.compactMap { classes[$0] }
+    }
+
+    func getObjectImpl(className: String?, id: String, includeVector: Bool) throws -> WeaviateObject? {
+        let lid = id.lowercased()
+        let states: [ClassState]
+        if let className {
+            guard let st = state(Database.normalizeClassName(className)) else { return nil }
+            states = [st]
+        } else {
+            states = orderedStates
+        }
+        return try read { db in
+            for st in states {
+                if let row = try ObjectTables.fetch(db, classID: st.id, uuid: lid, withVector: includeVector) {
+                    return toObject(row, st)
+                }
+            }
+            return nil
+        }
+    }
+
+    /// SQL ORDER BY for sort specs (typed column if any, else the JSON value), ending with doc_id.
+    func orderClause(_ sort: [SortSpec], _ st: ClassState) throws -> String {
+        let table = ObjectTables.tableName(st.id)
+        var parts: [String] = []
+        for (k, s) in sort.enumerated() {
+            guard let name = s.path.first, s.path.count == 1 else {
+                throw DatabaseError.unprocessable("sort parameter at position \(k): sort path must be a single property name")
+            }
+            let dir = s.ascending ? "ASC" : "DESC"
+            switch name {
+            case "_creationTimeUnix": parts.append("\(table).created \(dir)")
+            case "_lastUpdateTimeUnix": parts.append("\(table).updated \(dir)")
+            case "id", "_id": parts.append("\(table).uuid \(dir)")
+            default:
+                guard let col = st.columns[name], st.definition.property(named: name) != nil else {
+                    throw DatabaseError.unprocessable(
+                        "sort parameter at position \(k): no such prop with name '\(name)' found in class '\(st.name)' in the schema. Check your schema files for which properties in this class are available")
+                }
+                if col.hasColumn && col.type != .geoCoordinates {
+                    parts.append("\(table).\(col.name) \(dir)")
+                } else {
+                    parts.append("json_extract(\(table).props, '$.\(name)') \(dir)")
+                }
+            }
+        }
+        parts.append("\(table).doc_id ASC")
+        return parts.joined(separator: ", ")
+    }
+
+    func compileFilter(_ filter: WhereFilter?, _ st: ClassState) throws -> CompiledFilter? {
+        guard let filter else { return nil }
+        return try FilterCompiler.compile(filter, state: st, qualifier: ObjectTables.tableName(st.id), in: self)
+    }
+
+    /// Compiles `filter` for class `className` into a SQL condition over its table `obj_<id>` (for the
+    /// query engine's own SQL); nil filter → nil. Errors: 404 unknown class, 422 filter errors.
+    func sqlCondition(className: String, filter: WhereFilter?) throws -> (table: String, condition: CompiledFilter?) {
+        let st = try requireState(className)
+        return (ObjectTables.tableName(st.id), try compileFilter(filter, st))
+    }
+
+    static func parseSort(_ sort: [String], _ order: [String]) throws -> [SortSpec] {
+        try sort.enumerated().map { k, name in
+            let o = k < order.count ? order[k].lowercased() : "asc"
+            guard o == "asc" || o == "desc" else {
+                throw DatabaseError.unprocessable("invalid order parameter, possible values are: [\"asc\", \"desc\"] not: \"\(order[k])\"")
+            }
+            return SortSpec(path: [name], ascending: o == "asc")
+        }
+    }
+
+    func listObjectsImpl(_ q: ListObjectsQuery) throws -> [WeaviateObject] {
+        let limit = q.limit ?? config.queryDefaultsLimit
+        let offset = q.offset ?? 0
+        if limit < 0 || offset < 0 {
+            throw DatabaseError.unprocessable("invalid pagination: limit and offset must not be negative")
+        }
+        if offset + limit > config.queryMaximumResults {
+            throw DatabaseError(q.className == nil ? .internal : .unprocessable, "query maximum results exceeded")
+        }
+        let sort = try Database.parseSort(q.sort, q.order)
+        if let after = q.after {
+            guard let className = q.className else {
+                throw DatabaseError.unprocessable("invalid cursor: 'after' parameter requires 'class' to be set")
+            }
+            if q.offset != nil && q.offset != 0 || !sort.isEmpty {
+                throw DatabaseError.unprocessable("invalid cursor: 'after' parameter cannot be combined with 'offset' or 'sort'")
+            }
+            guard let st = state(Database.normalizeClassName(className)) else { return [] }
+            return try read { db in
+                try ObjectTables.fetch(db, classID: st.id, condition: after.isEmpty ? nil : "uuid > ?",
+                                       arguments: after.isEmpty ? [] : [after.lowercased()], orderBy: "uuid",
+                                       limit: limit, offset: nil, withVector: q.includeVector).map { toObject($0, st) }
+            }
+        }
+        if let className = q.className {
+            guard let st = state(Database.normalizeClassName(className)) else { return [] }
+            let order = try orderClause(sort, st)
+            return try read { db in
+                try ObjectTables.fetch(db, classID: st.id, condition: nil, orderBy: order, limit: limit, offset: offset,
+                                       withVector: q.includeVector).map { toObject($0, st) }
+            }
+        }
+        // Across classes: classes in creation order, each in doc id order.
+        var out: [WeaviateObject] = []
+        var skip = offset
+        try read { db in
+            for st in orderedStates where out.count < limit {
+                let n = try ObjectTables.count(db, classID: st.id)
+                if skip >= n { skip -= n; continue }
+                let order = try orderClause(sort.filter { st.columns[$0.path[0]] != nil || $0.path[0].hasPrefix("_") || $0.path[0] == "id" }, st)
+                let rows = try ObjectTables.fetch(db, classID: st.id, condition: nil, orderBy: order, limit: limit - out.count,
+                                                  offset: skip, withVector: q.includeVector)
+                skip = 0
+                out += rows.map { toObject($0, st) }
+            }
+        }
+        return out
+    }
+
+    func filterDocIDsImpl(className: String, filter: WhereFilter?) throws -> [UInt64] {
+        let st = try requireState(className)
+        let c = try compileFilter(filter, st)
+        return try read { db in
+            try ObjectTables.ids(db, classID: st.id, condition: c?.sql, arguments: c?.arguments ?? []).map(\.docID)
+        }
+    }
+
+    func countImpl(className: String, filter: WhereFilter?) throws -> Int {
+        let st = try requireState(className)
+        let c = try compileFilter(filter, st)
+        return try read { db in try ObjectTables.count(db, classID: st.id, condition: c?.sql, arguments: c?.arguments ?? []) }
+    }
+
+    func objectsImpl(className: String, docIDs: [UInt64], includeVector: Bool) throws -> [WeaviateObject] {
+        let st = try requireState(className)
+        return try read { db in
+            try ObjectTables.fetch(db, classID: st.id, docIDs: docIDs, withVector: includeVector).map { toObject($0, st) }
+        }
+    }
+
+    func findObjectsImpl(className: String, filter: WhereFilter?, sort: [SortSpec], limit: Int?, offset: Int?, after: String?,
+                         includeVector: Bool) throws -> [WeaviateObject] {
+        let st = try requireState(className)
+        var c = try compileFilter(filter, st)
+        var order = try orderClause(sort, st)
+        if let after, !after.isEmpty {
+            let cond = "\(ObjectTables.tableName(st.id)).uuid > ?"
+            if var existing = c {
+                existing.sql = "(\(existing.sql)) AND \(cond)"
+                existing.arguments += [after.lowercased()]
+                c = existing
+            } else {
+                c = CompiledFilter(sql: cond, arguments: [after.lowercased()])
+            }
+            order = "\(ObjectTables.tableName(st.id)).uuid ASC"
+        } else if after != nil {
+            order = "\(ObjectTables.tableName(st.id)).uuid ASC"
+        }
+        return try read { db in
+            try ObjectTables.fetch(db, classID: st.id, condition: c?.sql, arguments: c?.arguments ?? [], orderBy: order,
+                                   limit: limit, offset: offset, withVector: includeVector).map { toObject($0, st) }
+        }
+    }
+
+    func vectorSearchImpl(className: String, vector: [Float], k: Int, maxDistance: Float?, allowList: AllowList?,
+                          includeVector: Bool) throws -> [(object: WeaviateObject, distance: Float)] {
+        let st = try requireState(className)
+        if let d = st.dimension, d != vector.count, st.index.count > 0 {
+            throw DatabaseError.unprocessable(
+                "vector search: could not search vector index: vector lengths don't match: \(vector.count) vs \(d)")
+        }
+        if k <= 0 { return [] }
+        let hits: [SearchResult]
+        if let maxDistance {
+            hits = st.index.search(vector, maxDistance: maxDistance, limit: k, allowList: allowList)
+        } else {
+            hits = st.index.search(vector, k: k, allowList: allowList)
+        }
+        let objects = try read { db in
+            try ObjectTables.fetch(db, classID: st.id, docIDs: hits.map(\.id), withVector: includeVector)
+        }
+        var byID: [UInt64: ObjectRow] = [:]
+        for o in objects { byID[o.docID] = o }
+        return hits.compactMap { h in byID[h.id].map { (toObject($0, st), h.distance) } }
+    }
+}

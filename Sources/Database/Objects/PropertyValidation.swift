@@ -1,0 +1,212 @@
+import Foundation
+import Storage
+
+/// Validation and normalisation of property values against the class schema, with Weaviate's messages
+/// (`usecases/objects/validation/properties_validation.go`); callers prefix `invalid object: `.
+extension Database {
+    /// Go's `%T` of a JSON value decoded with UseNumber, as Weaviate's messages print it.
+    static func goType(_ v: JSONValue) -> String {
+        switch v {
+        case .null: return "<nil>"
+        case .bool: return "bool"
+        case .int, .double: return "json.Number"
+        case .string: return "string"
+        case .array: return "[]interface {}"
+        case .object: return "map[string]interface {}"
+        }
+    }
+
+    static func goValue(_ v: JSONValue) -> String {
+        switch v {
+        case .string(let s): return s
+        default: return v.jsonString()
+        }
+    }
+
+    /// Validates every property of an object and returns the normalised values (nulls dropped).
+    func normalizeProperties(_ props: [String: JSONValue], of st: ClassState) throws -> [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
+        for (name, value) in props {
+            if value.isNull { continue }
+            guard let p = st.definition.property(named: name), let kind = p.kind else {
+                throw DatabaseError.unprocessable(
+                    "no such prop with name '\(name)' found in class '\(st.name)' in the schema. Check your schema files for which properties in this class are available")
+            }
+            out[name] = try normalizeValue(value, kind: kind, property: name, className: st.name)
+        }
+        return out
+    }
+
+    func normalizeValue(_ v: JSONValue, kind: PropertyDataType, property p: String, className c: String) throws -> JSONValue {
+        func err(_ m: String) -> DatabaseError { DatabaseError.unprocessable(m) }
+        switch kind {
+        case .text:
+            guard case .string = v else { throw err("invalid text property '\(p)' on class '\(c)': not a string, but \(Database.goType(v))") }
+            return v
+        case .int:
+            guard v.doubleValue != nil else {
+                throw err("invalid integer property '\(p)' on class '\(c)': requires an integer, the given value is '\(Database.goValue(v))'")
+            }
+            guard let i = v.intValue else {
+                throw err("invalid integer property '\(p)' on class '\(c)': requires an integer, the given value is '\(Database.goValue(v))'")
+            }
+            return .int(i)
+        case .number:
+            guard let d = v.doubleValue else {
+                throw err("invalid number property '\(p)' on class '\(c)': requires a float, the given value is '\(Database.goValue(v))'")
+            }
+            return .double(d)
+        case .boolean:
+            guard case .bool = v else {
+                throw err("invalid boolean property '\(p)' on class '\(c)': requires a bool, the given value is '\(Database.goValue(v))'")
+            }
+            return v
+        case .date:
+            guard let s = v.stringValue, ValueFormats.rfc3339Nanos(s) != nil else {
+                throw err("invalid date property '\(p)' on class '\(c)': requires a string with a RFC3339 formatted date, but the given value is '\(Database.goValue(v))'")
+            }
+            return v
+        case .uuid:
+            guard let s = v.stringValue else {
+                throw err("invalid uuid property '\(p)' on class '\(c)': not a string, but \(Database.goType(v))")
+            }
+            guard ValueFormats.isUUID(s) else {
+                throw err("invalid uuid property '\(p)' on class '\(c)': invalid UUID length: \(s.utf8.count)")
+            }
+            return .string(s.lowercased())
+        case .blob:
+            guard let s = v.stringValue, ValueFormats.isStrictBase64(s) else {
+                throw err("invalid blob property '\(p)' on class '\(c)': not a valid blob base64 string")
+            }
+            return v
+        case .geoCoordinates:
+            guard let o = v.objectValue else {
+                throw err("invalid geoCoordinates property '\(p)' on class '\(c)': not a map, but \(Database.goType(v))")
+            }
+            guard let lat = o["latitude"]?.doubleValue else {
+                throw err("invalid geoCoordinates property '\(p)' on class '\(c)': latitude is missing or not a number")
+            }
+            guard let lon = o["longitude"]?.doubleValue else {
+                throw err("invalid geoCoordinates property '\(p)' on class '\(c)': longitude is missing or not a number")
+            }
+            guard (-90...90).contains(lat), (-180...180).contains(lon) else {
+                throw err("invalid geoCoordinates property '\(p)' on class '\(c)': latitude must be in [-90, 90] and longitude in [-180, 180]")
+            }
+            return ["latitude": .double(lat), "longitude": .double(lon)]
+        case .phoneNumber:
+            return try PhoneNumbers.normalize(v, property: p, className: c)
+        case .textArray, .intArray, .numberArray, .booleanArray, .dateArray, .uuidArray:
+            guard let a = v.arrayValue else {
+                throw err("invalid \(kind.name) property '\(p)' on class '\(c)': not an array, but \(Database.goType(v))")
+            }
+            return .array(try a.map { try normalizeValue($0, kind: kind.elementType, property: p, className: c) })
+        case .reference:
+            return .array(try normalizeReferences(v, property: p, className: c))
+        }
+    }
+
+    /// Normalises a reference list: `[{"beacon": …}]` → `[{"beacon": "weaviate://localhost/<Class>/<id>", "href": "/v1/objects/<Class>/<id>"}]`.
+    func normalizeReferences(_ v: JSONValue, property p: String, className c: String) throws -> [JSONValue] {
+        guard let a = v.arrayValue else {
+            throw DatabaseError.unprocessable(
+                "invalid reference property '\(p)' on class '\(c)': expected an array of references, but got \(Database.goType(v))")
+        }
+        return try a.map { item in
+            guard let beacon = item["beacon"]?.stringValue else {
+                throw DatabaseError.unprocessable("invalid reference property '\(p)' on class '\(c)': each reference needs a 'beacon' string")
+            }
+            return try normalizeBeacon(beacon, property: p, className: c)
+        }
+    }
+
+    func normalizeBeacon(_ beacon: String, property p: String, className c: String) throws -> JSONValue {
+        guard let (cls, id) = ValueFormats.parseBeacon(beacon) else {
+            throw DatabaseError.unprocessable(
+                "invalid reference property '\(p)' on class '\(c)': invalid beacon '\(beacon)': must be of the form weaviate://localhost/<className>/<uuid>")
+        }
+        let lid = id.lowercased()
+        var target = cls
+        if target == nil { target = try findClass(ofObject: lid) }
+        if let t = target {
+            return ["beacon": .string("weaviate://localhost/\(t)/\(lid)"), "href": .string("/v1/objects/\(t)/\(lid)")]
+        }
+        return ["beacon": .string("weaviate://localhost/\(lid)"), "href": .string("/v1/objects/\(lid)")]
+    }
+
+    /// The class holding an object with this id (first in schema order), if any.
+    func findClass(ofObject id: String) throws -> String? {
+        let states: [ClassState] = { lock.lock(); defer { lock.unlock() }; return classOrder.compactMap { classes[$0] } }()
+        return try store.pool.read { db in
+            for s in states where try ObjectTables.docID(db, classID: s.id, uuid: id) != nil { return s.name }
+            return nil
+        }
+    }
+
+    /// The typed column values of normalised properties.
+    static func columnValues(_ props: [String: JSONValue], of st: ClassState) -> [String: DatabaseValue] {
+        var out: [String: DatabaseValue] = [:]
+        for (name, col) in st.columns where col.hasColumn {
+            guard let v = props[name] else { continue }
+            switch col.type {
+            case .text, .uuid: if let s = v.stringValue { out[col.name] = s.databaseValue }
+            case .int: if let i = v.intValue { out[col.name] = i.databaseValue }
+            case .number: if let d = v.doubleValue { out[col.name] = d.databaseValue }
+            case .boolean: if let b = v.boolValue { out[col.name] = (b ? 1 : 0).databaseValue }
+            case .date: if let s = v.stringValue, let n = ValueFormats.rfc3339Nanos(s) { out[col.name] = n.databaseValue }
+            case .geoCoordinates:
+                if let lat = v["latitude"]?.doubleValue, let lon = v["longitude"]?.doubleValue {
+                    out[col.latColumn] = lat.databaseValue
+                    out[col.lonColumn] = lon.databaseValue
+                }
+            default: break
+            }
+        }
+        return out
+    }
+}
+
+/// phoneNumber values: `{input, defaultCountry?}` in, Weaviate's parsed shape out.
+enum PhoneNumbers {
+    /// Calling codes of common countries (ISO 3166 alpha-2 → code) for numbers given without `+`.
+    static let callingCodes: [String: Int] = [
+        "US": 1, "CA": 1, "GB": 44, "DE": 49, "FR": 33, "NL": 31, "BE": 32, "ES": 34, "IT": 39, "CH": 41, "AT": 43,
+        "SE": 46, "NO": 47, "DK": 45, "FI": 358, "PL": 48, "PT": 351, "IE": 353, "AU": 61, "NZ": 64, "JP": 81,
+        "CN": 86, "IN": 91, "BR": 55, "MX": 52, "ZA": 27, "RU": 7, "KR": 82, "SG": 65,
+    ]
+
+    static func normalize(_ v: JSONValue, property p: String, className c: String) throws -> JSONValue {
+        func err(_ m: String) -> DatabaseError {
+            DatabaseError.unprocessable("invalid phoneNumber property '\(p)' on class '\(c)': \(m)")
+        }
+        guard let o = v.objectValue else { throw err("not a map, but \(Database.goType(v))") }
+        guard let input = o["input"]?.stringValue else { throw err("input is missing or not a string") }
+        let country = o["defaultCountry"]?.stringValue?.uppercased()
+        let digits = input.filter(\.isNumber)
+        var out: [String: JSONValue] = ["input": .string(input)]
+        if let country { out["defaultCountry"] = .string(country) }
+        var code: Int
+        var national: String
+        if input.trimmingCharacters(in: .whitespaces).hasPrefix("+") {
+            // Longest known calling-code prefix of the digits.
+            let codes = Set(callingCodes.values).sorted { String($0).count > String($1).count }
+            guard let cc = codes.first(where: { digits.hasPrefix(String($0)) }) else {
+                throw err("could not determine the country code of '\(input)'")
+            }
+            code = cc
+            national = String(digits.dropFirst(String(cc).count))
+        } else {
+            guard let country, let cc = callingCodes[country] else {
+                throw err("no default country set and the number has no leading '+'")
+            }
+            code = cc
+            national = digits.hasPrefix("0") ? String(digits.dropFirst()) : digits
+        }
+        guard (4...14).contains(national.count) else { throw err("'\(input)' is not a valid phone number") }
+        out["countryCode"] = .int(Int64(code))
+        out["national"] = .int(Int64(national) ?? 0)
+        out["nationalFormatted"] = .string(national)
+        out["internationalFormatted"] = .string("+\(code) \(national)")
+        out["valid"] = true
+        return .object(out)
+    }
+}

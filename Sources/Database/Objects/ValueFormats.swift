@@ -1,0 +1,123 @@
+import Foundation
+
+/// Parsers for the string formats Weaviate validates: RFC3339 dates, UUIDs, strict base64, beacons.
+enum ValueFormats {
+    /// Parses an RFC3339 date-time (`2006-01-02T15:04:05Z`, optional fraction, `Z` or `±hh:mm`)
+    /// into nanoseconds since the Unix epoch; nil if malformed.
+    static func rfc3339Nanos(_ s: String) -> Int64? {
+        let b = Array(s.utf8)
+        guard b.count >= 20 else { return nil }
+        func num(_ from: Int, _ len: Int) -> Int? {
+            guard from + len <= b.count else { return nil }
+            var v = 0
+            for k in from..<(from + len) {
+                let c = b[k]
+                guard c >= 0x30 && c <= 0x39 else { return nil }
+                v = v * 10 + Int(c - 0x30)
+            }
+            return v
+        }
+        guard let year = num(0, 4), b[4] == 0x2D, let month = num(5, 2), b[7] == 0x2D, let day = num(8, 2),
+              b[10] == 0x54 || b[10] == 0x74 || b[10] == 0x20,
+              let hour = num(11, 2), b[13] == 0x3A, let minute = num(14, 2), b[16] == 0x3A, let second = num(17, 2)
+        else { return nil }
+        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year), hour < 24, minute < 60, second < 61
+        else { return nil }
+        var i = 19
+        var nanos: Int64 = 0
+        if i < b.count, b[i] == 0x2E {
+            i += 1
+            var digits = 0
+            while i < b.count, b[i] >= 0x30 && b[i] <= 0x39 {
+                if digits < 9 { nanos = nanos * 10 + Int64(b[i] - 0x30) }
+                digits += 1
+                i += 1
+            }
+            guard digits > 0 else { return nil }
+            if digits < 9 { for _ in digits..<9 { nanos *= 10 } }
+        }
+        guard i < b.count else { return nil }
+        var offsetSeconds = 0
+        if b[i] == 0x5A || b[i] == 0x7A {
+            i += 1
+        } else if b[i] == 0x2B || b[i] == 0x2D {
+            let sign = b[i] == 0x2D ? -1 : 1
+            guard let oh = num(i + 1, 2), i + 3 < b.count, b[i + 3] == 0x3A, let om = num(i + 4, 2), oh < 24, om < 60 else { return nil }
+            offsetSeconds = sign * (oh * 3600 + om * 60)
+            i += 6
+        } else {
+            return nil
+        }
+        guard i == b.count else { return nil }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        let secs = Int64(days) * 86400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
+        let (r, overflow) = secs.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return nil }
+        return r.addingReportingOverflow(nanos).overflow ? nil : r + nanos
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+
+    /// Whether `s` is a UUID in the 8-4-4-4-12 hex form (any case).
+    static func isUUID(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard b.count == 36 else { return false }
+        for (k, c) in b.enumerated() {
+            if k == 8 || k == 13 || k == 18 || k == 23 {
+                if c != 0x2D { return false }
+            } else if !((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46)) {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Weaviate's strict base64 check: `^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$`.
+    static func isStrictBase64(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard !b.isEmpty, b.count % 4 == 0 else { return false }
+        func isChar(_ c: UInt8) -> Bool {
+            (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2B || c == 0x2F
+        }
+        let n = b.count
+        for k in 0..<(n - 4) where !isChar(b[k]) { return false }
+        let t = b[(n - 4)...]
+        let t0 = t[t.startIndex], t1 = t[t.startIndex + 1], t2 = t[t.startIndex + 2], t3 = t[t.startIndex + 3]
+        guard isChar(t0), isChar(t1) else { return false }
+        if t2 == 0x3D { return t3 == 0x3D }
+        guard isChar(t2) else { return false }
+        return t3 == 0x3D || isChar(t3)
+    }
+
+    /// Parses `weaviate://localhost/<Class>/<uuid>` or the legacy `weaviate://localhost/<uuid>`.
+    static func parseBeacon(_ s: String) -> (className: String?, id: String)? {
+        let prefix = "weaviate://localhost/"
+        guard s.hasPrefix(prefix) else { return nil }
+        let parts = s.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        if parts.count == 1, isUUID(parts[0]) { return (nil, parts[0]) }
+        if parts.count == 2, !parts[0].isEmpty, isUUID(parts[1]) { return (parts[0], parts[1]) }
+        return nil
+    }
+
+    /// A random (v4) UUID, lower-case.
+    static func newUUID() -> String { UUID().uuidString.lowercased() }
+
+    static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+}
