@@ -1,0 +1,120 @@
+import XCTest
+@testable import Database
+
+final class SchemaTests: XCTestCase {
+    func testCreateClassEchoesWeaviateDefaults() throws {
+        let t = try TempDatabase()
+        let created = try t.db.createClass(ClassDefinition(className: "article", properties: [
+            PropertyDefinition(name: "Title", dataType: ["string"]),
+            PropertyDefinition(name: "body", dataType: ["text"]),
+            PropertyDefinition(name: "count", dataType: ["int"]),
+        ]))
+        XCTAssertEqual(created.className, "Article")
+        XCTAssertEqual(created.vectorizer, "none")
+        XCTAssertEqual(created.vectorIndexType, "hnsw")
+        let vic = try XCTUnwrap(created.vectorIndexConfig)
+        XCTAssertEqual(vic, try json("""
+            {"skip":false,"cleanupIntervalSeconds":300,"maxConnections":64,"efConstruction":128,"ef":-1,
+             "dynamicEfMin":100,"dynamicEfMax":500,"dynamicEfFactor":8,"vectorCacheMaxObjects":1000000000000,
+             "flatSearchCutoff":40000,"distance":"cosine",
+             "pq":{"enabled":false,"bitCompression":false,"segments":0,"centroids":256,
+                   "encoder":{"type":"kmeans","distribution":"log-normal"}}}
+            """))
+        XCTAssertEqual(created.invertedIndexConfig, try json(#"{"cleanupIntervalSeconds":60,"bm25":{"k1":1.2,"b":0.75},"stopwords":{"preset":"en"}}"#))
+        XCTAssertEqual(created.shardingConfig, try json("""
+            {"virtualPerPhysical":128,"desiredCount":1,"actualCount":1,"desiredVirtualCount":128,"actualVirtualCount":128,
+             "key":"_id","strategy":"hash","function":"murmur3"}
+            """))
+        XCTAssertEqual(created.replicationConfig, try json(#"{"factor":1}"#))
+        let p = created.properties!
+        XCTAssertEqual(p[0], PropertyDefinition(name: "title", dataType: ["text"], tokenization: "whitespace",
+                                                indexFilterable: true, indexSearchable: true))
+        XCTAssertEqual(p[1], PropertyDefinition(name: "body", dataType: ["text"], tokenization: "word",
+                                                indexFilterable: true, indexSearchable: true))
+        XCTAssertEqual(p[2], PropertyDefinition(name: "count", dataType: ["int"], indexFilterable: true, indexSearchable: false))
+        XCTAssertEqual(t.db.getClass("Article"), created)
+        XCTAssertEqual(t.db.schema().map(\.className), ["Article"])
+    }
+
+    func testDefaultDistanceAndUserKeysPreserved() throws {
+        let t = try TempDatabase { $0.defaultDistance = .dot }
+        let c = try t.db.createClass(ClassDefinition(className: "A", vectorIndexConfig: ["ef": 77, "pq": ["enabled": true]]))
+        XCTAssertEqual(c.vectorIndexConfig?["distance"], "dot")
+        XCTAssertEqual(c.vectorIndexConfig?["ef"], 77)
+        XCTAssertEqual(c.vectorIndexConfig?["pq"]?["enabled"], true)
+        XCTAssertEqual(c.vectorIndexConfig?["pq"]?["centroids"], 256)
+        XCTAssertEqual(c.distanceMetric, .dot)
+    }
+
+    func testCreateClassErrors() throws {
+        let t = try TempDatabase()
+        _ = try t.db.createClass(ClassDefinition(className: "Thing"))
+        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "Thing")), .unprocessable,
+                                     "class name \"Thing\" already exists")
+        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "Bad-Name")), .unprocessable,
+                                     "'Bad-Name' is not a valid class name")
+        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "P", properties: [
+            PropertyDefinition(name: "id", dataType: ["text"])])), .unprocessable, "'id' is a reserved property name")
+        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "P", properties: [
+            PropertyDefinition(name: "_additional", dataType: ["text"])])), .unprocessable, "'_additional' is a reserved property name")
+        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "P", properties: [
+            PropertyDefinition(name: "a-b", dataType: ["text"])])), .unprocessable,
+            "'a-b' is not a valid property name. Property names in Weaviate are restricted to valid GraphQL names, which must be “/[_A-Za-z][_0-9A-Za-z]*/”.")
+        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "P", vectorizer: "text2vec-nope")),
+                                     .unprocessable, "vectorizer: no module with name \"text2vec-nope\" present")
+        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "P", vectorIndexConfig: ["maxConnections": 2])),
+                                     .unprocessable, "invalid hnsw config: maxConnections must be a positive integer with a minimum of 4")
+        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "P", properties: [
+            PropertyDefinition(name: "r", dataType: ["Missing"])])), .unprocessable,
+            "Data type of property 'r' is invalid; SingleRef class name 'Missing' does not exist")
+        XCTAssertNil(t.db.getClass("P"))
+    }
+
+    func testUpdateClassMutableAndImmutable() throws {
+        let t = try TempDatabase()
+        var c = try t.db.createClass(ClassDefinition(className: "U", properties: [PropertyDefinition(name: "a", dataType: ["text"])]))
+        var changed = c
+        changed.vectorIndexConfig = JSONMerge.deep(c.vectorIndexConfig!, ["ef": 200, "flatSearchCutoff": 10])
+        c = try t.db.updateClass("U", changed)
+        XCTAssertEqual(c.vectorIndexConfig?["ef"], 200)
+        XCTAssertEqual(t.db.getClass("U")?.vectorIndexConfig?["flatSearchCutoff"], 10)
+
+        var bad = c
+        bad.vectorIndexConfig = JSONMerge.deep(c.vectorIndexConfig!, ["efConstruction": 64])
+        XCTAssertThrowsDatabaseError(try t.db.updateClass("U", bad), .unprocessable,
+                                     "efConstruction is immutable: attempted change from \"128\" to \"64\"")
+        bad = c
+        bad.properties = [PropertyDefinition(name: "b", dataType: ["int"])]
+        XCTAssertThrowsDatabaseError(try t.db.updateClass("U", bad), .unprocessable,
+            "properties cannot be updated through updating the class. Use the add property feature (e.g. \"POST /v1/schema/{className}/properties\") to add additional properties")
+        bad = c
+        bad.vectorizer = "other"
+        XCTAssertThrowsDatabaseError(try t.db.updateClass("U", bad), .unprocessable,
+                                     "vectorizer is immutable: attempted change from \"none\" to \"other\"")
+        XCTAssertThrowsDatabaseError(try t.db.updateClass("Nope", c), .notFound, "class 'Nope' not found")
+    }
+
+    func testDeleteClassAndAddProperty() async throws {
+        let t = try TempDatabase()
+        _ = try t.db.createClass(ClassDefinition(className: "D"))
+        let p = try t.db.addProperty(toClass: "D", PropertyDefinition(name: "Score", dataType: ["number"]))
+        XCTAssertEqual(p, PropertyDefinition(name: "score", dataType: ["number"], indexFilterable: true, indexSearchable: false))
+        XCTAssertThrowsDatabaseError(try t.db.addProperty(toClass: "D", PropertyDefinition(name: "score", dataType: ["int"])),
+                                     .unprocessable, "class \"D\": conflict for property \"score\": already in use or provided multiple times")
+        _ = try await t.db.createObject(ObjectInput(className: "D", properties: ["score": 1.5]))
+        XCTAssertEqual(try t.db.count(className: "D", filter: WhereFilter(operator: .greaterThan, path: ["score"], valueNumber: 1)), 1)
+        try t.db.deleteClass("D")
+        XCTAssertNil(t.db.getClass("D"))
+        XCTAssertThrowsDatabaseError(try t.db.deleteClass("D"), .badRequest, "could not find class 'D'")
+        _ = try t.db.createClass(ClassDefinition(className: "D"))
+        XCTAssertEqual(try t.db.count(className: "D"), 0)
+    }
+
+    func testSchemaPersistsAcrossReopen() throws {
+        let t = try TempDatabase()
+        let c = try t.db.createClass(ClassDefinition(className: "Keep", properties: [PropertyDefinition(name: "x", dataType: ["int[]"])]))
+        try t.reopen()
+        XCTAssertEqual(t.db.getClass("Keep"), c)
+        XCTAssertEqual(try t.db.shards(ofClass: "Keep"), [ShardStatus(name: "node1", status: "READY")])
+    }
+}
