@@ -85,24 +85,26 @@ public enum PropertyAggregation: Sendable, Equatable {
     case reference(pointingTo: [String], count: Int)
 }
 
-/// Aggregates property `property` of `objects` according to its type (array values count one by one).
-public func aggregate(property: PropertyDefinition, of objects: [WeaviateObject]) -> PropertyAggregation? {
-    guard let kind = property.kind else { return nil }
-    var values: [JSONValue] = []
-    for object in objects {
-        guard let value = object.properties[property.name], !value.isNull else { continue }
-        if case .array(let items) = value { values.append(contentsOf: items.filter { !$0.isNull }) } else { values.append(value) }
-    }
-    switch kind {
-    case .reference(let classes):
-        return .reference(pointingTo: classes, count: values.count)
-    case .int, .intArray, .number, .numberArray:
-        return .numeric(NumericAggregation(values: values.compactMap(\.doubleValue)))
-    case .text, .textArray:
-        return .text(TextAggregation(values: values.compactMap(\.stringValue)))
-    case .boolean, .booleanArray:
-        return .boolean(BooleanAggregation(values: values.compactMap(\.boolValue)))
-    case .date, .dateArray, .uuid, .uuidArray, .blob, .geoCoordinates, .phoneNumber:
-        return .count(values.count)
+extension PropertyAggregation {
+    /// Aggregates property `property` of `objects` according to its type (array values count one by one).
+    public static func compute(property: PropertyDefinition, objects: [WeaviateObject]) -> PropertyAggregation? {
+        guard let kind = property.kind else { return nil }
+        var values: [JSONValue] = []
+        for object in objects {
+            guard let value = object.properties[property.name], !value.isNull else { continue }
+            if case .array(let items) = value { values.append(contentsOf: items.filter { !$0.isNull }) } else { values.append(value) }
+        }
+        switch kind {
+        case .reference(let classes):
+            return .reference(pointingTo: classes, count: values.count)
+        case .int, .intArray, .number, .numberArray:
+            return .numeric(NumericAggregation(values: values.compactMap(\.doubleValue)))
+        case .text, .textArray:
+            return .text(TextAggregation(values: values.compactMap(\.stringValue)))
+        case .boolean, .booleanArray:
+            return .boolean(BooleanAggregation(values: values.compactMap(\.boolValue)))
+        case .date, .dateArray, .uuid, .uuidArray, .blob, .geoCoordinates, .phoneNumber:
+            return .count(values.count)
+        }
     }
 }

@@ -1,0 +1,248 @@
+// Get, Explore and Aggregate with Weaviate 1.19's semantics (reference 3.3, 3.4): limit defaults,
+// search by distance, kNN then post-filtering, the maximum-results cap, certainty only for cosine,
+// filtered vector search through the where allow-list.
+import VectorIndex
+
+extension Database {
+    // MARK: Get
+
+    /// `Get { <Class>(...) }`: the matching objects, closest first for a vector search.
+    public func getQuery(_ r: GetRequest) async throws -> [GetHit] {
+        guard let cls = getClass(r.className) else {
+            throw DatabaseError.notFound("class '\(r.className)' not found")
+        }
+        let maximum = config.queryMaximumResults
+        let limit = (r.limit ?? -1) < 0 ? nil : r.limit
+        let offset = max(0, r.offset ?? 0)
+
+        guard !r.near.isEmpty else {
+            let pageLimit = limit ?? (r.offset == nil ? 100 : config.queryDefaultsLimit)
+            if offset + pageLimit > maximum { throw DatabaseError.unprocessable("query maximum results exceeded") }
+            let objects = try findObjects(className: cls.className, filter: r.filter, sort: r.sort, limit: pageLimit,
+                                          offset: offset, after: r.after, includeVector: r.additional.vector)
+            return objects.map { GetHit(object: $0) }
+        }
+
+        try r.near.validateExtraction()
+        try checkCertainty(metric: cls.distanceMetric, requested: r.near.certainty != nil || r.additional.certainty)
+        let vector = try await searchVector(for: r.near, in: cls)
+        let allowList = try r.filter.map { AllowList(try filterDocIDs(className: cls.className, filter: $0)) }
+
+        var hits: [GetHit]
+        if let threshold = r.near.maxDistance, limit == nil {
+            // Search by distance: everything within the threshold, capped at QUERY_MAXIMUM_RESULTS.
+            hits = try vectorHits(cls, vector, k: maximum, maxDistance: Float(threshold), allowList: allowList,
+                                  includeVector: r.additional.vector)
+            hits = Array(hits.dropFirst(offset))
+        } else {
+            let pageLimit = limit ?? (r.offset == nil ? 100 : config.queryDefaultsLimit)
+            if offset + pageLimit > maximum { throw DatabaseError.unprocessable("query maximum results exceeded") }
+            hits = try vectorHits(cls, vector, k: offset + pageLimit, maxDistance: nil, allowList: allowList,
+                                  includeVector: r.additional.vector)
+            hits = Array(hits.dropFirst(offset))
+            hits = postFilter(hits, certainty: r.near.certainty, distance: r.near.distance)
+        }
+        if !r.sort.isEmpty { hits = sortHits(hits, by: r.sort) }
+        return hits
+    }
+
+    /// `can't use certainty when vector index is configured with <metric> distance`.
+    func checkCertainty(metric: DistanceMetric, requested: Bool) throws {
+        if requested && metric != .cosine {
+            throw DatabaseError.unprocessable(
+                "can't use certainty when vector index is configured with \(metric.rawValue) distance")
+        }
+    }
+
+    private func vectorHits(_ cls: ClassDefinition, _ vector: [Float], k: Int, maxDistance: Float?,
+                            allowList: AllowList?, includeVector: Bool) throws -> [GetHit] {
+        if let allowList, allowList.count == 0 { return [] }
+        do {
+            return try vectorSearch(className: cls.className, vector: vector, k: k, maxDistance: maxDistance,
+                                    allowList: allowList, includeVector: includeVector)
+                .map { GetHit(object: $0.object, distance: $0.distance) }
+        } catch let e as DatabaseError {
+            throw DatabaseError(e.kind, "explorer: get class: vector search: " + e.message)
+        }
+    }
+
+    /// Drops kNN hits below the certainty or beyond the distance (±1e-6), as `searchResultsToGetResponse`.
+    func postFilter(_ hits: [GetHit], certainty: Double?, distance: Double?) -> [GetHit] {
+        hits.filter { hit in
+            guard let d = hit.distance.map(Double.init) else { return true }
+            let c = 1 - d / 2
+            if let certainty, c >= 0, c < certainty { return false }
+            if let distance, certainty == nil, d > distance, abs(d - distance) > 1e-6 { return false }
+            return true
+        }
+    }
+
+    /// Reorders hits by the sort clauses (stable; missing values first in ascending order).
+    func sortHits(_ hits: [GetHit], by sort: [SortSpec]) -> [GetHit] {
+        let indexed = hits.enumerated().map { ($0.offset, $0.element) }
+        return indexed.sorted { a, b in
+            for spec in sort {
+                let order = compareSortValues(sortValue(a.1.object, spec.path), sortValue(b.1.object, spec.path))
+                if order != 0 { return spec.ascending ? order < 0 : order > 0 }
+            }
+            return a.0 < b.0
+        }.map(\.1)
+    }
+
+    private func sortValue(_ o: WeaviateObject, _ path: [String]) -> JSONValue {
+        guard let key = path.first else { return .null }
+        switch key {
+        case "id", "_id": return .string(o.id)
+        case "_creationTimeUnix": return .int(o.creationTimeUnix)
+        case "_lastUpdateTimeUnix": return .int(o.lastUpdateTimeUnix)
+        default: return o.properties[key] ?? .null
+        }
+    }
+
+    private func compareSortValues(_ a: JSONValue, _ b: JSONValue) -> Int {
+        switch (a, b) {
+        case (.null, .null): return 0
+        case (.null, _): return -1
+        case (_, .null): return 1
+        default: break
+        }
+        if let x = a.doubleValue, let y = b.doubleValue { return x < y ? -1 : (x > y ? 1 : 0) }
+        if let x = a.stringValue, let y = b.stringValue { return x < y ? -1 : (x > y ? 1 : 0) }
+        if let x = a.boolValue, let y = b.boolValue { return x == y ? 0 : (!x ? -1 : 1) }
+        let x = a.jsonString(), y = b.jsonString()
+        return x < y ? -1 : (x > y ? 1 : 0)
+    }
+
+    // MARK: Explore
+
+    /// `Explore(...)`: the nearest objects across every class (all must share one distance metric).
+    public func exploreQuery(_ r: ExploreRequest) async throws -> [ExploreHit] {
+        guard !r.near.isEmpty else {
+            throw DatabaseError.unprocessable(
+                "received no search params, one of [nearVector, nearObject] or module search params is required for an exploration")
+        }
+        try r.near.validateExtraction()
+        let classes = schema()
+        let metrics = Array(Set(classes.map(\.distanceMetric)))
+        if metrics.count > 1 {
+            let list = classes.map { "\($0.className): \($0.distanceMetric.rawValue)" }.joined(separator: ", ")
+            throw DatabaseError.unprocessable(
+                "vector search across classes not possible: found different distance metrics: \(list)")
+        }
+        try checkCertainty(metric: metrics.first ?? .cosine, requested: r.near.certainty != nil || r.certaintyRequested)
+        let vector = try await searchVector(for: r.near, in: nil)
+        let limit = (r.limit ?? -1) < 0 ? 20 : r.limit!
+        let offset = max(0, r.offset ?? 0)
+        if offset + limit > config.queryMaximumResults {
+            throw DatabaseError.unprocessable("query maximum results exceeded")
+        }
+        var all: [ExploreHit] = []
+        for cls in classes {
+            guard let index = vectorIndex(ofClass: cls.className), index.count > 0 else { continue }
+            do {
+                let found = try vectorSearch(className: cls.className, vector: vector, k: offset + limit)
+                all += found.map { ExploreHit(className: cls.className, id: $0.object.id, distance: $0.distance) }
+            } catch let e as DatabaseError where e.kind == .unprocessable {
+                continue  // a class with vectors of another length cannot hold a match
+            }
+        }
+        all.sort { $0.distance < $1.distance }
+        let page = Array(all.dropFirst(offset).prefix(limit))
+        let certainty = r.near.certainty, distance = r.near.distance
+        return page.filter { hit in
+            if let distance { return Double(hit.distance) <= distance + 1e-6 }
+            if let certainty { return hit.certainty >= certainty }
+            return true
+        }
+    }
+
+    // MARK: Aggregate
+
+    /// `Aggregate { <Class>(...) }`: the matching objects, grouped if asked; one group without groupBy.
+    public func aggregateQuery(_ r: AggregateRequest) async throws -> [AggregateGroup] {
+        guard let cls = getClass(r.className) else {
+            throw DatabaseError.notFound("class '\(r.className)' not found")
+        }
+        let needsObjects = r.needsObjects || r.groupBy != nil
+        var objects: [WeaviateObject] = []
+        var count = 0
+        if !r.near.isEmpty {
+            try r.near.validateExtraction()
+            let certainty = r.near.certainty ?? r.near.distance.map { 1 - $0 / 2 }
+            guard r.objectLimit != nil || (certainty ?? 0) != 0 else {
+                throw DatabaseError.unprocessable("must provide certainty or objectLimit with vector search")
+            }
+            try checkCertainty(metric: cls.distanceMetric, requested: r.near.certainty != nil)
+            let vector = try await searchVector(for: r.near, in: cls)
+            let allowList = try r.filter.map { AllowList(try filterDocIDs(className: cls.className, filter: $0)) }
+            var hits: [GetHit]
+            if let objectLimit = r.objectLimit {
+                hits = try vectorHits(cls, vector, k: max(0, objectLimit), maxDistance: nil, allowList: allowList,
+                                      includeVector: false)
+                hits = postFilter(hits, certainty: r.near.certainty, distance: r.near.distance)
+            } else {
+                hits = try vectorHits(cls, vector, k: config.queryMaximumResults,
+                                      maxDistance: Float(r.near.maxDistance ?? 2), allowList: allowList, includeVector: false)
+            }
+            objects = hits.map(\.object)
+            count = objects.count
+        } else if needsObjects {
+            let ids = try filterDocIDs(className: cls.className, filter: r.filter)
+            objects = try self.objects(className: cls.className, docIDs: ids, includeVector: false)
+            count = objects.count
+        } else {
+            count = try self.count(className: cls.className, filter: r.filter)
+        }
+
+        guard let path = r.groupBy, let property = path.first else {
+            return [AggregateGroup(groupedBy: nil, count: count, objects: objects)]
+        }
+        guard cls.property(named: property) != nil else {
+            throw DatabaseError.unprocessable("could not find property '\(property)' in class '\(cls.className)'")
+        }
+        var order: [String] = []
+        var members: [String: [WeaviateObject]] = [:]
+        for object in objects {
+            guard let value = object.properties[property], !value.isNull else { continue }
+            let values: [JSONValue]
+            if case .array(let items) = value { values = items } else { values = [value] }
+            for key in Set(values.map(groupValue)) {
+                if members[key] == nil { order.append(key) }
+                members[key, default: []].append(object)
+            }
+        }
+        var groups = order.map { AggregateGroup(groupedBy: (path, $0), count: members[$0]!.count, objects: members[$0]!) }
+        groups.sort { $0.count != $1.count ? $0.count > $1.count : $0.groupedBy!.value < $1.groupedBy!.value }
+        if let limit = r.limit, limit >= 0 { groups = Array(groups.prefix(limit)) }
+        return groups
+    }
+
+    /// The string form of a groupBy value (`groupedBy.value`).
+    private func groupValue(_ v: JSONValue) -> String {
+        switch v {
+        case .string(let s): return s
+        case .int(let i): return String(i)
+        case .double(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+        case .bool(let b): return b ? "true" : "false"
+        default: return v.jsonString()
+        }
+    }
+
+    // MARK: References
+
+    /// The objects `beacons` point to, in order; a beacon without a class is looked up in `targetClasses`.
+    public func referencedObjects(beacons: [String], targetClasses: [String], includeVector: Bool) throws -> [WeaviateObject] {
+        var out: [WeaviateObject] = []
+        for beacon in beacons {
+            guard let parsed = try? parseBeacon(beacon) else { continue }
+            let candidates = parsed.className.map { [$0] } ?? targetClasses
+            for className in candidates {
+                if let o = try getObject(className: className, id: parsed.id, includeVector: includeVector) {
+                    out.append(o)
+                    break
+                }
+            }
+        }
+        return out
+    }
+}

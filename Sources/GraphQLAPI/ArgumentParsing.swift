@@ -1,0 +1,120 @@
+// Turns coerced GraphQL argument values (`Map`) into the Database's plain request types.
+import Database
+import GraphQL
+
+/// A user error found while reading arguments; rendered as the GraphQL error message.
+struct ArgumentError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+extension Map {
+    /// The value of `key` when this is an object and the key is present and not null.
+    subscript(field key: String) -> Map? {
+        guard case .dictionary(let d) = self, let v = d[key] else { return nil }
+        switch v {
+        case .null, .undefined: return nil
+        default: return v
+        }
+    }
+
+    var asInt: Int? {
+        if case .number(let n) = self { return n.intValue }
+        return nil
+    }
+
+    var asDouble: Double? {
+        if case .number(let n) = self { return n.doubleValue }
+        return nil
+    }
+
+    var asString: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    var asStrings: [String]? {
+        guard case .array(let items) = self else { return nil }
+        return items.compactMap(\.asString)
+    }
+
+    /// The plain JSON form (enum values arrive as their string names).
+    var json: JSONValue {
+        switch self {
+        case .undefined, .null: return .null
+        case .bool(let b): return .bool(b)
+        case .number(let n):
+            switch n.storageType {
+            case .int, .unknown: return .int(Int64(n.intValue))
+            case .bool: return .bool(n.boolValue)
+            case .double: return .double(n.doubleValue)
+            }
+        case .string(let s): return .string(s)
+        case .array(let a): return .array(a.map(\.json))
+        case .dictionary(let d):
+            var o: [String: JSONValue] = [:]
+            for (k, v) in d { o[k] = v.json }
+            return .object(o)
+        }
+    }
+}
+
+enum ArgumentParsing {
+    static func whereFilter(_ args: Map) throws -> WhereFilter? {
+        guard let w = args[field: "where"] else { return nil }
+        return try WhereFilter.from(json: w.json)
+    }
+
+    static func nearVector(_ m: Map?) -> NearVectorParameter? {
+        guard let m else { return nil }
+        let vector = (m[field: "vector"]?.array ?? []).compactMap { $0.asDouble.map(Float.init) }
+        return NearVectorParameter(vector: vector, certainty: m[field: "certainty"]?.asDouble,
+                                   distance: m[field: "distance"]?.asDouble)
+    }
+
+    static func nearObject(_ m: Map?) -> NearObjectParameter? {
+        guard let m else { return nil }
+        return NearObjectParameter(id: m[field: "id"]?.asString, beacon: m[field: "beacon"]?.asString,
+                                   certainty: m[field: "certainty"]?.asDouble, distance: m[field: "distance"]?.asDouble)
+    }
+
+    static func movement(_ m: Map?) -> Movement? {
+        guard let m else { return nil }
+        let objects = m[field: "objects"]?.array?.map {
+            ObjectReference(id: $0[field: "id"]?.asString, beacon: $0[field: "beacon"]?.asString)
+        }
+        return Movement(force: m[field: "force"]?.asDouble ?? 0, concepts: m[field: "concepts"]?.asStrings,
+                        objects: objects)
+    }
+
+    static func moduleParameter(_ kind: ModuleNearArgumentKind, _ m: Map) -> ModuleNearParameter {
+        switch kind {
+        case .nearText:
+            return .text(NearTextParameter(
+                concepts: m[field: "concepts"]?.asStrings ?? [],
+                certainty: m[field: "certainty"]?.asDouble, distance: m[field: "distance"]?.asDouble,
+                moveTo: movement(m[field: "moveTo"]), moveAwayFrom: movement(m[field: "moveAwayFrom"])))
+        case .nearImage:
+            return .image(NearImageParameter(
+                image: m[field: "image"]?.asString ?? "",
+                certainty: m[field: "certainty"]?.asDouble, distance: m[field: "distance"]?.asDouble))
+        }
+    }
+
+    /// nearVector, nearObject and every module argument present in `args`.
+    static func near(_ args: Map) -> NearParameters {
+        var near = NearParameters(nearVector: nearVector(args[field: "nearVector"]),
+                                  nearObject: nearObject(args[field: "nearObject"]))
+        for kind in ModuleNearArgumentKind.allCases {
+            if let m = args[field: kind.rawValue] { near.module.append(moduleParameter(kind, m)) }
+        }
+        return near
+    }
+
+    static func sort(_ args: Map) -> [SortSpec] {
+        guard let items = args[field: "sort"]?.array else { return [] }
+        return items.map {
+            SortSpec(path: $0[field: "path"]?.asStrings ?? [], ascending: $0[field: "order"]?.asString != "desc")
+        }
+    }
+}

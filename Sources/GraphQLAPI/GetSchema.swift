@@ -1,0 +1,148 @@
+// `Get { <Class>(...) { <props> _additional {...} } }`: one object type per class, properties typed as
+// reference 4 says, references as unions of their target classes (`... on Class { }`).
+import Database
+import GraphQL
+
+/// Builds the per-class object types of Get; cross-class unions resolve through `classTypes` lazily.
+final class GetTypes: @unchecked Sendable {
+    let backend: any QueryBackend
+    let classes: [ClassDefinition]
+    private(set) var classTypes: [String: GraphQLObjectType] = [:]
+
+    init(backend: any QueryBackend, classes: [ClassDefinition]) throws {
+        self.backend = backend
+        self.classes = classes
+        for cls in classes {
+            classTypes[cls.className] = try objectType(for: cls)
+        }
+    }
+
+    private func objectType(for cls: ClassDefinition) throws -> GraphQLObjectType {
+        let additional = try additionalType(for: cls)
+        // Lazy fields: reference unions need the types of other classes, built in the same pass.
+        return try GraphQLObjectType(
+            name: cls.className,
+            description: cls.description,
+            fields: { [self] in  // schema types form cycles anyway (recursive references); a rebuild leaks little
+                var fields: GraphQLFieldMap = [:]
+                for property in cls.properties ?? [] {
+                    if let field = try self.field(for: property, of: cls) { fields[property.name] = field }
+                }
+                fields["_additional"] = GraphQLField(type: additional)
+                return fields
+            },
+            isTypeOf: { source, _ in (source as? ObjectSource)?.object.className == cls.className }
+        )
+    }
+
+    private func additionalType(for cls: ClassDefinition) throws -> GraphQLObjectType {
+        try GraphQLObjectType(
+            name: "\(cls.className)AdditionalObj",
+            fields: [
+                "id": GraphQLField(type: GraphQLString),
+                "vector": GraphQLField(type: GraphQLList(GraphQLFloat)),
+                "distance": GraphQLField(type: GraphQLFloat),
+                "certainty": GraphQLField(type: GraphQLFloat),
+                "creationTimeUnix": GraphQLField(type: GraphQLString),
+                "lastUpdateTimeUnix": GraphQLField(type: GraphQLString),
+            ]
+        )
+    }
+
+    private func field(for property: PropertyDefinition, of cls: ClassDefinition) throws -> GraphQLField? {
+        guard let kind = property.kind else { return nil }
+        let prefix = "\(cls.className)\(capitalized(property.name))"
+        switch kind {
+        case .text, .date, .uuid, .blob: return GraphQLField(type: GraphQLString)
+        case .int: return GraphQLField(type: GraphQLInt)
+        case .number: return GraphQLField(type: GraphQLFloat)
+        case .boolean: return GraphQLField(type: GraphQLBoolean)
+        case .textArray, .dateArray, .uuidArray: return GraphQLField(type: GraphQLList(GraphQLString))
+        case .intArray: return GraphQLField(type: GraphQLList(GraphQLInt))
+        case .numberArray: return GraphQLField(type: GraphQLList(GraphQLFloat))
+        case .booleanArray: return GraphQLField(type: GraphQLList(GraphQLBoolean))
+        case .geoCoordinates:
+            return GraphQLField(type: try GraphQLObjectType(
+                name: "\(prefix)GeoCoordinatesObj",
+                fields: ["latitude": GraphQLField(type: GraphQLFloat), "longitude": GraphQLField(type: GraphQLFloat)]))
+        case .phoneNumber:
+            return GraphQLField(type: try GraphQLObjectType(
+                name: "\(prefix)PhoneNumberObj",
+                fields: [
+                    "input": GraphQLField(type: GraphQLString),
+                    "internationalFormatted": GraphQLField(type: GraphQLString),
+                    "defaultCountry": GraphQLField(type: GraphQLString),
+                    "countryCode": GraphQLField(type: GraphQLInt),
+                    "national": GraphQLField(type: GraphQLInt),
+                    "nationalFormatted": GraphQLField(type: GraphQLString),
+                    "valid": GraphQLField(type: GraphQLBoolean),
+                ]))
+        case .reference(let targets):
+            let members = targets.compactMap { classTypes[$0] }
+            guard !members.isEmpty else { return nil }
+            let union = try GraphQLUnionType(
+                name: "\(prefix)Obj",
+                resolveType: { value, _ in (value as? ObjectSource)?.object.className ?? "" },
+                types: members)
+            let backend = self.backend
+            let name = property.name
+            return GraphQLField(type: GraphQLList(union), resolve: { source, _, _, info in
+                guard let source = source as? ObjectSource,
+                      case .array(let refs)? = source.object.properties[name] else { return nil }
+                let beacons = refs.compactMap { $0["beacon"]?.stringValue }
+                let wantsVector = SelectionReader.grandchildNames(info.fieldASTs, child: "_additional",
+                                                                  fragments: info.fragments).contains("vector")
+                let objects = try await backend.referencedObjects(beacons: beacons, targetClasses: targets,
+                                                                  includeVector: wantsVector)
+                return objects.map { ObjectSource(object: $0) as (any Sendable)? }
+            })
+        }
+    }
+
+    /// The Get field of one class with its arguments and the resolver running the query.
+    func getField(for cls: ClassDefinition, modules: [any NearSearchVectorizer], sortOrder: GraphQLEnumType) throws -> GraphQLField {
+        guard let type = classTypes[cls.className] else { throw ArgumentError("unknown class \(cls.className)") }
+        let prefix = "GetObjects\(cls.className)"
+        var args: GraphQLArgumentConfigMap = [
+            "where": GraphQLArgument(type: try InputTypes.whereFilter(prefix: prefix)),
+            "limit": GraphQLArgument(type: GraphQLInt),
+            "offset": GraphQLArgument(type: GraphQLInt),
+            "after": GraphQLArgument(type: GraphQLString),
+            "sort": GraphQLArgument(type: GraphQLList(try InputTypes.sort(prefix: prefix, order: sortOrder))),
+            "nearVector": GraphQLArgument(type: try InputTypes.nearVector(prefix: prefix)),
+            "nearObject": GraphQLArgument(type: try InputTypes.nearObject(prefix: prefix)),
+        ]
+        for kind in moduleArguments(for: cls, modules: modules) {
+            args[kind.rawValue] = GraphQLArgument(type: try InputTypes.moduleArgument(kind, prefix: prefix))
+        }
+        let backend = self.backend
+        let className = cls.className
+        return GraphQLField(type: GraphQLList(type), args: args, resolve: { _, args, _, info in
+            let request = GetRequest(
+                className: className,
+                filter: try ArgumentParsing.whereFilter(args),
+                limit: args[field: "limit"]?.asInt,
+                offset: args[field: "offset"]?.asInt,
+                after: args[field: "after"]?.asString,
+                sort: ArgumentParsing.sort(args),
+                near: ArgumentParsing.near(args),
+                additional: SelectionReader.additional(info))
+            let hits = try await backend.get(request)
+            let withCertainty = request.additional.certainty
+            return hits.map {
+                ObjectSource(object: $0.object, distance: $0.distance,
+                             certainty: withCertainty ? $0.certainty : nil) as (any Sendable)?
+            }
+        })
+    }
+}
+
+/// The module arguments a class gets: those of the module that is its vectorizer.
+func moduleArguments(for cls: ClassDefinition, modules: [any NearSearchVectorizer]) -> [ModuleNearArgumentKind] {
+    ModuleNearArgumentKind.allCases.filter { kind in modules.contains { $0.offers(kind, on: cls) } }
+}
+
+func capitalized(_ s: String) -> String {
+    guard let first = s.first else { return s }
+    return first.uppercased() + s.dropFirst()
+}

@@ -1,0 +1,146 @@
+// POST /v1/graphql and /v1/graphql/batch: Weaviate's status codes and bodies (reference 4).
+// The schema is rebuilt only when the backend's schema version changes.
+import Database
+import Foundation
+import GraphQL
+
+public final class GraphQLService: @unchecked Sendable {
+    public static let noProviderMessage =
+        "no graphql provider present, this is most likely because no schema is present. Import a schema first!"
+
+    private let backend: any QueryBackend
+    private let lock = NSLock()
+    private var cached: (classes: [ClassDefinition], schema: GraphQLSchema?)?
+
+    public init(backend: any QueryBackend) {
+        self.backend = backend
+    }
+
+    public convenience init(database: Database) {
+        self.init(backend: database)
+    }
+
+    /// The schema for the current classes (nil when there are none). Rebuilt only when the class
+    /// definitions change: comparing them is far cheaper than building a schema.
+    public func currentSchema() throws -> GraphQLSchema? {
+        let classes = backend.classes()
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached, cached.classes == classes { return cached.schema }
+        let schema = classes.isEmpty
+            ? nil : try SchemaBuilder.build(classes: classes, backend: backend, modules: backend.nearSearchModules)
+        cached = (classes, schema)
+        return schema
+    }
+
+    /// One request body `{"query", "operationName"?, "variables"?}`.
+    public func handle(body: Data) async -> (status: Int, body: Data) {
+        let request: Request
+        switch Request.parse(body) {
+        case .failure(let error): return (422, ResponseEncoding.restError(error.message))
+        case .success(let r): request = r
+        }
+        guard !request.query.isEmpty else { return (422, ResponseEncoding.restError("query cannot be empty")) }
+        let schema: GraphQLSchema
+        do {
+            guard let s = try currentSchema() else { return (422, ResponseEncoding.restError(Self.noProviderMessage)) }
+            schema = s
+        } catch {
+            return (500, ResponseEncoding.restError(String(describing: error)))
+        }
+        return (200, ResponseEncoding.encode(await execute(request, schema: schema)))
+    }
+
+    /// A JSON array of request bodies; answers a JSON array of responses in the same order.
+    public func handleBatch(body: Data) async -> (status: Int, body: Data) {
+        guard case .array(let items)? = try? JSONValue.parse(body) else {
+            return (422, ResponseEncoding.restError("parsing body body from \"\" failed, because json: cannot unmarshal into a list of queries"))
+        }
+        let schema: GraphQLSchema
+        do {
+            guard let s = try currentSchema() else { return (422, ResponseEncoding.restError(Self.noProviderMessage)) }
+            schema = s
+        } catch {
+            return (500, ResponseEncoding.restError(String(describing: error)))
+        }
+        var parts: [Data] = []
+        for item in items {
+            switch Request.parse(json: item) {
+            case .failure(let error):
+                parts.append(ResponseEncoding.encode(GraphQLResult(errors: [GraphQLError(message: error.message)])))
+            case .success(let request) where request.query.isEmpty:
+                parts.append(ResponseEncoding.encode(GraphQLResult(errors: [GraphQLError(message: "query cannot be empty")])))
+            case .success(let request):
+                parts.append(ResponseEncoding.encode(await execute(request, schema: schema)))
+            }
+        }
+        var out = Data("[".utf8)
+        for (i, part) in parts.enumerated() {
+            if i > 0 { out.append(contentsOf: Array(",".utf8)) }
+            out.append(part)
+        }
+        out.append(contentsOf: Array("]".utf8))
+        return (200, out)
+    }
+
+    /// Parses, validates and executes; parse and validation errors come back without `data`.
+    func execute(_ request: Request, schema: GraphQLSchema) async -> GraphQLResult {
+        do {
+            return try await graphql(schema: schema, request: request.query,
+                                     variableValues: request.variables, operationName: request.operationName)
+        } catch let error as GraphQLError {
+            return GraphQLResult(errors: [error])
+        } catch {
+            return GraphQLResult(errors: [GraphQLError(message: String(describing: error))])
+        }
+    }
+
+    struct Request {
+        var query: String
+        var operationName: String?
+        var variables: [String: Map]
+
+        static func parse(_ body: Data) -> Result<Request, RequestError> {
+            guard let json = try? JSONValue.parse(body) else {
+                return .failure(RequestError("parsing body body from \"\" failed, because invalid JSON"))
+            }
+            return parse(json: json)
+        }
+
+        static func parse(json: JSONValue) -> Result<Request, RequestError> {
+            guard case .object(let object) = json else {
+                return .failure(RequestError("parsing body body from \"\" failed, because json: cannot unmarshal into models.GraphQLQuery"))
+            }
+            var variables: [String: Map] = [:]
+            if case .object(let v)? = object["variables"] {
+                for (key, value) in v { variables[key] = mapValue(value) }
+            }
+            return .success(Request(query: object["query"]?.stringValue ?? "",
+                                    operationName: object["operationName"]?.stringValue,
+                                    variables: variables))
+        }
+    }
+}
+
+/// A malformed request body, answered with 422 and this message.
+struct RequestError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// JSON → GraphQL input `Map` (for variables).
+func mapValue(_ value: JSONValue) -> Map {
+    switch value {
+    case .null: return .null
+    case .bool(let b): return .bool(b)
+    case .int(let i): return .number(Number(Int(i)))
+    case .double(let d): return .number(Number(d))
+    case .string(let s): return .string(s)
+    case .array(let a): return .array(a.map(mapValue))
+    case .object(let o):
+        // The ordered dictionary type is reached through Map (OrderedCollections is not imported here).
+        guard var m = Map.dictionary([:]).dictionary else { return .null }
+        for key in o.keys.sorted() { m[key] = mapValue(o[key]!) }
+        return .dictionary(m)
+    }
+}

@@ -1,0 +1,141 @@
+// The argument input types of Get, Aggregate and Explore (Weaviate 1.19 `common_filters`,
+// `local/get`, `local/aggregate`, `local/explore`). Each class gets its own named copies, as in
+// Weaviate, so validation messages name e.g. `GetObjectsArticleWhereInpObj`.
+import Database
+import GraphQL
+
+enum InputTypes {
+    /// `where: {operator path operands value* }` with `operands` recursive.
+    static func whereFilter(prefix: String) throws -> GraphQLInputObjectType {
+        var operators: GraphQLEnumValueMap = [:]
+        for op in WhereOperator.allCases { operators[op.rawValue] = GraphQLEnumValue(value: .string(op.rawValue)) }
+        let operatorEnum = try GraphQLEnumType(name: "\(prefix)WhereOperatorEnum", values: operators)
+        let geoRange = try GraphQLInputObjectType(
+            name: "\(prefix)WhereGeoRangeInpObj",
+            fields: [
+                "geoCoordinates": InputObjectField(type: GraphQLNonNull(try GraphQLInputObjectType(
+                    name: "\(prefix)WhereGeoRangeGeoCoordinatesInpObj",
+                    fields: [
+                        "latitude": InputObjectField(type: GraphQLNonNull(GraphQLFloat)),
+                        "longitude": InputObjectField(type: GraphQLNonNull(GraphQLFloat)),
+                    ]))),
+                "distance": InputObjectField(type: GraphQLNonNull(try GraphQLInputObjectType(
+                    name: "\(prefix)WhereGeoRangeDistanceInpObj",
+                    fields: ["max": InputObjectField(type: GraphQLNonNull(GraphQLFloat))]))),
+            ]
+        )
+        // Built lazily so `operands` can refer to the type being defined.
+        let box = TypeBox()
+        let whereType = try GraphQLInputObjectType(
+            name: "\(prefix)WhereInpObj",
+            fields: {
+                [
+                    "operator": InputObjectField(type: operatorEnum),
+                    "path": InputObjectField(type: GraphQLList(GraphQLString)),
+                    "operands": InputObjectField(type: GraphQLList(box.type!)),
+                    "valueInt": InputObjectField(type: GraphQLInt),
+                    "valueNumber": InputObjectField(type: GraphQLFloat),
+                    "valueBoolean": InputObjectField(type: GraphQLBoolean),
+                    "valueString": InputObjectField(type: GraphQLString),
+                    "valueText": InputObjectField(type: GraphQLString),
+                    "valueDate": InputObjectField(type: GraphQLString),
+                    "valueGeoRange": InputObjectField(type: geoRange),
+                ]
+            }
+        )
+        box.type = whereType
+        return whereType
+    }
+
+    static func nearVector(prefix: String) throws -> GraphQLInputObjectType {
+        try GraphQLInputObjectType(
+            name: "\(prefix)NearVectorInpObj",
+            fields: [
+                "vector": InputObjectField(type: GraphQLNonNull(GraphQLList(GraphQLFloat))),
+                "certainty": InputObjectField(type: GraphQLFloat),
+                "distance": InputObjectField(type: GraphQLFloat),
+            ]
+        )
+    }
+
+    static func nearObject(prefix: String) throws -> GraphQLInputObjectType {
+        try GraphQLInputObjectType(
+            name: "\(prefix)NearObjectInpObj",
+            fields: [
+                "id": InputObjectField(type: GraphQLString),
+                "beacon": InputObjectField(type: GraphQLString),
+                "certainty": InputObjectField(type: GraphQLFloat),
+                "distance": InputObjectField(type: GraphQLFloat),
+            ]
+        )
+    }
+
+    /// nearText of a text-capable module: concepts, certainty, distance, moveTo, moveAwayFrom.
+    static func nearText(prefix: String) throws -> GraphQLInputObjectType {
+        let objectRef = try GraphQLInputObjectType(
+            name: "\(prefix)NearTextMovementObjectsInpObj",
+            fields: ["id": InputObjectField(type: GraphQLString), "beacon": InputObjectField(type: GraphQLString)]
+        )
+        func movement(_ name: String) throws -> GraphQLInputObjectType {
+            try GraphQLInputObjectType(
+                name: "\(prefix)NearText\(name)InpObj",
+                fields: [
+                    "concepts": InputObjectField(type: GraphQLList(GraphQLString)),
+                    "objects": InputObjectField(type: GraphQLList(objectRef)),
+                    "force": InputObjectField(type: GraphQLNonNull(GraphQLFloat)),
+                ]
+            )
+        }
+        return try GraphQLInputObjectType(
+            name: "\(prefix)NearTextInpObj",
+            fields: [
+                "concepts": InputObjectField(type: GraphQLNonNull(GraphQLList(GraphQLString))),
+                "certainty": InputObjectField(type: GraphQLFloat),
+                "distance": InputObjectField(type: GraphQLFloat),
+                "moveTo": InputObjectField(type: try movement("MoveTo")),
+                "moveAwayFrom": InputObjectField(type: try movement("MoveAwayFrom")),
+            ]
+        )
+    }
+
+    static func nearImage(prefix: String) throws -> GraphQLInputObjectType {
+        try GraphQLInputObjectType(
+            name: "\(prefix)NearImageInpObj",
+            fields: [
+                "image": InputObjectField(type: GraphQLNonNull(GraphQLString)),
+                "certainty": InputObjectField(type: GraphQLFloat),
+                "distance": InputObjectField(type: GraphQLFloat),
+            ]
+        )
+    }
+
+    static func moduleArgument(_ kind: ModuleNearArgumentKind, prefix: String) throws -> GraphQLInputObjectType {
+        switch kind {
+        case .nearText: return try nearText(prefix: prefix)
+        case .nearImage: return try nearImage(prefix: prefix)
+        }
+    }
+
+    /// `sort: [{path: [String] order: asc|desc}]`.
+    static func sort(prefix: String, order: GraphQLEnumType) throws -> GraphQLInputObjectType {
+        try GraphQLInputObjectType(
+            name: "\(prefix)SortInpObj",
+            fields: [
+                "path": InputObjectField(type: GraphQLList(GraphQLString)),
+                "order": InputObjectField(type: order),
+            ]
+        )
+    }
+
+    static func sortOrderEnum() throws -> GraphQLEnumType {
+        try GraphQLEnumType(
+            name: "SortOrderEnum",
+            values: ["asc": GraphQLEnumValue(value: .string("asc")), "desc": GraphQLEnumValue(value: .string("desc"))]
+        )
+    }
+}
+
+/// Holds a type until a lazy field closure reads it (self-referential input types).
+final class TypeBox: @unchecked Sendable {
+    var type: GraphQLInputObjectType?
+}

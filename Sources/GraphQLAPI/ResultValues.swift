@@ -1,0 +1,58 @@
+// The values resolvers hand to the executor: stored objects exposed by field name, JSON property
+// values as plain Swift values the scalar serialisers accept.
+import Database
+import GraphQL
+
+enum ResultValues {
+    /// JSON → what GraphQL's scalars and the default resolver understand.
+    static func plain(_ value: JSONValue) -> (any Sendable)? {
+        switch value {
+        case .null: return nil
+        case .bool(let b): return b
+        case .int(let i): return Int(i)
+        case .double(let d): return d
+        case .string(let s): return s
+        case .array(let items): return items.map { plain($0) } as [(any Sendable)?]
+        case .object(let o):
+            var d: [String: any Sendable] = [:]
+            for (k, v) in o { if let p = plain(v) { d[k] = p } }
+            return d
+        }
+    }
+
+    /// float32 values are widened to float64, as Weaviate's GraphQL layer does.
+    static func vector(_ v: [Float]) -> [(any Sendable)?] {
+        v.map { Double($0) as (any Sendable)? }
+    }
+}
+
+/// One object of a Get result (or a referenced object): property fields by name, plus `_additional`.
+struct ObjectSource: KeySubscriptable, Sendable {
+    let object: WeaviateObject
+    let distance: Float?
+    let certainty: Double?
+
+    init(object: WeaviateObject, distance: Float? = nil, certainty: Double? = nil) {
+        self.object = object
+        self.distance = distance
+        self.certainty = certainty
+    }
+
+    subscript(key: String) -> (any Sendable)? {
+        if key == "_additional" { return additional }
+        guard let value = object.properties[key] else { return nil }
+        return ResultValues.plain(value)
+    }
+
+    var additional: [String: any Sendable] {
+        var a: [String: any Sendable] = [
+            "id": object.id,
+            "creationTimeUnix": String(object.creationTimeUnix),
+            "lastUpdateTimeUnix": String(object.lastUpdateTimeUnix),
+        ]
+        if let v = object.vector { a["vector"] = ResultValues.vector(v) }
+        if let d = distance { a["distance"] = Double(d) }
+        if let c = certainty { a["certainty"] = c }
+        return a
+    }
+}

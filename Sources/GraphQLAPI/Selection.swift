@@ -1,0 +1,56 @@
+// Reads which sub-fields a query selected (through inline fragments and fragment spreads), so the
+// engine knows e.g. whether `_additional { certainty vector }` was asked for.
+import Database
+import GraphQL
+
+enum SelectionReader {
+    /// Names of the fields selected directly under `fields` (the ASTs of one field, merged).
+    static func childNames(_ fields: [Field], fragments: [String: FragmentDefinition]) -> Set<String> {
+        var names = Set<String>()
+        for field in fields {
+            if let set = field.selectionSet { collect(set, fragments: fragments, into: &names, children: nil) }
+        }
+        return names
+    }
+
+    /// Names of the fields selected under the child field `child` of `fields`.
+    static func grandchildNames(_ fields: [Field], child: String, fragments: [String: FragmentDefinition]) -> Set<String> {
+        var names = Set<String>()
+        for field in fields {
+            if let set = field.selectionSet { collect(set, fragments: fragments, into: &names, children: child) }
+        }
+        return names
+    }
+
+    private static func collect(_ set: SelectionSet, fragments: [String: FragmentDefinition],
+                                into names: inout Set<String>, children child: String?) {
+        for selection in set.selections {
+            switch selection {
+            case let field as Field:
+                if let child {
+                    if field.name.value == child, let sub = field.selectionSet {
+                        collect(sub, fragments: fragments, into: &names, children: nil)
+                    }
+                } else {
+                    names.insert(field.name.value)
+                }
+            case let inline as InlineFragment:
+                collect(inline.selectionSet, fragments: fragments, into: &names, children: child)
+            case let spread as FragmentSpread:
+                if let fragment = fragments[spread.name.value] {
+                    collect(fragment.selectionSet, fragments: fragments, into: &names, children: child)
+                }
+            default:
+                break
+            }
+        }
+    }
+
+    static func additional(_ info: GraphQLResolveInfo) -> AdditionalSelection {
+        let names = grandchildNames(info.fieldASTs, child: "_additional", fragments: info.fragments)
+        return AdditionalSelection(
+            id: names.contains("id"), vector: names.contains("vector"), distance: names.contains("distance"),
+            certainty: names.contains("certainty"), creationTimeUnix: names.contains("creationTimeUnix"),
+            lastUpdateTimeUnix: names.contains("lastUpdateTimeUnix"))
+    }
+}
