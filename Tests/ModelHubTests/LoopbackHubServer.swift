@@ -40,6 +40,8 @@ final class LoopbackHubServer: @unchecked Sendable {
     private var reportedSHA: [String: String] = [:]
     private var ignoreRange = false
     private var requiredToken: String?
+    private var listingWithoutHashes = false
+    private var cdnHost = "127.0.0.1"
 
     var endpoint: String { "http://127.0.0.1:\(port)" }
 
@@ -90,8 +92,20 @@ final class LoopbackHubServer: @unchecked Sendable {
     /// (hash reported), `extraFiles` adds files that exist on the hub but a model does not need.
     func addRepo(_ repoID: String, folder: URL, extraFiles: [String: Data] = [:],
                  hash: (URL) throws -> String) throws {
-        var files: [String: RepoFile] = [:]
+        var files = try Self.loadFolder(folder, hash: hash)
+        for (path, data) in extraFiles { files[path] = RepoFile(data: data, sha256: nil) }
+        let commit = String(SHA256.hex(of: Data(repoID.utf8)).prefix(40))
+        lock.withLock { repos[repoID] = Repo(commit: commit, files: files) }
+    }
+
+    /// Fixture folders are read and hashed once per test run, not once per test.
+    private static let cacheLock = NSLock()
+    nonisolated(unsafe) private static var folderCache: [String: [String: RepoFile]] = [:]
+
+    private static func loadFolder(_ folder: URL, hash: (URL) throws -> String) throws -> [String: RepoFile] {
         let base = folder.standardizedFileURL.path
+        if let cached = cacheLock.withLock({ folderCache[base] }) { return cached }
+        var files: [String: RepoFile] = [:]
         let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey])!
         for case let url as URL in enumerator {
             guard (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true else { continue }
@@ -100,9 +114,8 @@ final class LoopbackHubServer: @unchecked Sendable {
             let isLFS = url.pathExtension == "safetensors" || url.pathExtension == "bin" || data.count > 1_000_000
             files[relative] = RepoFile(data: data, sha256: isLFS ? try hash(url) : nil)
         }
-        for (path, data) in extraFiles { files[path] = RepoFile(data: data, sha256: nil) }
-        let commit = String(SHA256.hex(of: Data(repoID.utf8)).prefix(40))
-        lock.withLock { repos[repoID] = Repo(commit: commit, files: files) }
+        cacheLock.withLock { folderCache[base] = files }
+        return files
     }
 
     func dropConnection(for path: String, afterBytes: Int, times: Int = 1) {
@@ -114,6 +127,10 @@ final class LoopbackHubServer: @unchecked Sendable {
     }
 
     func setIgnoreRange(_ value: Bool) { lock.withLock { ignoreRange = value } }
+    /// Leave `lfs` out of the listing, so only the X-Linked-Etag header carries the sha256.
+    func setListingWithoutHashes(_ value: Bool) { lock.withLock { listingWithoutHashes = value } }
+    /// Redirect LFS files to another host name (the hub's CDN is another host: the token must not follow).
+    func setCDNHost(_ host: String) { lock.withLock { cdnHost = host } }
     func requireToken(_ token: String?) { lock.withLock { requiredToken = token } }
 
     var requests: [LoggedRequest] { lock.withLock { log } }
@@ -165,11 +182,11 @@ final class LoopbackHubServer: @unchecked Sendable {
                 respond(404, ["X-Error-Code": "RevisionNotFound"], body: Data(#"{"error":"Invalid rev id"}"#.utf8))
                 return
             }
-            let lies = lock.withLock { reportedSHA }
+            let (lies, noHashes) = lock.withLock { (reportedSHA, listingWithoutHashes) }
             let siblings: [[String: Any]] = repo.files.keys.sorted().map { name in
                 let file = repo.files[name]!
                 var entry: [String: Any] = ["rfilename": name, "size": file.data.count, "blobId": String(repeating: "0", count: 40)]
-                if let sha = lies[name] ?? file.sha256 {
+                if !noHashes, let sha = lies[name] ?? file.sha256 {
                     entry["lfs"] = ["sha256": sha, "size": file.data.count, "pointerSize": 134]
                 }
                 return entry
@@ -205,8 +222,9 @@ final class LoopbackHubServer: @unchecked Sendable {
                 respond(404, ["X-Error-Code": "EntryNotFound", "X-Error-Message": "Entry not found"])
                 return
             }
-            if let sha = file.sha256 {
-                respond(302, ["Location": "\(endpoint)/cdn/\(repoID)/\(filePath)", "X-Repo-Commit": repo.commit,
+            if let realSHA = file.sha256 {
+                let (sha, host) = lock.withLock { (reportedSHA[filePath] ?? realSHA, cdnHost) }
+                respond(302, ["Location": "http://\(host):\(port)/cdn/\(repoID)/\(filePath)", "X-Repo-Commit": repo.commit,
                               "X-Linked-Etag": "\"\(sha)\"", "X-Linked-Size": String(file.data.count),
                               "ETag": "\"\(String(repeating: "0", count: 40))\""])
                 return

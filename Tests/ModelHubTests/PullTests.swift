@@ -281,4 +281,35 @@ final class PullTests: XCTestCase {
             "model.safetensors": .hashMismatch, "vocab.txt": .missing, "2_Dense/config.json": .sizeMismatch,
         ])
     }
+
+    func testTokenDoesNotFollowTheRedirectToAnotherHost() async throws {
+        server.requireToken("s3cret")
+        server.setCDNHost("localhost")
+        let target = workDir.appendingPathComponent("cdn")
+        try await puller(token: "s3cret").pull(try HubRepoID("fixtures/clip-tiny"), into: target)
+        try assertSameBytes("clip-tiny", in: target)
+        let cdn = server.requests.filter { $0.path.hasPrefix("/cdn/") }
+        XCTAssertFalse(cdn.isEmpty)
+        XCTAssertTrue(cdn.allSatisfy { $0.authorization == nil }, "\(cdn.map(\.authorization))")
+        XCTAssertTrue(server.requests.filter { $0.path.contains("/resolve/") }.allSatisfy { $0.authorization == "Bearer s3cret" })
+    }
+
+    func testLinkedEtagIsCheckedWhenTheListingHasNoHash() async throws {
+        server.setListingWithoutHashes(true)
+        let weights = "0_CLIPModel/model.safetensors"
+        server.reportSHA256(String(repeating: "cd", count: 32), for: weights)
+        do {
+            try await puller().pull(try HubRepoID("fixtures/clip-tiny"), into: workDir.appendingPathComponent("etag"))
+            XCTFail("expected a hash mismatch from X-Linked-Etag")
+        } catch let error as HubError {
+            guard case .hashMismatch(let path, let expected, _) = error else { return XCTFail("unexpected \(error)") }
+            XCTAssertEqual(path, weights)
+            XCTAssertEqual(expected, String(repeating: "cd", count: 32))
+        }
+        // With a truthful header the same pull succeeds.
+        server.reportSHA256(try Fixtures.sha256sum(Fixtures.models.appendingPathComponent("clip-tiny/\(weights)")), for: weights)
+        let target = workDir.appendingPathComponent("etag-ok")
+        try await puller().pull(try HubRepoID("fixtures/clip-tiny"), into: target)
+        try assertSameBytes("clip-tiny", in: target)
+    }
 }
