@@ -1,0 +1,210 @@
+import CDistances
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Hierarchical navigable small world graph with Weaviate 1.19's configuration semantics.
+///
+/// Locking: `structure` is shared by searches and inserts and taken exclusively only to grow the
+/// buffers, run a cleanup or create the graph; `writeGate` is shared by writers and taken
+/// exclusively by `persist()`, so a snapshot blocks writes but not searches. Per-node spin locks
+/// guard neighbour-list edits; `registry` guards the id map and slot allocation; `top` guards the
+/// entry point.
+public final class HNSWIndex: VectorIndex, @unchecked Sendable {
+    public let metric: DistanceMetric
+    public let snapshotPath: String?
+    let kernel: DistanceKernel
+    let maxConnections: Int
+    let efConstruction: Int
+    let levelMultiplier: Double
+
+    let structure = ReadWriteLock()
+    let writeGate = ReadWriteLock()
+    let registry = Mutex()
+    let top = Mutex()
+    private let configLock = Mutex()
+    let scratchPool = ScratchPool()
+
+    // Guarded by `structure` (the graph's buffers) — created on the first insert when the dimension is known.
+    var graph: HNSWGraph?
+    var initialCapacity: Int
+
+    // Guarded by `registry`.
+    var slotOf: [UInt64: UInt32] = [:]
+    var freeSlots: [UInt32] = []
+    var slotCount = 0
+    var deletedCount = 0
+    var sequence: UInt64 = 0
+
+    // Guarded by `top`.
+    static let noEntry = UInt32.max
+    var entryPoint = HNSWIndex.noEntry
+    var maxLevel = 0
+
+    private var liveConfig: HNSWConfig
+    var rngState: UInt64
+    private var cleanupTimer: DispatchSourceTimer?
+
+    /// Creates an empty index.
+    /// - Parameters:
+    ///   - config: Weaviate's vectorIndexConfig (validated: maxConnections and efConstruction >= 4).
+    ///   - snapshotPath: where `persist()` writes; nil keeps the index in memory only.
+    ///   - initialCapacity: slots to allocate up front (it grows by doubling as needed).
+    ///   - seed: seeds the random level generator (deterministic single-threaded builds).
+    ///   - backgroundCleanup: run `cleanup()` every `cleanupIntervalSeconds` when there are tombstones.
+    public init(config: HNSWConfig, snapshotPath: String? = nil, initialCapacity: Int = 1024,
+                seed: UInt64 = 0x1234_5678, backgroundCleanup: Bool = true) throws {
+        try HNSWIndex.validate(config)
+        metric = config.distance
+        self.snapshotPath = snapshotPath
+        kernel = DistanceKernel(metric: config.distance)
+        maxConnections = config.maxConnections
+        efConstruction = config.efConstruction
+        levelMultiplier = 1 / log(Double(max(config.maxConnections, 2)))
+        liveConfig = config
+        self.initialCapacity = initialCapacity
+        rngState = seed
+        if backgroundCleanup { scheduleCleanup(intervalSeconds: config.cleanupIntervalSeconds) }
+    }
+
+    deinit { cleanupTimer?.cancel() }
+
+    static func validate(_ c: HNSWConfig) throws {
+        if c.maxConnections < 4 { throw VectorIndexError.invalidConfig("maxConnections must be a positive integer with a minimum of 4") }
+        if c.efConstruction < 4 { throw VectorIndexError.invalidConfig("efConstruction must be a positive integer with a minimum of 4") }
+        if c.maxConnections > 2047 { throw VectorIndexError.invalidConfig("maxConnections must be at most 2047") }
+    }
+
+    // MARK: Introspection
+
+    public var count: Int { registry.withLock { slotOf.count } }
+    public var coveredSequence: UInt64 { registry.withLock { sequence } }
+    /// Tombstones waiting for `cleanup()`.
+    public var tombstoneCount: Int { registry.withLock { deletedCount } }
+    /// The vector length, or 0 before the first insert.
+    public var dimensions: Int { structure.withReadLock { graph?.dim ?? 0 } }
+    public var config: HNSWConfig { configLock.withLock { liveConfig } }
+
+    /// Applies the mutable settings live (ef, dynamicEf*, flatSearchCutoff, cleanupIntervalSeconds);
+    /// changing an immutable one (distance, maxConnections, efConstruction) is an error.
+    public func update(config new: HNSWConfig) throws {
+        try HNSWIndex.validate(new)
+        if new.distance != metric { throw VectorIndexError.invalidConfig("distance is immutable: \(metric.rawValue) cannot become \(new.distance.rawValue)") }
+        if new.maxConnections != maxConnections { throw VectorIndexError.invalidConfig("maxConnections is immutable") }
+        if new.efConstruction != efConstruction { throw VectorIndexError.invalidConfig("efConstruction is immutable") }
+        let old = configLock.withLock { () -> HNSWConfig in let o = liveConfig; liveConfig = new; return o }
+        if old.cleanupIntervalSeconds != new.cleanupIntervalSeconds && cleanupTimer != nil {
+            scheduleCleanup(intervalSeconds: new.cleanupIntervalSeconds)
+        }
+    }
+
+    /// ef for a k-NN search: explicit ef, or dynamic clamp(k * factor, min, max); at least k.
+    func effectiveEf(k: Int, config c: HNSWConfig) -> Int {
+        let ef = c.ef < 0 ? min(max(k * c.dynamicEfFactor, c.dynamicEfMin), c.dynamicEfMax) : c.ef
+        return max(ef, k)
+    }
+
+    // MARK: Writes
+
+    public func upsert(id: UInt64, vector: [Float], sequence seq: UInt64) throws {
+        let v = try kernel.prepare(vector, dimensions: dimensions)
+        try writeGate.withReadLock {
+            try ensureGraph(dimensions: v.count)
+            try v.withUnsafeBufferPointer { try insert(id: id, vector: $0.baseAddress!, sequence: seq) }
+        }
+    }
+
+    public func delete(id: UInt64, sequence seq: UInt64) {
+        writeGate.withReadLock {
+            structure.withReadLock {
+                registry.withLock {
+                    if let slot = slotOf.removeValue(forKey: id), let g = graph {
+                        g.states[Int(slot)] = SlotState.deleted
+                        deletedCount += 1
+                    }
+                    sequence = max(sequence, seq)
+                }
+            }
+        }
+    }
+
+    /// Allocates room for `count` vectors of `dimensions` now (as hnswlib's max_elements).
+    public func reserve(_ count: Int, dimensions: Int) throws {
+        try ensureGraph(dimensions: dimensions)
+        structure.withWriteLock { graph!.grow(to: count) }
+    }
+
+    /// Inserts many vectors (row-major in `vectors`) with `threads` workers; all get `sequence`.
+    public func upsertBatch(ids: [UInt64], vectors: [Float], sequence seq: UInt64, threads: Int = 2) throws {
+        guard !ids.isEmpty else { return }
+        guard vectors.count % ids.count == 0 else {
+            throw VectorIndexError.invalidVector("\(vectors.count) floats do not split into \(ids.count) vectors")
+        }
+        let dim = vectors.count / ids.count
+        try reserve(registry.withLock { slotCount } + ids.count, dimensions: dim)
+        var next: UInt64 = 0
+        var firstError: Error?
+        let errorLock = Mutex()
+        withUnsafeMutablePointer(to: &next) { counter in
+            vectors.withUnsafeBufferPointer { all in
+                DispatchQueue.concurrentPerform(iterations: max(1, threads)) { _ in
+                    var row = [Float](repeating: 0, count: dim)
+                    while true {
+                        let i = Int(cd_fetch_add_u64(counter, 1))
+                        if i >= ids.count { break }
+                        row.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: all.baseAddress! + i * dim, count: dim) }
+                        do { try upsert(id: ids[i], vector: row, sequence: seq) } catch {
+                            errorLock.withLock { if firstError == nil { firstError = error } }
+                        }
+                    }
+                }
+            }
+        }
+        if let firstError { throw firstError }
+    }
+
+    func ensureGraph(dimensions dim: Int) throws {
+        let existing = structure.withReadLock { graph?.dim }
+        if let existing {
+            if existing != dim { throw VectorIndexError.dimensionMismatch(expected: existing, got: dim) }
+            return
+        }
+        try structure.withWriteLock {
+            if let g = graph {
+                if g.dim != dim { throw VectorIndexError.dimensionMismatch(expected: g.dim, got: dim) }
+            } else {
+                graph = HNSWGraph(dim: dim, maxConnections: maxConnections, capacity: initialCapacity)
+            }
+        }
+    }
+
+    /// A random level with P(level >= l) = M^-l (hnswlib / Weaviate), from a shared SplitMix64 stream.
+    func randomLevel() -> Int {
+        let s = withUnsafeMutablePointer(to: &rngState) { cd_fetch_add_u64($0, 0x9E37_79B9_7F4A_7C15) } &+ 0x9E37_79B9_7F4A_7C15
+        var z = s
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        let u = (Double(z >> 11) + 1) / Double(1 << 53)  // (0, 1]
+        return min(Int(-log(u) * levelMultiplier), 200)
+    }
+
+    // MARK: Background cleanup
+
+    private func scheduleCleanup(intervalSeconds: Int) {
+        cleanupTimer?.cancel()
+        cleanupTimer = nil
+        guard intervalSeconds > 0 else { return }
+        let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+        timer.schedule(deadline: .now() + .seconds(intervalSeconds), repeating: .seconds(intervalSeconds))
+        timer.setEventHandler { [weak self] in
+            guard let self, self.tombstoneCount > 0 else { return }
+            self.cleanup()
+        }
+        timer.resume()
+        cleanupTimer = timer
+    }
+}

@@ -1,0 +1,127 @@
+import CDistances
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension HNSWIndex {
+    /// Inserts `vector` (already validated and normalised) as the node for `id`, tombstoning the
+    /// node it replaces. Caller holds `writeGate` shared.
+    func insert(id: UInt64, vector: UnsafePointer<Float>, sequence seq: UInt64) throws {
+        while true {
+            let done: Bool = structure.withReadLock {
+                let g = graph!
+                // Claim a slot (or find the write is a no-op replay).
+                let claim: UInt32?? = registry.withLock {
+                    if let existing = slotOf[id] {
+                        if memcmp(g.vector(existing), vector, g.dim * 4) == 0 {
+                            sequence = max(sequence, seq)
+                            return .some(nil)  // identical vector: nothing to do
+                        }
+                    }
+                    let slot: UInt32
+                    if let reused = freeSlots.popLast() { slot = reused }
+                    else if slotCount < g.capacity { slot = UInt32(slotCount); slotCount += 1 }
+                    else { return nil }  // full: grow and retry
+                    if let existing = slotOf[id] {
+                        g.states[Int(existing)] = SlotState.deleted
+                        deletedCount += 1
+                    }
+                    slotOf[id] = slot
+                    sequence = max(sequence, seq)
+                    return .some(slot)
+                }
+                guard let claimed = claim else { return false }
+                guard let slot = claimed else { return true }
+                link(g, slot: slot, id: id, vector: vector)
+                return true
+            }
+            if done { return }
+            structure.withWriteLock {
+                let g = graph!
+                let used = registry.withLock { slotCount }
+                if used >= g.capacity && registry.withLock({ freeSlots.isEmpty }) { g.grow(to: max(1024, g.capacity * 2)) }
+            }
+        }
+    }
+
+    /// Wires a new node into every level up to its random level (hnswlib's insert).
+    private func link(_ g: HNSWGraph, slot: UInt32, id: UInt64, vector: UnsafePointer<Float>) {
+        let level = randomLevel()
+        g.initialiseSlot(slot, level: level, label: id, vector: vector)
+        // Reachable only once a neighbour list names it (a release store in `connect`), so plain stores suffice.
+        g.states[Int(slot)] = SlotState.live
+        top.lock()
+        let entry = entryPoint, currentMax = maxLevel
+        if entry == HNSWIndex.noEntry {
+            entryPoint = slot
+            maxLevel = level
+            top.unlock()
+            return
+        }
+        let raisesTop = level > currentMax
+        if !raisesTop { top.unlock() }  // a new top node keeps the lock until it is wired (rare)
+
+        let q = g.vector(slot)
+        let scratch = scratchPool.acquire(capacity: g.capacity)
+        var (cur, curDist) = greedyDescent(g, query: q, from: entry, fromLevel: currentMax, toLevel: level)
+        let wiredTop = min(level, currentMax)
+        // Pick this node's neighbours top-down, but add the back-links (which make it reachable) only
+        // afterwards, bottom-up: a concurrent insert that reaches this node on level l then always
+        // finds its lists below l complete, instead of an empty list that would strand the newcomer.
+        var chosen = [[Candidate]](repeating: [], count: wiredTop + 1)
+        for l in stride(from: wiredTop, through: 0, by: -1) {
+            searchLayer(g, query: q, entry: cur, entryDistance: curDist, ef: efConstruction, level: l,
+                        scratch: scratch, allowList: nil)
+            scratch.results.drainAscending(into: &scratch.sorted)
+            if scratch.sorted.isEmpty { continue }
+            selectNeighbours(g, sorted: scratch.sorted, m: maxConnections, into: &chosen[l])
+            let own = g.links(slot, l)
+            for (i, c) in chosen[l].enumerated() { own[i + 1] = c.slot }
+            cd_store_u32(own, UInt32(chosen[l].count))
+            cur = scratch.sorted[0].slot
+            curDist = scratch.sorted[0].distance
+        }
+        for l in 0...wiredTop { addBackLinks(g, slot: slot, level: l, to: chosen[l], scratch: scratch) }
+        scratchPool.release(scratch)
+        if raisesTop {
+            entryPoint = slot
+            maxLevel = level
+            top.unlock()
+        }
+    }
+
+    /// Adds `slot` to each selected neighbour's list on `level`, shrinking full lists with the heuristic.
+    private func addBackLinks(_ g: HNSWGraph, slot: UInt32, level: Int, to selected: [Candidate], scratch: SearchScratch) {
+        let distance = kernel.function
+        let dim = g.dim
+        let cap = g.capacity(atLevel: level)
+        for c in selected {
+            let nb = c.slot
+            g.lock(nb)
+            let list = g.links(nb, level)
+            let n = Int(list[0])
+            if n < cap {
+                list[n + 1] = slot
+                cd_store_u32(list, UInt32(n + 1))
+            } else {
+                var pool = scratch.pool
+                scratch.pool = []  // take ownership so appends do not copy
+                pool.removeAll(keepingCapacity: true)
+                pool.append(Candidate(distance: c.distance, slot: slot))
+                let base = g.vector(nb)
+                for j in 1...n { pool.append(Candidate(distance: distance(base, g.vector(list[j]), dim), slot: list[j])) }
+                pool.sort { $0.distance < $1.distance }
+                var kept = scratch.stackCandidates
+                scratch.stackCandidates = []
+                selectNeighbours(g, sorted: pool, m: cap, into: &kept)
+                for (i, k) in kept.enumerated() { list[i + 1] = k.slot }
+                cd_store_u32(list, UInt32(kept.count))
+                scratch.pool = pool
+                scratch.stackCandidates = kept
+            }
+            g.unlock(nb)
+        }
+    }
+}
