@@ -36,7 +36,8 @@ struct FilterCompiler {
             switch f.operator {
             case .and: return parts.joined(separator: " AND ")
             case .or: return parts.joined(separator: " OR ")
-            default: return "NOT (\(parts.joined(separator: " AND ")))"
+            // Not is "every object minus the matches": a NULL (absent property) comparison counts as no match.
+            default: return "NOT COALESCE((\(parts.joined(separator: " AND "))), 0)"
             }
         }
         guard let path = f.path, !path.isEmpty else {
