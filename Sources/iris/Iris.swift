@@ -4,6 +4,7 @@ import ArgumentParser
 struct Iris: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "iris",
-        abstract: "A multimodal vector database that speaks Weaviate v1.19's APIs, with CLIP built in."
+        abstract: "A multimodal vector database that speaks Weaviate v1.19's APIs, with CLIP built in.",
+        subcommands: [Model.self, Serve.self]
     )
 }

@@ -57,13 +57,14 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     private func line() -> String {
-        let elapsed = max(Date().timeIntervalSince(started), 0.001)
-        let rate = Double(sessionBytes) / elapsed
+        let elapsed = Date().timeIntervalSince(started)
+        // A rate over a few milliseconds is noise: only shown once a transfer has run for a while.
+        let rate = elapsed >= 0.25 ? "  \(Self.bytes(Int64(Double(sessionBytes) / elapsed)))/s" : ""
         if let total, total > 0 {
             let percent = Int((Double(done) / Double(total) * 100).rounded(.down))
-            return "\(label)  \(Self.bytes(done)) / \(Self.bytes(total))  \(percent)%  \(Self.bytes(Int64(rate)))/s"
+            return "\(label)  \(Self.bytes(done)) / \(Self.bytes(total))  \(percent)%" + rate
         }
-        return "\(label)  \(Self.bytes(done))  \(Self.bytes(Int64(rate)))/s"
+        return "\(label)  \(Self.bytes(done))" + rate
     }
 
     private func write(_ s: String) {
