@@ -91,7 +91,14 @@ final class FilterTests: XCTestCase {
         }
     }
 
-    static func dateSeconds(_ s: String) -> Double { ISO8601DateFormatter().date(from: s)!.timeIntervalSince1970 }
+    nonisolated(unsafe) static let isoParser = ISO8601DateFormatter()
+    nonisolated(unsafe) static var parsedDates: [String: Double] = [:]
+    static func dateSeconds(_ s: String) -> Double {
+        if let d = parsedDates[s] { return d }
+        let d = isoParser.date(from: s)!.timeIntervalSince1970
+        parsedDates[s] = d
+        return d
+    }
 
     func matches(_ f: WhereFilter, _ r: Row) -> Bool {
         switch f.operator {

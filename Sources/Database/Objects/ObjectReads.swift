@@ -4,7 +4,15 @@ import VectorIndex
 
 extension Database {
     func toObject(_ row: ObjectRow, _ st: ClassState) -> WeaviateObject {
-        let props = (try? JSONValue.parse(Data(row.properties.utf8)))?.objectValue ?? [:]
+        var props = (try? JSONValue.parse(Data(row.properties.utf8)))?.objectValue ?? [:]
+        // JSON text cannot tell 5.0 from 5: restore `number` values as doubles (the Swift-side type).
+        for (name, col) in st.columns where col.type == .number || col.type == .numberArray {
+            switch props[name] {
+            case .int(let i)?: props[name] = .double(Double(i))
+            case .array(let a)?: props[name] = .array(a.map { v in if case .int(let i) = v { return .double(Double(i)) }; return v })
+            default: break
+            }
+        }
         let additional = row.additional.flatMap { try? JSONValue.parse(Data($0.utf8)) }?.objectValue
         return WeaviateObject(className: st.name, id: row.uuid, properties: props, vector: row.vector.map(VectorCoding.decode),
                               creationTimeUnix: row.created, lastUpdateTimeUnix: row.updated, additional: additional,
