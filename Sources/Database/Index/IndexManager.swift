@@ -8,35 +8,41 @@ extension Database {
     var indexDirectory: String { (config.dataPath as NSString).appendingPathComponent("indexes") }
 
     func snapshotPath(classID: Int64) -> String {
-        (indexDirectory as NSString).appendingPathComponent("class-\(classID).flat")
+        (indexDirectory as NSString).appendingPathComponent("class-\(classID).index")
     }
 
     func removeSnapshot(classID: Int64) {
         try? FileManager.default.removeItem(atPath: snapshotPath(classID: classID))
     }
 
-    /// A new, empty index for a class, configured from its vectorIndexConfig.
-    func makeIndex(classID: Int64, definition: ClassDefinition) -> any VectorIndex {
+    /// A new, empty index for a class, configured from its vectorIndexConfig: HNSW, or flat with `skip`.
+    func makeIndex(classID: Int64, definition: ClassDefinition) throws -> any VectorIndex {
         try? FileManager.default.createDirectory(atPath: indexDirectory, withIntermediateDirectories: true)
-        return FlatIndex(metric: definition.distanceMetric, snapshotPath: snapshotPath(classID: classID))
+        do {
+            return try VectorIndexes.make(config: try definition.hnswConfig(), snapshotPath: snapshotPath(classID: classID))
+        } catch let e as DatabaseError {
+            throw e
+        } catch {
+            throw DatabaseError.unprocessable("invalid hnsw config: \(error)")
+        }
     }
 
-    /// Loads the class's snapshot (if any and readable) and replays the change log after it;
-    /// without a snapshot, builds the index from the stored vectors.
+    /// Loads the class's snapshot (if any and usable) and replays the change log after it;
+    /// without a usable snapshot, builds the index from the stored vectors.
     func openIndex(classID: Int64, definition: ClassDefinition) throws -> any VectorIndex {
+        try? FileManager.default.createDirectory(atPath: indexDirectory, withIntermediateDirectories: true)
         let path = snapshotPath(classID: classID)
-        if FileManager.default.fileExists(atPath: path) {
-            do {
-                let index = try FlatIndex.load(snapshotPath: path)
-                if index.metric == definition.distanceMetric {
-                    try catchUp(index, classID: classID)
-                    return index
-                }
-            } catch {
-                logger.warning("vector index snapshot unreadable, rebuilding", metadata: ["path": "\(path)", "error": "\(error)"])
-            }
+        let config = try definition.hnswConfig()
+        let hadSnapshot = FileManager.default.fileExists(atPath: path)
+        let (index, loadError) = try VectorIndexes.openOrCreate(config: config, snapshotPath: path)
+        if let loadError {
+            logger.warning("vector index snapshot not usable, rebuilding from the store",
+                           metadata: ["class": "\(definition.className)", "error": "\(loadError)"])
         }
-        let index = makeIndex(classID: classID, definition: definition)
+        if hadSnapshot && loadError == nil {
+            try catchUp(index, classID: classID)
+            return index
+        }
         try store.pool.read { db in
             let seq = try ChangeLog.lastSequence(db)
             try ObjectTables.forEachVector(db, classID: classID) { id, data in

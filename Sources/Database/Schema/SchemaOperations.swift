@@ -45,6 +45,7 @@ extension Database {
         lock.lock(); defer { lock.unlock() }
         let def = try normalizeNewClass(input)
         let json = try Database.encodeClass(def)
+        _ = try makeIndex(classID: 0, definition: def)  // validates the index config before anything is written
         let columns = (def.properties ?? []).enumerated().flatMap { PropertyColumn.make($0.element, ordinal: $0.offset).storeColumns }
         let id: Int64 = try store.pool.write { db in
             try db.execute(sql: "INSERT INTO classes(name, definition) VALUES (?, ?)", arguments: [def.className, json])
@@ -53,7 +54,7 @@ extension Database {
             return id
         }
         removeSnapshot(classID: id)
-        let state = ClassState(id: id, definition: def, dimension: nil, index: makeIndex(classID: id, definition: def),
+        let state = ClassState(id: id, definition: def, dimension: nil, index: try makeIndex(classID: id, definition: def),
                                shardStatus: "READY")
         classes[def.className] = state
         classOrder.append(def.className)
