@@ -23,62 +23,58 @@ public enum TokenizerLoader {
     }
 
     public static func load(directory: URL, maxLength: Int? = nil) throws -> any TextTokenizer {
-        let (dir, kind) = try locate(directory: directory)
-        switch kind {
-        case .clipBPE: return try CLIPTokenizer(directory: dir, maxLength: maxLength)
-        case .wordPiece: return try WordPieceTokenizer(directory: dir, maxLength: maxLength)
+        let found = try find(directory: directory)
+        switch found.kind {
+        case .clipBPE: return try CLIPTokenizer(directory: found.directory, maxLength: maxLength, parsed: found.parsed)
+        case .wordPiece: return try WordPieceTokenizer(directory: found.directory, maxLength: maxLength, parsed: found.parsed)
         }
     }
 
     /// The folder that holds the tokenizer files and which tokenizer they describe, without loading it.
     public static func locate(directory: URL) throws -> (directory: URL, kind: Kind) {
-        if let kind = try kind(of: directory) { return (directory, kind) }
+        let found = try find(directory: directory)
+        return (found.directory, found.kind)
+    }
+
+    private struct Found {
+        let directory: URL
+        let kind: Kind
+        let parsed: TokenizerFile?   // tokenizer.json, read once and handed to the tokenizer
+    }
+
+    private static func find(directory: URL) throws -> Found {
+        if let found = try inspect(directory) { return found }
         let modules = directory.appendingPathComponent("modules.json")
         if let list = try JSONValue.readIfPresent(modules)?.array {
             for module in list {
                 guard let sub = module["path"]?.string, !sub.isEmpty else { continue }
-                let dir = directory.appendingPathComponent(sub)
-                if let kind = try kind(of: dir) { return (dir, kind) }
+                if let found = try inspect(directory.appendingPathComponent(sub)) { return found }
             }
         }
         throw TokenizerError.noTokenizerFiles(directory: directory.path)
     }
 
-    private static func kind(of dir: URL) throws -> Kind? {
+    private static func inspect(_ dir: URL) throws -> Found? {
         let fm = FileManager.default
         let json = dir.appendingPathComponent("tokenizer.json")
         if fm.fileExists(atPath: json.path) {
-            let type = try modelType(json)
+            let file = try TokenizerFile.read(json)
+            // Old files may omit the type; merges mean BPE, a "##" prefix without merges means WordPiece.
+            let type = file.model.type
+                ?? (file.model.merges != nil ? "BPE" : file.model.continuing_subword_prefix != nil ? "WordPiece" : nil)
             switch type {
-            case "BPE": return .clipBPE
-            case "WordPiece": return .wordPiece
+            case "BPE": return Found(directory: dir, kind: .clipBPE, parsed: file)
+            case "WordPiece": return Found(directory: dir, kind: .wordPiece, parsed: file)
             default: throw TokenizerError.unsupported(path: json.path, what: "model type \(type ?? "none")")
             }
         }
         if fm.fileExists(atPath: dir.appendingPathComponent("vocab.json").path)
-            && fm.fileExists(atPath: dir.appendingPathComponent("merges.txt").path) { return .clipBPE }
-        if fm.fileExists(atPath: dir.appendingPathComponent("vocab.txt").path) { return .wordPiece }
-        return nil
-    }
-
-    /// model.type of a tokenizer.json, decoded without the vocabulary.
-    private static func modelType(_ url: URL) throws -> String? {
-        struct Header: Decodable {
-            struct Model: Decodable {
-                let type: String?
-                let merges: JSONValue?
-                let continuing_subword_prefix: String?
-            }
-            let model: Model
+            && fm.fileExists(atPath: dir.appendingPathComponent("merges.txt").path) {
+            return Found(directory: dir, kind: .clipBPE, parsed: nil)
         }
-        let header: Header
-        do { header = try JSONDecoder().decode(Header.self, from: Data(contentsOf: url)) } catch {
-            throw TokenizerError.unreadableFile(path: url.path, reason: "\(error)")
+        if fm.fileExists(atPath: dir.appendingPathComponent("vocab.txt").path) {
+            return Found(directory: dir, kind: .wordPiece, parsed: nil)
         }
-        // Old files may omit the type; merges mean BPE, a "##" prefix without merges means WordPiece.
-        if let t = header.model.type { return t }
-        if header.model.merges != nil { return "BPE" }
-        if header.model.continuing_subword_prefix != nil { return "WordPiece" }
         return nil
     }
 }

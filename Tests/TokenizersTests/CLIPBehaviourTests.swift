@@ -4,8 +4,7 @@ import XCTest
 
 /// The fast CLIP tokenizer's documented behaviours (fixtures README section 2), each on its own.
 final class CLIPBehaviourTests: XCTestCase {
-    private static let shared = Result { try CLIPTokenizer(directory: Fixtures.clipBPE) }
-    private var tokenizer: CLIPTokenizer { get throws { try Self.shared.get() } }
+    private var tokenizer: CLIPTokenizer { get throws { try SharedTokenizers.clip.get() } }
 
     private func content(_ text: String) throws -> [Int32] {
         let ids = try tokenizer.encode(text, truncate: false)
@@ -84,9 +83,11 @@ final class CLIPBehaviourTests: XCTestCase {
     }
 
     func testMaxLengthOverride() throws {
-        let short = try CLIPTokenizer(directory: Fixtures.clipBPE, maxLength: 5)
+        let short = try tokenizer.withMaxLength(5)
+        XCTAssertEqual(short.maxLength, 5)
         XCTAssertEqual(short.encode("a photo of a cat"), [49406, 320, 1125, 539, 49407])
-        XCTAssertThrowsError(try CLIPTokenizer(directory: Fixtures.clipBPE, maxLength: 1))
+        XCTAssertEqual(try tokenizer.maxLength, 77)
+        XCTAssertThrowsError(try tokenizer.withMaxLength(1))
     }
 
     func testCacheGivesSameIdsOnRepeatAndAcrossThreads() throws {

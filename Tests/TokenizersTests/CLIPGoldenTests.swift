@@ -6,7 +6,7 @@ import XCTest
 /// tokenizer: hub-era tokenizer.json, tokenizers-0.23 tokenizer.json, vocab.json + merges.txt.
 final class CLIPGoldenTests: XCTestCase {
     // Loaded once for the class: the vocabulary has 49k entries.
-    private static let hubJSON = Result { try CLIPTokenizer(directory: Fixtures.clipBPE) }
+    private static let hubJSON = SharedTokenizers.clip
     private static let newJSON = Result {
         try CLIPTokenizer(tokenizerJSON: Fixtures.clipBPE.appendingPathComponent("tokenizer.tokenizers-0.23.json"),
                           tokenizerConfig: Fixtures.clipBPE.appendingPathComponent("tokenizer_config.json"))

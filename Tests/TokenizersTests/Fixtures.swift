@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import Tokenizers
 
 /// Locates the shared fixtures (`../shared/fixtures` next to the repository root) and the optional real
 /// all-MiniLM-L6-v2 folder, and reads the golden JSON files.
@@ -62,6 +63,11 @@ enum Fixtures {
         test.addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
         return dir
     }
+}
+
+/// Tokenizers loaded once for the whole test run (the CLIP vocabulary has 49k entries and 49k merges).
+enum SharedTokenizers {
+    static let clip = Result { try CLIPTokenizer(directory: Fixtures.clipBPE) }
 }
 
 /// Golden ids are JSON numbers; compare as Int32.

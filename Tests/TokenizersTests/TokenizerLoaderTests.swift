@@ -4,15 +4,18 @@ import XCTest
 
 final class TokenizerLoaderTests: XCTestCase {
     func testPicksCLIPForBPEFolderAndSentenceTransformersLayout() throws {
-        let direct = try TokenizerLoader.load(directory: Fixtures.clipBPE)
+        XCTAssertEqual(try TokenizerLoader.locate(directory: Fixtures.clipBPE).kind, .clipBPE)
+        let direct = try TokenizerLoader.load(directory: Fixtures.clipBPE, maxLength: 5)
         XCTAssertTrue(direct is CLIPTokenizer)
-        XCTAssertEqual(direct.maxLength, 77)
+        XCTAssertEqual(direct.maxLength, 5)
         XCTAssertEqual(direct.padTokenId, 49407)
+        XCTAssertEqual(direct.encode("a photo of a cat"), [49406, 320, 1125, 539, 49407])
         // models/clip-tiny has modules.json -> 0_CLIPModel/ with the tokenizer files.
         let located = try TokenizerLoader.locate(directory: Fixtures.url("models/clip-tiny"))
         XCTAssertEqual(located.kind, .clipBPE)
         XCTAssertEqual(located.directory.lastPathComponent, "0_CLIPModel")
         let viaModules = try TokenizerLoader.load(directory: Fixtures.url("models/clip-tiny"))
+        XCTAssertEqual(viaModules.maxLength, 77)
         XCTAssertEqual(viaModules.encode("a photo of a cat"), [49406, 320, 1125, 539, 320, 2368, 49407])
     }
 
@@ -60,18 +63,27 @@ final class TokenizerLoaderTests: XCTestCase {
 
     func testUnsupportedPipelineIsRefusedNotApproximated() throws {
         let dir = try Fixtures.temporaryDirectory(self)
-        let original = try Data(contentsOf: Fixtures.clipBPE.appendingPathComponent("tokenizer.json"))
-        var json = try XCTUnwrap(JSONSerialization.jsonObject(with: original) as? [String: Any])
-        json["normalizer"] = ["type": "NFKC"]
-        try JSONSerialization.data(withJSONObject: json).write(to: dir.appendingPathComponent("tokenizer.json"))
+        let file = dir.appendingPathComponent("tokenizer.json")
+        let byteLevel = #"{"type": "ByteLevel", "add_prefix_space": false}"#
+        let clipSplit = #"{"type": "Split", "pattern": {"Regex": "'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+"}, "behavior": "Removed", "invert": true}"#
+        func write(normalizer: String, preTokenizer: String) throws {
+            try """
+            {"model": {"type": "BPE", "vocab": {}, "merges": []}, "normalizer": \(normalizer),
+             "pre_tokenizer": {"type": "Sequence", "pretokenizers": [\(preTokenizer), \(byteLevel)]}}
+            """.write(to: file, atomically: true, encoding: .utf8)
+        }
+        try write(normalizer: #"{"type": "NFKC"}"#, preTokenizer: clipSplit)
         XCTAssertThrowsError(try TokenizerLoader.load(directory: dir)) { error in
             XCTAssertTrue("\(error)".contains("NFKC"), "\(error)")
         }
-        json["normalizer"] = nil
-        json["pre_tokenizer"] = ["type": "Split", "pattern": ["Regex": "\\w+"], "behavior": "Removed", "invert": true]
-        try JSONSerialization.data(withJSONObject: json).write(to: dir.appendingPathComponent("tokenizer.json"))
+        try write(normalizer: "null", preTokenizer: #"{"type": "Split", "pattern": {"Regex": "\\w+"}, "behavior": "Removed", "invert": true}"#)
         XCTAssertThrowsError(try TokenizerLoader.load(directory: dir)) { error in
-            XCTAssertTrue("\(error)".contains("Split"), "\(error)")
+            XCTAssertTrue("\(error)".contains("Split pattern"), "\(error)")
+        }
+        // The supported pipeline gets past the pipeline checks and fails on the empty vocabulary instead.
+        try write(normalizer: #"{"type": "Lowercase"}"#, preTokenizer: clipSplit)
+        XCTAssertThrowsError(try TokenizerLoader.load(directory: dir)) { error in
+            XCTAssertTrue("\(error)".contains("byte-level token"), "\(error)")
         }
     }
 

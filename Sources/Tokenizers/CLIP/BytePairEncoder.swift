@@ -18,7 +18,7 @@ final class BytePairEncoder: @unchecked Sendable {
     }
 
     private let cacheLock = NSLock()
-    private var cache: [[UInt8]: [Int32]] = [:]
+    private var cache: [ByteKey: [Int32]] = [:]
     private static let cacheCapacity = 100_000
 
     /// - Parameters:
@@ -78,15 +78,16 @@ final class BytePairEncoder: @unchecked Sendable {
     /// Appends the ids of one pre-token (its UTF-8 bytes) to `out`.
     func encode(word bytes: [UInt8], into out: inout [Int32]) {
         if bytes.isEmpty { return }
+        let key = ByteKey(bytes)
         cacheLock.lock()
-        let hit = cache[bytes]
+        let hit = cache[key]
         cacheLock.unlock()
         if let hit { out.append(contentsOf: hit); return }
 
         let ids = merge(bytes)
         cacheLock.lock()
         if cache.count >= Self.cacheCapacity { cache.removeAll(keepingCapacity: true) }
-        cache[bytes] = ids
+        cache[key] = ids
         cacheLock.unlock()
         out.append(contentsOf: ids)
     }

@@ -33,12 +33,19 @@ public final class CLIPTokenizer: TextTokenizer, @unchecked Sendable {
     /// Loads from a folder: tokenizer.json if present (as transformers does), else vocab.json + merges.txt.
     /// - Parameter maxLength: overrides tokenizer_config.json's model_max_length.
     public convenience init(directory: URL, maxLength: Int? = nil) throws {
+        try self.init(directory: directory, maxLength: maxLength, parsed: nil)
+    }
+
+    /// `parsed`: the folder's tokenizer.json when the caller (``TokenizerLoader``) has already read it.
+    convenience init(directory: URL, maxLength: Int?, parsed: TokenizerFile?) throws {
         let json = directory.appendingPathComponent("tokenizer.json")
         let vocab = directory.appendingPathComponent("vocab.json")
         let merges = directory.appendingPathComponent("merges.txt")
         let config = directory.appendingPathComponent("tokenizer_config.json")
         let fm = FileManager.default
-        if fm.fileExists(atPath: json.path) {
+        if let parsed {
+            try self.init(file: parsed, path: json.path, tokenizerConfig: config, maxLength: maxLength)
+        } else if fm.fileExists(atPath: json.path) {
             try self.init(tokenizerJSON: json, tokenizerConfig: config, maxLength: maxLength)
         } else if fm.fileExists(atPath: vocab.path) && fm.fileExists(atPath: merges.path) {
             try self.init(vocabJSON: vocab, merges: merges, tokenizerConfig: config, maxLength: maxLength)
@@ -50,8 +57,10 @@ public final class CLIPTokenizer: TextTokenizer, @unchecked Sendable {
     /// Loads a tokenizer.json (hub-era or tokenizers >= 0.20 format). `tokenizerConfig` (optional, may not
     /// exist) supplies model_max_length and the pad token.
     public convenience init(tokenizerJSON url: URL, tokenizerConfig: URL? = nil, maxLength: Int? = nil) throws {
-        let path = url.path
-        let file = try TokenizerFile.read(url)
+        try self.init(file: TokenizerFile.read(url), path: url.path, tokenizerConfig: tokenizerConfig, maxLength: maxLength)
+    }
+
+    convenience init(file: TokenizerFile, path: String, tokenizerConfig: URL?, maxLength: Int?) throws {
         if let type = file.model.type, type != "BPE" {
             throw TokenizerError.unsupported(path: path, what: "model type \(type) (CLIPTokenizer needs BPE)")
         }
@@ -62,11 +71,12 @@ public final class CLIPTokenizer: TextTokenizer, @unchecked Sendable {
         if let dropout = file.model.dropout, dropout > 0 {
             throw TokenizerError.unsupported(path: path, what: "BPE dropout \(dropout)")
         }
+        // The pipeline first: an unsupported setting fails before the 49k-entry tables are built.
+        let normalizer = try CLIPNormalizer(json: file.normalizer, path: path)
+        let splitter = try Self.parsePreTokenizer(file.pre_tokenizer, path: path)
         let bpe = try BytePairEncoder(vocab: file.model.vocab, merges: merges.map { ($0.left, $0.right) },
                                       suffix: file.model.end_of_word_suffix ?? "",
                                       ignoreMerges: file.model.ignore_merges ?? false, path: path)
-        let normalizer = try CLIPNormalizer(json: file.normalizer, path: path)
-        let splitter = try Self.parsePreTokenizer(file.pre_tokenizer, path: path)
         let frame = try SpecialTokenFrame.parse(file.post_processor, path: path, vocab: { bpe.vocab[$0] })
             ?? SpecialTokenFrame(prefix: [], suffix: [])
         let config = try tokenizerConfig.flatMap { try JSONValue.readIfPresent($0) }
@@ -83,11 +93,16 @@ public final class CLIPTokenizer: TextTokenizer, @unchecked Sendable {
     /// and the other special tokens matched after normalisation unless tokenizer_config says `normalized: false`.
     public convenience init(vocabJSON: URL, merges mergesURL: URL, tokenizerConfig: URL? = nil, maxLength: Int? = nil) throws {
         let path = vocabJSON.path
-        let vocab: [String: Int]
-        do {
-            vocab = try JSONDecoder().decode([String: Int].self, from: Data(contentsOf: vocabJSON))
-        } catch {
-            throw TokenizerError.unreadableFile(path: path, reason: "\(error)")
+        guard let vocabObject = try JSONValue.read(vocabJSON).object else {
+            throw TokenizerError.unreadableFile(path: path, reason: "not a JSON object of token -> id")
+        }
+        var vocab: [String: Int] = [:]
+        vocab.reserveCapacity(vocabObject.count)
+        for (token, id) in vocabObject {
+            guard let n = id.int else {
+                throw TokenizerError.unreadableFile(path: path, reason: "id of \(token) is not an integer")
+            }
+            vocab[token] = n
         }
         let merges = try Self.readMergesText(mergesURL)
         let bpe = try BytePairEncoder(vocab: vocab, merges: merges, suffix: "</w>", ignoreMerges: false, path: path)
@@ -128,6 +143,28 @@ public final class CLIPTokenizer: TextTokenizer, @unchecked Sendable {
         bosTokenId = frame.prefix.first ?? bpe.vocab["<|startoftext|>"] ?? -1
         eosTokenId = frame.suffix.last ?? bpe.vocab["<|endoftext|>"] ?? -1
         self.padTokenId = padTokenId ?? eosTokenId
+    }
+
+    /// The same tokenizer (sharing its tables and cache) with another `maxLength`.
+    public func withMaxLength(_ maxLength: Int) throws -> CLIPTokenizer {
+        try CLIPTokenizer(copying: self, maxLength: maxLength)
+    }
+
+    private init(copying other: CLIPTokenizer, maxLength: Int) throws {
+        guard maxLength >= other.frame.prefix.count + other.frame.suffix.count else {
+            throw TokenizerError.unsupported(path: "(in memory)", what: "maxLength \(maxLength) leaves no room for content")
+        }
+        bpe = other.bpe
+        normalizer = other.normalizer
+        splitter = other.splitter
+        rawMatcher = other.rawMatcher
+        normalizedMatcher = other.normalizedMatcher
+        frame = other.frame
+        addedTokenNames = other.addedTokenNames
+        bosTokenId = other.bosTokenId
+        eosTokenId = other.eosTokenId
+        padTokenId = other.padTokenId
+        self.maxLength = maxLength
     }
 
     // MARK: Encoding

@@ -28,7 +28,8 @@ struct AddedTokenMatcher {
     }
 
     private let entries: [Entry]          // longest first, so the first match at a position is the longest
-    private let firstScalars: Set<Unicode.Scalar>
+    /// First scalars of the tokens (a handful): a linear scan beats hashing every input scalar.
+    private let firstScalars: [Unicode.Scalar]
 
     /// - Parameter transform: applied to each token's content first (the normaliser, for normalized tokens).
     init(_ tokens: [AddedToken], transform: ([Unicode.Scalar]) -> [Unicode.Scalar] = { $0 }) {
@@ -43,7 +44,9 @@ struct AddedTokenMatcher {
             a.element.scalars.count != b.element.scalars.count
                 ? a.element.scalars.count > b.element.scalars.count : a.offset < b.offset
         }.map(\.element)
-        firstScalars = Set(list.map { $0.scalars[0] })
+        var firsts: [Unicode.Scalar] = []
+        for e in list where !firsts.contains(e.scalars[0]) { firsts.append(e.scalars[0]) }
+        firstScalars = firsts
     }
 
     var isEmpty: Bool { entries.isEmpty }

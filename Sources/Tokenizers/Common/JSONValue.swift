@@ -1,24 +1,13 @@
 import Foundation
 
-/// A parsed JSON value, used for the polymorphic parts of tokenizer.json (normalizer, pre-tokenizer,
-/// post-processor) and for small config files.
-enum JSONValue: Decodable, Sendable {
+/// A parsed JSON value (see ``JSONParser``): tokenizer.json and the config files.
+enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case number(Double)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null; return }
-        if let b = try? c.decode(Bool.self) { self = .bool(b); return }
-        if let d = try? c.decode(Double.self) { self = .number(d); return }
-        if let s = try? c.decode(String.self) { self = .string(s); return }
-        if let a = try? c.decode([JSONValue].self) { self = .array(a); return }
-        self = .object(try c.decode([String: JSONValue].self))
-    }
 
     subscript(key: String) -> JSONValue? {
         if case .object(let o) = self { return o[key] }
@@ -32,6 +21,7 @@ enum JSONValue: Decodable, Sendable {
         return nil
     }
     var array: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
+    var object: [String: JSONValue]? { if case .object(let o) = self { return o }; return nil }
     var isNull: Bool { if case .null = self { return true }; return false }
 
     /// Reads and parses a whole JSON file.
@@ -40,7 +30,7 @@ enum JSONValue: Decodable, Sendable {
         do { data = try Data(contentsOf: url) } catch {
             throw TokenizerError.unreadableFile(path: url.path, reason: error.localizedDescription)
         }
-        do { return try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+        do { return try JSONParser.parse(data) } catch {
             throw TokenizerError.unreadableFile(path: url.path, reason: "invalid JSON (\(error))")
         }
     }

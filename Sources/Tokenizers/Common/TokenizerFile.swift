@@ -2,8 +2,8 @@ import Foundation
 
 /// The parts of a Hugging Face `tokenizer.json` that the tokenizers here read. The model section is typed
 /// (its vocabulary is large); the pipeline sections stay as JSON and are interpreted by each tokenizer.
-struct TokenizerFile: Decodable {
-    struct AddedTokenEntry: Decodable {
+struct TokenizerFile {
+    struct AddedTokenEntry {
         let id: Int
         let content: String
         let single_word: Bool?
@@ -14,29 +14,12 @@ struct TokenizerFile: Decodable {
     }
 
     /// A BPE merge, stored either as "a b" (tokenizers <= 0.19) or as ["a", "b"] (tokenizers >= 0.20).
-    struct Merge: Decodable {
+    struct Merge {
         let left: String
         let right: String
-
-        init(from decoder: Decoder) throws {
-            let c = try decoder.singleValueContainer()
-            if let pair = try? c.decode([String].self) {
-                guard pair.count == 2 else {
-                    throw DecodingError.dataCorruptedError(in: c, debugDescription: "merge pair must have 2 parts, got \(pair.count)")
-                }
-                left = pair[0]; right = pair[1]
-                return
-            }
-            let s = try c.decode(String.self)
-            guard let space = s.firstIndex(of: " ") else {
-                throw DecodingError.dataCorruptedError(in: c, debugDescription: "merge \"\(s)\" has no space")
-            }
-            left = String(s[..<space])
-            right = String(s[s.index(after: space)...])
-        }
     }
 
-    struct Model: Decodable {
+    struct Model {
         let type: String?
         let vocab: [String: Int]
         let merges: [Merge]?
@@ -56,13 +39,60 @@ struct TokenizerFile: Decodable {
     let model: Model
 
     static func read(_ url: URL) throws -> TokenizerFile {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw TokenizerError.unreadableFile(path: url.path, reason: error.localizedDescription)
+        let root = try JSONValue.read(url)
+        do { return try TokenizerFile(root) } catch let problem as FormatProblem {
+            throw TokenizerError.unreadableFile(path: url.path, reason: "not a tokenizer.json (\(problem))")
         }
-        do { return try JSONDecoder().decode(TokenizerFile.self, from: data) } catch {
-            throw TokenizerError.unreadableFile(path: url.path, reason: "not a tokenizer.json (\(error))")
+    }
+
+    /// Throws ``FormatProblem`` (wrapped with the path by `read`).
+    private init(_ root: JSONValue) throws {
+        guard let m = root["model"], m.object != nil else { throw FormatProblem("no model section") }
+        guard let vocabObject = m["vocab"]?.object else { throw FormatProblem("model.vocab is not an object") }
+        var vocab: [String: Int] = [:]
+        vocab.reserveCapacity(vocabObject.count)
+        for (token, id) in vocabObject {
+            guard let n = id.int else { throw FormatProblem("vocabulary id of \(token) is not an integer") }
+            vocab[token] = n
         }
+        var merges: [Merge]?
+        if let list = m["merges"]?.array {
+            var out: [Merge] = []
+            out.reserveCapacity(list.count)
+            for entry in list {
+                if let pair = entry.array {
+                    guard pair.count == 2, let a = pair[0].string, let b = pair[1].string else {
+                        throw FormatProblem("merge \(entry) is not a pair of strings")
+                    }
+                    out.append(Merge(left: a, right: b))
+                } else if let text = entry.string {
+                    guard let space = text.firstIndex(of: " ") else { throw FormatProblem("merge \"\(text)\" has no space") }
+                    out.append(Merge(left: String(text[..<space]), right: String(text[text.index(after: space)...])))
+                } else {
+                    throw FormatProblem("merge \(entry) is neither \"a b\" nor [a, b]")
+                }
+            }
+            merges = out
+        }
+        model = Model(type: m["type"]?.string, vocab: vocab, merges: merges, unk_token: m["unk_token"]?.string,
+                      continuing_subword_prefix: m["continuing_subword_prefix"]?.string,
+                      end_of_word_suffix: m["end_of_word_suffix"]?.string,
+                      max_input_chars_per_word: m["max_input_chars_per_word"]?.int,
+                      ignore_merges: m["ignore_merges"]?.bool, byte_fallback: m["byte_fallback"]?.bool,
+                      dropout: { if case .number(let d)? = m["dropout"] { return d }; return nil }())
+        var added: [AddedTokenEntry] = []
+        for t in root["added_tokens"]?.array ?? [] {
+            guard let id = t["id"]?.int, let content = t["content"]?.string else {
+                throw FormatProblem("added token \(t) has no id/content")
+            }
+            added.append(AddedTokenEntry(id: id, content: content, single_word: t["single_word"]?.bool,
+                                         lstrip: t["lstrip"]?.bool, rstrip: t["rstrip"]?.bool,
+                                         normalized: t["normalized"]?.bool, special: t["special"]?.bool))
+        }
+        added_tokens = added
+        normalizer = root["normalizer"]
+        pre_tokenizer = root["pre_tokenizer"]
+        post_processor = root["post_processor"]
     }
 
     /// The added tokens as matcher entries.
@@ -72,6 +102,12 @@ struct TokenizerFile: Decodable {
                        lstrip: $0.lstrip ?? false, rstrip: $0.rstrip ?? false, singleWord: $0.single_word ?? false)
         }
     }
+}
+
+/// A problem in a tokenizer file's structure (wrapped into ``TokenizerError`` with the path).
+struct FormatProblem: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Special tokens put around the content by the post-processor ([CLS] ... [SEP], <|startoftext|> ... <|endoftext|>).

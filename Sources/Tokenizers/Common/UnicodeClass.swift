@@ -98,20 +98,57 @@ enum UnicodeClass {
         return out
     }
 
-    /// Canonical composition (NFC). Text below U+0300 (ASCII, Latin-1, Latin Extended) is already NFC.
+    /// Canonical composition (NFC). Foundation does the work, but most text never needs it: a scalar below
+    /// U+0300, or one with combining class 0 inside ``nfcStableRanges``, is NFC in any context (it has no
+    /// canonical decomposition, is not the second half of a composition and needs no reordering).
     static func nfc(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        if !scalars.contains(where: { $0.value >= 0x300 }) { return scalars }
+        if scalars.allSatisfy({ $0.value < 0x300 || isStable($0, in: nfcStableRanges) }) { return scalars }
         var s = String()
         s.unicodeScalars.append(contentsOf: scalars)
         return Array(s.precomposedStringWithCanonicalMapping.unicodeScalars)
     }
 
-    /// Canonical decomposition (NFD). Below U+00C0 nothing decomposes canonically.
+    /// Canonical decomposition (NFD); below U+00C0, or combining class 0 inside ``nfdStableRanges``, nothing
+    /// decomposes.
     static func nfd(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        if !scalars.contains(where: { $0.value >= 0xC0 }) { return scalars }
+        if scalars.allSatisfy({ $0.value < 0xC0 || isStable($0, in: nfdStableRanges) }) { return scalars }
         var s = String()
         s.unicodeScalars.append(contentsOf: scalars)
         return Array(s.decomposedStringWithCanonicalMapping.unicodeScalars)
+    }
+
+    /// Blocks in which every combining-class-0 character is NFD_Quick_Check=Yes (checked against Python's
+    /// unicodedata and, in the tests, against Foundation): Armenian, Hebrew, Arabic Supplement, Thai, Georgian,
+    /// general punctuation (from U+2002), currency, enclosed alphanumerics, box drawing to dingbats, CJK
+    /// radicals, CJK symbols and punctuation, Bopomofo, Hangul compatibility jamo, CJK ideographs, Yi,
+    /// variation selectors, CJK compatibility forms, half/full-width forms, emoji and symbols, tags.
+    static let nfdStableRanges: [ClosedRange<UInt32>] = [
+        0x0530...0x058F, 0x0590...0x05FF, 0x0750...0x077F, 0x0E00...0x0E7F, 0x10A0...0x10FF, 0x2002...0x206F,
+        0x20A0...0x20CF, 0x2460...0x24FF, 0x2500...0x27BF, 0x2E80...0x2FDF, 0x3000...0x303F, 0x3100...0x312F,
+        0x3130...0x318F, 0x31F0...0x31FF, 0x3200...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+        0xFE00...0xFE0F, 0xFE30...0xFE4F, 0xFF00...0xFFEF, 0x1F000...0x1FAFF, 0x20000...0x2A6DF,
+        0x2A700...0x2EBEF, 0xE0000...0xE007F,
+    ]
+
+    /// Blocks in which every combining-class-0 character is NFC_Quick_Check=Yes and not the second half of a
+    /// canonical composition: the NFD-stable blocks plus Cyrillic, Arabic, Latin Extended Additional, arrows,
+    /// mathematical operators, kana and Hangul syllables (precomposed, so stable under NFC).
+    static let nfcStableRanges: [ClosedRange<UInt32>] = (nfdStableRanges + [
+        0x0400...0x052F, 0x0600...0x06FF, 0x1E00...0x1EFF, 0x2190...0x21FF, 0x2200...0x22FF, 0x3040...0x30FF,
+        0xAC00...0xD7A3,
+    ]).sorted { $0.lowerBound < $1.lowerBound }
+
+    @inline(__always)
+    static func isStable(_ s: Unicode.Scalar, in ranges: [ClosedRange<UInt32>]) -> Bool {
+        let v = s.value
+        // Binary search for the last range starting at or before v.
+        var lo = 0, hi = ranges.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if ranges[mid].lowerBound <= v { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0, ranges[lo - 1].contains(v) else { return false }
+        return s.properties.canonicalCombiningClass == .notReordered
     }
 
     @inline(__always)

@@ -31,6 +31,11 @@ public final class WordPieceTokenizer: TextTokenizer, @unchecked Sendable {
     /// sentence_bert_config.json for max_seq_length and do_lower_case.
     /// - Parameter maxLength: overrides max_seq_length.
     public convenience init(directory: URL, maxLength: Int? = nil) throws {
+        try self.init(directory: directory, maxLength: maxLength, parsed: nil)
+    }
+
+    /// `parsed`: the folder's tokenizer.json when the caller (``TokenizerLoader``) has already read it.
+    convenience init(directory: URL, maxLength: Int?, parsed: TokenizerFile?) throws {
         let fm = FileManager.default
         let json = directory.appendingPathComponent("tokenizer.json")
         let vocabTxt = directory.appendingPathComponent("vocab.txt")
@@ -38,7 +43,10 @@ public final class WordPieceTokenizer: TextTokenizer, @unchecked Sendable {
         let stConfig = try JSONValue.readIfPresent(directory.appendingPathComponent("sentence_bert_config.json"))
         let resolvedMax = maxLength ?? stConfig?["max_seq_length"]?.int ?? Self.modelMaxLength(config)
         let preLowercase = stConfig?["do_lower_case"]?.bool ?? false
-        if fm.fileExists(atPath: json.path) {
+        if let parsed {
+            try self.init(file: parsed, path: json.path, tokenizerConfig: config, maxLength: resolvedMax,
+                          lowercaseFirst: preLowercase)
+        } else if fm.fileExists(atPath: json.path) {
             try self.init(tokenizerJSON: json, tokenizerConfig: config, maxLength: resolvedMax, lowercaseFirst: preLowercase)
         } else if fm.fileExists(atPath: vocabTxt.path) {
             try self.init(vocabTxt: vocabTxt, tokenizerConfig: config, maxLength: resolvedMax, lowercaseFirst: preLowercase)
@@ -61,8 +69,12 @@ public final class WordPieceTokenizer: TextTokenizer, @unchecked Sendable {
 
     private convenience init(tokenizerJSON url: URL, tokenizerConfig config: JSONValue?, maxLength: Int,
                              lowercaseFirst: Bool) throws {
-        let path = url.path
-        let file = try TokenizerFile.read(url)
+        try self.init(file: TokenizerFile.read(url), path: url.path, tokenizerConfig: config, maxLength: maxLength,
+                      lowercaseFirst: lowercaseFirst)
+    }
+
+    private convenience init(file: TokenizerFile, path: String, tokenizerConfig config: JSONValue?, maxLength: Int,
+                             lowercaseFirst: Bool) throws {
         if let type = file.model.type, type != "WordPiece" {
             throw TokenizerError.unsupported(path: path, what: "model type \(type) (WordPieceTokenizer needs WordPiece)")
         }
@@ -73,11 +85,11 @@ public final class WordPieceTokenizer: TextTokenizer, @unchecked Sendable {
                                        prefix: file.model.continuing_subword_prefix ?? "##",
                                        maxInputCharsPerWord: file.model.max_input_chars_per_word ?? 100, path: path)
         let normalizer = try BertNormalizer(json: file.normalizer, path: path)
-        let frame = try SpecialTokenFrame.parse(file.post_processor, path: path, vocab: { model.vocab[$0] })
+        let frame = try SpecialTokenFrame.parse(file.post_processor, path: path, vocab: { model.id(of: $0) })
             ?? SpecialTokenFrame(prefix: [], suffix: [])
         let added = file.addedTokens
         let pad = ConfigToken(config?["pad_token"]).flatMap { name in
-            added.first { $0.content == name.content }?.id ?? model.vocab[name.content]
+            added.first { $0.content == name.content }?.id ?? model.id(of: name.content)
         }
         try self.init(model: model, normalizer: normalizer, added: added, frame: frame, padTokenId: pad,
                       maxLength: maxLength, lowercaseFirst: lowercaseFirst, path: path)
@@ -101,16 +113,16 @@ public final class WordPieceTokenizer: TextTokenizer, @unchecked Sendable {
         let unk = name("unk_token", "[UNK]"), cls = name("cls_token", "[CLS]"), sep = name("sep_token", "[SEP]")
         let pad = name("pad_token", "[PAD]"), mask = name("mask_token", "[MASK]")
         let model = try WordPieceModel(vocab: vocab, unkToken: unk, prefix: "##", maxInputCharsPerWord: 100, path: path)
-        guard let clsId = model.vocab[cls], let sepId = model.vocab[sep] else {
+        guard let clsId = model.id(of: cls), let sepId = model.id(of: sep) else {
             throw TokenizerError.missing(path: path, what: "\(cls) / \(sep)")
         }
         // Special tokens are matched in the raw text, as the converted fast tokenizer does.
         var added: [AddedToken] = []
         for t in [pad, unk, cls, sep, mask] where !added.contains(where: { $0.content == t }) {
-            if let id = model.vocab[t] { added.append(AddedToken(content: t, id: id, normalized: false)) }
+            if let id = model.id(of: t) { added.append(AddedToken(content: t, id: id, normalized: false)) }
         }
         try self.init(model: model, normalizer: BertNormalizer(config: config), added: added,
-                      frame: SpecialTokenFrame(prefix: [clsId], suffix: [sepId]), padTokenId: model.vocab[pad],
+                      frame: SpecialTokenFrame(prefix: [clsId], suffix: [sepId]), padTokenId: model.id(of: pad),
                       maxLength: maxLength, lowercaseFirst: lowercaseFirst, path: path)
     }
 
@@ -127,10 +139,33 @@ public final class WordPieceTokenizer: TextTokenizer, @unchecked Sendable {
         rawMatcher = AddedTokenMatcher(added.filter { !$0.normalized })
         normalizedMatcher = AddedTokenMatcher(added.filter { $0.normalized }, transform: normalizer.apply)
         addedTokenNames = Dictionary(added.map { ($0.id, $0.content) }, uniquingKeysWith: { a, _ in a })
-        clsTokenId = frame.prefix.first ?? model.vocab["[CLS]"] ?? -1
-        sepTokenId = frame.suffix.last ?? model.vocab["[SEP]"] ?? -1
+        clsTokenId = frame.prefix.first ?? model.id(of: "[CLS]") ?? -1
+        sepTokenId = frame.suffix.last ?? model.id(of: "[SEP]") ?? -1
         unkTokenId = model.unkId
-        self.padTokenId = padTokenId ?? model.vocab["[PAD]"] ?? 0
+        self.padTokenId = padTokenId ?? model.id(of: "[PAD]") ?? 0
+    }
+
+    /// The same tokenizer (sharing its tables) with another `maxLength`.
+    public func withMaxLength(_ maxLength: Int) throws -> WordPieceTokenizer {
+        try WordPieceTokenizer(copying: self, maxLength: maxLength)
+    }
+
+    private init(copying other: WordPieceTokenizer, maxLength: Int) throws {
+        guard maxLength >= other.frame.prefix.count + other.frame.suffix.count else {
+            throw TokenizerError.unsupported(path: "(in memory)", what: "maxLength \(maxLength) leaves no room for content")
+        }
+        model = other.model
+        normalizer = other.normalizer
+        rawMatcher = other.rawMatcher
+        normalizedMatcher = other.normalizedMatcher
+        frame = other.frame
+        addedTokenNames = other.addedTokenNames
+        preLowercase = other.preLowercase
+        clsTokenId = other.clsTokenId
+        sepTokenId = other.sepTokenId
+        unkTokenId = other.unkTokenId
+        padTokenId = other.padTokenId
+        self.maxLength = maxLength
     }
 
     // MARK: Encoding
@@ -153,10 +188,11 @@ public final class WordPieceTokenizer: TextTokenizer, @unchecked Sendable {
     }
 
     /// The vocabulary id of a token string, if any.
-    public func id(of token: String) -> Int32? { model.vocab[token] }
+    public func id(of token: String) -> Int32? { model.id(of: token) }
 
     private func contentIds(_ text: String) -> [Int32] {
         var ids: [Int32] = []
+        var scratch = WordPieceModel.Scratch()
         var scalars = Array(text.unicodeScalars)
         if preLowercase { scalars = UnicodeClass.lowercased(scalars) }
         rawMatcher.split(scalars) { segment in
@@ -169,7 +205,9 @@ public final class WordPieceTokenizer: TextTokenizer, @unchecked Sendable {
                     case .token(let id):
                         ids.append(id)
                     case .text(let s):
-                        BertPreTokenizer.forEachWord(s) { range in model.encode(word: s[range], into: &ids) }
+                        BertPreTokenizer.forEachWord(s) { range in
+                            model.encode(word: s[range], into: &ids, scratch: &scratch)
+                        }
                     }
                 }
             }

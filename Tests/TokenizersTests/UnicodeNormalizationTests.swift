@@ -1,0 +1,51 @@
+import Foundation
+import XCTest
+@testable import Tokenizers
+
+/// The NFC/NFD fast paths skip Foundation for scalars in the "stable" ranges; check that claim against
+/// Foundation itself (so a Unicode-data mismatch shows up here, not as a wrong token id).
+final class UnicodeNormalizationTests: XCTestCase {
+    private func sample(_ ranges: [ClosedRange<UInt32>]) -> [Unicode.Scalar] {
+        var out: [Unicode.Scalar] = []
+        for r in ranges {
+            let stride = r.count > 5000 ? 13 : 1
+            for v in Swift.stride(from: r.lowerBound, through: r.upperBound, by: stride) {
+                guard let s = Unicode.Scalar(v), s.properties.canonicalCombiningClass == .notReordered else { continue }
+                out.append(s)
+            }
+        }
+        return out
+    }
+
+    func testNFCStableRangesAgreeWithFoundation() {
+        var failures: [String] = []
+        for s in sample(UnicodeClass.nfcStableRanges) {
+            XCTAssertTrue(UnicodeClass.isStable(s, in: UnicodeClass.nfcStableRanges))
+            // Alone, and after a starter it could compose with if it were a second element.
+            for text in [String(Character(s)), "e" + String(Character(s)), "\u{1100}" + String(Character(s))] {
+                if text.precomposedStringWithCanonicalMapping.unicodeScalars.elementsEqual(text.unicodeScalars) == false {
+                    failures.append(String(s.value, radix: 16))
+                }
+            }
+        }
+        XCTAssertEqual(failures, [], "scalars treated as NFC-stable that Foundation changes")
+    }
+
+    func testNFDStableRangesAgreeWithFoundation() {
+        var failures: [String] = []
+        for s in sample(UnicodeClass.nfdStableRanges) {
+            let text = String(Character(s))
+            if !text.decomposedStringWithCanonicalMapping.unicodeScalars.elementsEqual(text.unicodeScalars) {
+                failures.append(String(s.value, radix: 16))
+            }
+        }
+        XCTAssertEqual(failures, [], "scalars treated as NFD-stable that Foundation decomposes")
+    }
+
+    func testNormalisationStillHappensOutsideTheFastPath() {
+        let composed = UnicodeClass.nfc(Array("cafe\u{301} \u{1100}\u{1161} \u{F900}".unicodeScalars))
+        XCTAssertEqual(composed.map(\.value), [0x63, 0x61, 0x66, 0xE9, 0x20, 0xAC00, 0x20, 0x8C48])
+        let decomposed = UnicodeClass.nfd(Array("é사".unicodeScalars))
+        XCTAssertEqual(decomposed.map(\.value), [0x65, 0x301, 0x1109, 0x1161])
+    }
+}
