@@ -1,7 +1,7 @@
 // GIF through giflib: the first frame as PIL presents it. The canvas is the logical screen (grown to fit
 // the frame if the frame sticks out), filled with the frame's transparent index when it has one and with
 // index 0 otherwise; the frame is drawn with its local colour table or else the global one (no table at
-// all: indices are gray levels); indices past the table give black. Transparency is otherwise ignored,
+// all: indices are gray levels); indices past the table give gray (i, i, i) as in Pillow <= 10. Transparency is otherwise ignored,
 // as convert('RGB') does.
 #include <gif_lib.h>
 #include "codec_common.h"
@@ -112,7 +112,8 @@ iris_img_status iris_img_decode_gif(const uint8_t *data, size_t size, uint64_t m
     const ColorMapObject *map = desc->ColorMap ? desc->ColorMap : gif->SColorMap;
     const size_t count = (size_t)(width * height);
     if (map) {
-        uint8_t table[256 * 3] = {0};
+        uint8_t table[256 * 3];
+        for (int i = 0; i < 256; i++) table[3 * i] = table[3 * i + 1] = table[3 * i + 2] = (uint8_t)i;  // PIL's ramp
         const int entries = map->ColorCount < 256 ? map->ColorCount : 256;
         for (int i = 0; i < entries; i++) {
             table[3 * i] = map->Colors[i].Red;

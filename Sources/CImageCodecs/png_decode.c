@@ -2,7 +2,8 @@
 //   gray 1/2/4/8 bit -> values scaled to 8 bits (0/255, *85, *17) and replicated;
 //   gray 16 bit (PIL mode I;16) -> clamped to 255, NOT scaled;
 //   every other 16-bit type -> the high byte (PIL's ";16B" raw modes);
-//   palette -> looked up in PLTE, indices past the palette give black, tRNS ignored;
+//   palette -> looked up in PLTE, indices past it give gray (i, i, i) as in Pillow <= 10 (Pillow 13: black),
+//   tRNS ignored;
 //   alpha channels and tRNS dropped (no compositing); gamma, ICC and sBIT ignored.
 #include <setjmp.h>
 #include <png.h>
@@ -38,6 +39,17 @@ static void iris_png_warning(png_structp png, png_const_charp msg) {
 
 iris_img_status iris_img_decode_png(const uint8_t *data, size_t size, uint64_t max_pixels, iris_img_result *out) {
     memset(out, 0, sizeof(*out));
+    // Check the IHDR size (always the first chunk) before libpng walks the chunks up to IDAT.
+    if (size >= 24 && memcmp(data + 12, "IHDR", 4) == 0) {
+        const uint32_t w = (uint32_t)data[16] << 24 | (uint32_t)data[17] << 16 | (uint32_t)data[18] << 8 | data[19];
+        const uint32_t h = (uint32_t)data[20] << 24 | (uint32_t)data[21] << 16 | (uint32_t)data[22] << 8 | data[23];
+        if (w <= 0x7fffffffu && h <= 0x7fffffffu && iris_too_large(w, h, max_pixels)) {
+            out->width = w;
+            out->height = h;
+            return iris_fail(out, IRIS_IMG_TOO_LARGE, "PNG is %ux%u = %llu pixels, over the limit of %llu", (unsigned)w,
+                             (unsigned)h, (unsigned long long)w * h, (unsigned long long)max_pixels);
+        }
+    }
     iris_png_source src = {data, size, 0};
     iris_png_error_state state = {{0}};
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &state, iris_png_error, iris_png_warning);
@@ -117,17 +129,17 @@ iris_img_status iris_img_decode_png(const uint8_t *data, size_t size, uint64_t m
                         dst[0] = palette[index].red;
                         dst[1] = palette[index].green;
                         dst[2] = palette[index].blue;
-                    } else {
-                        dst[0] = dst[1] = dst[2] = 0;
+                    } else {  // past PLTE: PIL 9/10's palette is pre-filled with a gray ramp
+                        dst[0] = dst[1] = dst[2] = (uint8_t)index;
                     }
                 }
-            } else if (bitDepth == 16) {  // gray 16: PIL's I;16 -> RGB clamps
+            } else if (bitDepth == 16 && colorType == PNG_COLOR_TYPE_GRAY) {  // PIL's I;16 -> RGB clamps
                 const uint16_t *src16 = (const uint16_t *)src;
                 for (size_t x = 0; x < width; x++, dst += 3) {
                     const uint16_t v = src16[x];
                     dst[0] = dst[1] = dst[2] = (uint8_t)(v > 255 ? 255 : v);
                 }
-            } else {  // gray 8 (alpha already stripped)
+            } else {  // gray or gray+alpha at 8 bits (16-bit gray+alpha already stripped to the high byte)
                 for (size_t x = 0; x < width; x++, dst += 3) dst[0] = dst[1] = dst[2] = src[x];
             }
         }

@@ -53,8 +53,12 @@ enum Fixtures {
     /// A little-endian float32 file.
     static func floats(_ relative: String) throws -> [Float] {
         let bytes = try data(relative)
-        return bytes.withUnsafeBytes { raw in
-            (0..<bytes.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
-        }
+        let count = bytes.count / 4
+        var floats = [Float](repeating: 0, count: count)
+        floats.withUnsafeMutableBytes { out in bytes.copyBytes(to: out.bindMemory(to: UInt8.self), count: count * 4) }
+        #if _endian(big)
+        floats = floats.map { Float(bitPattern: $0.bitPattern.byteSwapped) }
+        #endif
+        return floats
     }
 }

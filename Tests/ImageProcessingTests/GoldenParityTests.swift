@@ -31,7 +31,7 @@ final class GoldenParityTests: XCTestCase {
             XCTAssertEqual([crop.width, crop.height], [224, 224], golden.name)
             XCTAssertEqual(SHA256.hex(crop.pixels), golden.croppedSHA256, "uint8 crop of \(golden.name)")
 
-            let pixels = preprocessor.pixelValues(image)
+            let pixels = preprocessor.pixelValues(fromResizedAndCropped: crop)
             let expected = try Fixtures.floats(golden.pixelsFile)
             XCTAssertEqual(pixels.count, 3 * 224 * 224)
             XCTAssertEqual(expected.count, pixels.count)
@@ -68,6 +68,8 @@ final class GoldenParityTests: XCTestCase {
             XCTAssertEqual(size.width, 224)
         }
         XCTAssertEqual(Array(batch[(3 * 224 * 224)...]), preprocessor.pixelValues(image))
+        XCTAssertEqual(preprocessor.pixelValues(image),
+                       preprocessor.pixelValues(fromResizedAndCropped: preprocessor.resizedAndCropped(image)))
         XCTAssertTrue(batch[0].isNaN)
     }
 }

@@ -106,7 +106,11 @@ public struct CLIPImagePreprocessor: Sendable {
 
     /// The model input for one image: Float32 [3, H, W], channel-major.
     public func pixelValues(_ image: RGBImage) -> [Float] {
-        let cropped = resizedAndCropped(image)
+        pixelValues(fromResizedAndCropped: resizedAndCropped(image))
+    }
+
+    /// Step 3 alone: rescale and normalise an image that is already resized and cropped (see `resizedAndCropped`).
+    public func pixelValues(fromResizedAndCropped cropped: RGBImage) -> [Float] {
         let count = cropped.width * cropped.height * 3
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             write(cropped, into: buffer)

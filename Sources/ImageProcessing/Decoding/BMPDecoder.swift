@@ -2,7 +2,7 @@
 /// `convert('RGB')` then maps the pixels:
 /// - headers: OS/2 core (12 bytes) and Windows info headers (40, 52, 56, 64, 108, 124 bytes);
 /// - 1/4/8-bit palettes (BGRX, or BGR for the 12-byte header), uncompressed or RLE8/RLE4; indices past the
-///   palette give black; an 8-bit file whose palette is the gray ramp is read as gray values (PIL mode L);
+///   palette give gray (i, i, i) as in Pillow <= 10; an 8-bit file whose palette is the gray ramp is read as gray values (PIL mode L);
 /// - 16-bit 5-5-5 (BI_RGB) and bitfields 5-6-5 / 5-5-5, expanded as `v * 255 / max` truncated (PIL's BGR;15/16);
 /// - 24-bit BGR; 32-bit BGRX (BI_RGB) and PIL's supported bitfield layouts (alpha dropped);
 /// - bottom-up rows, or top-down when the height is negative; rows padded to 4 bytes.
@@ -104,7 +104,8 @@ enum BMPDecoder {
         }
 
         // Palette (indexed images only): read right after the header (and masks).
-        var palette = [UInt8](repeating: 0, count: 256 * 3)
+        // Entries past the file's palette are gray (i, i, i), as Pillow <= 10 pre-fills palettes (Pillow 13: black).
+        var palette = (0..<256 * 3).map { UInt8($0 / 3) }
         var grayIndices = false
         if case .indexed = layout {
             guard colors > 0, colors <= 65536 else { throw unsupported("palette of \(colors) colours") }
