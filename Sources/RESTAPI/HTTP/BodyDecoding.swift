@@ -1,0 +1,222 @@
+import Database
+import Foundation
+
+/// Turns parsed JSON bodies into the Database's input types.
+///
+/// Type errors read like Go's `encoding/json` (`json: cannot unmarshal string into Go struct field
+/// Object.vector of type float32`), because that is what Weaviate's go-swagger layer reports, as a 400
+/// parse error, for a body whose JSON types do not fit the operation.
+struct GoFields {
+    let object: [String: JSONValue]
+    /// The Go model name used in messages (`Object`, `Class`, `Property`, …).
+    let model: String
+
+    init(_ value: JSONValue, model: String, goType: String) throws {
+        guard case .object(let o) = value else {
+            throw APIError.unparsableBody("json: cannot unmarshal \(GoFields.kind(value)) into Go value of type \(goType)")
+        }
+        self.object = o
+        self.model = model
+    }
+
+    static func kind(_ v: JSONValue) -> String {
+        switch v {
+        case .null: return "null"
+        case .bool: return "bool"
+        case .int, .double: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+
+    func mismatch(_ key: String, _ value: JSONValue, _ goType: String) -> APIError {
+        .unparsableBody("json: cannot unmarshal \(GoFields.kind(value)) into Go struct field \(model).\(key) of type \(goType)")
+    }
+
+    /// A present, non-null value.
+    func raw(_ key: String) -> JSONValue? {
+        guard let v = object[key], !v.isNull else { return nil }
+        return v
+    }
+
+    func string(_ key: String) throws -> String? {
+        guard let v = raw(key) else { return nil }
+        guard case .string(let s) = v else { throw mismatch(key, v, "string") }
+        return s
+    }
+
+    func bool(_ key: String) throws -> Bool? {
+        guard let v = raw(key) else { return nil }
+        guard case .bool(let b) = v else { throw mismatch(key, v, "bool") }
+        return b
+    }
+
+    func int(_ key: String) throws -> Int64? {
+        guard let v = raw(key) else { return nil }
+        guard case .int(let i) = v else { throw mismatch(key, v, "int64") }
+        return i
+    }
+
+    func strings(_ key: String) throws -> [String]? {
+        guard let v = raw(key) else { return nil }
+        guard case .array(let a) = v else { throw mismatch(key, v, "[]string") }
+        return try a.map {
+            guard case .string(let s) = $0 else { throw mismatch(key, $0, "string") }
+            return s
+        }
+    }
+
+    func jsonObject(_ key: String, goType: String = "map[string]interface {}") throws -> [String: JSONValue]? {
+        guard let v = raw(key) else { return nil }
+        guard case .object(let o) = v else { throw mismatch(key, v, goType) }
+        return o
+    }
+
+    func floats(_ key: String) throws -> [Float]? {
+        guard let v = raw(key) else { return nil }
+        guard case .array(let a) = v else { throw mismatch(key, v, "models.C11yVector") }
+        var out = [Float]()
+        out.reserveCapacity(a.count)
+        for e in a {
+            switch e {
+            case .double(let d): out.append(Float(d))
+            case .int(let i): out.append(Float(i))
+            default: throw mismatch(key, e, "float32")
+            }
+        }
+        return out
+    }
+}
+
+/// go-swagger's `format: uuid` check (any version, either case).
+func isUUID(_ s: String) -> Bool {
+    let u = Array(s.utf8)
+    guard u.count == 36 else { return false }
+    for (i, c) in u.enumerated() {
+        if i == 8 || i == 13 || i == 18 || i == 23 {
+            if c != UInt8(ascii: "-") { return false }
+        } else if !((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)) {
+            return false
+        }
+    }
+    return true
+}
+
+enum BodyDecoding {
+    static func object(_ value: JSONValue, field: String = "") throws -> ObjectInput {
+        let f = try GoFields(value, model: "Object", goType: "models.Object")
+        var input = ObjectInput()
+        input.className = try f.string("class")
+        input.id = try f.string("id")
+        if let id = input.id, !isUUID(id) {
+            throw APIError.invalidType("\(field)id", in: "body", type: "uuid", value: id)
+        }
+        input.properties = try f.jsonObject("properties", goType: "models.PropertySchema")
+        input.vector = try f.floats("vector")
+        return input
+    }
+
+    static func objects(batchBody value: JSONValue) throws -> [ObjectInput] {
+        let f = try GoFields(value, model: "ObjectsBatchRequest", goType: "batch.BatchObjectsCreateBody")
+        guard let raw = f.raw("objects") else { return [] }
+        guard case .array(let items) = raw else {
+            throw f.mismatch("objects", raw, "[]*models.Object")
+        }
+        return try items.enumerated().map { i, item in
+            if item.isNull { return ObjectInput() }
+            return try object(item, field: "objects.\(i).")
+        }
+    }
+
+    static func property(_ value: JSONValue) throws -> PropertyDefinition {
+        let f = try GoFields(value, model: "Property", goType: "models.Property")
+        return PropertyDefinition(
+            name: try f.string("name") ?? "",
+            dataType: try f.strings("dataType") ?? [],
+            description: try f.string("description"),
+            tokenization: try f.string("tokenization"),
+            indexFilterable: try f.bool("indexFilterable"),
+            indexSearchable: try f.bool("indexSearchable"),
+            indexInverted: try f.bool("indexInverted"),
+            moduleConfig: f.raw("moduleConfig")
+        )
+    }
+
+    static func classDefinition(_ value: JSONValue) throws -> ClassDefinition {
+        let f = try GoFields(value, model: "Class", goType: "models.Class")
+        var properties: [PropertyDefinition]?
+        if let raw = f.raw("properties") {
+            guard case .array(let items) = raw else { throw f.mismatch("properties", raw, "[]*models.Property") }
+            properties = try items.map(property)
+        }
+        let inverted = try f.jsonObject("invertedIndexConfig", goType: "models.InvertedIndexConfig")
+        let replication = try f.jsonObject("replicationConfig", goType: "models.ReplicationConfig")
+        return ClassDefinition(
+            className: try f.string("class") ?? "",
+            description: try f.string("description"),
+            properties: properties,
+            vectorizer: try f.string("vectorizer"),
+            vectorIndexType: try f.string("vectorIndexType"),
+            vectorIndexConfig: f.raw("vectorIndexConfig"),
+            invertedIndexConfig: inverted.map(JSONValue.object),
+            shardingConfig: f.raw("shardingConfig"),
+            replicationConfig: replication.map(JSONValue.object),
+            moduleConfig: f.raw("moduleConfig")
+        )
+    }
+
+    static func reference(_ value: JSONValue) throws -> ReferenceInput {
+        let f = try GoFields(value, model: "SingleRef", goType: "models.SingleRef")
+        return ReferenceInput(beacon: try f.string("beacon") ?? "")
+    }
+
+    static func references(_ value: JSONValue) throws -> [ReferenceInput] {
+        guard case .array(let items) = value else {
+            throw APIError.unparsableBody("json: cannot unmarshal \(GoFields.kind(value)) into Go value of type models.MultipleRef")
+        }
+        return try items.map(reference)
+    }
+
+    static func batchReferences(_ value: JSONValue) throws -> [BatchReferenceInput] {
+        guard case .array(let items) = value else {
+            throw APIError.unparsableBody(
+                "json: cannot unmarshal \(GoFields.kind(value)) into Go value of type []*models.BatchReference")
+        }
+        return try items.map {
+            let f = try GoFields($0, model: "BatchReference", goType: "models.BatchReference")
+            return BatchReferenceInput(from: try f.string("from") ?? "", to: try f.string("to") ?? "")
+        }
+    }
+}
+
+extension ClassDefinition {
+    /// Weaviate's wire shape (`models.Class`), omitting absent fields.
+    var json: JSONValue {
+        var o: [String: JSONValue] = ["class": .string(className)]
+        if let d = description { o["description"] = .string(d) }
+        if let p = properties { o["properties"] = .array(p.map(\.json)) }
+        if let v = vectorizer { o["vectorizer"] = .string(v) }
+        if let v = vectorIndexType { o["vectorIndexType"] = .string(v) }
+        if let v = vectorIndexConfig { o["vectorIndexConfig"] = v }
+        if let v = invertedIndexConfig { o["invertedIndexConfig"] = v }
+        if let v = shardingConfig { o["shardingConfig"] = v }
+        if let v = replicationConfig { o["replicationConfig"] = v }
+        if let v = moduleConfig { o["moduleConfig"] = v }
+        return .object(o)
+    }
+}
+
+extension PropertyDefinition {
+    /// Weaviate's wire shape (`models.Property`), omitting absent fields.
+    var json: JSONValue {
+        var o: [String: JSONValue] = ["name": .string(name), "dataType": .array(dataType.map(JSONValue.string))]
+        if let v = description { o["description"] = .string(v) }
+        if let v = tokenization { o["tokenization"] = .string(v) }
+        if let v = indexFilterable { o["indexFilterable"] = .bool(v) }
+        if let v = indexSearchable { o["indexSearchable"] = .bool(v) }
+        if let v = indexInverted { o["indexInverted"] = .bool(v) }
+        if let v = moduleConfig { o["moduleConfig"] = v }
+        return .object(o)
+    }
+}

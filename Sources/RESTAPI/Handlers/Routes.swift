@@ -1,0 +1,55 @@
+import Database
+
+/// The shared pieces every route handler uses: the database, the settings, and the admin-list check.
+struct RouteContext: Sendable {
+    let database: Database
+    let configuration: RESTConfiguration
+    let graphQL: GraphQLProvider?
+
+    /// Throws 403 unless the caller may `verb` the `resource` (Weaviate's verbs and resource paths).
+    func authorize(_ request: APIRequest, _ verb: String, _ resource: String) throws {
+        if let message = configuration.authorizer.forbidden(request.principal, verb: verb, resource: resource) {
+            throw APIError.forbidden(message)
+        }
+    }
+
+    func body(_ request: APIRequest) throws -> JSONValue {
+        try parseBody(request, maxDepth: configuration.maxJSONDepth)
+    }
+
+    /// A `{id}` path parameter, checked as go-swagger checks `format: uuid`.
+    func uuidParameter(_ request: APIRequest, _ name: String = "id") throws -> String {
+        let id = request.parameter(name)
+        guard isUUID(id) else { throw APIError.invalidType(name, in: "path", type: "uuid", value: id) }
+        return id
+    }
+
+    /// An optional int64 query parameter.
+    func intQuery(_ request: APIRequest, _ name: String) throws -> Int? {
+        guard let raw = request.query[name], !raw.isEmpty else { return nil }
+        guard let v = Int(raw) else { throw APIError.invalidType(name, in: "query", type: "int64", value: raw) }
+        return v
+    }
+
+    /// `include=vector,classification`: whether the vector is asked for.
+    func includesVector(_ request: APIRequest) -> Bool {
+        guard let include = request.query["include"] else { return false }
+        return include.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == "vector" }
+    }
+}
+
+extension RESTServer {
+    static func registerRoutes(
+        into table: inout RouteTable, database: Database, configuration: RESTConfiguration, graphQL: GraphQLProvider?
+    ) {
+        let context = RouteContext(database: database, configuration: configuration, graphQL: graphQL)
+        MetaRoutes.register(into: &table, context)
+        SchemaRoutes.register(into: &table, context)
+        ObjectRoutes.register(into: &table, context)
+        ReferenceRoutes.register(into: &table, context)
+        BatchRoutes.register(into: &table, context)
+        GraphQLRoutes.register(into: &table, context)
+    }
+}
+
+import Foundation

@@ -1,0 +1,57 @@
+import Database
+import Foundation
+
+/// Everything the HTTP layer needs besides the Database.
+public struct RESTConfiguration: Sendable {
+    /// The `/v1/meta` version string (the Weaviate release whose API Iris speaks).
+    public static let weaviateVersion = "1.19.13"
+
+    public var authenticator: Authenticator
+    public var authorizer: Authorizer
+    /// IRIS_MAX_BODY_BYTES: larger request bodies get 413.
+    public var maxBodyBytes: Int
+    /// Deeper JSON bodies are rejected as unparsable (protects the parser's stack).
+    public var maxJSONDepth: Int
+    /// `/v1/meta` `hostname`, e.g. `http://[::]:8080`.
+    public var metaHostname: String
+    /// CLUSTER_HOSTNAME: the node's name in `/v1/nodes` and shard names.
+    public var nodeName: String
+    /// Added to `/v1` links and logs (`http` or `https`).
+    public var scheme: String
+
+    public init(
+        authenticator: Authenticator,
+        authorizer: Authorizer = .disabled,
+        maxBodyBytes: Int = 256 << 20,
+        maxJSONDepth: Int = JSONBodyParser.defaultMaxDepth,
+        metaHostname: String = "http://[::]:8080",
+        nodeName: String = "node1",
+        scheme: String = "http"
+    ) {
+        self.authenticator = authenticator
+        self.authorizer = authorizer
+        self.maxBodyBytes = maxBodyBytes
+        self.maxJSONDepth = maxJSONDepth
+        self.metaHostname = metaHostname
+        self.nodeName = nodeName
+        self.scheme = scheme
+    }
+}
+
+/// Answers `POST /v1/graphql` for one query body (or `/v1/graphql/batch` for an array of them); wired by the serve command to GraphQLAPI.
+/// Returns the HTTP status and the JSON body to send.
+/// `/v1/graphql/batch` takes the same handler shape with a JSON array body.
+public typealias GraphQLHandler = @Sendable (_ body: Data, _ principal: Principal?) async -> (status: Int, body: Data)
+
+/// The GraphQL endpoints' implementation, injected by the serve command (nil until GraphQL is wired:
+/// both endpoints then answer 422 "no graphql provider present…").
+public struct GraphQLProvider: Sendable {
+    public var query: GraphQLHandler
+    /// nil: the REST layer runs each query of a batch through `query`.
+    public var batch: GraphQLHandler?
+
+    public init(query: @escaping GraphQLHandler, batch: GraphQLHandler? = nil) {
+        self.query = query
+        self.batch = batch
+    }
+}

@@ -1,0 +1,167 @@
+import Database
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Weaviate v1.19's REST API over a `Database`: routing, authentication, body decoding and error
+/// mapping. Logic lives in the Database; this layer only translates.
+public final class RESTServer: Sendable {
+    public let configuration: RESTConfiguration
+    public let database: Database
+    public let metrics: RESTMetrics?
+    let graphQL: GraphQLProvider?
+    let logger: Logger
+    private let routes: RouteTable
+
+    public init(
+        configuration: RESTConfiguration, database: Database, graphQL: GraphQLProvider?,
+        metrics: RESTMetrics?, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.database = database
+        self.graphQL = graphQL
+        self.metrics = metrics
+        self.logger = logger
+        var table = RouteTable()
+        RESTServer.registerRoutes(into: &table, database: database, configuration: configuration, graphQL: graphQL)
+        self.routes = table
+    }
+
+    /// The Hummingbird responder serving this API.
+    public var responder: some HTTPResponder<BasicRequestContext> {
+        CallbackResponder { request, context in await self.respond(to: request, context: context) }
+    }
+
+    func respond(to request: Request, context: BasicRequestContext) async -> Response {
+        let started = ContinuousClock.now
+        let method = request.method.rawValue
+        let path = request.uri.path
+        var label = "unmatched"
+        let answer = await dispatch(request, method: method, path: path, label: &label)
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        metrics?.record(method: method, route: label, status: answer.status, seconds: seconds)
+        if answer.status >= 500 {
+            logger.error("request failed", metadata: [
+                "method": "\(method)", "path": "\(path)", "status": "\(answer.status)",
+                "body": "\(String(decoding: answer.body.prefix(500), as: UTF8.self))",
+            ])
+        } else {
+            logger.debug("request", metadata: ["method": "\(method)", "path": "\(path)", "status": "\(answer.status)"])
+        }
+        return Self.makeResponse(answer, isHead: request.method == .head)
+    }
+
+    private func dispatch(_ request: Request, method: String, path: String, label: inout String) async -> APIResponse {
+        // Served before authentication (Weaviate's `addLiveAndReadyness` and swagger's unauthenticated paths).
+        switch path {
+        case "/", "":
+            label = "/"
+            return APIResponse(status: 301, location: "/v1")
+        case "/v1", "/v1/":
+            label = "/v1"
+            return .json(200, MetaRoutes.rootLinks)
+        case "/v1/.well-known/live", "/v1/.well-known/ready":
+            label = path
+            return .empty(200)
+        case "/v1/.well-known/openid-configuration":
+            label = path
+            return .empty(404)  // Iris has no OIDC
+        case "/metrics":
+            label = path
+            return await metricsResponse()
+        default:
+            break
+        }
+
+        let route: RouteTable.Route
+        let parameters: [String: String]
+        switch routes.match(method: method, path: path) {
+        case .found(let r, let p): (route, parameters) = (r, p)
+        case .methodNotAllowed(let allowed):
+            label = "method-not-allowed"
+            return .swaggerError(405, "method \(method) is not allowed, but [\(allowed.joined(separator: ","))] are")
+        case .notFound:
+            return .swaggerError(404, "path \(path) was not found")
+        }
+        label = route.pattern
+
+        let query = parseQuery(request.uri.query)
+        let token = Authenticator.bearerToken(
+            authorizationHeader: request.headers[.authorization], accessTokenParameter: query["access_token"])
+        let principal: Principal?
+        switch configuration.authenticator.authenticate(bearerToken: token) {
+        case .success(let p): principal = p
+        case .failure(let failure): return .swaggerError(401, failure.message)
+        }
+
+        var body: [UInt8] = []
+        if method != "GET" && method != "HEAD" {
+            if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxBodyBytes {
+                return bodyTooLarge()
+            }
+            do {
+                var buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
+                body = buffer.readBytes(length: buffer.readableBytes) ?? []
+            } catch is NIOTooManyBytesError {
+                return bodyTooLarge()
+            } catch {
+                return .swaggerError(400, "reading request body failed: \(error)")
+            }
+        }
+
+        let apiRequest = APIRequest(
+            method: method, path: path, pathParameters: parameters, query: query, body: body, principal: principal)
+        do {
+            return try await route.handler(apiRequest)
+        } catch let error as DatabaseError {
+            return Self.response(for: error)
+        } catch let error as APIError {
+            return error.response
+        } catch {
+            return .error(500, "\(error)")
+        }
+    }
+
+    private func bodyTooLarge() -> APIResponse {
+        .swaggerError(413, "request body too large: the limit is \(configuration.maxBodyBytes) bytes (IRIS_MAX_BODY_BYTES)")
+    }
+
+    /// Weaviate answers a missing object or class with 404 and no body.
+    static func response(for error: DatabaseError) -> APIResponse {
+        if error.kind == .notFound { return .empty(404) }
+        return .error(error.httpStatus, error.message)
+    }
+
+    private func metricsResponse() async -> APIResponse {
+        guard let metrics else { return .swaggerError(404, "path /metrics was not found") }
+        if let counts = try? database.objectCounts() {
+            metrics.updateObjectCounts(counts)
+        }
+        return APIResponse(status: 200, body: metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+    }
+
+    static func makeResponse(_ answer: APIResponse, isHead: Bool) -> Response {
+        var headers = HTTPFields()
+        if !answer.body.isEmpty { headers[.contentType] = answer.contentType }
+        if let location = answer.location { headers[.location] = location }
+        if isHead || answer.body.isEmpty {
+            headers[.contentLength] = "0"
+            return Response(status: .init(code: answer.status), headers: headers)
+        }
+        return Response(
+            status: .init(code: answer.status), headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+}
+
+/// Decodes a request body as JSON with the configured depth limit; parse failures are 400s.
+func parseBody(_ request: APIRequest, maxDepth: Int) throws -> JSONValue {
+    if request.body.isEmpty { throw APIError.requiredBody }
+    do {
+        return try JSONBodyParser.parse(request.body, maxDepth: maxDepth)
+    } catch let failure as JSONBodyParser.Failure {
+        throw APIError.unparsableBody(failure.message)
+    }
+}
