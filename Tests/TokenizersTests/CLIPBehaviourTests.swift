@@ -111,3 +111,48 @@ final class CLIPBehaviourTests: XCTestCase {
         XCTAssertEqual(Array(batch.attentionMask[7...]), [1, 1, 1, 0, 0, 0, 0])
     }
 }
+
+/// The two BPE merge strategies (scan for short words, priority queue for long ones) must agree.
+final class BytePairMergeTests: XCTestCase {
+    func testHeapMergeEqualsScanMerge() throws {
+        let tokenizer = try SharedTokenizers.clip.get()
+        let bpe = tokenizer.bytePairEncoder
+        var generator = SeededGenerator(seed: 7)
+        let alphabet = Array("aaabcdeeefghiilmnnoorrsstttuy'.-!é猫🍕".utf8)
+        var words: [[UInt8]] = [Array("pneumonoultramicroscopicsilicovolcanoconiosis".utf8),
+                                Array(repeating: UInt8(ascii: "a"), count: 200),
+                                Array(String(repeating: "ab", count: 90).utf8)]
+        for _ in 0..<150 {
+            let length = 1 + Int(generator.next() % 120)
+            words.append((0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+        }
+        for word in words {
+            let symbols = try word.indices.map { i -> Int32 in
+                let token = ByteLevel.token(for: word[i], suffix: i == word.count - 1 ? "</w>" : "")
+                return try XCTUnwrap(tokenizer.id(of: token))
+            }
+            XCTAssertEqual(bpe.mergeWithHeap(symbols), bpe.mergeByScanning(symbols), "\(word)")
+        }
+    }
+
+    func testVeryLongWordIsTokenizedQuickly() throws {
+        let tokenizer = try SharedTokenizers.clip.get()
+        let blob = String(repeating: "supercalifragilistic", count: 2_000)   // 40,000 letters, no spaces
+        let ids = tokenizer.encode(blob, truncate: false)
+        XCTAssertGreaterThan(ids.count, 2_000)
+        XCTAssertEqual(tokenizer.encode(blob).count, 77)
+    }
+}
+
+/// SplitMix64, for reproducible random test input.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -78,21 +78,31 @@ final class BytePairEncoder: @unchecked Sendable {
     /// Appends the ids of one pre-token (its UTF-8 bytes) to `out`.
     func encode(word bytes: [UInt8], into out: inout [Int32]) {
         if bytes.isEmpty { return }
+        // Very long pre-tokens (a pasted blob without spaces) are not cached: they rarely recur and would
+        // crowd the cache.
+        let cacheable = bytes.count <= Self.longestCachedWord
         let key = ByteKey(bytes)
-        cacheLock.lock()
-        let hit = cache[key]
-        cacheLock.unlock()
-        if let hit { out.append(contentsOf: hit); return }
-
+        if cacheable {
+            cacheLock.lock()
+            let hit = cache[key]
+            cacheLock.unlock()
+            if let hit { out.append(contentsOf: hit); return }
+        }
         let ids = merge(bytes)
-        cacheLock.lock()
-        if cache.count >= Self.cacheCapacity { cache.removeAll(keepingCapacity: true) }
-        cache[key] = ids
-        cacheLock.unlock()
+        if cacheable {
+            cacheLock.lock()
+            if cache.count >= Self.cacheCapacity { cache.removeAll(keepingCapacity: true) }
+            cache[key] = ids
+            cacheLock.unlock()
+        }
         out.append(contentsOf: ids)
     }
 
-    private func merge(_ bytes: [UInt8]) -> [Int32] {
+    private static let longestCachedWord = 256
+    /// Above this many symbols the heap-based merge (O(n log n)) replaces the simple scan (O(n^2)).
+    private static let heapThreshold = 48
+
+    func merge(_ bytes: [UInt8]) -> [Int32] {
         if ignoreMerges {
             // tokenizers >= 0.20 option: a pre-token that is itself in the vocabulary is taken whole.
             var mapped = ""
@@ -101,6 +111,12 @@ final class BytePairEncoder: @unchecked Sendable {
         }
         var symbols = bytes.map { byteIds[Int($0)] }
         symbols[symbols.count - 1] = byteSuffixIds[Int(bytes[bytes.count - 1])]
+        return symbols.count > Self.heapThreshold ? mergeWithHeap(symbols) : mergeByScanning(symbols)
+    }
+
+    /// Repeatedly merges the lowest-ranked adjacent pair, leftmost first. Best for short words.
+    func mergeByScanning(_ initial: [Int32]) -> [Int32] {
+        var symbols = initial
         while symbols.count > 1 {
             var bestRank = Int32.max
             var bestIndex = -1
@@ -117,5 +133,81 @@ final class BytePairEncoder: @unchecked Sendable {
             symbols.remove(at: bestIndex + 1)
         }
         return symbols
+    }
+
+    /// The same merge order with a priority queue of (rank, position) over a linked list of symbols, as the
+    /// tokenizers library does it; a stale queue entry (its pair changed since) is skipped.
+    func mergeWithHeap(_ initial: [Int32]) -> [Int32] {
+        var symbols = initial
+        let n = symbols.count
+        var next = Array(1...n)            // n = end
+        var prev = Array(-1..<(n - 1))
+        var alive = [Bool](repeating: true, count: n)
+        var heap = MergeHeap()
+        for i in 0..<(n - 1) {
+            if let m = merges[Self.key(symbols[i], symbols[i + 1])] { heap.push(.init(rank: m.rank, pos: i, id: m.id)) }
+        }
+        while let top = heap.pop() {
+            let pos = top.pos
+            guard alive[pos], next[pos] < n else { continue }
+            let right = next[pos]
+            guard let m = merges[Self.key(symbols[pos], symbols[right])], m.id == top.id, m.rank == top.rank else { continue }
+            symbols[pos] = m.id
+            alive[right] = false
+            next[pos] = next[right]
+            if next[right] < n { prev[next[right]] = pos }
+            if prev[pos] >= 0, let l = merges[Self.key(symbols[prev[pos]], symbols[pos])] {
+                heap.push(.init(rank: l.rank, pos: prev[pos], id: l.id))
+            }
+            if next[pos] < n, let r = merges[Self.key(symbols[pos], symbols[next[pos]])] {
+                heap.push(.init(rank: r.rank, pos: pos, id: r.id))
+            }
+        }
+        var out: [Int32] = []
+        var i = 0
+        while i < n { out.append(symbols[i]); i = next[i] }
+        return out
+    }
+}
+
+/// Binary min-heap of pending merges ordered by (rank, position).
+private struct MergeHeap {
+    struct Entry {
+        let rank: Int32
+        let pos: Int
+        let id: Int32
+        @inline(__always) func precedes(_ o: Entry) -> Bool { rank != o.rank ? rank < o.rank : pos < o.pos }
+    }
+
+    private var items: [Entry] = []
+
+    mutating func push(_ e: Entry) {
+        items.append(e)
+        var c = items.count - 1
+        while c > 0 {
+            let p = (c - 1) / 2
+            guard items[c].precedes(items[p]) else { break }
+            items.swapAt(c, p)
+            c = p
+        }
+    }
+
+    mutating func pop() -> Entry? {
+        guard let first = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var p = 0
+            while true {
+                let l = 2 * p + 1, r = l + 1
+                var m = p
+                if l < items.count && items[l].precedes(items[m]) { m = l }
+                if r < items.count && items[r].precedes(items[m]) { m = r }
+                if m == p { break }
+                items.swapAt(p, m)
+                p = m
+            }
+        }
+        return first
     }
 }

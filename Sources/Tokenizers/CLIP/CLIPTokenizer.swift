@@ -23,6 +23,7 @@ public final class CLIPTokenizer: TextTokenizer, @unchecked Sendable {
     public var vocabularySize: Int { bpe.idToToken.count }
 
     private let bpe: BytePairEncoder
+    var bytePairEncoder: BytePairEncoder { bpe }
     private let normalizer: CLIPNormalizer
     private let splitter: CLIPSplitter
     private let rawMatcher: AddedTokenMatcher
@@ -171,11 +172,10 @@ public final class CLIPTokenizer: TextTokenizer, @unchecked Sendable {
 
     /// Ids with the start and end tokens; with `truncate` at most `maxLength` ids, the end token kept.
     public func encode(_ text: String, truncate: Bool) -> [Int32] {
-        var content = contentIds(text)
-        if truncate {
-            let limit = maxLength - frame.prefix.count - frame.suffix.count
-            if content.count > limit { content.removeSubrange(limit...) }
-        }
+        // With truncation, tokenizing stops once the kept ids are known (long texts cost little).
+        let limit = truncate ? maxLength - frame.prefix.count - frame.suffix.count : Int.max
+        var content = contentIds(text, limit: limit)
+        if content.count > limit { content.removeSubrange(limit...) }
         return frame.prefix + content + frame.suffix
     }
 
@@ -189,7 +189,8 @@ public final class CLIPTokenizer: TextTokenizer, @unchecked Sendable {
     /// The vocabulary id of a token string (byte-level spelling), if any.
     public func id(of token: String) -> Int32? { bpe.vocab[token] }
 
-    private func contentIds(_ text: String) -> [Int32] {
+    /// Content ids (no special tokens); stops adding pre-tokens once `limit` ids exist.
+    private func contentIds(_ text: String, limit: Int) -> [Int32] {
         var ids: [Int32] = []
         var bytes: [UInt8] = []
         rawMatcher.split(Array(text.unicodeScalars)) { segment in
@@ -203,6 +204,7 @@ public final class CLIPTokenizer: TextTokenizer, @unchecked Sendable {
                         ids.append(id)
                     case .text(let s):
                         splitter.forEachPiece(s) { range in
+                            guard ids.count < limit else { return }
                             bytes.removeAll(keepingCapacity: true)
                             for k in range { UnicodeClass.appendUTF8(s[k], to: &bytes) }
                             bpe.encode(word: bytes, into: &ids)

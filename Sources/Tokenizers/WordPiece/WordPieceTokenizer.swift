@@ -172,11 +172,10 @@ public final class WordPieceTokenizer: TextTokenizer, @unchecked Sendable {
 
     /// Ids with `[CLS]`/`[SEP]`; with `truncate` at most `maxLength` ids, `[SEP]` kept.
     public func encode(_ text: String, truncate: Bool) -> [Int32] {
-        var content = contentIds(text)
-        if truncate {
-            let limit = maxLength - frame.prefix.count - frame.suffix.count
-            if content.count > limit { content.removeSubrange(limit...) }
-        }
+        // With truncation, tokenizing stops once the kept ids are known (long texts cost little).
+        let limit = truncate ? maxLength - frame.prefix.count - frame.suffix.count : Int.max
+        var content = contentIds(text, limit: limit)
+        if content.count > limit { content.removeSubrange(limit...) }
         return frame.prefix + content + frame.suffix
     }
 
@@ -190,7 +189,8 @@ public final class WordPieceTokenizer: TextTokenizer, @unchecked Sendable {
     /// The vocabulary id of a token string, if any.
     public func id(of token: String) -> Int32? { model.id(of: token) }
 
-    private func contentIds(_ text: String) -> [Int32] {
+    /// Content ids (no special tokens); stops adding pre-tokens once `limit` ids exist.
+    private func contentIds(_ text: String, limit: Int) -> [Int32] {
         var ids: [Int32] = []
         var scratch = WordPieceModel.Scratch()
         var scalars = Array(text.unicodeScalars)
@@ -206,6 +206,7 @@ public final class WordPieceTokenizer: TextTokenizer, @unchecked Sendable {
                         ids.append(id)
                     case .text(let s):
                         BertPreTokenizer.forEachWord(s) { range in
+                            guard ids.count < limit else { return }
                             model.encode(word: s[range], into: &ids, scratch: &scratch)
                         }
                     }
