@@ -1,1 +1,127 @@
-print("not implemented yet")
+// bench-clip: the Iris side of the CLIP benchmark (see bench/clip/run.sh).
+//
+//   bench-clip prepare MODEL_DIR CAPTIONS.txt IMAGES_DIR OUT_DIR
+//       token ids of the captions (ids.json) and 16 preprocessed pixel tensors (pixels.f32) for both sides
+//   bench-clip run MODEL_DIR OUT_DIR [--threads N] [--mode auto|blasThreads|splitBatch]
+//       loads the model, times images (batch 1 and 16) and the caption mix, writes iris.json and vectors
+import CLIPEngine
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
+    exit(2)
+}
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// Peak resident set size of this process in MiB (ru_maxrss is KiB on Linux).
+func peakRSSMiB() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_maxrss) / 1024
+}
+
+func currentRSSMiB() -> Double {
+    guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let parts = s.split(separator: " ")
+    return Double(parts[1])! * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+}
+
+func writeFloats(_ rows: [[Float]], to url: URL) throws {
+    var data = Data()
+    for r in rows { r.withUnsafeBytes { data.append(contentsOf: $0) } }
+    try data.write(to: url)
+}
+
+func readFloats(_ url: URL) throws -> [Float] {
+    let data = try Data(contentsOf: url)
+    return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+}
+
+/// Best (minimum) seconds per call over `repeats` calls after one warm-up.
+func time(repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+    try body()
+    var best = Double.infinity
+    for _ in 0..<repeats {
+        let t = now()
+        try body()
+        best = min(best, now() - t)
+    }
+    return best
+}
+
+let args = CommandLine.arguments
+guard args.count >= 2 else { fail("usage: bench-clip prepare|run ...") }
+
+switch args[1] {
+case "prepare":
+    guard args.count == 6 else { fail("usage: bench-clip prepare MODEL_DIR CAPTIONS.txt IMAGES_DIR OUT_DIR") }
+    let model = URL(fileURLWithPath: args[2]), out = URL(fileURLWithPath: args[5])
+    let embedder = try CLIPEmbedder(clipModel: model)
+    let captions = try String(contentsOfFile: args[3], encoding: .utf8).split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    let ids = captions.map { embedder.tokenIDs($0).map(Int.init) }
+    try JSONSerialization.data(withJSONObject: ["captions": captions, "ids": ids]).write(to: out.appendingPathComponent("ids.json"))
+    let imageDir = URL(fileURLWithPath: args[4])
+    let files = try FileManager.default.contentsOfDirectory(atPath: imageDir.path)
+        .filter { ["png", "jpg", "gif", "webp", "bmp"].contains(($0 as NSString).pathExtension) }.sorted()
+    var pixels: [[Float]] = []
+    for i in 0..<16 { pixels.append(try embedder.pixels(try Data(contentsOf: imageDir.appendingPathComponent(files[i % files.count])))) }
+    try writeFloats(pixels, to: out.appendingPathComponent("pixels.f32"))
+    let lengths = ids.map(\.count)
+    print("prepared \(captions.count) captions (\(lengths.min()!)–\(lengths.max()!) tokens, \(lengths.reduce(0, +)) total) and 16 images")
+
+case "run":
+    guard args.count >= 4 else { fail("usage: bench-clip run MODEL_DIR OUT_DIR [--threads N] [--mode M]") }
+    let modelURL = URL(fileURLWithPath: args[2]), out = URL(fileURLWithPath: args[3])
+    var threads: Int?
+    var mode = ComputeSettings.Mode.auto
+    var i = 4
+    while i + 1 < args.count {
+        switch args[i] {
+        case "--threads": threads = Int(args[i + 1])
+        case "--mode": mode = ComputeSettings.Mode(rawValue: args[i + 1]) ?? { fail("bad mode \(args[i + 1])") }()
+        default: fail("unknown option \(args[i])")
+        }
+        i += 2
+    }
+    let settings = ComputeSettings(threads: threads, mode: mode)
+    let rssBefore = currentRSSMiB()
+    let t0 = now()
+    let model = try EmbeddingModel(folder: modelURL)
+    let loadSeconds = now() - t0
+    let rssLoaded = currentRSSMiB()
+    let idsJSON = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("ids.json"))) as! [String: Any]
+    let ids = (idsJSON["ids"] as! [[NSNumber]]).map { $0.map { $0.int32Value } }
+    let flat = try readFloats(out.appendingPathComponent("pixels.f32"))
+    let n = 3 * 224 * 224
+    let pixels = (0..<16).map { Array(flat[($0 * n)..<(($0 + 1) * n)]) }
+
+    var imageVectors: [[Float]] = []
+    let img1 = try time(repeats: 8) { _ = try model.embed(pixels: [pixels[0]], settings: settings) }
+    let img16 = try time(repeats: 3) { imageVectors = try model.embed(pixels: pixels, settings: settings) }
+    var textVectors: [[Float]] = []
+    let texts = try time(repeats: 3) { textVectors = try model.embed(tokenIDs: ids, settings: settings) }
+    try writeFloats(imageVectors, to: out.appendingPathComponent("iris.image.f32"))
+    try writeFloats(textVectors, to: out.appendingPathComponent("iris.text.f32"))
+    let weightsMiB = Double(try FileManager.default.attributesOfItem(atPath: modelURL.appendingPathComponent("0_CLIPModel/model.safetensors").path)[.size] as! Int) / 1_048_576
+    let result: [String: Any] = [
+        "threads": settings.threads, "mode": settings.mode.rawValue, "kernels": tensorKernelISA,
+        "load_seconds": loadSeconds,
+        "images_per_s_batch1": 1 / img1, "images_per_s_batch16": 16 / img16,
+        "texts_per_s_mix": Double(ids.count) / texts,
+        "rss_before_mib": rssBefore, "rss_loaded_mib": rssLoaded, "peak_rss_mib": peakRSSMiB(), "weights_mib": weightsMiB,
+    ]
+    let suffix = mode == .auto && threads == nil ? "" : "-\(mode.rawValue)-\(settings.threads)"
+    try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .prettyPrinted]).write(to: out.appendingPathComponent("iris\(suffix).json"))
+    print(String(data: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), encoding: .utf8)!)
+
+default:
+    fail("unknown command \(args[1])")
+}

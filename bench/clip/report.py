@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Prints the Iris / onnxruntime ratio table from OUT/iris.json and OUT/ort.json, and checks that both
+computed the same vectors (cosine of every text and image embedding).
+
+usage: report.py OUT_DIR
+"""
+import json, os, sys
+
+import numpy as np
+
+OUT = sys.argv[1]
+iris = json.load(open(os.path.join(OUT, "iris.json")))
+ort = json.load(open(os.path.join(OUT, "ort.json")))
+
+
+def cos_min(a, b):
+    a = np.fromfile(os.path.join(OUT, a), "<f4").reshape(-1, 512)
+    b = np.fromfile(os.path.join(OUT, b), "<f4").reshape(-1, 512)
+    c = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+    return float(c.min()), float(np.abs(a - b).max() / np.linalg.norm(b, axis=1).max())
+
+
+tc, td = cos_min("iris.text.f32", "ort.text.f32")
+ic, idf = cos_min("iris.image.f32", "ort.image.f32")
+rows = [
+    ("images/s, batch 1", iris["images_per_s_batch1"], ort["images_per_s_batch1"], 1.0),
+    ("images/s, batch 16", iris["images_per_s_batch16"], ort["images_per_s_batch16"], 1.0),
+    ("texts/s, 64-caption mix vs ORT padded to longest", iris["texts_per_s_mix"], ort["texts_per_s_padded"], 2.0),
+    ("texts/s, 64-caption mix vs ORT at identical lengths", iris["texts_per_s_mix"], ort["texts_per_s_same_length"], 1.0),
+    ("texts/s, 64-caption mix vs ORT padded to 77", iris["texts_per_s_mix"], ort["texts_per_s_padded_77"], None),
+]
+print(f"{'measure':54} {'Iris':>9} {'ORT':>9} {'ratio':>7}  target")
+for name, a, b, target in rows:
+    t = f">= {target:.1f}x " + ("ok" if a / b >= target else "MISSED") if target else ""
+    print(f"{name:54} {a:9.2f} {b:9.2f} {a / b:6.2f}x  {t}")
+w = iris["weights_mib"]
+print(f"{'peak RSS MiB (weights ' + format(w, '.0f') + ' MiB)':54} {iris['peak_rss_mib']:9.0f} {ort['peak_rss_mib']:9.0f} "
+      f"{iris['peak_rss_mib'] / ort['peak_rss_mib']:6.2f}x  Iris/weights {iris['peak_rss_mib'] / w:.2f} (<= 1.3 " +
+      ("ok" if iris["peak_rss_mib"] / w <= 1.3 else "MISSED") + ")")
+print(f"{'load seconds':54} {iris['load_seconds']:9.2f} {ort['load_seconds']:9.2f}")
+print(f"same vectors: text min cosine {tc:.7f} (max|diff|/norm {td:.1e}), image min cosine {ic:.7f} (max|diff|/norm {idf:.1e})")
+print(f"Iris: {iris['threads']} threads, mode {iris['mode']}, kernels {iris['kernels']}; ORT {ort['onnxruntime']}, {ort['threads']} threads")
