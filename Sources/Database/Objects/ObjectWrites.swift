@@ -82,9 +82,8 @@ extension Database {
                     }
                     return .commit
                 }
-                lock.lock()
+                // Still under the writer: the next transaction sees the dimension.
                 for (st, d) in newDimensions where st.dimension == nil { st.dimension = d }
-                lock.unlock()
                 try applyIndexOps(indexOps)
             }
         } catch let e as DatabaseError {

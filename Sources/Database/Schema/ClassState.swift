@@ -42,29 +42,56 @@ struct PropertyColumn: Sendable {
 }
 
 /// The in-memory state of one class: its stored definition, table id, columns and vector index.
+///
+/// Fields are read by writers while the schema may change, so each is guarded by `stateLock`, a leaf
+/// lock (never held while waiting for the store's writer or the schema lock).
 final class ClassState: @unchecked Sendable {
     let id: Int64
-    var definition: ClassDefinition
-    /// The vector length of the class (set by the first vector written).
-    var dimension: Int?
-    var index: any VectorIndex
-    var shardStatus: String
-    var columns: [String: PropertyColumn] = [:]
+    let index: any VectorIndex
+    private let stateLock = NSLock()
+    private var _definition: ClassDefinition
+    private var _dimension: Int?
+    private var _shardStatus: String
+    private var _columns: [String: PropertyColumn] = [:]
 
     init(id: Int64, definition: ClassDefinition, dimension: Int?, index: any VectorIndex, shardStatus: String) {
         self.id = id
-        self.definition = definition
-        self.dimension = dimension
+        self._definition = definition
+        self._dimension = dimension
         self.index = index
-        self.shardStatus = shardStatus
-        rebuildColumns()
+        self._shardStatus = shardStatus
+        self._columns = ClassState.columns(of: definition)
     }
 
-    func rebuildColumns() {
+    static func columns(of definition: ClassDefinition) -> [String: PropertyColumn] {
         var c: [String: PropertyColumn] = [:]
         for (i, p) in (definition.properties ?? []).enumerated() { c[p.name] = PropertyColumn.make(p, ordinal: i) }
-        columns = c
+        return c
     }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        stateLock.lock(); defer { stateLock.unlock() }
+        return body()
+    }
+
+    /// The definition; setting it also recomputes the property columns.
+    var definition: ClassDefinition {
+        get { locked { _definition } }
+        set { let cols = ClassState.columns(of: newValue); locked { _definition = newValue; _columns = cols } }
+    }
+
+    /// The vector length of the class (set by the first vector written).
+    var dimension: Int? {
+        get { locked { _dimension } }
+        set { locked { _dimension = newValue } }
+    }
+
+    var shardStatus: String {
+        get { locked { _shardStatus } }
+        set { locked { _shardStatus = newValue } }
+    }
+
+    var columns: [String: PropertyColumn] { locked { _columns } }
 
     /// Names of every typed column, for updates that must NULL absent properties.
     var allColumnNames: [String] {

@@ -157,7 +157,6 @@ extension Database {
         }
         if let db { try work(db) } else { try store.pool.write(work) }
         st.definition = def
-        st.rebuildColumns()
         return p
     }
 
@@ -176,7 +175,7 @@ extension Database {
         try store.pool.write { db in
             try db.execute(sql: "UPDATE classes SET shard_status = ? WHERE id = ?", arguments: [s, st.id])
         }
-        lock.lock(); st.shardStatus = s; lock.unlock()
+        st.shardStatus = s
         return ShardStatus(name: shard, status: s)
     }
 }
