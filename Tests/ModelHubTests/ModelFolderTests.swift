@@ -52,6 +52,8 @@ final class ModelFolderTests: XCTestCase {
         XCTAssertEqual(weights.path, "0_CLIPModel/pytorch_model.bin")
         XCTAssertEqual(weights.format, .pytorchZip)
         XCTAssertEqual(weights.storageCount, 80, "78 tensors + the two position_ids buffers")
+        XCTAssertEqual(weights.tensorCount, 80)
+        XCTAssertTrue(folder.report().contains("0_CLIPModel/pytorch_model.bin  pytorch zip  10969847 bytes (11.0 MB)  80 tensors  80 storages"), folder.report())
         let zip = try XCTUnwrap(TorchZipDirectory.read(Fixtures.models.appendingPathComponent("clip-tiny-bin/0_CLIPModel/pytorch_model.bin")))
         XCTAssertEqual(zip.prefix, "pytorch_model")
         XCTAssertTrue(zip.entryNames.contains("pytorch_model/byteorder"))
@@ -77,6 +79,7 @@ final class ModelFolderTests: XCTestCase {
         XCTAssertEqual(folder.weights[1].tensorCount, 2)
         XCTAssertEqual(folder.weights[1].parameterCount, 32 * 32 + 32)
         XCTAssertEqual(folder.weights[2].storageCount, 2)
+        XCTAssertEqual(folder.weights[2].tensorCount, 2)
         let report = folder.report()
         XCTAssertTrue(report.contains("Pooling (1_Pooling): mean, dimension 32"), report)
         XCTAssertTrue(report.contains("Dense (2_Dense): 32 -> 32, bias true, activation Identity"), report)
@@ -146,6 +149,14 @@ final class ModelFolderTests: XCTestCase {
         XCTAssertThrowsError(try ModelFolder(contentsOf: broken)) { error in
             XCTAssertTrue("\(error)".contains("not valid JSON"), "\(error)")
         }
+    }
+
+    func testPickleWalkerCountsPersistentIDsAndRejectsWhatItCannotRead() {
+        // PROTO 2, MARK, BINPERSID, text PERSID "x\n", SHORT_BINUNICODE "ab", TUPLE, STOP
+        let stream: [UInt8] = [0x80, 2, 0x28, 0x51, 0x50, 0x78, 0x0A, 0x8C, 2, 0x61, 0x62, 0x74, 0x2E]
+        XCTAssertEqual(PickleTensorCount.count(stream), 2)
+        XCTAssertNil(PickleTensorCount.count(Array(stream.dropLast())), "no STOP: truncated")
+        XCTAssertNil(PickleTensorCount.count([0x80, 2, 0xFF, 0x2E]), "unknown opcode")
     }
 
     // MARK: helpers

@@ -226,7 +226,8 @@ public struct ModelFolder: Codable, Equatable, Sendable {
                     parameterCount: header.tensors.reduce(0) { $0 + $1.elementCount }, headerBytes: header.headerLength))
             } else if name.hasSuffix(".bin"), name.hasPrefix("pytorch_model") {
                 if let zip = try TorchZipDirectory.read(url) {
-                    out.append(WeightFileSummary(path: relative, format: .pytorchZip, bytes: bytes, storageCount: zip.storageCount))
+                    out.append(WeightFileSummary(path: relative, format: .pytorchZip, bytes: bytes,
+                                                 tensorCount: try zip.tensorCount(), storageCount: zip.storageCount))
                 } else {
                     out.append(WeightFileSummary(path: relative, format: .pytorchLegacy, bytes: bytes))
                 }

@@ -94,7 +94,7 @@ public struct WeightFileSummary: Codable, Equatable, Sendable {
     public var path: String
     public var format: Format
     public var bytes: Int64
-    /// safetensors: tensor count from the header.
+    /// safetensors: tensor count from the header; pytorch zip: persistent-id loads in data.pkl.
     public var tensorCount: Int?
     /// safetensors: tensors per dtype, e.g. ["F32": 78].
     public var dtypes: [String: Int]?

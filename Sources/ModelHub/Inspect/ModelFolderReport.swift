@@ -54,8 +54,10 @@ extension ModelFolder {
         for w in weights {
             var line = "  \(w.path)  \(w.format.rawValue)  \(w.bytes) bytes (\(ProgressReporter.bytes(w.bytes)))"
             if let count = w.tensorCount {
-                let dtypes = (w.dtypes ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", ")
-                line += "  \(count) tensors [\(dtypes)]"
+                line += "  \(count) tensors"
+                if let dtypes = w.dtypes {
+                    line += " [" + dtypes.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", ") + "]"
+                }
             }
             if let params = w.parameterCount { line += "  \(params) parameters" }
             if let header = w.headerBytes { line += "  header \(header) bytes" }

@@ -4,7 +4,16 @@ import Foundation
 /// directory only: enough to tell the format and count the tensor storages (`<prefix>/data/<n>`).
 /// Reading the tensors themselves is the CLIP engine's job.
 public struct TorchZipDirectory: Sendable {
-    public let entryNames: [String]
+    public struct Entry: Sendable {
+        public let name: String
+        let method: UInt16
+        let compressedSize: Int
+        let localHeaderOffset: Int
+    }
+
+    public let entries: [Entry]
+    public var entryNames: [String] { entries.map(\.name) }
+    let fileURL: URL
 
     /// The archive's top folder (`pytorch_model`, or `archive` in older checkpoints).
     public var prefix: String? {
@@ -57,7 +66,7 @@ public struct TorchZipDirectory: Sendable {
         }
         guard directorySize <= 256 << 20 else { throw InspectError(url.path, "zip central directory is implausibly large") }
         let directory = try read(directoryOffset, directorySize)
-        var names: [String] = []
+        var found: [Entry] = []
         var at = 0
         for _ in 0..<entries {
             guard at + 46 <= directory.count, le32(directory, at) == 0x0201_4B50 else {
@@ -66,11 +75,47 @@ public struct TorchZipDirectory: Sendable {
             let nameLength = Int(le16(directory, at + 28))
             let extraLength = Int(le16(directory, at + 30))
             let commentLength = Int(le16(directory, at + 32))
-            guard at + 46 + nameLength <= directory.count else { throw InspectError(url.path, "corrupt zip entry name") }
-            names.append(String(decoding: directory[(at + 46)..<(at + 46 + nameLength)], as: UTF8.self))
+            guard at + 46 + nameLength + extraLength <= directory.count else { throw InspectError(url.path, "corrupt zip entry") }
+            var compressedSize = Int(le32(directory, at + 20))
+            var uncompressedSize = Int(le32(directory, at + 24))
+            var offset = Int(le32(directory, at + 42))
+            // Zip64 extra field (id 1): 8-byte values for whichever of the three fields overflowed, in order.
+            var extraAt = at + 46 + nameLength
+            let extraEnd = extraAt + extraLength
+            while extraAt + 4 <= extraEnd {
+                let id = le16(directory, extraAt), size = Int(le16(directory, extraAt + 2))
+                var field = extraAt + 4
+                if id == 1 {
+                    if uncompressedSize == 0xFFFF_FFFF, field + 8 <= extraEnd { uncompressedSize = Int(le64(directory, field)); field += 8 }
+                    if compressedSize == 0xFFFF_FFFF, field + 8 <= extraEnd { compressedSize = Int(le64(directory, field)); field += 8 }
+                    if offset == 0xFFFF_FFFF, field + 8 <= extraEnd { offset = Int(le64(directory, field)) }
+                }
+                extraAt += 4 + size
+            }
+            found.append(Entry(name: String(decoding: directory[(at + 46)..<(at + 46 + nameLength)], as: UTF8.self),
+                               method: le16(directory, at + 10), compressedSize: compressedSize, localHeaderOffset: offset))
             at += 46 + nameLength + extraLength + commentLength
         }
-        return TorchZipDirectory(entryNames: names)
+        return TorchZipDirectory(entries: found, fileURL: url)
+    }
+
+    /// The tensor count from `data.pkl` (see PickleTensorCount); nil if it is compressed or unreadable.
+    public func tensorCount() throws -> Int? {
+        guard let entry = entries.first(where: { $0.name.hasSuffix("/data.pkl") }), entry.method == 0,
+              entry.compressedSize <= 256 << 20 else { return nil }
+        let handle = try FileHandle(forReadingFrom: fileURL)
+        defer { try? handle.close() }
+        try handle.seek(toOffset: UInt64(entry.localHeaderOffset))
+        guard let header = try handle.read(upToCount: 30).map({ [UInt8]($0) }), header.count == 30,
+              Self.le32(header, 0) == 0x0403_4B50 else {
+            throw InspectError(fileURL.path, "corrupt zip local header for \(entry.name)")
+        }
+        let skip = Int(Self.le16(header, 26)) + Int(Self.le16(header, 28))
+        try handle.seek(toOffset: UInt64(entry.localHeaderOffset + 30 + skip))
+        guard let pickle = try handle.read(upToCount: entry.compressedSize), pickle.count == entry.compressedSize else {
+            throw InspectError(fileURL.path, "\(entry.name) is cut short")
+        }
+        return PickleTensorCount.count([UInt8](pickle))
     }
 
     private static func le16(_ b: [UInt8], _ i: Int) -> UInt16 { UInt16(b[i]) | UInt16(b[i + 1]) << 8 }
