@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# ANN benchmark: Iris's HNSW vs hnswlib 0.8 on the same data with the same parameters, one table of ratios.
+#   bench/ann/run.sh [--quick]      (--quick: 20,000 base vectors instead of 100,000)
+# Outputs go to bench/out/ann[-quick]/ (gitignored).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+
+N=100000
+SUFFIX=""
+if [[ "${1:-}" == "--quick" ]]; then N=20000; SUFFIX="-quick"; fi
+OUT="$ROOT/bench/out/ann$SUFFIX"
+mkdir -p "$OUT"
+PYTHON=${PYTHON:-python3}
+
+"$PYTHON" -c "import hnswlib, numpy" 2>/dev/null || { echo "run.sh: needs pip packages hnswlib and numpy" >&2; exit 1; }
+
+if [[ ! -f "$OUT/random512.json" || "$(cat "$OUT/.n" 2>/dev/null)" != "$N" ]]; then
+    "$PYTHON" bench/ann/prepare.py --out "$OUT" --n "$N"
+    echo "$N" > "$OUT/.n"
+fi
+
+SCRATCH="$ROOT/.build-ann"
+swift build -c release --product bench-ann --scratch-path "$SCRATCH" >&2
+DRIVER="$SCRATCH/release/bench-ann"
+
+rm -f "$OUT"/result-*.json
+for dataset in glove50 random512; do
+    dim=$("$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['dim'])" "$OUT/$dataset.json")
+    metric=$("$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['metric'])" "$OUT/$dataset.json")
+    # random 512-d Gaussian data has no structure (intrinsic dimension 512), so it needs far larger ef.
+    if [[ $dataset == glove50 ]]; then EFS="10,16,24,32,48,64,96,128,192,256,384,512"; REPEATS=3
+    else EFS="32,64,128,256,512,1024,2048"; REPEATS=2; fi
+    for params in "64 128" "16 200"; do
+        set -- $params
+        common=(--base "$OUT/$dataset.base.f32" --queries "$OUT/$dataset.query.f32" --truth "$OUT/$dataset.truth.i32"
+                --dim "$dim" --metric "$metric" --m "$1" --efc "$2" --efs "$EFS" --threads 1,2 --repeats "$REPEATS")
+        echo "== $dataset M=$1 efC=$2: hnswlib" >&2
+        "$PYTHON" bench/ann/hnswlib_bench.py "${common[@]}" \
+            | "$PYTHON" -c "import json,sys; r=json.load(sys.stdin); r['dataset']='$dataset'; print(json.dumps(r))" \
+            > "$OUT/result-$dataset-$1-$2-hnswlib.json"
+        echo "== $dataset M=$1 efC=$2: iris" >&2
+        "$DRIVER" "${common[@]}" \
+            | "$PYTHON" -c "import json,sys; r=json.load(sys.stdin); r['dataset']='$dataset'; print(json.dumps(r))" \
+            > "$OUT/result-$dataset-$1-$2-iris.json"
+    done
+done
+
+echo
+echo "ANN benchmark, $N base vectors, 1,000 queries, k=10 (ratios are Iris / hnswlib; machine: $(nproc) cores)"
+"$PYTHON" bench/ann/compare.py "$OUT"/result-*.json | tee "$OUT/table.txt"
