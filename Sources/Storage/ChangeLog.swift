@@ -19,8 +19,8 @@ public enum ChangeLog {
     /// Appends an entry and returns its sequence number.
     @discardableResult
     public static func append(_ db: GRDB.Database, classID: Int64, docID: UInt64, op: Op) throws -> UInt64 {
-        try db.execute(sql: "INSERT INTO changes(class_id, doc_id, op) VALUES (?, ?, ?)",
-                       arguments: [classID, Int64(bitPattern: docID), op.rawValue])
+        try db.cachedStatement(sql: "INSERT INTO changes(class_id, doc_id, op) VALUES (?, ?, ?)")
+            .execute(arguments: [classID, Int64(bitPattern: docID), op.rawValue])
         return UInt64(db.lastInsertedRowID)
     }
 

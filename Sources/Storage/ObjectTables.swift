@@ -89,8 +89,8 @@ public enum ObjectTables {
         var args: [DatabaseValueConvertible?] = [row.uuid, row.created, row.updated, row.properties, row.vector, row.additional]
         for n in names { cols.append(n); args.append(row.columns[n]!) }
         let marks = Array(repeating: "?", count: cols.count).joined(separator: ",")
-        try db.execute(sql: "INSERT INTO \(tableName(classID)) (\(cols.joined(separator: ","))) VALUES (\(marks))",
-                       arguments: StatementArguments(args))
+        try db.cachedStatement(sql: "INSERT INTO \(tableName(classID)) (\(cols.joined(separator: ","))) VALUES (\(marks))")
+            .execute(arguments: StatementArguments(args))
         return UInt64(db.lastInsertedRowID)
     }
 
@@ -100,8 +100,8 @@ public enum ObjectTables {
         var args: [DatabaseValueConvertible?] = [row.created, row.updated, row.properties, row.vector, row.additional]
         for n in allColumns { sets.append("\(n) = ?"); args.append(row.columns[n] ?? .null) }
         args.append(Int64(bitPattern: row.docID))
-        try db.execute(sql: "UPDATE \(tableName(classID)) SET \(sets.joined(separator: ", ")) WHERE doc_id = ?",
-                       arguments: StatementArguments(args))
+        try db.cachedStatement(sql: "UPDATE \(tableName(classID)) SET \(sets.joined(separator: ", ")) WHERE doc_id = ?")
+            .execute(arguments: StatementArguments(args))
     }
 
     public static func delete(_ db: GRDB.Database, classID: Int64, docID: UInt64) throws {
@@ -124,7 +124,7 @@ public enum ObjectTables {
     }
 
     public static func docID(_ db: GRDB.Database, classID: Int64, uuid: String) throws -> UInt64? {
-        try Int64.fetchOne(db, sql: "SELECT doc_id FROM \(tableName(classID)) WHERE uuid = ?", arguments: [uuid])
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT doc_id FROM \(tableName(classID)) WHERE uuid = ?"), arguments: [uuid])
             .map { UInt64(bitPattern: $0) }
     }
 

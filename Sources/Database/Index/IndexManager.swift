@@ -69,9 +69,10 @@ extension Database {
     func persistIndexesImpl() throws {
         let states: [ClassState] = { lock.lock(); defer { lock.unlock() }; return Array(classes.values) }()
         for st in states {
-            try st.index.persist()
-            let covered = st.index.coveredSequence
-            try store.pool.write { db in
+            // Under the writer: no batch is half-applied to the index while it is saved.
+            try store.pool.writeWithoutTransaction { db in
+                try st.index.persist()
+                let covered = st.index.coveredSequence
                 try db.execute(sql: "DELETE FROM changes WHERE class_id = ? AND seq <= ?",
                                arguments: [st.id, Int64(bitPattern: covered)])
             }

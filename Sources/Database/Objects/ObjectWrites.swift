@@ -94,16 +94,30 @@ extension Database {
         return results
     }
 
+    /// Applies committed vector changes to the indexes. Called under the store's writer, so index state
+    /// follows commit order; a large batch of distinct ids is inserted on all cores (the indexes are
+    /// thread-safe), and snapshots are taken under the writer too, so none sees half a batch.
     func applyIndexOps(_ ops: [(index: any VectorIndex, docID: UInt64, vector: [Float]?, seq: UInt64)]) throws {
-        for op in ops {
+        func apply(_ op: (index: any VectorIndex, docID: UInt64, vector: [Float]?, seq: UInt64)) {
             if let v = op.vector {
                 do { try op.index.upsert(id: op.docID, vector: v, sequence: op.seq) } catch {
-                    // The row is durable; the change log lets a restart retry. Log rather than fail the request.
+                    // The row is durable; a restart rebuilds from the store. Log rather than fail the request.
                     logger.error("vector index insert failed", metadata: ["docID": "\(op.docID)", "error": "\(error)"])
                 }
             } else {
                 op.index.delete(id: op.docID, sequence: op.seq)
             }
+        }
+        let workers = min(ProcessInfo.processInfo.activeProcessorCount, 8)
+        var distinct = Set<String>()
+        let parallel = ops.count >= 64 && workers > 1
+            && ops.allSatisfy { distinct.insert("\(ObjectIdentifier($0.index)):\($0.docID)").inserted }
+        if parallel {
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for k in stride(from: w, to: ops.count, by: workers) { apply(ops[k]) }
+            }
+        } else {
+            for op in ops { apply(op) }
         }
     }
 
