@@ -59,6 +59,13 @@ final class PreprocessorConfigTests: XCTestCase {
         XCTAssertEqual(pixels[87 * 224 + 62], 9)
     }
 
+    func testEmptyImageGivesPaddingNotACrash() {
+        let p = CLIPImagePreprocessor()
+        let pixels = p.pixelValues(RGBImage(width: 0, height: 0))
+        XCTAssertEqual(pixels.count, 3 * 224 * 224)
+        XCTAssertEqual(pixels[0], Float((0 - Float(0.48145466)) / Float(0.26862954)), accuracy: 1e-6)
+    }
+
     func testInvalidConfigs() {
         XCTAssertThrowsError(try config("[1, 2]"))
         XCTAssertThrowsError(try config("not json"))

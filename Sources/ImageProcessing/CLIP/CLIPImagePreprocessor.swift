@@ -71,6 +71,9 @@ public struct CLIPImagePreprocessor: Sendable {
 
     /// Steps 1-2: the resized and cropped 8-bit image (what PIL + numpy would hold before rescaling).
     public func resizedAndCropped(_ image: RGBImage) -> RGBImage {
+        guard image.width > 0, image.height > 0 else {  // nothing to resize: all padding (or empty)
+            return config.doCenterCrop ? RGBImage(width: config.cropWidth, height: config.cropHeight) : image
+        }
         let resized = resizedSize(width: image.width, height: image.height)
         guard config.doCenterCrop else {
             return ImageResizer.resize(image, width: resized.width, height: resized.height, filter: config.resample)
