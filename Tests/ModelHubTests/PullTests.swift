@@ -312,4 +312,17 @@ final class PullTests: XCTestCase {
         try await puller().pull(try HubRepoID("fixtures/clip-tiny"), into: target)
         try assertSameBytes("clip-tiny", in: target)
     }
+
+    /// A non-LFS file has no hash to prove a full-size .part right, so it is fetched again rather than trusted.
+    func testFullSizePartOfAFileWithoutHashIsNotTrusted() async throws {
+        let target = workDir.appendingPathComponent("stale")
+        let config = "0_CLIPModel/config.json"
+        let size = try Data(contentsOf: Fixtures.models.appendingPathComponent("clip-tiny/\(config)")).count
+        let partURL = target.appendingPathComponent(config + ".part")
+        try FileManager.default.createDirectory(at: partURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(repeating: 0x20, count: size).write(to: partURL)
+        try await puller().pull(try HubRepoID("fixtures/clip-tiny"), into: target)
+        try assertSameBytes("clip-tiny", in: target)
+        XCTAssertEqual(server.requests.filter { $0.path.hasSuffix("/\(config)") }.map(\.range), [nil])
+    }
 }

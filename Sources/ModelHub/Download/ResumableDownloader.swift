@@ -38,7 +38,8 @@ struct ResumableDownloader {
         while true {
             attempt += 1
             do {
-                let outcome = try await transfer(url: url, part: part, label: label, expectedSize: expectedSize)
+                let outcome = try await transfer(url: url, part: part, label: label, expectedSize: expectedSize,
+                                                 canVerifyHash: expectedSHA256 != nil)
                 let digest = outcome.sha256
                 // The hub also sends an LFS file's sha256 as X-Linked-Etag: the fallback when the listing had none.
                 let expectedHash = expectedSHA256 ?? outcome.linkedSHA256
@@ -69,9 +70,11 @@ struct ResumableDownloader {
     }
 
     /// One HTTP attempt: the final size, the sha256 of the whole .part, whether it resumed.
-    private func transfer(url: URL, part: URL, label: String, expectedSize: Int64?) async throws -> Outcome {
+    private func transfer(url: URL, part: URL, label: String, expectedSize: Int64?,
+                          canVerifyHash: Bool) async throws -> Outcome {
         var have = fileSize(part) ?? 0
-        if let expectedSize, have > expectedSize {
+        // A full-size .part is only trusted when a hash can prove it; a non-LFS file is small, fetch it again.
+        if let expectedSize, have > expectedSize || (have == expectedSize && !canVerifyHash) {
             try? FileManager.default.removeItem(at: part)
             have = 0
         }
