@@ -1,0 +1,126 @@
+import XCTest
+@testable import Database
+@testable import GraphQLAPI
+
+/// Status codes and error shapes of /v1/graphql (reference 4), and the schema built from classes.
+final class ServiceTests: XCTestCase {
+    func testEmptyQueryAndEmptySchemaAre422() async throws {
+        let f = try Fixture()
+        var (status, body) = try await f.query("")
+        XCTAssertEqual(status, 422)
+        XCTAssertEqual(body, ["error": [["message": "query cannot be empty"]]])
+        (status, body) = try await f.query("{Get{X{y}}}")
+        XCTAssertEqual(status, 422)
+        XCTAssertEqual(body, ["error": [["message": .string(GraphQLService.noProviderMessage)]]])
+    }
+
+    func testParseAndValidationErrorsOmitData() async throws {
+        let f = try Fixture()
+        try f.createClass("Article", properties: [("title", "text")])
+        var (status, body) = try await f.query("{Get{Article{title}")
+        XCTAssertEqual(status, 200)
+        XCTAssertNil(body["data"])
+        XCTAssertNotNil(body["errors"]?[0]?["message"]?.stringValue)
+        XCTAssertNotNil(body["errors"]?[0]?["locations"]?[0]?["line"])
+
+        (status, body) = try await f.query("{Get{Article{nope}}}")
+        XCTAssertEqual(status, 200)
+        XCTAssertNil(body["data"])
+        XCTAssertEqual(body["errors"]?[0]?["message"]?.stringValue, "Cannot query field \"nope\" on type \"Article\".")
+
+        // nearText exists only on classes vectorised by a module offering it.
+        (_, body) = try await f.query("{Get{Article(nearText: {concepts: [\"x\"]}){title}}}")
+        XCTAssertNil(body["data"])
+        // GraphQLSwift words it `Field "Article" … does not have argument "nearText"` (graphql-go: `Unknown argument`).
+        XCTAssertTrue(body["errors"]?[0]?["message"]?.stringValue?.contains("argument \"nearText\"") == true,
+                      body.jsonString())
+    }
+
+    func testResolverErrorShape() async throws {
+        let f = try Fixture()
+        try f.createClass("Article", metric: "dot", properties: [("title", "text")])
+        let (status, body) = try await f.query("{Get{Article(nearVector: {vector: [1]}){_additional{certainty}}}}")
+        XCTAssertEqual(status, 200)
+        XCTAssertEqual(body["data"], ["Get": ["Article": nil]])
+        let error = try XCTUnwrap(body["errors"]?[0])
+        XCTAssertEqual(error["message"], "can't use certainty when vector index is configured with dot distance")
+        XCTAssertEqual(error["path"], ["Get", "Article"])
+        XCTAssertEqual(error["locations"], [["line": 1, "column": 6]])
+    }
+
+    func testPropertyTypesAdditionalFieldsAndReferences() async throws {
+        let f = try Fixture()
+        try f.createClass("Author", properties: [("name", "text")])
+        try f.db.createClass(ClassDefinition(className: "Book", properties: [
+            PropertyDefinition(name: "title", dataType: ["text"]),
+            PropertyDefinition(name: "pages", dataType: ["int"]),
+            PropertyDefinition(name: "rating", dataType: ["number"]),
+            PropertyDefinition(name: "tags", dataType: ["text[]"]),
+            PropertyDefinition(name: "inPrint", dataType: ["boolean"]),
+            PropertyDefinition(name: "published", dataType: ["date"]),
+            PropertyDefinition(name: "where", dataType: ["geoCoordinates"]),
+            PropertyDefinition(name: "writtenBy", dataType: ["Author"]),
+        ]))
+        _ = try await f.db.batchObjects([ObjectInput(className: "Author", id: uuid(1), properties: ["name": "Ann"], vector: [1, 0])])
+        _ = try await f.db.batchObjects([ObjectInput(className: "Book", id: uuid(2), properties: [
+            "title": "T", "pages": 120, "rating": 4.5, "tags": ["a", "b"], "inPrint": true,
+            "published": "2020-01-02T03:04:05Z", "where": ["latitude": 52.5, "longitude": 13.4],
+            "writtenBy": [["beacon": .string("weaviate://localhost/Author/\(uuid(1))")]],
+        ], vector: [0, 1])])
+        let hits = try await f.get("Book", """
+            {Get{Book{title pages rating tags inPrint published where{latitude longitude}
+              writtenBy{... on Author{name _additional{id}}} _additional{id vector creationTimeUnix lastUpdateTimeUnix distance}}}}
+            """)
+        let b = try XCTUnwrap(hits.first)
+        XCTAssertEqual(b["title"], "T")
+        XCTAssertEqual(b["pages"], 120)
+        XCTAssertEqual(b["rating"]?.doubleValue, 4.5)
+        XCTAssertEqual(b["tags"], ["a", "b"])
+        XCTAssertEqual(b["inPrint"], true)
+        XCTAssertEqual(b["published"]?.stringValue?.hasPrefix("2020-01-02T03:04:05"), true)
+        XCTAssertEqual(b["where"]?["latitude"]?.doubleValue ?? 0, 52.5, accuracy: 1e-4)
+        XCTAssertEqual(b["writtenBy"], [["name": "Ann", "_additional": ["id": .string(uuid(1))]]])
+        XCTAssertEqual(b["_additional"]?["id"]?.stringValue, uuid(2))
+        XCTAssertEqual(b["_additional"]?["vector"], [0, 1])
+        XCTAssertNotNil(b["_additional"]?["creationTimeUnix"]?.stringValue.flatMap { Int64($0) })
+        XCTAssertNotNil(b["_additional"]?["lastUpdateTimeUnix"]?.stringValue.flatMap { Int64($0) })
+        XCTAssertEqual(b["_additional"]?["distance"], .null)
+    }
+
+    func testSchemaFollowsClassChanges() async throws {
+        let f = try Fixture()
+        try f.createClass("First", properties: [("a", "text")])
+        _ = try await f.get("First", "{Get{First{a}}}")
+        _ = try f.db.addProperty(toClass: "First", PropertyDefinition(name: "b", dataType: ["int"]))
+        try f.createClass("Second")
+        let (_, body) = try await f.query("{Get{First{a b} Second{_additional{id}}}}")
+        XCTAssertNil(body["errors"], body.jsonString())
+        try f.db.deleteClass("Second")
+        let message = try await f.errorMessage("{Get{Second{_additional{id}}}}")
+        XCTAssertEqual(message, "Cannot query field \"Second\" on type \"GetObjectsObj\".")
+    }
+
+    func testBatchAnswersInOrder() async throws {
+        let f = try Fixture()
+        try f.createClass("P")
+        try await f.insert("P", [([:], [1, 0])])
+        let body = #"[{"query":"{Get{P{_additional{id}}}}"},{"query":""},{"query":"{Aggregate{P{meta{count}}}}"}]"#
+        let (status, data) = await f.service.handleBatch(body: Data(body.utf8))
+        XCTAssertEqual(status, 200)
+        let answers = try XCTUnwrap(try JSONValue.parse(data).arrayValue)
+        XCTAssertEqual(answers.count, 3)
+        XCTAssertEqual(answers[0]["data"]?["Get"]?["P"]?[0]?["_additional"]?["id"]?.stringValue, uuid(0))
+        XCTAssertEqual(answers[1]["errors"]?[0]?["message"], "query cannot be empty")
+        XCTAssertEqual(answers[2]["data"]?["Aggregate"]?["P"]?[0]?["meta"]?["count"], 1)
+    }
+
+    func testVariablesAndOperationName() async throws {
+        let f = try Fixture()
+        try f.createClass("P")
+        try await f.insert("P", [([:], [1, 0]), ([:], [0, 1])])
+        let body = #"{"query":"query Q($v: [Float]!) {Get{P(limit: 1 nearVector: {vector: $v}){_additional{id}}}}","operationName":"Q","variables":{"v":[0,1]}}"#
+        let (status, data) = await f.service.handle(body: Data(body.utf8))
+        XCTAssertEqual(status, 200)
+        XCTAssertEqual(try JSONValue.parse(data)["data"]?["Get"]?["P"]?[0]?["_additional"]?["id"]?.stringValue, uuid(1))
+    }
+}
