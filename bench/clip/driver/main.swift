@@ -122,6 +122,29 @@ case "run":
     try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .prettyPrinted]).write(to: out.appendingPathComponent("iris\(suffix).json"))
     print(String(data: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), encoding: .utf8)!)
 
+case "profile":
+    // bench-clip profile MODEL_DIR OUT_DIR images|texts REPEATS [THREADS] [MODE]: one workload for perf.
+    guard args.count >= 6 else { fail("usage: bench-clip profile MODEL_DIR OUT_DIR images|texts REPEATS [THREADS] [MODE]") }
+    let model = try EmbeddingModel(folder: URL(fileURLWithPath: args[2]))
+    let out = URL(fileURLWithPath: args[3])
+    let settings = ComputeSettings(threads: args.count > 6 ? Int(args[6]) : nil,
+                                   mode: args.count > 7 ? ComputeSettings.Mode(rawValue: args[7]) ?? .auto : .auto)
+    let repeats = Int(args[5]) ?? 1
+    if args[4] == "images" {
+        let flat = try readFloats(out.appendingPathComponent("pixels.f32"))
+        let n = 3 * 224 * 224
+        let pixels = (0..<16).map { Array(flat[($0 * n)..<(($0 + 1) * n)]) }
+        let t = now()
+        for _ in 0..<repeats { _ = try model.embed(pixels: pixels, settings: settings) }
+        print("images/s", Double(16 * repeats) / (now() - t))
+    } else {
+        let idsJSON = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("ids.json"))) as! [String: Any]
+        let ids = (idsJSON["ids"] as! [[NSNumber]]).map { $0.map { $0.int32Value } }
+        let t = now()
+        for _ in 0..<repeats { _ = try model.embed(tokenIDs: ids, settings: settings) }
+        print("texts/s", Double(ids.count * repeats) / (now() - t))
+    }
+
 default:
     fail("unknown command \(args[1])")
 }
