@@ -49,3 +49,18 @@ final class UnicodeNormalizationTests: XCTestCase {
         XCTAssertEqual(decomposed.map(\.value), [0x65, 0x301, 0x1109, 0x1161])
     }
 }
+
+/// NFD assembled from cached per-scalar decompositions plus canonical ordering must equal Foundation's NFD.
+final class DecompositionTests: XCTestCase {
+    func testNFDMatchesFoundationOnRandomMixedText() {
+        let pool: [Unicode.Scalar] = Array("aeiouAEIOU çéÅñßﬁ사한글가각ḉǖǘṏ ΐ ᾷ ἀ ĳ Ω Å ē̃ e\u{301}\u{327}\u{323}\u{302}\u{31B}\u{344}\u{F900}\u{0958}\u{2126}\u{1E0B}\u{0323}\u{0307} がパ\u{3099}\u{309A} 猫🍕 \u{0BCA}\u{0DDA}\u{1100}\u{1161}\u{11A8}".unicodeScalars)
+        var generator = SeededGenerator(seed: 11)
+        for _ in 0..<500 {
+            let length = Int(generator.next() % 12) + 1
+            let scalars = (0..<length).map { _ in pool[Int(generator.next() % UInt64(pool.count))] }
+            let expected = Array(UnicodeClass.string(scalars).decomposedStringWithCanonicalMapping.unicodeScalars)
+            XCTAssertEqual(UnicodeClass.nfd(scalars).map(\.value), expected.map(\.value),
+                           "\(scalars.map { String($0.value, radix: 16) })")
+        }
+    }
+}

@@ -103,18 +103,52 @@ enum UnicodeClass {
     /// canonical decomposition, is not the second half of a composition and needs no reordering).
     static func nfc(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
         if scalars.allSatisfy({ $0.value < 0x300 || isStable($0, in: nfcStableRanges) }) { return scalars }
-        var s = String()
-        s.unicodeScalars.append(contentsOf: scalars)
-        return Array(s.precomposedStringWithCanonicalMapping.unicodeScalars)
+        return Array(string(scalars).precomposedStringWithCanonicalMapping.unicodeScalars)
     }
 
-    /// Canonical decomposition (NFD); below U+00C0, or combining class 0 inside ``nfdStableRanges``, nothing
-    /// decomposes.
+    /// Canonical decomposition (NFD): each scalar's full decomposition (from Foundation, cached per scalar),
+    /// then the canonical ordering of combining marks. Below U+00C0, or combining class 0 inside
+    /// ``nfdStableRanges``, a scalar is its own decomposition.
     static func nfd(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
         if scalars.allSatisfy({ $0.value < 0xC0 || isStable($0, in: nfdStableRanges) }) { return scalars }
-        var s = String()
-        s.unicodeScalars.append(contentsOf: scalars)
-        return Array(s.decomposedStringWithCanonicalMapping.unicodeScalars)
+        var out: [Unicode.Scalar] = []
+        out.reserveCapacity(scalars.count + 8)
+        for s in scalars {
+            if s.value < 0xC0 || isStable(s, in: nfdStableRanges) {
+                out.append(s)
+            } else {
+                out.append(contentsOf: DecompositionCache.shared.decomposition(of: s))
+            }
+        }
+        // Canonical ordering: within each run of non-starters, a stable sort by combining class.
+        var i = 1
+        while i < out.count {
+            let c = combiningClass(out[i])
+            if c != 0 {
+                var j = i
+                while j > 0 {
+                    let p = combiningClass(out[j - 1])
+                    guard p > c else { break }
+                    out.swapAt(j - 1, j)
+                    j -= 1
+                }
+            }
+            i += 1
+        }
+        return out
+    }
+
+    @inline(__always)
+    static func combiningClass(_ s: Unicode.Scalar) -> UInt8 {
+        s.value < 0x300 ? 0 : s.properties.canonicalCombiningClass.rawValue
+    }
+
+    /// A String from scalars, built through UTF-8 (much faster than appending scalars one by one).
+    static func string(_ scalars: [Unicode.Scalar]) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(scalars.count * 2)
+        for s in scalars { appendUTF8(s, to: &bytes) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Blocks in which every combining-class-0 character is NFD_Quick_Check=Yes (checked against Python's
@@ -182,5 +216,25 @@ enum UnicodeClass {
     static func isWordCharacter(_ s: Unicode.Scalar) -> Bool {
         s == "_" || isLetter(s) || isNumber(s) || s.properties.generalCategory == .nonspacingMark
             || s.properties.generalCategory == .spacingMark || s.properties.generalCategory == .connectorPunctuation
+    }
+}
+
+/// Full canonical decompositions of single scalars, computed once by Foundation and kept (bounded).
+final class DecompositionCache: @unchecked Sendable {
+    static let shared = DecompositionCache()
+    private let lock = NSLock()
+    private var table: [UInt32: [Unicode.Scalar]] = [:]
+    private static let capacity = 200_000
+
+    func decomposition(of s: Unicode.Scalar) -> [Unicode.Scalar] {
+        lock.lock()
+        let hit = table[s.value]
+        lock.unlock()
+        if let hit { return hit }
+        let d = Array(String(Character(s)).decomposedStringWithCanonicalMapping.unicodeScalars)
+        lock.lock()
+        if table.count < Self.capacity { table[s.value] = d }
+        lock.unlock()
+        return d
     }
 }
