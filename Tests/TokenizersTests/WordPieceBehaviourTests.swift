@@ -11,12 +11,13 @@ final class WordPieceBehaviourTests: XCTestCase {
         "ᄉ", "##ᅡ", "i", "\u{307}", "##a",                           // 21...25
     ]
 
-    private func makeTokenizer(config: [String: Any], maxLength: Int = 512) throws -> WordPieceTokenizer {
+    private func makeTokenizer(config: [String: Any], maxLength: Int = 512,
+                               sentenceTransformersLowercase: Bool = false) throws -> WordPieceTokenizer {
         let dir = try Fixtures.temporaryDirectory(self)
         try (Self.vocab.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("vocab.txt"),
                                                               atomically: true, encoding: .utf8)
         try JSONSerialization.data(withJSONObject: config).write(to: dir.appendingPathComponent("tokenizer_config.json"))
-        try JSONSerialization.data(withJSONObject: ["max_seq_length": maxLength, "do_lower_case": false])
+        try JSONSerialization.data(withJSONObject: ["max_seq_length": maxLength, "do_lower_case": sentenceTransformersLowercase])
             .write(to: dir.appendingPathComponent("sentence_bert_config.json"))
         let loaded = try TokenizerLoader.load(directory: dir)
         return try XCTUnwrap(loaded as? WordPieceTokenizer)
@@ -53,6 +54,14 @@ final class WordPieceBehaviourTests: XCTestCase {
     func testCasedKeepsCaseAndAccents() throws {
         let t = try cased
         XCTAssertEqual(t.encode("Hello hello HELLO café"), [2, 6, 5, 1, 9, 3])
+    }
+
+    /// sentence_bert_config.json's do_lower_case: sentence-transformers lower-cases the text itself before the
+    /// (here cased) tokenizer sees it, so even special-token spellings are lower-cased first.
+    func testSentenceTransformersLowercaseRunsBeforeTheTokenizer() throws {
+        let t = try makeTokenizer(config: ["do_lower_case": false], sentenceTransformersLowercase: true)
+        XCTAssertEqual(t.encode("Hello HELLO café"), [2, 5, 5, 9, 3])
+        XCTAssertEqual(t.encode("[MASK]"), [2, 1, 1, 1, 3])
     }
 
     func testLowercaseWithoutAccentStripping() throws {
