@@ -46,6 +46,19 @@ final class CLIPTinyParityTests: XCTestCase {
         for (a, b) in zip(serial, vectors) { assertParity(a, b, minCosine: 0.9999999, relDiff: 1e-6, "serial vs parallel") }
     }
 
+    func testLargeBatchesRunInChunks() throws {
+        let model = try Fixtures.model("models/clip-tiny")
+        let names = ["chelsea", "coffee", "horse", "rocket", "camera"]
+        let px = try names.map { try Fixtures.floats(Fixtures.url("golden/pixels/\($0).f32")) }
+        let many = (0..<(EmbeddingModel.maxImagesPerPass + 7)).map { px[$0 % px.count] }
+        let vectors = try model.embed(pixels: many, settings: ComputeSettings(threads: 1))
+        let single = try model.embed(pixels: px)
+        for (i, v) in vectors.enumerated() { assertParity(v, single[i % px.count], minCosine: 0.9999999, relDiff: 1e-6, "chunked \(i)") }
+        let ids = (0..<600).map { i in [Int32(49406)] + (0..<(i % 9)).map { Int32(320 + $0) } + [49407] } // > maxTokensPerPass
+        let tv = try model.embed(tokenIDs: ids, settings: ComputeSettings(threads: 1))
+        for i in [0, 5, 599] { assertParity(tv[i], try model.embed(tokenIDs: [ids[i]])[0], minCosine: 0.9999999, relDiff: 1e-6, "text \(i)") }
+    }
+
     func testPyTorchBinGivesTheSameVectors() throws {
         let golden = try Fixtures.json("golden/clip-tiny.json")
         let texts = try XCTUnwrap(golden["texts"] as? [[String: Any]]).prefix(5).map { ints($0["input_ids"]) }

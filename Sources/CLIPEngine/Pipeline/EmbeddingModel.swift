@@ -124,25 +124,55 @@ public final class EmbeddingModel: @unchecked Sendable {
         guard let text else { throw CLIPEngineError("\(folder.path) has no text model") }
         let batch = batch.map(truncated)
         let vectors = try ParallelRunner.run(costs: batch.map(\.count), settings: settings) { idx in
-            let part = idx.map { batch[$0] }
-            switch text {
-            case .clip(let m):
-                return try m.forward(part)
-            case .encoder(let enc, let pooling, let dense):
-                let (hidden, segments) = try enc.forward(part)
-                var v = pooling.forward(hidden.p, segments: segments)
-                for d in dense { v = try d.forward(v) }
-                return v
+            // Bounded chunks keep the per-pass scratch memory small whatever the batch size.
+            try Self.chunks(idx, maxCost: Self.maxTokensPerPass) { batch[$0].count }.flatMap { chunk in
+                try self.forwardText(text, chunk.map { batch[$0] })
             }
         }
         return normalizes ? vectors.map(l2Normalized) : vectors
+    }
+
+    /// Tokens (texts) or images one forward pass handles at most; larger groups run in several passes.
+    static let maxTokensPerPass = 4096
+    static let maxImagesPerPass = 32
+
+    static func chunks(_ items: [Int], maxCost: Int, cost: (Int) -> Int) -> [[Int]] {
+        var out: [[Int]] = []
+        var current: [Int] = []
+        var total = 0
+        for i in items {
+            let c = cost(i)
+            if !current.isEmpty, total + c > maxCost {
+                out.append(current)
+                current = []
+                total = 0
+            }
+            current.append(i)
+            total += c
+        }
+        if !current.isEmpty { out.append(current) }
+        return out
+    }
+
+    private func forwardText(_ text: TextPath, _ part: [[Int32]]) throws -> [[Float]] {
+        switch text {
+        case .clip(let m):
+            return try m.forward(part)
+        case .encoder(let enc, let pooling, let dense):
+            let (hidden, segments) = try enc.forward(part)
+            var v = pooling.forward(hidden.p, segments: segments)
+            for d in dense { v = try d.forward(v) }
+            return v
+        }
     }
 
     /// Image embeddings from preprocessed pixel tensors ([3, size, size] channel-major each).
     public func embed(pixels: [[Float]], settings: ComputeSettings = ComputeSettings()) throws -> [[Float]] {
         guard let vision else { throw CLIPEngineError("\(folder.path) has no vision model") }
         let vectors = try ParallelRunner.run(costs: pixels.map { _ in 1 }, settings: settings) { idx in
-            try vision.forward(idx.map { pixels[$0] })
+            try Self.chunks(idx, maxCost: Self.maxImagesPerPass) { _ in 1 }.flatMap { chunk in
+                try vision.forward(chunk.map { pixels[$0] })
+            }
         }
         return normalizes ? vectors.map(l2Normalized) : vectors
     }
