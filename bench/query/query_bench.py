@@ -1,0 +1,164 @@
+"""GraphQL query benchmark: nearVector (limit 10) over HTTP against a release `iris serve`, next to the
+in-process HNSW index (bench-ann) at the same ef, on the same 100,000 x 512-d vectors (bench/ann/prepare.py's
+random512 set).
+
+Steps: start a server on a fresh data folder, create a class with the given hnsw settings, import the base
+vectors through POST /v1/batch/objects, check recall@10 of the GraphQL answers against the exact top 10,
+then drive POST /v1/graphql with wrk (2 threads, 2 keep-alive connections = 2 concurrent clients, each
+request a different query vector) and report QPS and p50/p99 latency. bench-ann then builds the same
+index in-process and times single-threaded searches at the same ef. The ratio is HTTP QPS / in-process QPS.
+
+Usage: query_bench.py --iris PATH --bench-ann PATH --data DIR [--ef 64] [--m 64] [--efc 128] [--duration 20]
+"""
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLASS = "BenchQuery"
+
+
+def uid(i):
+    return f"00000000-0000-4000-8000-{i:012x}"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def post(conn, path, body):
+    conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+    r = conn.getresponse()
+    data = r.read()
+    if r.status != 200:
+        raise RuntimeError(f"POST {path}: {r.status} {data[:300]!r}")
+    return json.loads(data)
+
+
+def graphql_body(vector):
+    vec = ", ".join(repr(float(x)) for x in vector)
+    q = "{Get{%s(limit: 10 nearVector: {vector: [%s]} ){_additional{id distance} }}}" % (CLASS, vec)
+    return json.dumps({"query": q})
+
+
+def parse_duration(text):
+    value, unit = float(re.match(r"[\d.]+", text).group()), re.search(r"[a-z]+", text).group()
+    return value * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}[unit]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--iris", required=True)
+    ap.add_argument("--bench-ann", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--ef", type=int, default=64)
+    ap.add_argument("--m", type=int, default=64)
+    ap.add_argument("--efc", type=int, default=128)
+    ap.add_argument("--duration", type=int, default=20)
+    ap.add_argument("--connections", type=int, default=2)
+    args = ap.parse_args()
+
+    meta = json.load(open(os.path.join(args.data, "random512.json")))
+    dim = meta["dim"]
+    base = np.fromfile(os.path.join(args.data, "random512.base.f32"), dtype=np.float32).reshape(-1, dim)
+    queries = np.fromfile(os.path.join(args.data, "random512.query.f32"), dtype=np.float32).reshape(-1, dim)
+    truth = np.fromfile(os.path.join(args.data, "random512.truth.i32"), dtype=np.int32).reshape(len(queries), -1)
+
+    work = tempfile.mkdtemp(prefix="iris-query-bench-")
+    port = free_port()
+    env = dict(os.environ, PERSISTENCE_DATA_PATH=os.path.join(work, "data"), QUERY_DEFAULTS_LIMIT="25",
+               AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED="true", DEFAULT_VECTORIZER_MODULE="none", LOG_LEVEL="info")
+    log = open(os.path.join(work, "server.log"), "wb")
+    server = subprocess.Popen([args.iris, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                              stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(600):
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                c.request("GET", "/v1/.well-known/ready")
+                if c.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        post(conn, "/v1/schema", json.dumps({
+            "class": CLASS, "vectorizer": "none",
+            "vectorIndexConfig": {"distance": meta["metric"], "ef": args.ef, "efConstruction": args.efc,
+                                  "maxConnections": args.m}}))
+
+        t0 = time.time()
+        batch = 1000
+        for start in range(0, len(base), batch):
+            objs = [{"class": CLASS, "id": uid(i), "vector": base[i].tolist()} for i in range(start, min(start + batch, len(base)))]
+            result = post(conn, "/v1/batch/objects", json.dumps({"objects": objs}))
+            errors = [r for r in result if r.get("result", {}).get("errors")]
+            if errors:
+                raise RuntimeError(f"import errors: {errors[:2]}")
+        import_seconds = time.time() - t0
+        print(f"imported {len(base)} objects in {import_seconds:.1f}s", file=sys.stderr)
+
+        bodies = [graphql_body(q) for q in queries]
+        hits = 0
+        for i, body in enumerate(bodies):
+            answer = post(conn, "/v1/graphql", body)
+            if "errors" in answer:
+                raise RuntimeError(f"GraphQL errors: {answer['errors'][:1]}")
+            got = {int(h["_additional"]["id"].rsplit("-", 1)[1], 16) for h in answer["data"]["Get"][CLASS]}
+            hits += len(got & set(truth[i][:10].tolist()))
+        recall = hits / (10 * len(bodies))
+
+        bodies_path = os.path.join(work, "bodies.jsonl")
+        with open(bodies_path, "w") as f:
+            f.write("\n".join(bodies) + "\n")
+        wrk = subprocess.run(
+            ["wrk", f"-t{args.connections}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
+             "-s", os.path.join(HERE, "bodies.lua"), f"http://127.0.0.1:{port}", "--", bodies_path],
+            capture_output=True, text=True, check=True).stdout
+        qps = float(re.search(r"Requests/sec:\s+([\d.]+)", wrk).group(1))
+        p50 = parse_duration(re.search(r"50%\s+(\S+)", wrk).group(1))
+        p99 = parse_duration(re.search(r"99%\s+(\S+)", wrk).group(1))
+        bad = re.search(r"Non-2xx or 3xx responses: (\d+)", wrk)
+        if bad:
+            raise RuntimeError(f"wrk saw {bad.group(1)} error responses:\n{wrk}")
+    finally:
+        server.terminate()
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+    ann = json.loads(subprocess.run(
+        [args.bench_ann, "--base", os.path.join(args.data, "random512.base.f32"),
+         "--queries", os.path.join(args.data, "random512.query.f32"),
+         "--truth", os.path.join(args.data, "random512.truth.i32"), "--dim", str(dim), "--metric", meta["metric"],
+         "--m", str(args.m), "--efc", str(args.efc), "--efs", str(args.ef), "--threads", "1", "--repeats", "3"],
+        capture_output=True, text=True, check=True).stdout)
+    point = ann["sweep"][0]
+
+    result = {"n": len(base), "dim": dim, "ef": args.ef, "m": args.m, "efc": args.efc, "clients": args.connections,
+              "http_qps": qps, "http_p50_ms": p50, "http_p99_ms": p99, "http_recall": recall,
+              "inprocess_qps_1thread": point["qps"], "inprocess_recall": point["recall"],
+              "ratio": qps / point["qps"], "import_seconds": import_seconds, "cores": os.cpu_count()}
+    print(json.dumps(result))
+    print(f"\nnearVector limit 10, {len(base)} x {dim}, ef={args.ef} M={args.m} efC={args.efc}, "
+          f"{args.connections} concurrent HTTP clients, {os.cpu_count()} cores", file=sys.stderr)
+    print(f"  HTTP + GraphQL   : {qps:8.0f} QPS   p50 {p50:.2f} ms   p99 {p99:.2f} ms   recall@10 {recall:.3f}", file=sys.stderr)
+    print(f"  in-process index : {point['qps']:8.0f} QPS   (1 thread)             recall@10 {point['recall']:.3f}", file=sys.stderr)
+    print(f"  ratio HTTP / in-process: {qps / point['qps']:.2f}  (target >= 0.5)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# GraphQL query benchmark: nearVector limit 10 over HTTP (2 concurrent clients, wrk) vs the in-process index.
+#   bench/query/run.sh [--ef 64] [--duration 20]      needs: wrk (apt), numpy (pip)
+# Data: bench/ann/prepare.py's random512 set (100,000 x 512, cosine) in bench/out/ann (prepared if missing).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+PYTHON=${PYTHON:-python3}
+DATA="$ROOT/bench/out/ann"
+command -v wrk >/dev/null || { echo "run.sh: needs wrk (apt-get install wrk)" >&2; exit 1; }
+if [[ ! -f "$DATA/random512.json" || "$(cat "$DATA/.n" 2>/dev/null)" != "100000" ]]; then
+    mkdir -p "$DATA"
+    "$PYTHON" bench/ann/prepare.py --out "$DATA" --n 100000
+    echo 100000 > "$DATA/.n"
+fi
+SCRATCH=${SCRATCH:-"$ROOT/.build-query"}
+swift build -c release --product iris --scratch-path "$SCRATCH" >&2
+swift build -c release --product bench-ann --scratch-path "$SCRATCH" >&2
+mkdir -p "$ROOT/bench/out/query"
+"$PYTHON" bench/query/query_bench.py --iris "$SCRATCH/release/iris" --bench-ann "$SCRATCH/release/bench-ann" \
+    --data "$DATA" "$@" | tee "$ROOT/bench/out/query/result.json"
