@@ -1,0 +1,116 @@
+import ArgumentParser
+import Database
+import Foundation
+import GraphQLAPI
+import Logging
+import RESTAPI
+
+/// `iris serve`: the database server (Weaviate v1.19's REST and GraphQL APIs).
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the database server: Weaviate v1.19's REST and GraphQL APIs.",
+        discussion: "Configured by Weaviate's environment variables (PERSISTENCE_DATA_PATH, QUERY_DEFAULTS_LIMIT, "
+            + "AUTHENTICATION_*, AUTHORIZATION_ADMINLIST_*, ENABLE_MODULES, …) and IRIS_MAX_BODY_BYTES; see the README."
+    )
+
+    @Option(help: "The IP to listen on.")
+    var host = "0.0.0.0"
+
+    @Option(help: "The port to listen on.")
+    var port = 8080
+
+    @Option(help: "The listener scheme (Iris serves plain http; terminate TLS in front of it).")
+    var scheme = "http"
+
+    func validate() throws {
+        guard scheme == "http" else {
+            throw ValidationError("--scheme \(scheme) is not supported: Iris serves http (put a TLS proxy in front for https)")
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+    }
+
+    func run() async throws {
+        let environment: ServeEnvironment
+        let restConfiguration: RESTConfiguration
+        do {
+            environment = try ServeEnvironment.read()
+            restConfiguration = RESTConfiguration(
+                authenticator: try environment.authenticator(),
+                authorizer: try environment.authorizer(),
+                maxBodyBytes: environment.maxBodyBytes,
+                metaHostname: "\(scheme)://\(host == "0.0.0.0" ? "[::]" : host):\(port)",
+                nodeName: environment.database.hostname,
+                scheme: scheme
+            )
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("iris serve: invalid configuration: \(error.message)\n".utf8))
+            throw ExitCode(78)  // EX_CONFIG
+        }
+
+        let logger = Self.bootstrapLogging(environment)
+        let dataPath = environment.database.dataPath
+        do {
+            try FileManager.default.createDirectory(atPath: dataPath, withIntermediateDirectories: true)
+        } catch {
+            logger.critical("cannot create PERSISTENCE_DATA_PATH", metadata: ["path": "\(dataPath)", "error": "\(error)"])
+            throw ExitCode(78)
+        }
+
+        let modules: ModuleRegistry
+        do {
+            modules = try ServeModules.registry(enabled: environment.database.enabledModules, logger: logger)
+        } catch let error as ConfigurationError {
+            logger.critical("invalid configuration", metadata: ["error": "\(error.message)"])
+            throw ExitCode(78)
+        }
+
+        let started = ContinuousClock.now
+        let database: Database
+        do {
+            database = try Database(config: environment.database, modules: modules, logger: logger)
+        } catch {
+            logger.critical("could not open the database", metadata: ["path": "\(dataPath)", "error": "\(error)"])
+            throw ExitCode(1)
+        }
+        logger.info("database opened", metadata: [
+            "action": "startup", "path": "\(dataPath)", "classes": "\(database.schema().count)",
+            "took": "\(ContinuousClock.now - started)",
+        ])
+
+        let graphQL = GraphQLService(database: database)
+        let provider = GraphQLProvider(
+            query: { body, _ in await graphQL.handle(body: body) },
+            batch: { body, _ in await graphQL.handleBatch(body: body) }
+        )
+        let server = RESTServer(
+            configuration: restConfiguration, database: database, graphQL: provider,
+            metrics: RESTMetrics.bootstrapPrometheus(), logger: logger
+        )
+
+        do {
+            try await server.run(host: host, port: port) { boundPort in
+                logger.info("Serving weaviate at \(scheme)://\(host):\(boundPort)", metadata: ["action": "startup"])
+            }
+        } catch {
+            logger.critical("server stopped", metadata: ["error": "\(error)"])
+            try? database.close()
+            throw ExitCode(1)
+        }
+        logger.info("shutting down: persisting vector indexes", metadata: ["action": "shutdown"])
+        do {
+            try database.close()
+        } catch {
+            logger.error("closing the database failed", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        logger.info("shutdown complete", metadata: ["action": "shutdown"])
+    }
+
+    static func bootstrapLogging(_ environment: ServeEnvironment) -> Logger {
+        let level: Logger.Level = environment.logLevel == "trace" ? .trace : environment.logLevel == "debug" ? .debug : .info
+        let format: LogrusStyleHandler.Format = environment.logFormat == "text" ? .text : .json
+        LoggingSystem.bootstrap { label in LogrusStyleHandler(label: label, format: format, level: level) }
+        return Logger(label: "iris")
+    }
+}

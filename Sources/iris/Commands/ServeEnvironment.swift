@@ -1,0 +1,110 @@
+import Database
+import Foundation
+import RESTAPI
+import VectorIndex
+
+/// `iris serve`'s settings, read from Weaviate's environment variables (reference section 6) plus
+/// Iris's own `IRIS_*`. Every invalid value fails start-up with a message naming the variable.
+struct ServeEnvironment {
+    var database: DatabaseConfig
+    var anonymousAccess: Bool
+    var apiKeys: [String]?
+    var apiKeyUsers: [String]
+    var adminListEnabled: Bool
+    var adminUsers: [String]
+    var readOnlyUsers: [String]
+    var logLevel: String
+    var logFormat: String
+    var maxBodyBytes: Int
+
+    static func read(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> ServeEnvironment {
+        let reader = EnvReader(env: env)
+        let dataPath = env["PERSISTENCE_DATA_PATH"] ?? "./data"
+        if dataPath.isEmpty { throw ConfigurationError("PERSISTENCE_DATA_PATH: persistence.dataPath must be set") }
+
+        // Weaviate: 0 when unset (deployments set 20 or 25).
+        let defaultsLimit = try reader.int("QUERY_DEFAULTS_LIMIT", default: 0, minimum: 0)
+        let maximumResults = try reader.int("QUERY_MAXIMUM_RESULTS", default: 10_000, minimum: 1)
+        let modules = reader.list("ENABLE_MODULES")
+        let defaultVectorizer = env["DEFAULT_VECTORIZER_MODULE"].flatMap { $0.isEmpty ? nil : $0 } ?? "none"
+        if defaultVectorizer != "none" && !modules.contains(defaultVectorizer) {
+            throw ConfigurationError(
+                "DEFAULT_VECTORIZER_MODULE: no module with name \"\(defaultVectorizer)\" is enabled (ENABLE_MODULES=\(modules.joined(separator: ",")))")
+        }
+        var distance: DistanceMetric?
+        if let raw = env["DEFAULT_VECTOR_DISTANCE_METRIC"], !raw.isEmpty {
+            guard let metric = DistanceMetric(rawValue: raw) else {
+                throw ConfigurationError(
+                    "DEFAULT_VECTOR_DISTANCE_METRIC: \"\(raw)\" is not one of cosine, dot, l2-squared, manhattan, hamming")
+            }
+            distance = metric
+        }
+        let hostname = env["CLUSTER_HOSTNAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "node1"
+
+        let database = DatabaseConfig(
+            dataPath: dataPath,
+            queryDefaultsLimit: defaultsLimit,
+            queryMaximumResults: maximumResults,
+            autoSchemaEnabled: try reader.bool("AUTOSCHEMA_ENABLED", default: true),
+            defaultVectorizer: defaultVectorizer,
+            defaultDistance: distance,
+            enabledModules: modules,
+            hostname: hostname
+        )
+
+        let apiKeyEnabled = try reader.bool("AUTHENTICATION_APIKEY_ENABLED", default: false)
+        let logFormat = (env["LOG_FORMAT"] ?? "json").lowercased()
+        // Weaviate: debug or trace, anything else is info.
+        let level = (env["LOG_LEVEL"] ?? "info").lowercased()
+        return ServeEnvironment(
+            database: database,
+            anonymousAccess: try reader.bool("AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED", default: false),
+            apiKeys: apiKeyEnabled ? reader.list("AUTHENTICATION_APIKEY_ALLOWED_KEYS") : nil,
+            apiKeyUsers: reader.list("AUTHENTICATION_APIKEY_USERS"),
+            adminListEnabled: try reader.bool("AUTHORIZATION_ADMINLIST_ENABLED", default: false),
+            adminUsers: reader.list("AUTHORIZATION_ADMINLIST_USERS"),
+            readOnlyUsers: reader.list("AUTHORIZATION_ADMINLIST_READONLY_USERS"),
+            logLevel: level == "debug" || level == "trace" ? level : "info",
+            logFormat: logFormat == "text" ? "text" : "json",
+            maxBodyBytes: try reader.int("IRIS_MAX_BODY_BYTES", default: 256 << 20, minimum: 1)
+        )
+    }
+
+    func authenticator() throws -> Authenticator {
+        try Authenticator(anonymousAccessEnabled: anonymousAccess, apiKeys: apiKeys, users: apiKeyUsers)
+    }
+
+    func authorizer() throws -> Authorizer {
+        try Authorizer(enabled: adminListEnabled, admins: adminUsers, readOnly: readOnlyUsers)
+    }
+}
+
+/// Typed reads of environment variables with messages that name the variable.
+struct EnvReader {
+    let env: [String: String]
+
+    /// Weaviate counts `on`, `enabled`, `1` and `true` as true. Iris also names the false spellings
+    /// (`off`, `disabled`, `0`, `false`) and rejects anything else rather than silently reading false.
+    func bool(_ name: String, default value: Bool) throws -> Bool {
+        guard let raw = env[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return value }
+        switch raw.lowercased() {
+        case "on", "enabled", "1", "true": return true
+        case "off", "disabled", "0", "false": return false
+        default:
+            throw ConfigurationError("\(name): \"\(raw)\" is not a boolean (use true/false, on/off, enabled/disabled, 1/0)")
+        }
+    }
+
+    func int(_ name: String, default value: Int, minimum: Int) throws -> Int {
+        guard let raw = env[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return value }
+        guard let parsed = Int(raw), parsed >= minimum else {
+            throw ConfigurationError("\(name): \"\(raw)\" is not an integer >= \(minimum)")
+        }
+        return parsed
+    }
+
+    /// A comma-separated list; blanks around entries are trimmed, empty entries dropped.
+    func list(_ name: String) -> [String] {
+        (env[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}
