@@ -55,7 +55,7 @@ enum Fixtures {
         let bytes = try data(relative)
         let count = bytes.count / 4
         var floats = [Float](repeating: 0, count: count)
-        floats.withUnsafeMutableBytes { out in bytes.copyBytes(to: out.bindMemory(to: UInt8.self), count: count * 4) }
+        floats.withUnsafeMutableBytes { out in _ = bytes.copyBytes(to: out.bindMemory(to: UInt8.self), count: count * 4) }
         #if _endian(big)
         floats = floats.map { Float(bitPattern: $0.bitPattern.byteSwapped) }
         #endif

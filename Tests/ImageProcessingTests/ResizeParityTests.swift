@@ -1,4 +1,5 @@
 import Foundation
+import CImageCodecs
 import XCTest
 @testable import ImageProcessing
 
@@ -41,6 +42,20 @@ final class ResizeParityTests: XCTestCase {
             let filter = try XCTUnwrap(ResampleFilter(rawValue: row.filter))
             let resized = ImageResizer.resize(image, width: row.width, height: row.height, filter: filter)
             XCTAssertEqual(SHA256.hex(resized.pixels), row.sha256, "\(row.width)x\(row.height) \(filter)")
+        }
+    }
+
+    /// The AVX2 kernels (when the CPU has them) and the portable scalar ones give the same bytes.
+    func testScalarAndSIMDKernelsAgree() throws {
+        let image = try ImageDecoder.decode(try Fixtures.data("images/rocket.jpg"))
+        defer { _ = iris_resample_set_simd(1) }
+        for (width, height, filter) in [(335, 224, ResampleFilter.bicubic), (173, 301, .lanczos), (1001, 97, .bilinear),
+                                        (640, 211, .hamming), (333, 427, .box)] {
+            _ = iris_resample_set_simd(0)
+            let scalar = ImageResizer.resize(image, width: width, height: height, filter: filter)
+            _ = iris_resample_set_simd(1)
+            let simd = ImageResizer.resize(image, width: width, height: height, filter: filter)
+            XCTAssertEqual(scalar, simd, "\(width)x\(height) \(filter)")
         }
     }
 

@@ -36,6 +36,22 @@ iris_img_status iris_img_decode_gif(const uint8_t *data, size_t size, uint64_t m
 /// WebP (lossy, lossless, extended, animated: first frame), alpha dropped.
 iris_img_status iris_img_decode_webp(const uint8_t *data, size_t size, uint64_t max_pixels, iris_img_result *out);
 
+/// Pillow's 8-bit horizontal resampling pass over interleaved RGB rows: output column x of row r is
+/// clip8(2^21 + sum_t src[r][starts[c] + t] * weights[c * taps + t]) with c = firstColumn + x, t < counts[c].
+/// `srcBytes` bounds every read (from `src`).
+void iris_resample_horizontal_rgb(const uint8_t *src, size_t srcStride, size_t srcBytes, int rows, uint8_t *dst,
+                                  size_t dstStride, int outColumns, int firstColumn, const int32_t *starts,
+                                  const int32_t *counts, const int32_t *weights, int taps);
+/// Pillow's 8-bit vertical pass: output row y is the weighted sum of source rows starts[yy] - rowOffset + t
+/// (yy = firstOutRow + y), each `rowBytes` long. `accumulator` is scratch space of `rowBytes` int32.
+void iris_resample_vertical_rgb(const uint8_t *src, size_t rowBytes, uint8_t *dst, int outRows, int firstOutRow,
+                                int rowOffset, const int32_t *starts, const int32_t *counts, const int32_t *weights,
+                                int taps, int32_t *accumulator);
+
+/// Allows (1, the default) or forbids (0) the AVX2 kernels; both give identical bytes. Returns whether SIMD
+/// kernels will be used. For tests of the scalar path.
+int iris_resample_set_simd(int enabled);
+
 /// Frees a buffer returned in iris_img_result.rgb (NULL is fine).
 void iris_img_free(uint8_t *rgb);
 

@@ -1,3 +1,5 @@
+import CImageCodecs
+
 /// A rectangle of pixels: origin (x, y) and size.
 public struct PixelRect: Sendable, Equatable {
     public var x: Int, y: Int, width: Int, height: Int
@@ -82,46 +84,20 @@ public enum ImageResizer {
         return out
     }
 
-    @inline(__always)
-    private static func clip8(_ value: Int32) -> UInt8 {
-        let shifted = value >> Int32(ResampleCoefficients.precisionBits)
-        return shifted < 0 ? 0 : (shifted > 255 ? 255 : UInt8(truncatingIfNeeded: shifted))
-    }
-
-    private static let half = Int32(1 << (ResampleCoefficients.precisionBits - 1))
-
-    /// out[row - rows.lowerBound][x] = sum_t in[row][start[firstColumn + x] + t] * w[t]
+    /// out[row - rows.lowerBound][x] = sum_t in[row][start[firstColumn + x] + t] * w[t]  (C kernel, AVX2 when present)
     private static func horizontalPass(_ image: RGBImage, into temp: inout RGBImage, rows: Range<Int>,
                                        columns firstColumn: Int, _ c: ResampleCoefficients) {
-        let outWidth = temp.width, inWidth = image.width, taps = c.taps
-        image.pixels.withUnsafeBufferPointer { srcBuffer in
-            temp.pixels.withUnsafeMutableBufferPointer { dstBuffer in
+        let outWidth = temp.width, rowBytes = image.width * 3
+        image.pixels.withUnsafeBufferPointer { src in
+            temp.pixels.withUnsafeMutableBufferPointer { dst in
                 c.weights.withUnsafeBufferPointer { weights in
                     c.start.withUnsafeBufferPointer { starts in
                         c.count.withUnsafeBufferPointer { counts in
-                            let src = srcBuffer.baseAddress!, dst = dstBuffer.baseAddress!
-                            for (r, row) in rows.enumerated() {
-                                let inRow = src + row * inWidth * 3
-                                var out = dst + r * outWidth * 3
-                                for x in 0..<outWidth {
-                                    let xx = firstColumn + x
-                                    var p = inRow + Int(starts[xx]) * 3
-                                    var k = weights.baseAddress! + xx * taps
-                                    var s0 = half, s1 = half, s2 = half
-                                    for _ in 0..<Int(counts[xx]) {
-                                        let w = k.pointee
-                                        s0 &+= Int32(p[0]) &* w
-                                        s1 &+= Int32(p[1]) &* w
-                                        s2 &+= Int32(p[2]) &* w
-                                        p += 3
-                                        k += 1
-                                    }
-                                    out[0] = clip8(s0)
-                                    out[1] = clip8(s1)
-                                    out[2] = clip8(s2)
-                                    out += 3
-                                }
-                            }
+                            let first = src.baseAddress! + rows.lowerBound * rowBytes
+                            iris_resample_horizontal_rgb(
+                                first, rowBytes, src.count - rows.lowerBound * rowBytes, Int32(rows.count),
+                                dst.baseAddress!, outWidth * 3, Int32(outWidth), Int32(firstColumn),
+                                starts.baseAddress!, counts.baseAddress!, weights.baseAddress!, Int32(c.taps))
                         }
                     }
                 }
@@ -129,26 +105,23 @@ public enum ImageResizer {
         }
     }
 
-    /// out[y][x] = sum_t temp[start[outRows + y] - rowOffset + t][x] * w[t], accumulated a whole row at a time.
+    /// out[y][x] = sum_t temp[start[outRows + y] - rowOffset + t][x] * w[t], a whole row at a time (C kernel).
     private static func verticalPass(_ temp: RGBImage, into out: inout RGBImage, rowOffset: Int, outRows firstOut: Int,
                                      _ c: ResampleCoefficients) {
-        let rowBytes = temp.width * 3, taps = c.taps
+        let rowBytes = temp.width * 3, outRows = out.height
         var accumulator = [Int32](repeating: 0, count: rowBytes)
-        temp.pixels.withUnsafeBufferPointer { srcBuffer in
-            out.pixels.withUnsafeMutableBufferPointer { dstBuffer in
-                accumulator.withUnsafeMutableBufferPointer { accBuffer in
-                    let src = srcBuffer.baseAddress!, dst = dstBuffer.baseAddress!, acc = accBuffer.baseAddress!
-                    for y in 0..<out.height {
-                        let yy = firstOut + y
-                        let first = Int(c.start[yy]) - rowOffset, n = Int(c.count[yy])
-                        for i in 0..<rowBytes { acc[i] = half }
-                        for t in 0..<n {
-                            let w = c.weights[yy * taps + t]
-                            let inRow = src + (first + t) * rowBytes
-                            for i in 0..<rowBytes { acc[i] &+= Int32(inRow[i]) &* w }
+        temp.pixels.withUnsafeBufferPointer { src in
+            out.pixels.withUnsafeMutableBufferPointer { dst in
+                accumulator.withUnsafeMutableBufferPointer { acc in
+                    c.weights.withUnsafeBufferPointer { weights in
+                        c.start.withUnsafeBufferPointer { starts in
+                            c.count.withUnsafeBufferPointer { counts in
+                                iris_resample_vertical_rgb(
+                                    src.baseAddress!, rowBytes, dst.baseAddress!, Int32(outRows), Int32(firstOut),
+                                    Int32(rowOffset), starts.baseAddress!, counts.baseAddress!, weights.baseAddress!,
+                                    Int32(c.taps), acc.baseAddress!)
+                            }
                         }
-                        let outRow = dst + y * rowBytes
-                        for i in 0..<rowBytes { outRow[i] = clip8(acc[i]) }
                     }
                 }
             }

@@ -1,0 +1,200 @@
+// The two passes of Pillow's 8-bit separable resampling on interleaved RGB, exact to the bit:
+// acc = 2^21 + sum(pixel * weight) in 32-bit integers, then clamp(acc >> 22, 0, 255).
+// Scalar C everywhere, plus AVX2 versions picked at run time on x86-64 (same integer arithmetic,
+// so the same bytes). The weights, starts and counts come from Swift's ResampleCoefficients.
+#include <string.h>
+#include "CImageCodecs.h"
+
+#define IRIS_PRECISION_BITS 22
+#define IRIS_HALF (1 << (IRIS_PRECISION_BITS - 1))
+
+static inline uint8_t iris_clip8(int32_t v) {
+    const int32_t s = v >> IRIS_PRECISION_BITS;
+    return (uint8_t)(s < 0 ? 0 : (s > 255 ? 255 : s));
+}
+
+// MARK: scalar
+
+static void horizontal_scalar(const uint8_t *src, size_t srcStride, int rows, uint8_t *dst, size_t dstStride,
+                              int outColumns, int firstColumn, const int32_t *starts, const int32_t *counts,
+                              const int32_t *weights, int taps) {
+    for (int r = 0; r < rows; r++) {
+        const uint8_t *in = src + (size_t)r * srcStride;
+        uint8_t *out = dst + (size_t)r * dstStride;
+        for (int x = 0; x < outColumns; x++) {
+            const int xx = firstColumn + x;
+            const uint8_t *p = in + (size_t)starts[xx] * 3;
+            const int32_t *k = weights + (size_t)xx * taps;
+            int32_t s0 = IRIS_HALF, s1 = IRIS_HALF, s2 = IRIS_HALF;
+            for (int t = 0; t < counts[xx]; t++) {
+                s0 += (int32_t)p[3 * t] * k[t];
+                s1 += (int32_t)p[3 * t + 1] * k[t];
+                s2 += (int32_t)p[3 * t + 2] * k[t];
+            }
+            out[3 * x] = iris_clip8(s0);
+            out[3 * x + 1] = iris_clip8(s1);
+            out[3 * x + 2] = iris_clip8(s2);
+        }
+    }
+}
+
+static void vertical_scalar(const uint8_t *src, size_t rowBytes, uint8_t *dst, int outRows, int firstOutRow,
+                            int rowOffset, const int32_t *starts, const int32_t *counts, const int32_t *weights,
+                            int taps, int32_t *restrict acc) {
+    for (int y = 0; y < outRows; y++) {
+        const int yy = firstOutRow + y;
+        const int32_t *k = weights + (size_t)yy * taps;
+        const uint8_t *first = src + (size_t)(starts[yy] - rowOffset) * rowBytes;
+        for (size_t i = 0; i < rowBytes; i++) acc[i] = IRIS_HALF;
+        for (int t = 0; t < counts[yy]; t++) {
+            const uint8_t *restrict in = first + (size_t)t * rowBytes;
+            const int32_t w = k[t];
+            for (size_t i = 0; i < rowBytes; i++) acc[i] += (int32_t)in[i] * w;
+        }
+        uint8_t *restrict out = dst + (size_t)y * rowBytes;
+        for (size_t i = 0; i < rowBytes; i++) out[i] = iris_clip8(acc[i]);
+    }
+}
+
+// MARK: AVX2
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+#define IRIS_HAVE_AVX2_PATH 1
+
+// Two taps per step: bytes R0 G0 B0 R1 G1 B1 (from an 8-byte load) become the 32-bit lanes
+// [R0 G0 B0 0 | R1 G1 B1 0], multiplied by [w0 x4 | w1 x4].
+__attribute__((target("avx2"))) static void horizontal_avx2(const uint8_t *src, size_t srcStride, int rows,
+                                                            uint8_t *dst, size_t dstStride, int outColumns,
+                                                            int firstColumn, const int32_t *starts,
+                                                            const int32_t *counts, const int32_t *weights, int taps,
+                                                            const uint8_t *srcEnd) {
+    const __m128i pairShuffle = _mm_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    const __m256i pairWeights = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
+    for (int r = 0; r < rows; r++) {
+        const uint8_t *in = src + (size_t)r * srcStride;
+        uint8_t *out = dst + (size_t)r * dstStride;
+        for (int x = 0; x < outColumns; x++) {
+            const int xx = firstColumn + x;
+            const uint8_t *p = in + (size_t)starts[xx] * 3;
+            const int32_t *k = weights + (size_t)xx * taps;
+            const int n = counts[xx];
+            __m256i sum = _mm256_setzero_si256();
+            int t = 0;
+            // 8-byte loads read 2 bytes beyond the pair: stay inside the source buffer.
+            for (; t + 1 < n && p + 3 * t + 8 <= srcEnd; t += 2) {
+                __m128i bytes = _mm_loadl_epi64((const __m128i *)(p + 3 * t));
+                __m256i lanes = _mm256_cvtepu8_epi32(_mm_shuffle_epi8(bytes, pairShuffle));
+                __m256i w = _mm256_permutevar8x32_epi32(
+                    _mm256_castsi128_si256(_mm_loadl_epi64((const __m128i *)(k + t))), pairWeights);
+                sum = _mm256_add_epi32(sum, _mm256_mullo_epi32(lanes, w));
+            }
+            __m128i total = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+            total = _mm_add_epi32(total, _mm_set1_epi32(IRIS_HALF));
+            for (; t < n; t++) {
+                const uint8_t *q = p + 3 * t;
+                __m128i one = _mm_setr_epi32(q[0], q[1], q[2], 0);
+                total = _mm_add_epi32(total, _mm_mullo_epi32(one, _mm_set1_epi32(k[t])));
+            }
+            int32_t lanes[4];
+            _mm_storeu_si128((__m128i *)lanes, total);
+            out[3 * x] = iris_clip8(lanes[0]);
+            out[3 * x + 1] = iris_clip8(lanes[1]);
+            out[3 * x + 2] = iris_clip8(lanes[2]);
+        }
+    }
+}
+
+// 32 output bytes at a time in four registers, running down all taps before storing (no accumulator traffic).
+__attribute__((target("avx2"))) static void vertical_avx2(const uint8_t *src, size_t rowBytes, uint8_t *dst,
+                                                          int outRows, int firstOutRow, int rowOffset,
+                                                          const int32_t *starts, const int32_t *counts,
+                                                          const int32_t *weights, int taps, int32_t *acc) {
+    (void)acc;
+    const __m256i half = _mm256_set1_epi32(IRIS_HALF);
+    for (int y = 0; y < outRows; y++) {
+        const int yy = firstOutRow + y;
+        const int32_t *k = weights + (size_t)yy * taps;
+        const uint8_t *first = src + (size_t)(starts[yy] - rowOffset) * rowBytes;
+        const int n = counts[yy];
+        uint8_t *out = dst + (size_t)y * rowBytes;
+        size_t i = 0;
+        for (; i + 32 <= rowBytes; i += 32) {
+            __m256i a0 = half, a1 = half, a2 = half, a3 = half;
+            const uint8_t *in = first + i;
+            for (int t = 0; t < n; t++, in += rowBytes) {
+                const __m256i w = _mm256_set1_epi32(k[t]);
+                const __m256i bytes = _mm256_loadu_si256((const __m256i *)in);
+                const __m128i lo = _mm256_castsi256_si128(bytes), hi = _mm256_extracti128_si256(bytes, 1);
+                a0 = _mm256_add_epi32(a0, _mm256_mullo_epi32(_mm256_cvtepu8_epi32(lo), w));
+                a1 = _mm256_add_epi32(a1, _mm256_mullo_epi32(_mm256_cvtepu8_epi32(_mm_srli_si128(lo, 8)), w));
+                a2 = _mm256_add_epi32(a2, _mm256_mullo_epi32(_mm256_cvtepu8_epi32(hi), w));
+                a3 = _mm256_add_epi32(a3, _mm256_mullo_epi32(_mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8)), w));
+            }
+            a0 = _mm256_srai_epi32(a0, IRIS_PRECISION_BITS);
+            a1 = _mm256_srai_epi32(a1, IRIS_PRECISION_BITS);
+            a2 = _mm256_srai_epi32(a2, IRIS_PRECISION_BITS);
+            a3 = _mm256_srai_epi32(a3, IRIS_PRECISION_BITS);
+            // Saturating packs clamp to 0...255 exactly as clip8 does; permute undoes the per-lane interleave.
+            __m256i words01 = _mm256_packs_epi32(a0, a1), words23 = _mm256_packs_epi32(a2, a3);
+            __m256i packed = _mm256_packus_epi16(words01, words23);
+            packed = _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+            _mm256_storeu_si256((__m256i *)(out + i), packed);
+        }
+        for (; i < rowBytes; i++) {
+            int32_t sum = IRIS_HALF;
+            const uint8_t *in = first + i;
+            for (int t = 0; t < n; t++, in += rowBytes) sum += (int32_t)*in * k[t];
+            out[i] = iris_clip8(sum);
+        }
+    }
+}
+
+static int iris_cpu_has_avx2(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx2") ? 1 : 0;
+    }
+    return cached;
+}
+#endif
+
+static volatile int iris_simd_allowed = 1;
+
+int iris_resample_set_simd(int enabled) {
+    iris_simd_allowed = enabled ? 1 : 0;
+#ifdef IRIS_HAVE_AVX2_PATH
+    return enabled && iris_cpu_has_avx2();
+#else
+    return 0;
+#endif
+}
+
+// MARK: entry points
+
+void iris_resample_horizontal_rgb(const uint8_t *src, size_t srcStride, size_t srcBytes, int rows, uint8_t *dst,
+                                  size_t dstStride, int outColumns, int firstColumn, const int32_t *starts,
+                                  const int32_t *counts, const int32_t *weights, int taps) {
+#ifdef IRIS_HAVE_AVX2_PATH
+    if (iris_simd_allowed && iris_cpu_has_avx2()) {
+        horizontal_avx2(src, srcStride, rows, dst, dstStride, outColumns, firstColumn, starts, counts, weights, taps,
+                        src + srcBytes);
+        return;
+    }
+#endif
+    (void)srcBytes;
+    horizontal_scalar(src, srcStride, rows, dst, dstStride, outColumns, firstColumn, starts, counts, weights, taps);
+}
+
+void iris_resample_vertical_rgb(const uint8_t *src, size_t rowBytes, uint8_t *dst, int outRows, int firstOutRow,
+                                int rowOffset, const int32_t *starts, const int32_t *counts, const int32_t *weights,
+                                int taps, int32_t *accumulator) {
+#ifdef IRIS_HAVE_AVX2_PATH
+    if (iris_simd_allowed && iris_cpu_has_avx2()) {
+        vertical_avx2(src, rowBytes, dst, outRows, firstOutRow, rowOffset, starts, counts, weights, taps, accumulator);
+        return;
+    }
+#endif
+    vertical_scalar(src, rowBytes, dst, outRows, firstOutRow, rowOffset, starts, counts, weights, taps, accumulator);
+}
