@@ -71,5 +71,12 @@ final class GoldenParityTests: XCTestCase {
         XCTAssertEqual(preprocessor.pixelValues(image),
                        preprocessor.pixelValues(fromResizedAndCropped: preprocessor.resizedAndCropped(image)))
         XCTAssertTrue(batch[0].isNaN)
+
+        let other = try ImageDecoder.decode(try Fixtures.data("images/variant_wide.jpg"))
+        let both = try XCTUnwrap(preprocessor.batchPixelValues([image, other]))
+        XCTAssertEqual(both, preprocessor.pixelValues(image) + preprocessor.pixelValues(other))
+        var noCrop = CLIPPreprocessorConfig()
+        noCrop.doCenterCrop = false
+        XCTAssertNil(CLIPImagePreprocessor(config: noCrop).batchPixelValues([image, other]))
     }
 }

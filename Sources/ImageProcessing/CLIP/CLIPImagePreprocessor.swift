@@ -130,6 +130,22 @@ public struct CLIPImagePreprocessor: Sendable {
         return (cropped.width, cropped.height)
     }
 
+    /// A batch as one contiguous Float32 [N, 3, H, W] buffer. Needs `do_center_crop` (or `size` as an exact
+    /// height/width) so that every image has the same output size; returns nil otherwise.
+    public func batchPixelValues(_ images: [RGBImage]) -> [Float]? {
+        let sizes = images.map { outputSize(width: $0.width, height: $0.height) }
+        guard let size = sizes.first else { return [] }
+        guard sizes.allSatisfy({ $0 == size }) else { return nil }
+        let perImage = 3 * size.width * size.height
+        return [Float](unsafeUninitializedCapacity: perImage * images.count) { buffer, initialized in
+            for (i, image) in images.enumerated() {
+                let slot = UnsafeMutableBufferPointer(rebasing: buffer[(i * perImage)..<((i + 1) * perImage)])
+                pixelValues(image, into: slot)
+            }
+            initialized = perImage * images.count
+        }
+    }
+
     /// Decodes and preprocesses encoded image bytes.
     public func pixelValues(encoded data: Data, decoder: ImageDecoder = ImageDecoder()) throws -> [Float] {
         pixelValues(try decoder.decode(data))
