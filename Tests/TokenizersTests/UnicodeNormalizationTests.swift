@@ -43,8 +43,8 @@ final class UnicodeNormalizationTests: XCTestCase {
     }
 
     func testNormalisationStillHappensOutsideTheFastPath() {
-        let composed = UnicodeClass.nfc(Array("cafe\u{301} \u{1100}\u{1161} \u{F900}".unicodeScalars))
-        XCTAssertEqual(composed.map(\.value), [0x63, 0x61, 0x66, 0xE9, 0x20, 0xAC00, 0x20, 0x8C48])
+        let composed = UnicodeClass.nfc(Array("cafe\u{301} \u{1100}\u{1161} \u{F900} \u{AC00}\u{11A8}".unicodeScalars))
+        XCTAssertEqual(composed.map(\.value), [0x63, 0x61, 0x66, 0xE9, 0x20, 0xAC00, 0x20, 0x8C48, 0x20, 0xAC01])
         let decomposed = UnicodeClass.nfd(Array("é사".unicodeScalars))
         XCTAssertEqual(decomposed.map(\.value), [0x65, 0x301, 0x1109, 0x1161])
     }
@@ -62,5 +62,45 @@ final class DecompositionTests: XCTestCase {
             XCTAssertEqual(UnicodeClass.nfd(scalars).map(\.value), expected.map(\.value),
                            "\(scalars.map { String($0.value, radix: 16) })")
         }
+    }
+}
+
+/// NFC and NFD against Python's unicodedata for every scalar it knows, each alone, followed by a likely
+/// second half of a composition, and in random mixes. Skipped without python3.
+final class NormalizationReferenceTests: XCTestCase {
+    func testNFCAndNFDMatchPythonUnicodedata() throws {
+        let dir = try Fixtures.temporaryDirectory(self)
+        let out = dir.appendingPathComponent("cases.json")
+        let script = """
+        import unicodedata as u, json, random, sys
+        random.seed(5)
+        seconds = '\\u0301 \\u0308 \\u11A8 \\u1161 \\u0BBE \\u093C \\u3099 \\u0327 \\u0345 \\u05B4 \\u0CD5 \\u1B35 \\u0DCF'.encode().decode('unicode_escape').split()
+        assigned = [cp for cp in range(0x110000) if u.category(chr(cp)) not in ('Cn', 'Cs', 'Co')]
+        cases = [chr(cp) for cp in assigned]
+        cases += [chr(cp) + random.choice(seconds) for cp in random.sample(assigned, 20000)]
+        marks = [chr(cp) for cp in assigned if u.combining(chr(cp))]
+        pick = lambda: random.choice([chr(random.choice(assigned)), random.choice(marks), random.choice(seconds), chr(random.randint(0xAC00, 0xD7A3))])
+        cases += [''.join(pick() for _ in range(random.randint(1, 6))) for _ in range(10000)]
+        json.dump({'cases': cases, 'nfc': [u.normalize('NFC', s) for s in cases], 'nfd': [u.normalize('NFD', s) for s in cases]},
+                  open(sys.argv[1], 'w'))
+        """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, out.path]
+        do { try process.run() } catch { throw XCTSkip("python3 is not available for the unicodedata reference") }
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw XCTSkip("python3 could not produce the unicodedata reference") }
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: [String]])
+        let cases = try XCTUnwrap(object["cases"]), nfc = try XCTUnwrap(object["nfc"]), nfd = try XCTUnwrap(object["nfd"])
+        var nfcBad: [String] = [], nfdBad: [String] = []
+        for (i, text) in cases.enumerated() {
+            let scalars = Array(text.unicodeScalars)
+            let hex = scalars.map { String($0.value, radix: 16) }.joined(separator: " ")
+            if !UnicodeClass.nfc(scalars).elementsEqual(nfc[i].unicodeScalars) { nfcBad.append(hex) }
+            if !UnicodeClass.nfd(scalars).elementsEqual(nfd[i].unicodeScalars) { nfdBad.append(hex) }
+        }
+        XCTAssertGreaterThan(cases.count, 100_000)
+        XCTAssertEqual(Array(nfcBad.prefix(10)), [], "\(nfcBad.count) NFC differences")
+        XCTAssertEqual(Array(nfdBad.prefix(10)), [], "\(nfdBad.count) NFD differences")
     }
 }

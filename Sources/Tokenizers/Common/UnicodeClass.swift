@@ -35,7 +35,8 @@ enum UnicodeClass {
         return s.properties.isWhitespace
     }
 
-    /// BERT's control characters (removed by clean_text): categories Cc, Cf, Cn, Co, Cs except tab, LF, CR.
+    /// BERT's control characters (removed by clean_text): categories Cc, Cf, Co (and Cs) except tab, LF, CR.
+    /// Unassigned code points (Cn) are kept, as the tokenizers library does (they end up as [UNK]).
     @inline(__always)
     static func isBertControl(_ s: Unicode.Scalar) -> Bool {
         let v = s.value
@@ -43,7 +44,7 @@ enum UnicodeClass {
         if v < 0x20 || v == 0x7F { return true }
         if v < 0x80 { return false }
         switch s.properties.generalCategory {
-        case .control, .format, .unassigned, .privateUse, .surrogate: return true
+        case .control, .format, .privateUse, .surrogate: return true
         default: return false
         }
     }
@@ -98,12 +99,17 @@ enum UnicodeClass {
         return out
     }
 
-    /// Canonical composition (NFC). Foundation does the work, but most text never needs it: a scalar below
-    /// U+0300, or one with combining class 0 inside ``nfcStableRanges``, is NFC in any context (it has no
-    /// canonical decomposition, is not the second half of a composition and needs no reordering).
+    /// Canonical composition (NFC). Most text never needs work: a scalar below U+0300, or one with combining
+    /// class 0 inside ``nfcStableRanges``, is NFC in any context (it has no canonical decomposition, is not the
+    /// second half of a composition and needs no reordering).
+    ///
+    /// The rest goes through the standard library's own normaliser (`_nfcCodeUnits`, what String comparison
+    /// uses), not Foundation: on Linux Foundation's NFC leaves a Hangul LV syllable + trailing jamo uncomposed
+    /// and mishandles supplementary-plane characters followed by combining marks, while the standard
+    /// library's agrees with Python's unicodedata on every assigned scalar (see UnicodeNormalizationTests).
     static func nfc(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
         if scalars.allSatisfy({ $0.value < 0x300 || isStable($0, in: nfcStableRanges) }) { return scalars }
-        return Array(string(scalars).precomposedStringWithCanonicalMapping.unicodeScalars)
+        return Array(String(decoding: string(scalars)._nfcCodeUnits, as: UTF8.self).unicodeScalars)
     }
 
     /// Canonical decomposition (NFD): each scalar's full decomposition (from Foundation, cached per scalar),
