@@ -2,6 +2,8 @@
 // acc = 2^21 + sum(pixel * weight) in 32-bit integers, then clamp(acc >> 22, 0, 255).
 // Scalar C everywhere, plus AVX2 versions picked at run time on x86-64 (same integer arithmetic,
 // so the same bytes). The weights, starts and counts come from Swift's ResampleCoefficients.
+// Sums are accumulated as uint32_t so that even absurd weights wrap instead of being undefined behaviour
+// (real coefficients never overflow: that is what Pillow's 22-bit precision is chosen for).
 #include <string.h>
 #include "CImageCodecs.h"
 
@@ -25,22 +27,24 @@ static void horizontal_scalar(const uint8_t *src, size_t srcStride, int rows, ui
             const int xx = firstColumn + x;
             const uint8_t *p = in + (size_t)starts[xx] * 3;
             const int32_t *k = weights + (size_t)xx * taps;
-            int32_t s0 = IRIS_HALF, s1 = IRIS_HALF, s2 = IRIS_HALF;
+            uint32_t s0 = IRIS_HALF, s1 = IRIS_HALF, s2 = IRIS_HALF;
             for (int t = 0; t < counts[xx]; t++) {
-                s0 += (int32_t)p[3 * t] * k[t];
-                s1 += (int32_t)p[3 * t + 1] * k[t];
-                s2 += (int32_t)p[3 * t + 2] * k[t];
+                const uint32_t w = (uint32_t)k[t];
+                s0 += p[3 * t] * w;
+                s1 += p[3 * t + 1] * w;
+                s2 += p[3 * t + 2] * w;
             }
-            out[3 * x] = iris_clip8(s0);
-            out[3 * x + 1] = iris_clip8(s1);
-            out[3 * x + 2] = iris_clip8(s2);
+            out[3 * x] = iris_clip8((int32_t)s0);
+            out[3 * x + 1] = iris_clip8((int32_t)s1);
+            out[3 * x + 2] = iris_clip8((int32_t)s2);
         }
     }
 }
 
 static void vertical_scalar(const uint8_t *src, size_t rowBytes, uint8_t *dst, int outRows, int firstOutRow,
                             int rowOffset, const int32_t *starts, const int32_t *counts, const int32_t *weights,
-                            int taps, int32_t *restrict acc) {
+                            int taps, int32_t *accumulator) {
+    uint32_t *restrict acc = (uint32_t *)accumulator;
     for (int y = 0; y < outRows; y++) {
         const int yy = firstOutRow + y;
         const int32_t *k = weights + (size_t)yy * taps;
@@ -48,11 +52,11 @@ static void vertical_scalar(const uint8_t *src, size_t rowBytes, uint8_t *dst, i
         for (size_t i = 0; i < rowBytes; i++) acc[i] = IRIS_HALF;
         for (int t = 0; t < counts[yy]; t++) {
             const uint8_t *restrict in = first + (size_t)t * rowBytes;
-            const int32_t w = k[t];
-            for (size_t i = 0; i < rowBytes; i++) acc[i] += (int32_t)in[i] * w;
+            const uint32_t w = (uint32_t)k[t];
+            for (size_t i = 0; i < rowBytes; i++) acc[i] += in[i] * w;
         }
         uint8_t *restrict out = dst + (size_t)y * rowBytes;
-        for (size_t i = 0; i < rowBytes; i++) out[i] = iris_clip8(acc[i]);
+        for (size_t i = 0; i < rowBytes; i++) out[i] = iris_clip8((int32_t)acc[i]);
     }
 }
 
@@ -91,7 +95,7 @@ __attribute__((target("avx2"))) static void horizontal_avx2(const uint8_t *src, 
             }
             __m128i total = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
             total = _mm_add_epi32(total, _mm_set1_epi32(IRIS_HALF));
-            for (; t < n; t++) {
+            for (; t < n; t++) {  // odd tap, or the end of the buffer
                 const uint8_t *q = p + 3 * t;
                 __m128i one = _mm_setr_epi32(q[0], q[1], q[2], 0);
                 total = _mm_add_epi32(total, _mm_mullo_epi32(one, _mm_set1_epi32(k[t])));
@@ -142,10 +146,10 @@ __attribute__((target("avx2"))) static void vertical_avx2(const uint8_t *src, si
             _mm256_storeu_si256((__m256i *)(out + i), packed);
         }
         for (; i < rowBytes; i++) {
-            int32_t sum = IRIS_HALF;
+            uint32_t sum = IRIS_HALF;
             const uint8_t *in = first + i;
-            for (int t = 0; t < n; t++, in += rowBytes) sum += (int32_t)*in * k[t];
-            out[i] = iris_clip8(sum);
+            for (int t = 0; t < n; t++, in += rowBytes) sum += *in * (uint32_t)k[t];
+            out[i] = iris_clip8((int32_t)sum);
         }
     }
 }
