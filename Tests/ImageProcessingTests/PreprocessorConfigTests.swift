@@ -26,7 +26,7 @@ final class PreprocessorConfigTests: XCTestCase {
         XCTAssertEqual(c.size, .shortestEdge(256))
         XCTAssertEqual([c.cropWidth, c.cropHeight], [200, 240])
         XCTAssertEqual(c.resample, .bilinear)
-        let p = CLIPImagePreprocessor(config: c)
+        let p = try CLIPImagePreprocessor(config: c)
         XCTAssertEqual(p.resizedSize(width: 451, height: 300).width, 384)  // int(256 * 451 / 300) = 384
         XCTAssertEqual(p.resizedSize(width: 300, height: 451).height, 384)
         let image = RGBImage(width: 451, height: 300, pixels: [UInt8](repeating: 100, count: 451 * 300 * 3))
@@ -36,14 +36,14 @@ final class PreprocessorConfigTests: XCTestCase {
 
         let exact = try config(#"{"size": {"height": 100, "width": 50}, "do_center_crop": false}"#)
         XCTAssertEqual(exact.size, .exact(width: 50, height: 100))
-        XCTAssertTrue(CLIPImagePreprocessor(config: exact).outputSize(width: 451, height: 300) == (50, 100))
+        XCTAssertTrue(try CLIPImagePreprocessor(config: exact).outputSize(width: 451, height: 300) == (50, 100))
     }
 
     func testCropLargerThanTheImageIsZeroPaddedLikeTransformers() throws {
         var c = try config(#"{"size": {"height": 50, "width": 100}, "crop_size": 224}"#)
         c.doNormalize = false
         c.doRescale = false
-        let p = CLIPImagePreprocessor(config: c)
+        let p = try CLIPImagePreprocessor(config: c)
         let image = RGBImage(width: 100, height: 50, pixels: [UInt8](repeating: 9, count: 100 * 50 * 3))
         let crop = p.resizedAndCropped(image)
         XCTAssertEqual([crop.width, crop.height], [224, 224])
@@ -80,6 +80,29 @@ final class PreprocessorConfigTests: XCTestCase {
         XCTAssertThrowsError(try CLIPImagePreprocessor(configFile: URL(fileURLWithPath: "/nonexistent/preprocessor_config.json"))) { error in
             XCTAssertTrue("\(error)".contains("/nonexistent/preprocessor_config.json"))
         }
+    }
+
+    func testValuesSetInSwiftAreValidatedToo() throws {
+        var c = CLIPPreprocessorConfig()
+        c.imageMean = [0.5]
+        XCTAssertThrowsError(try CLIPImagePreprocessor(config: c))
+        c = CLIPPreprocessorConfig()
+        c.cropWidth = 0
+        XCTAssertThrowsError(try CLIPImagePreprocessor(config: c))
+        c = CLIPPreprocessorConfig()
+        c.size = .exact(width: 10, height: -1)
+        XCTAssertThrowsError(try CLIPImagePreprocessor(config: c))
+        XCTAssertThrowsError(try CLIPImagePreprocessor(shortestEdge: 0, cropSize: 224))
+        let custom = try CLIPImagePreprocessor(shortestEdge: 336, cropSize: 336)
+        XCTAssertTrue(custom.outputSize(width: 640, height: 427) == (336, 336))
+    }
+
+    func testCropOutsideTheImageIsBlackLikePIL() {
+        let image = RGBImage(width: 2, height: 2, pixels: [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4])
+        let crop = ImageResizer.crop(image, PixelRect(x: -1, y: 1, width: 3, height: 2))
+        XCTAssertEqual(crop.pixels, [0, 0, 0, 3, 3, 3, 4, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+        XCTAssertEqual(ImageResizer.resize(image, width: 4, height: 4, filter: .bilinear,
+                                           window: PixelRect(x: 3, y: 3, width: 5, height: 5)).width, 1)
     }
 
     func testDefaultsEqualTheFixtureConfig() throws {

@@ -15,10 +15,21 @@ public struct CLIPImagePreprocessor: Sendable {
 
     /// From a preprocessor_config.json file.
     public init(configFile: URL) throws {
-        self.init(config: try CLIPPreprocessorConfig(contentsOf: configFile))
+        try self.init(config: try CLIPPreprocessorConfig(contentsOf: configFile))
     }
 
-    public init(config: CLIPPreprocessorConfig) {
+    /// transformers' CLIPImageProcessor defaults: shortest edge 224, bicubic, centre crop 224, OpenAI mean/std.
+    public init() {
+        self.init(validated: CLIPPreprocessorConfig())
+    }
+
+    /// From config values; throws `CLIPPreprocessorConfigError` for unusable ones (see `validate()`).
+    public init(config: CLIPPreprocessorConfig) throws {
+        try config.validate()
+        self.init(validated: config)
+    }
+
+    private init(validated config: CLIPPreprocessorConfig) {
         self.config = config
         var table = [Float](repeating: 0, count: 3 * 256)
         for c in 0..<3 {
@@ -34,10 +45,10 @@ public struct CLIPImagePreprocessor: Sendable {
     }
 
     /// The common CLIP setting: shortest edge `shortestEdge`, centre crop `cropSize` squared, OpenAI mean/std.
-    public init(shortestEdge: Int = 224, cropSize: Int = 224, resample: ResampleFilter = .bicubic,
+    public init(shortestEdge: Int, cropSize: Int, resample: ResampleFilter = .bicubic,
                 rescaleFactor: Double = 1.0 / 255.0,
                 mean: [Double] = CLIPPreprocessorConfig.openAICLIPMean,
-                std: [Double] = CLIPPreprocessorConfig.openAICLIPStd) {
+                std: [Double] = CLIPPreprocessorConfig.openAICLIPStd) throws {
         var config = CLIPPreprocessorConfig()
         config.size = .shortestEdge(shortestEdge)
         config.cropWidth = cropSize
@@ -46,7 +57,7 @@ public struct CLIPImagePreprocessor: Sendable {
         config.rescaleFactor = rescaleFactor
         config.imageMean = mean
         config.imageStd = std
-        self.init(config: config)
+        try self.init(config: config)
     }
 
     /// The size after step 1 (transformers' get_resize_output_image_size with default_to_square=False).
@@ -153,7 +164,9 @@ public struct CLIPImagePreprocessor: Sendable {
 
     private func write(_ image: RGBImage, into buffer: UnsafeMutableBufferPointer<Float>) {
         let plane = image.width * image.height
-        precondition(buffer.count >= plane * 3, "buffer too small for a \(image.width)x\(image.height) tensor")
+        if buffer.count < plane * 3 {  // a programming error; checked even in -Ounchecked builds
+            fatalError("buffer of \(buffer.count) floats is too small for a 3x\(image.height)x\(image.width) tensor")
+        }
         image.pixels.withUnsafeBufferPointer { src in
             table.withUnsafeBufferPointer { lut in
                 let r = buffer.baseAddress!, g = r + plane, b = g + plane

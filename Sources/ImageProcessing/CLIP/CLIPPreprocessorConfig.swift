@@ -107,6 +107,28 @@ public struct CLIPPreprocessorConfig: Sendable, Equatable {
         if let v = try bool("do_normalize") { doNormalize = v }
         if let v = try triple("image_mean") { imageMean = v }
         if let v = try triple("image_std") { imageStd = v }
+        try validate()
+    }
+
+    /// Throws unless every value can be used (sizes 1...65536, three means and standard deviations, no zero std).
+    public func validate() throws {
+        func check(_ value: Int, _ name: String) throws {
+            guard (1...65536).contains(value) else {
+                throw CLIPPreprocessorConfigError.invalid("\(name) must be between 1 and 65536, got \(value)")
+            }
+        }
+        switch size {
+        case .shortestEdge(let edge): try check(edge, "size.shortest_edge")
+        case .exact(let width, let height): try check(width, "size.width"); try check(height, "size.height")
+        }
+        try check(cropWidth, "crop_size.width")
+        try check(cropHeight, "crop_size.height")
+        guard imageMean.count == 3, imageStd.count == 3 else {
+            throw CLIPPreprocessorConfigError.invalid("image_mean and image_std need 3 values each")
+        }
+        guard rescaleFactor.isFinite, (imageMean + imageStd).allSatisfy(\.isFinite) else {
+            throw CLIPPreprocessorConfigError.invalid("rescale_factor, image_mean and image_std must be finite")
+        }
         if doNormalize, imageStd.contains(0) { throw CLIPPreprocessorConfigError.invalid("image_std contains 0") }
     }
 }
