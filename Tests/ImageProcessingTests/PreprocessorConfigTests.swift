@@ -26,7 +26,7 @@ final class PreprocessorConfigTests: XCTestCase {
         XCTAssertEqual(c.size, .shortestEdge(256))
         XCTAssertEqual([c.cropWidth, c.cropHeight], [200, 240])
         XCTAssertEqual(c.resample, .bilinear)
-        let p = try CLIPImagePreprocessor(config: c)
+        let p = CLIPImagePreprocessor(config: c)
         XCTAssertEqual(p.resizedSize(width: 451, height: 300).width, 384)  // int(256 * 451 / 300) = 384
         XCTAssertEqual(p.resizedSize(width: 300, height: 451).height, 384)
         let image = RGBImage(width: 451, height: 300, pixels: [UInt8](repeating: 100, count: 451 * 300 * 3))
@@ -36,14 +36,14 @@ final class PreprocessorConfigTests: XCTestCase {
 
         let exact = try config(#"{"size": {"height": 100, "width": 50}, "do_center_crop": false}"#)
         XCTAssertEqual(exact.size, .exact(width: 50, height: 100))
-        XCTAssertTrue(try CLIPImagePreprocessor(config: exact).outputSize(width: 451, height: 300) == (50, 100))
+        XCTAssertTrue(CLIPImagePreprocessor(config: exact).outputSize(width: 451, height: 300) == (50, 100))
     }
 
     func testCropLargerThanTheImageIsZeroPaddedLikeTransformers() throws {
         var c = try config(#"{"size": {"height": 50, "width": 100}, "crop_size": 224}"#)
         c.doNormalize = false
         c.doRescale = false
-        let p = try CLIPImagePreprocessor(config: c)
+        let p = CLIPImagePreprocessor(config: c)
         let image = RGBImage(width: 100, height: 50, pixels: [UInt8](repeating: 9, count: 100 * 50 * 3))
         let crop = p.resizedAndCropped(image)
         XCTAssertEqual([crop.width, crop.height], [224, 224])
@@ -84,16 +84,19 @@ final class PreprocessorConfigTests: XCTestCase {
 
     func testValuesSetInSwiftAreValidatedToo() throws {
         var c = CLIPPreprocessorConfig()
+        XCTAssertNoThrow(try c.validate())
         c.imageMean = [0.5]
-        XCTAssertThrowsError(try CLIPImagePreprocessor(config: c))
+        XCTAssertThrowsError(try c.validate())
         c = CLIPPreprocessorConfig()
         c.cropWidth = 0
-        XCTAssertThrowsError(try CLIPImagePreprocessor(config: c))
+        XCTAssertThrowsError(try c.validate())
         c = CLIPPreprocessorConfig()
         c.size = .exact(width: 10, height: -1)
-        XCTAssertThrowsError(try CLIPImagePreprocessor(config: c))
-        XCTAssertThrowsError(try CLIPImagePreprocessor(shortestEdge: 0, cropSize: 224))
-        let custom = try CLIPImagePreprocessor(shortestEdge: 336, cropSize: 336)
+        XCTAssertThrowsError(try c.validate())
+        c = CLIPPreprocessorConfig()
+        c.imageStd = [1, .nan, 1]
+        XCTAssertThrowsError(try c.validate())
+        let custom = CLIPImagePreprocessor(shortestEdge: 336, cropSize: 336)
         XCTAssertTrue(custom.outputSize(width: 640, height: 427) == (336, 336))
     }
 

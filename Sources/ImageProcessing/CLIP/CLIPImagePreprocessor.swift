@@ -15,7 +15,7 @@ public struct CLIPImagePreprocessor: Sendable {
 
     /// From a preprocessor_config.json file.
     public init(configFile: URL) throws {
-        try self.init(config: try CLIPPreprocessorConfig(contentsOf: configFile))
+        self.init(validated: try CLIPPreprocessorConfig(contentsOf: configFile))
     }
 
     /// transformers' CLIPImageProcessor defaults: shortest edge 224, bicubic, centre crop 224, OpenAI mean/std.
@@ -23,9 +23,15 @@ public struct CLIPImagePreprocessor: Sendable {
         self.init(validated: CLIPPreprocessorConfig())
     }
 
-    /// From config values; throws `CLIPPreprocessorConfigError` for unusable ones (see `validate()`).
-    public init(config: CLIPPreprocessorConfig) throws {
-        try config.validate()
+    /// From config values set in code. Unusable values (see `CLIPPreprocessorConfig.validate()`, which callers
+    /// can run first) are a programming error and stop the process; configs read from files are validated
+    /// while parsing, so `init(configFile:)` throws instead.
+    public init(config: CLIPPreprocessorConfig) {
+        do {
+            try config.validate()
+        } catch {
+            fatalError("CLIPImagePreprocessor: \(error)")
+        }
         self.init(validated: config)
     }
 
@@ -44,11 +50,12 @@ public struct CLIPImagePreprocessor: Sendable {
         self.table = table
     }
 
-    /// The common CLIP setting: shortest edge `shortestEdge`, centre crop `cropSize` squared, OpenAI mean/std.
+    /// The common CLIP setting: shortest edge `shortestEdge`, centre crop `cropSize` squared, OpenAI mean/std
+    /// (values as for `init(config:)`).
     public init(shortestEdge: Int, cropSize: Int, resample: ResampleFilter = .bicubic,
                 rescaleFactor: Double = 1.0 / 255.0,
                 mean: [Double] = CLIPPreprocessorConfig.openAICLIPMean,
-                std: [Double] = CLIPPreprocessorConfig.openAICLIPStd) throws {
+                std: [Double] = CLIPPreprocessorConfig.openAICLIPStd) {
         var config = CLIPPreprocessorConfig()
         config.size = .shortestEdge(shortestEdge)
         config.cropWidth = cropSize
@@ -57,7 +64,7 @@ public struct CLIPImagePreprocessor: Sendable {
         config.rescaleFactor = rescaleFactor
         config.imageMean = mean
         config.imageStd = std
-        try self.init(config: config)
+        self.init(config: config)
     }
 
     /// The size after step 1 (transformers' get_resize_output_image_size with default_to_square=False).
