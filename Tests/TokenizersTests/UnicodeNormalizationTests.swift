@@ -76,11 +76,12 @@ final class NormalizationReferenceTests: XCTestCase {
         random.seed(5)
         seconds = '\\u0301 \\u0308 \\u11A8 \\u1161 \\u0BBE \\u093C \\u3099 \\u0327 \\u0345 \\u05B4 \\u0CD5 \\u1B35 \\u0DCF'.encode().decode('unicode_escape').split()
         assigned = [cp for cp in range(0x110000) if u.category(chr(cp)) not in ('Cn', 'Cs', 'Co')]
-        cases = [chr(cp) for cp in assigned]
-        cases += [chr(cp) + random.choice(seconds) for cp in random.sample(assigned, 20000)]
+        # Every assigned scalar except that CJK ideographs (no decompositions) are sampled.
+        cases = [chr(cp) for cp in assigned if not ('CJK UNIFIED' in u.name(chr(cp), '') and cp % 8)]
+        cases += [chr(cp) + random.choice(seconds) for cp in random.sample(assigned, 10000)]
         marks = [chr(cp) for cp in assigned if u.combining(chr(cp))]
         pick = lambda: random.choice([chr(random.choice(assigned)), random.choice(marks), random.choice(seconds), chr(random.randint(0xAC00, 0xD7A3))])
-        cases += [''.join(pick() for _ in range(random.randint(1, 6))) for _ in range(10000)]
+        cases += [''.join(pick() for _ in range(random.randint(1, 6))) for _ in range(5000)]
         json.dump({'cases': cases, 'nfc': [u.normalize('NFC', s) for s in cases], 'nfd': [u.normalize('NFD', s) for s in cases]},
                   open(sys.argv[1], 'w'))
         """
@@ -99,7 +100,7 @@ final class NormalizationReferenceTests: XCTestCase {
             if !UnicodeClass.nfc(scalars).elementsEqual(nfc[i].unicodeScalars) { nfcBad.append(hex) }
             if !UnicodeClass.nfd(scalars).elementsEqual(nfd[i].unicodeScalars) { nfdBad.append(hex) }
         }
-        XCTAssertGreaterThan(cases.count, 100_000)
+        XCTAssertGreaterThan(cases.count, 60_000)
         XCTAssertEqual(Array(nfcBad.prefix(10)), [], "\(nfcBad.count) NFC differences")
         XCTAssertEqual(Array(nfdBad.prefix(10)), [], "\(nfdBad.count) NFD differences")
     }
