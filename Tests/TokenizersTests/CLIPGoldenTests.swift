@@ -7,10 +7,7 @@ import XCTest
 final class CLIPGoldenTests: XCTestCase {
     // Loaded once for the class: the vocabulary has 49k entries.
     private static let hubJSON = SharedTokenizers.clip
-    private static let newJSON = Result {
-        try CLIPTokenizer(tokenizerJSON: Fixtures.clipBPE.appendingPathComponent("tokenizer.tokenizers-0.23.json"),
-                          tokenizerConfig: Fixtures.clipBPE.appendingPathComponent("tokenizer_config.json"))
-    }
+    private static let newJSON = SharedTokenizers.clip023
     private static let vocabMerges = Result {
         try CLIPTokenizer(vocabJSON: Fixtures.clipBPE.appendingPathComponent("vocab.json"),
                           merges: Fixtures.clipBPE.appendingPathComponent("merges.txt"),

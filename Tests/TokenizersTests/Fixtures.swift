@@ -68,6 +68,11 @@ enum Fixtures {
 /// Tokenizers loaded once for the whole test run (the CLIP vocabulary has 49k entries and 49k merges).
 enum SharedTokenizers {
     static let clip = Result { try CLIPTokenizer(directory: Fixtures.clipBPE) }
+    /// The same tokenizer as written by tokenizers 0.23 (pair merges, both special tokens normalized=false).
+    static let clip023 = Result {
+        try CLIPTokenizer(tokenizerJSON: Fixtures.clipBPE.appendingPathComponent("tokenizer.tokenizers-0.23.json"),
+                          tokenizerConfig: Fixtures.clipBPE.appendingPathComponent("tokenizer_config.json"))
+    }
 }
 
 /// Golden ids are JSON numbers; compare as Int32.

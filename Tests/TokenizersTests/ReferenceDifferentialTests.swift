@@ -92,7 +92,7 @@ final class ReferenceDifferentialTests: XCTestCase {
 
     func testCLIPTokenizers023JSONAgainstReference() throws {
         let path = Fixtures.clipBPE.appendingPathComponent("tokenizer.tokenizers-0.23.json")
-        try compare(CLIPTokenizer(tokenizerJSON: path), reference: path, seed: 2)
+        try compare(SharedTokenizers.clip023.get(), reference: path, seed: 2)
     }
 
     /// The same vocabulary with other BertNormalizer settings (cased; lower-case without accent stripping;
