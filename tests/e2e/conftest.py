@@ -9,7 +9,7 @@ weaviate-client 3.26.7. Fixtures:
                   every server it starts is killed at the end of the test.
 - `iris`          (session) one shared server with anonymous access on.
 - `client`        (function) a `weaviate.Client` for `iris`; the schema is wiped before each test.
-- `http`          (function) a `requests.Session` bound to `iris.url` (see `Http`).
+- `http`          (function) a `requests.Session` bound to `iris.url` (see `Http`); wipes like `client`.
 
 Helpers: `wipe_schema(url, headers=None)`, `free_port()`, `IrisServer` (stop/kill/restart).
 """
@@ -212,8 +212,8 @@ class Http(requests.Session):
 
 
 @pytest.fixture
-def http(iris):
-    wipe_schema(iris.url)
+def http(client, iris):
+    # Depends on `client` so the schema is wiped exactly once, before any class-creating fixture.
     with Http(iris.url) as session:
         yield session
 

@@ -126,7 +126,7 @@ CASES = [
      ('{"class":"Thing","properties":{"name":' + nested(5000) + "}}").encode(), 400,
      swagger_error(400, PARSE + "exceeded max depth")),
     ("deeply nested where", "DELETE", "/v1/batch/objects",
-     ('{"match":{"class":"Thing","where":' + '{"operator":"Not","operands":[' * 3000 + "]}" * 3000 + "}}").encode(),
+     ('{"match":{"class":"Thing","where":' + '{"operator":"Not","operands":[' * 1000 + "]}" * 1000 + "}}").encode(),
      400, swagger_error(400, "exceeded max depth")),
     ("where unknown operator", "DELETE", "/v1/batch/objects",
      {"match": {"class": "Thing", "where": {"path": ["count"], "operator": "Bigger", "valueInt": 1}}}, 422,

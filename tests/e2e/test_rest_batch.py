@@ -22,7 +22,7 @@ def test_batch_import_10k_512d(client, http):
     })
     rng = np.random.default_rng(7)
     vectors = rng.standard_normal((COUNT, DIM), dtype=np.float32)
-    ids = [str(uuid.UUID(int=rng.integers(0, 2**63) << 64 | i, version=4)) for i in range(COUNT)]
+    ids = [str(uuid.UUID(int=int(rng.integers(0, 2**62)) << 64 | i, version=4)) for i in range(COUNT)]
     failures = []
 
     def collect(results):

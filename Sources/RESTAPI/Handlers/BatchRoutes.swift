@@ -13,7 +13,10 @@ enum BatchRoutes {
             w.raw("[")
             for (i, result) in results.enumerated() {
                 if i > 0 { w.raw(",") }
-                w.object(result.object, includeVector: true) { w in
+                var echoed = result.object
+                // Weaviate echoes each batch item's id as sent (it does not lower-case batch ids).
+                if i < inputs.count, let id = inputs[i].id, id.lowercased() == echoed.id.lowercased() { echoed.id = id }
+                w.object(echoed, includeVector: true) { w in
                     w.raw(",\"deprecations\":null,\"result\":")
                     if let error = result.error {
                         w.raw("{\"errors\":{\"error\":[{\"message\":")

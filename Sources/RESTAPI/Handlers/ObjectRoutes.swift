@@ -13,7 +13,7 @@ enum ObjectRoutes {
 
         table.add("GET", "/v1/objects") { request in
             try ctx.authorize(request, "list", "objects")
-            let query = ListObjectsQuery(
+            var query = ListObjectsQuery(
                 className: request.query["class"].flatMap { $0.isEmpty ? nil : $0 },
                 limit: try ctx.intQuery(request, "limit"),
                 offset: try ctx.intQuery(request, "offset"),
@@ -22,6 +22,13 @@ enum ObjectRoutes {
                 sort: commaList(request.query["sort"]),
                 order: commaList(request.query["order"])
             )
+            // Weaviate lists one class in uuid order (its objects bucket is keyed by uuid), so a first
+            // page without offset or sort is the cursor's first page: `after=<last id>` continues it.
+            // (Workaround: the Database orders such a page by doc id unless given an empty cursor.)
+            if query.className != nil, query.after == nil, query.sort.isEmpty, (query.offset ?? 0) == 0 {
+                query.after = ""
+                query.offset = nil
+            }
             let objects = try ctx.database.listObjects(query)
             var w = JSONWriter(reservingCapacity: 256 * max(objects.count, 1))
             w.raw("{\"deprecations\":null,\"objects\":[")
