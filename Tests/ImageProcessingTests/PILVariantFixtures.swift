@@ -2,7 +2,7 @@
 import Foundation
 
 /// Small images in every variant the decoders handle (JPEG gray/4:4:4/4:2:2/odd 4:2:0/progressive/CMYK/restart
-/// markers; PNG 1/2/4-bit gray, LA 8/16, RGB(A) 16, I;16, 1/2/4-bit and short palettes, tRNS; GIF interlaced,
+/// markers; PNG 1/2/4-bit gray, Adam7 interlaced, LA 8/16, RGB(A) 16, I;16, 1/2/4-bit and short palettes, tRNS; GIF interlaced,
 /// offset frames on a larger screen, animated; BMP 1/4/8/16/24/32-bit, OS/2 header, V5 bitfields, top-down,
 /// RLE8/RLE4; WebP lossy, lossy+alpha, lossless+alpha, animated), 37x23 pixels cut from chelsea.png.
 /// `rgbSHA256` is sha256 of `Image.open(f).convert('RGB').tobytes()` under Pillow 10.0.0, the container's era
@@ -756,6 +756,134 @@ enum PILVariantFixtures {
             EfQUiMVMpwrsxquTAXf74QHTf87PS+hRDiCIL8/wGEmVE3FySJNgAAAABJRU5ErkJggg==
             """),
         Variant(
+            name: "png_interlaced_rgb.png", how: "Adam7-interlaced RGB PNG (hand-written)",
+            pilMode: "RGB", width: 37, height: 23,
+            rgbSHA256: "556d11c3d4de843c60b3b265743f4b33107c948633a8bd051de0d3747b1f2895",
+            pillow13SHA256: nil,
+            base64: """
+            iVBORw0KGgoAAAANSUhEUgAAACUAAAAXCAIAAAF0SSFkAAAJj0lEQVR4nBWW929bhxHH3y9tiqJt2iBAYgcpbGd4RraiSVGbEkWKEoe4SXE+8n
+            HvR/KR4njce4lbJCVRlChKlqgtW7ac4SJBGyDtv1QauB/ul8MBd/f9fA+o+m3nqbUotFwzEmx0IvCuc1gCh+Yff3Tgk6F6JeBhj24Y2JvqsRD5
+            3kltAyhICRk5QUHob3vs49/eASRj9zZDi1WY17Cv+rQyoBPUX8TUIcpX7Uzkdq8J/OfqfMNMiYHzAcbzplsK00ZyOkrTLkUhkQfiA8qFPmT+mw
+            RvLA1OJSjfHLuWbEuPt2CqlbeQtGqBoGDippa+yPl23MqCiqJenk1JxmMGXtQI/njQAqoBe0qwUjUwkZVh0Vy/dL6vYhZtw5apx18ArTi6Yeds
+            wlTH0sO4ABMU4XZ8qrzV4JXzAK8Q37RzTiOqTz757FXS8nMWcvDGWjkPSCYC6+rFvTXxumz60kcrigav/RQXdzSk5UeNMqDmNubk5G7U2jZPFa
+            l3XqXkJQvzfff0bKMIeJgjb2vpdsBU0y/ldbyyTVFDdVeb2R86O8Dr3d2SB3ZRnu95FDULK8ibzKpIdvpYSEr08CerVp6ZMoQwRspm6u6asalm
+            66izOvKEmoQFfru6rHs0GcW8duFpUjzZ9QlcHKydOXQWUZx56TsI88RFP0/oWh7Jjouz7kTCepVfK42YVQB79F7VJujGTG+L7jw4EeUNhcBRA/
+            eb7+58/lM1vGVl3sSlsGhiefbFNsx5u7v9Y7vVCvtcXDIQh4gNRLSuIu8gopqOWoKIcf5wRbeYhybsk58eaF/8Xtf7aA+T4ERMw7XxiC4ps+qz
+            n1bzAEJ+GpBSL4ux44ilbmSVdcybtLLrXN5WYn5tuOe//Nh0/w8NC6kZUJcQSRk1lXzOo2L6wyYNxGdlI+WqGHxbT18XI92Ue89n2HIqiyZxCm
+            Ln9MKGW5ExsrsF378OKtfNAn925Ki0flotABWfpWQTxmhT3bhjz60q6WnOlWGUP7mBiFAxUY576uJhK6blLUTf9iD7ZiP24Z3xh3eBy+1NK3Ww
+            oCKnFeS8hhKX4gLCmaB4PqNnewU4w9L3UdnCGn2gm7Rua4UwHWegTmmWxj+cc0A4feAXFc2sgpaQlk7GhNioeNrPHuwEIJ8IZ14ZzRo5Tbe4ZZ
+            U7BHxUIfBCPOCX025eOZuQTFtIfTXdXEHHsNL781pqlP7tba53UzOHHm5BOd0OaaqoJWe1eNXikBECGiGPn4tRz3y96+BcJyH98rdTYy9Yc1+l
+            IEbTxu2g4uOwqmamGKkjJzl7uxBn4SYdIB+I9NQMcy8SxpZzNcT6vm5aXhM/FOAfiDCPruLKHYR9FFT85W9/jGnmb0qeX44PzyvFrF4OhMS4DL
+            RYUS60rPQwa6CgnGsYcBeeZfmLv3e9jOsAbctMsrOed1yrfskCKqN6FLywTgxkdcyGjR3nYpp2UQVaiHJGs+D0roMWpHydonz52jXVgWeLqsm4
+            dCKgWnWIqIiIdr5RAEKiuW7av+mQRFmYjk93Hjcfu8g1aPgMHjUN/WVbO9JQYlKyiaoLfLt/+L57XA95XjUbgJn4tBP3XqwHD/3aCGPkPG0/8z
+            H39JPXAW5KwbA//LOXMpxXzmwH9GWnbC+XTlm1t3tbgJvW1wrAt43s61LkJOmq2cAdp7Agx1UM3LJZSsf0pdX0CsyM6gWtuD3nMl42Ch+Em5LN
+            7AV0PV2/2UieZ9GXUaTl0dYRKKcVJOXssg0s24QlJ/S+U/hxvxyzyMMmdbdSAK6a9f1crITa/EKcm9QfXsLsIsqDgG4bEVVN7IKWGgfxgdXpGL
+            gQAReCEnxYtli2rhqomKSaZqGNakkDktln4OyjAHckIsRuIoK2D26jjhZi78CmrHJVNDu4OtXfC97Ec+54H3CxtXmx1aiiVsvis6Jmru0T5vX0
+            ooFRNtEjoqmcAlfULvrZQz7WoIvyLKMi1RziCEhMKwgREB8CidYVjE8w4xbgjOSBKIgvmhidkGrbKtoCCQ2T0AXy1sQMh4CM8El2HsnGJQH/ff
+            P695vrvYRrC2FWjcsVHaHl5tYcqwUjbcu+srfGOospj8Lq5pqoqKeW9cttFAysPNnUzb7NW1D2aEA8l5RMRwTYNiqJSnEtn7KO8DtBVR5WwCsM
+            K2nRLeIGtGBAJ+2xrJcAv56eve92iwjUK0tCRD2hz4B/EqA+K8rGryLiPZhCe/6ZV/REShu+98Wng/c/8nOwB3ZGFxXsuwWHQeVLlPsuIbrJWa
+            4y5ha81A2BV3nkZUTZipqP67luo5z1OjQcqpa13NNdFNYAFg4RZmBD4nkz8UlOhnvpFZxE9fsecRnC5iSjpyHQzR8NaF/Mjd998M+Pg6r+pYHP
+            tUTsT5XggVtY1NObCO+HnOY4BJVtnMEnD7D999TEr9zLTzYRTtlvr4Y8LrkIXJjRLc/DK3gTdQ5QzPdF5aQawg9yMUXtym0Fva34TmLmDT25qM
+            KnxOMJ4diWmVjW4rxcjI08yH9xh933xZuM4U1G11lj7TtWXq5ROqjEBU4w5u8qWC8Q5sjPZcdhzHCQi1w2yq+btfdHB79dXv5yenazswNE5YSU
+            ipyFcFULM8weTnCG4rwxN/7B2uy9IOW7GGcgIcD0umZkM0XV1IZ2ugwOwdN3A/jPdjUDp2tz74KL/6tryvKRCP3RKcp86WGVdITgKtYvpzkFi8
+            5VvI1LUNNmdbQpmIO3ri4BIclsVLrYjrh2UU0DESZEcwHq92XNyo5duO+GugHtoRfquPgHa4xt82LTTNjUzTQkz8KEO7aRv9Z4907NA/8uqTYV
+            Q87F++tqnJ87klCttLK5ejReRF3NVDzldKbtxqtG+afD9s+HbcDLGkYoAzmzrJsJnWUDbY+8YeEWIHKYPrxh5B5F7WcJ67sCfBnidqzzJelgUT
+            xw4yM15MOk+3+S9t914x/H+ZPW+a/TnEdx4cg2Kivb+WElNWXXX2zVfzg8PMhnCi7LcTl/vV17194BfFyMffk7ZAW7iZp77ve6HO952EUWPU05
+            d92K3uPSsIlOoqojN31bO1WHMPtm4nlIeZ1139YSusVJ0j8AF23mMOksqvF1mLIbNRcd0LpVuOFR5BC5Xwd6FKsV1Npj0rv95gcsoTxsQjKRU5
+            EOYvabWvK2kenF21ryVSlymvb0KNUJwbuovunWNBxQQc+PSWhB/hLKIrjoc/DSVFhKT6gYCWipZGb1KJm0SBohy3Uj/v5w43Z/oxbpDVNzkE+2
+            c8lWJvaylPs/tJB97A7wnFIAAAAASUVORK5CYII=
+            """),
+        Variant(
+            name: "png_interlaced_rgba16.png", how: "Adam7-interlaced 16-bit RGBA PNG",
+            pilMode: "RGBA", width: 37, height: 23,
+            rgbSHA256: "c8abd766077b2797a4b9f5cb8fe1e3da9a7057e664dd83eabe453f3c9ee91ecc",
+            pillow13SHA256: nil,
+            base64: """
+            iVBORw0KGgoAAAANSUhEUgAAACUAAAAXEAYAAAGru2pwAAAW7klEQVR4nE1ZeVxTZ9ql05l2ptOpbWc6Tu3MN7bT1tZaex13cQVB9l0gIGsgbC
+            FA4JIASUhIQkLYEiAEDFsSIAlhh7ArCGIFZBF3rWutXdXaRdva5Ttv+8f3+c/9eXPve5/3ec45z3leHGprCwqys2mqd7a0Ja+SppRDrGpvIU3p
+            P0wfclPTVPb5wD53K005HDlisbS10VR1JzNvszdNudBvM57eSlPWB5KZuHaaEt/gLCSexIMiUUjItm00dbg3TRGSRlMNC8mHdyTTlHzep3p1Ik
+            11r9A/PvwDHqxqiuW4BdFUeV98kRubphJMbrINqTTV+oNomTdHUzstb1a8LMeDMak7XFevw0qTcqsHh6Zqz2V1h1XTVP0D3tyhbpqS3GVfjFvC
+            g5Z+mZqTS1N9F4o6ksvwyWO+xf+JIiuWf6i4QlNH3mp9wfgXPDgzY7f39iLGVq7IN5ymigzMPJcImpKag/jvBdKU4bSwI7aCprK6/Uu3ZtKU5l
+            Kq3VeH+9/y5mIHyGZZJ6LGaUr0GWs5/H0smJh44MD69TTFl7n4v7GBpopNYdwdATRV1stU7GHi/6O++W8cpKmOTwVDXkqk9ahX1dsZNNX4ddZJ
+            v2aaos+FjRww01TJd/RN9kUsKJNFROzaRVPD03pz2WFsaU5jldTSlPGE0JBYQlNVx5NqffNpKrnVu8hJRFOl52KsO2XYydW0qbBO1PGT9CXmFE
+            1NvNP2UvMKLFjbKC3iobCljRFpAXFI4mBa6UFsjW8MEGyJpqko7f7cDQk0FdvsolifTlM1d7gTUR001fRD1kLmPE3taXm7/BUJFjJZVWpxIXLX
+            zisKRV0bxrIq/FCVHJNX9hp/mlJNRFRuR91lJ6IMziif8UvJYtIgTVXepRfTZmgq/6P4ubAJLJQvj4xz9UJS+35bqHtB0ZKkoKkXd764c+U+mh
+            q8WzKZCehNPqleZlnwgffDLDuQO9NPms9FyBFzxqffvQsLVdQkp3v40VTLYF5pNJemKrrjCvZG0lT/NYnNP4+mtHNR2k34wMB3Bcd9NTQlmGWY
+            t2EH8uvsE+F25Ope+vm4WSykNwil6SCDxhTP80FOOk8pW2mQonWJW7cniSzkV/iyLyL7vnQxHtWqvp157KCJpqb+2fXHnmdAopV6B+1jwgHZwf
+            CtqN7ovL6jrAkLHJcaMsrBqmlOjRc+UDmTagoDu3SXsocSsEX9p+KF1FFEuKLhO/VnNDX+uvU50x+x0NBQM/7hS3UiWRaQLVD6hr/nSLYqUifk
+            4MW+zOJgJF9mDOPvPkRT6v6kUk8kn2cIFO5AleX22Ap3PCfqD9fsziLUoXsIdbj9vprNPFR/IqhuK2Ck+4g74ddAU83f5S2mH0dNHicfD+mhqd
+            R5v24nI65nfPp3YafJ5z0HHbFzh9lZu72/n6bqjCJZCoBcrk/IdEH12aIDjHew85LmaP7uYJJCSWMEaiBoChU4RpHADuZvxrXnpmIwAYzq+Tjf
+            HlgElFzj9x9EbboeCI4GapHKH4rPpKI2pgeiUzEosvGhYCkUMlPxRe5Z/jJNFd7hLCQBTQWfsJdjITuKr7nXks4hMCI+q1djp43Zgggwr3OkSJ
+            shJKXQmoUoQaWNmbcLTFS2hvE3g+pyK1OxDZlLq2VI30Bt34142f0fbiDOw9rFwjEw9ArdQwIbfqw6FYtKZI1FmXcB1t56JzUF4jV9k3WSBDb2
+            UvPPTZC1iX+bn2p+Epn8U+EXko+x8U8Y0z4jCEylYrHc3aFaJr4oKh47aUiifcKws36+KiqDlDJV7gd9rO5nydxBRFVneP4W/F4zmarzQOkqp1
+            jVuyCPvI7dWX/zgPB+xLZQkM2FFXXXOEQFZ/xr16D0JZeZPbuKiRKkjDNA4OylsH53lE7wQezkQWS09hfJx7yryPw/D/+h8hcExuf7+LzzDsSv
+            KDbRDyXrn9AailCCjnFFbSZ2WtefriQY09lTi4liDF8t6yUS1Hkxt9kbGGpaSqzZDnac+LH+jLAPnUHyL8YKT5rK6HuV+YcD2PBHmaOeYJHhvv
+            R08hA2+Bn/VAwC0T0QX86Azlc/lNzMvYzvvah9XPbN/5OstDR393XQfV19erYvSmY/pjXI1KSUdZ2EVQML2g5FI8FYqU2oBylmJC1p+FDjTG5z
+            ItRbO51hiMbzpVOsupBS0Hqe0xYJLa2/LhwnrCu/kD4UQt7/seqWZJGmjq+0/lTzBej9vOFx1T2aCh91Mm7VkcCqf6z47reMaR0QWI1eIssEja
+            sbs/MjUaqiGv/oPT5YaErVmIO+0zIhrEmCGFcPcsr9IUi5hoCcLWgv4o5w5e4USOc83xaFAMXD0bXuBTQV3+xc8A4ESnAsrNFRjJJ/mDHmXYON
+            fMmf4aDNtP4kOsdHgJbfcxfTocWODWtULwvQIVvWqFdJEVD/YJOpwYA2IvJjbAL7qkxJfB98sMyUIPABCSo7Uwp98QGVLVbqDFmQtkXK9wFrsp
+            7oUhcEWD7JMYSooM1DEdXOWDit06v4v8Ckcj7OegClzjsR2LARYO/8peQqfQIlf8SeikQJs04HdjujEmnLfn17IBMpZ73sO1tIgz1lH+rFA9KS
+            yIS9AL11qEATBQxp27iKYGSgqoutcENgZV2x0t2Qg6LuSLljLD5ojy7dC5AX2ENUm5BZy03pGAslkkxENTgjU9zBAN02sFl9JX00FKA2fCVciI
+            ZOmX6gT8WDrTnnI0bCgTHxhwmzEWgy+Z+wFsPQBh2mT3b3deLByrrEDCeAs/hwTPpe0D1T6Rm93hnsG0hV7kcgVfbUsiAamawLzN0Qiucn2LV+
+            +KByNLDwTQZo/q1mNh3Y0SzFN+9Dqdrui6YYEM6q64l9e8G61kfy8ykIpPZL8YVM9BTNPXo5E94k/1byfDQCkd9Lv8RCKR3qm+RKEfppQTEjdr
+            sTlDVnn9/rG6EbwzllocjAwOkSMwu/c8q9OW+CRXtYO2KoEJoKlu7P+A+aXekEqzYI3dJwObuLASxZPhaPRyNTHV8VziXBAOjvcI/4Auzpx/wM
+            W9E1u5/SfMJboCnzk1UPVNCl4GHn1t2ATM4t5qlwKL6DQsVK8sbC+uYsIQOl6JssPpyO1mAayi0/BCzIm4Iz/gvjV3cko8IbpcwzRivWAPQRKt
+            fM15DJqIrt7Lfgpez3VFOJWNh4kz8YglbT/kA2kwCBfDbkOcZT6BBFl1PGXHB/5PnquyIo9onXOp+xPY3vvVTzWAuWqb/nXIhHoA5yZTTT2RXg
+            rGGleUCpa8yJvAPBJCBaFQjwFhqCMzb6kJIlFu2HoNYfT6t2Bsj7bohs3uiV8TUU83mUtvPj/KEg0H/gW+mkP+Sg8TZ30BNX3mSw4T08Z/leMH
+            8IQllwKWboAEopvhp3zA//F91MmA07gu/cTz0fjVbjoK5MTT8ITNS3ZueHwB6oahmJ29EqDAO8kigodE0fS3KAgNgamrMNWFEPMlV7AeLm0zmt
+            /mCPbNC34HWUsPSEr/Jf2MjQI8HoHty33M0adkIptTeS+nejF6quxPbtgoxILydNHOojoI4aIwHxr0RN+qPn9r2if7Lqp18zFBW7H9joHCzTFQ
+            B8DR05yhh4N2V9cMp2ZMYyJalLRe17z6hsXAhjx1mByQfg1p9kVW4B+3puZ5m3gY0ZbZs5z7qA1tfZtq3QtfpbiR3biam8GNe1C+/XfiaYZ+LD
+            Yy+af7Y9Ab/z764/d8Lv1P0i/0R0ExtZbXym4SkExKXdvd6BDbb0qCrzlQRDFQYZPtw2XqBjA8wKY1Da1gASUFkXDwLXc1FiOQi9aVnm6IkwDn
+            wqHWCUkAwlNJGS8QbWsJ6BfOQf963aAhdReS2xbx9+b3ogPUuEUXcv93QcfFPr7zT3yj7He1/SF9lg15E3Wp9rIv5JKPYPWg8/bmqXlmSBxmNz
+            9e1qsGRovtqmqIPdmC0xCyDx+rFsHROKbZzJNUSi51Udi69wJi54Ls1IAtItcW2xaDGBFdv568HOsjPJXYE1RKmzxg9CAJWXOOMRnUSHVDcJyz
+            T3BJeIUttXNjhUPYKhW2N9wfRnBFSqjkvYtx877pSWpCLVo7P6trJ6sGHxcFcJWNM7r7aJ8SHbKaWVD79vmhW1sJHBuhl+CwtXzXF2YwTAWzId
+            3xBCHOT5bDsTyqv7IHs0EoJYfTN3mgWdm/qr5fuqj9BM/27+WYdeVnQncyl+EmD+NONsMgLrWln7xK8YstsNhjpkwtymqSoqIU5TXJgtILoUme
+            AMdy4s8gzZgJZSqPUKJ2BvHuCrEsEa61FpTSoUuWmIr46CC6jtzygJQSup6mWryDigsjFlrglkpDok3htHFJ6pOoD7ih5m6YEM0npiylzhJgoH
+            4qo8sJ5ulrYcgj9La/ErJONDyXSyyR8tKbPLv3QbyMW2eao2Yv0Yk5NsHdZhWpwUb6ES0jmGgThYxXKk1RGmvuEL/okIGxFiyXLWNJn9xGdz5k
+            ll+IukMtbfZS0Q16G+mzh9aBiyNe5k3FRFU4fG9xg3kOvknpYNQETY1K7W91BhxvROy3roqENfX2NjA+Shb6DRWN9EDCamIGAyU+ARuG4z2GtI
+            4e2HfrbaJepIBFbZwhEHxpOWlyYLgj3SdWUUBaYQDkTl7oGv03QlyJ1j8PsAu9QD9wtaQ/I2QzUklmDhJuiooNU3Zx1UonwsqdqTD4jO5ViJm1
+            GMMKvdUaCy4wn1biCpYoJZ55pPhl1mozugS/cHaLbjeclUROM+mAPhZITRGVxMH/Kp3oh4lWeYna4wtNoPM8aDjET+5OeTRoiRpWeioDaND5kj
+            bqBI/aOMuUi0UsEl5kQY5re8K9ETQRCBnA8iJnyAMP618GOeuPJuhE154n72Lca0J55zWFgYGRnCi/NLw2MDyHCLrVgjAFIaLXzJQYxltS3pAm
+            8G0fNUgRvk0GQXljOQAH13ThlpNFXt6Up/JKxxhFcRgES2TOXVBgMBPctFbYmQx/alwjYy3RtO5hmjUHHtOKfGjyDoOEdPdL/1vLibCapIBwLk
+            a2GCGs6mmpyQkNFvKk9lkpOKsZBKgijpZHTjfiSoZCHGtBfxKU5FGIn7ar0nPhljJYmK7XAuIyOIZDERQ3/dXf5MON63/Ci7mIS+UPlZ1lzCUZ
+            ighYD2IHCfXva0eGA2El6NGmdg39I77EUmzJL009QzZEQp+Jx9LhbIk95nX2QSC3DiRHd3DzI4Od3ZQ7yJVs8XseDoS7QxycQ0ldSwuO7wvRyh
+            W8h6UDBN4hq6dicWqPGLX4cBWdsRJ9gZBJFZUhij80iisip8kTB/7nt+K7dBNU1R0rVoA7FF/nxiP1d7vOLyt900tSnmVZ+nNyGg3lClIxJv/Y
+            DXRqxE523xQAQSZ74hHIhAh267I5tIxMhj+0w8zgAVjvxSPB8FjRr+WXM+EwW2/1R+gQvkmO5ljXvpiI+Wn2FiHwNPVd7mo2HaflFcSRwj1FNe
+            5+L/nU/XPdRApbv+XP+DDkZf/WX+9ZxLcI0LoaN+QB57OXjMu4+YtuQzpOEqv8m6kXIBicrMDA0lo1MWLyjEERuQF0ezXGDiuHnuAWvhmTT1ce
+            nOsCC2kfyyCCSw65jyMAeVNI+JKqNpQj2WyBEOQtMeI9gWSE4a5CYm2pGwIVxAGrXUzFZTSOT+lJ3MVUjsa17/47ZiO9GopOoNQKyXYCOTzITs
+            RneBI4fMhjULMmzceks4EImNa09z2gKhXYYb/MEwiPa4g+ZMSgfxYvJZFrRIdz37aCgkY1P+Wvo1FMixaEP+aqyTPOp++D9AovC0t2EtqNzwLX
+            8xtItMRgUf8E6DKQ/lt0RXyOgWP02Om5gnDrTtaybTuHefC9bNuhow6ornM676je3HCOiQkODiQo6hlMXxiZ6ovN7AF4VDY2Slv5lMrYHND4gk
+            bbDGLEbAYws1bRJUvOt4UQNXQc7sOIU+LDzXnSRzxXultmjRTmhVcXtk/g5oUuMUt9odG9AdZVcSq5VvZUi3w0hkm3zyNuH58GIq+mUUKkS1Pu
+            YVfH/ky/LpNMwDI1+Xn0xtBXVu5w0Gw6ya7+QMBUCDbHfzjpATGctd8XQMfhccZ9rIcB3U6KJeBe1MsAc3kyGbP3OwlZjYyZd0nxMxtz1RdCMN
+            1Gp7UvO5AgbE/sJviBr+h/EJ/WN0vzc6VrQ9S1NzlH2VfRU85vqel3txHXnD9JzpOSRKqYyPd0NFS9VJbB+YUnU1i+2MwGuNmQKiUYUVIcwtTm
+            RMCE3YjHatqgtj7yDdsMI1/LWtEMNKp7DVoJis0Tf5XaxTZA7N3uhPEhUh2o6ElfZEy3bCIpYPxBWTQUs7nlRJTpAOv8+uJfON7n1m5WZsMMu8
+            N3MVTLV02FWwEtfmqynNG4Hg7i/yBvcDwUd+lE15QPOWXqi7RhCl+yC+bSvEX7EYqH8L/qT7sXiO+A/b96JTweSc6OPUo25AoOzioW7HcuJp48
+            f8LZhAz0YMeuD33AuHhl1N5FiXMeyG+8nz/v1OLQRR/oN7WgiiQo8RRNE3D530GiIWUx4T4+REEBUb74EAW9sVpUTMmzvERSmAbr2VL4tMJomK
+            4uwHtaRav9j/ImG69hRxANq/cYRXHgmfY54U1pBxpvOU1MBGW2+by29iAXGWU4KmcHQv61KeMQga1jTLrSOnHYYFbqMbTU6PU+v3oSnUL8VUrc
+            N8VjjmJiJHcNldW9P/guFAfyGsevUhJOI+t4fYg5lnqi8mgRoNHya0b0YzyJ30qHgVia+4mmwnYl6wxDBvBcKKP0gaCUAiTI/UtzXwSXVfK6+r
+            gCTtffFlwXl8/+fSz8iYVHo39zI5nCh7wLucfgba9krDkzr4pmNv2/5qXgFEvmv7u/lFcpqZHxy8ZQugmucbsBFXjY7Lj0sm3ry8Ro4P9xxR10
+            nLiT0QlcaTxHVlyknXq7Ky8siIXtgQmLIFlDlsTy9m4Pf2WWUrT0u6XnE7DTE+crNqKAsi3H9F3s4AMizLdKMLfFL1VGw5oZ52Olq9EesMfyHp
+            9wRl6s/E67cASZ6yV8P+CE2LbdiQugp2QjjmKn8biFSdCq/fjXXoERfV60hQ2fnQJoIo1blI61bi6+6JF+J6UchPeCdJ1yu8nDhGTqpLb/MWOP
+            BV/X9p/L7uIbTuFdvTZHxr+1Pl1+X3sZ9HguuZSGDnX3U/VX5PU4P/Nvyp7vc0dfRt84u/Uk8iYTC2Q1x5ud5+71JImCgg1BEBNpjFRdy8/zt+
+            Gnpf16oClAdOas0KXPtOqlvEuN99srQlFxrSPC6sSSgghjNJQbpe/dFsXRQ21HVG2Z6E2aH9jLA5MJcgil1NqFc3w6rcDm0zX+AayZFo70fyoU
+            Q47YEv1CfIsdXYt/qzxRiEU60ehbvxnqfqBT+HPdCko/6VxEe13S85nQsR1l5N7nVFQes+zhonA3bzV8rz3Ancv5Mzy4L/qbhDz0SSvy08EJ0j
+            9kDzOX85Hu8VXE+dZeI50bWE9w+hK9Y8Fn9IX4R2rWp4suoHJOhNy/NGDFXja61/+zVRYnFYmKMjoFoWE7drL0FUUponNMbaW1TBE//2p4GSmt
+            9mmvIGIub1XeVoz6NL+m4ySgwuVneS47HuuTKrCAm0zShb+UCSZUbemoVENp8UN3MqiI8SNqfgWv9+jomlJrMPRx8OsS0ajtH4S8jYGl7mBYqK
+            B4JLiOEU2ANL9gvJH0e8lHtQsMLpWEMg3i+eT7IFYf3iJZbNC6JefY07Eoy4dLdyp+O6yMFk5jFylFt/T34+E4kefKb+geoaxPpl2xOHHwDhf7
+            c8cRgirv9OcTsXbb/sHu9CCvxS27OVD0uALPOzmkclXyHuZ8u/K8K1faXudxpQ8X8Beb26mfibhu0AAAAASUVORK5CYII=
+            """),
+        Variant(
+            name: "png_interlaced_gray2.png", how: "Adam7-interlaced 2-bit gray PNG",
+            pilMode: "L", width: 37, height: 23,
+            rgbSHA256: "5e5c464e410829828945f231b8baba2845da74fb8708a5b14b31d0b4f745db56",
+            pillow13SHA256: nil,
+            base64: """
+            iVBORw0KGgoAAAANSUhEUgAAACUAAAAXAgAAAAGU8PFOAAAA1ElEQVR4nBWPO27EMAxEp06fxgcIkFtom9QudgSIlYuVsOYpdIRsABnwVikiI+
+            LRcorQLIgHfmYw6AFfAayIQA44Kto2g3mGckHzaUsB9yOg+HovFatUHGS6omezKya+xR8URt4hspRfiEW9Y2tU/+aptTOvs3Pxvj1UZgh1+gTj
+            u29jTO61Duo3dH3oAt0pzsaxYIhrUAYDRiabGzn+ifSNe3PsvM1qT2ueQ9Nl0ovyRPLFaFbBs8Z6vkmzzkR7euAu/faaxA+i9a4fKeuJNshiWv
+            8BtBJkSpRt1MUAAAAASUVORK5CYII=
+            """),
+        Variant(
             name: "gif_interlaced.gif", how: "64-colour GIF, interlaced",
             pilMode: "P", width: 37, height: 23,
             rgbSHA256: "5f242d9254610010d0987b84a5e5a880fcc4181dece064ef4347545d710474ba",
@@ -1373,12 +1501,23 @@ def png(w, h, depth, ctype, rows, extra=b''):
     raw = b''.join(b'\x00' + r for r in rows)
     return b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, depth, ctype, 0, 0, 0)) + extra + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b'')
 
+ADAM7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+def png_adam7(w, h, depth, ctype, pixel_rows_fn, extra=b''):
+    """Interlaced PNG: pixel_rows_fn(xs, y) returns the packed bytes of pixels xs of row y."""
+    raw = b''
+    for x0, y0, dx, dy in ADAM7:
+        xs = list(range(x0, w, dx))
+        if not xs: continue
+        for y in range(y0, h, dy):
+            raw += b'\x00' + pixel_rows_fn(xs, y)
+    return b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, depth, ctype, 0, 0, 1)) + extra + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b'')
+
 --- gen_variants.py ---
 # Generates small PIL-decoded variants for Tests/ImageProcessingTests/PILVariantFixtures.swift.
 import io, struct, zlib, hashlib, base64, json, sys
 import numpy as np
 from PIL import Image
-from mkpng import png, chunk
+from mkpng import png, chunk, png_adam7
 
 F = '/work/shared/fixtures/images/'
 base = Image.open(F + 'chelsea.png').convert('RGB').resize((37, 23), Image.LANCZOS)
@@ -1440,6 +1579,10 @@ add('png_palette_trns.png', png(37, 23, 8, 3, [bytes(idx[y].astype(np.uint8)) fo
 add('png_rgb_trns.png', save(base, 'PNG', transparency=tuple(int(v) for v in arr[0, 0])), 'RGB PNG with a tRNS colour (ignored)')
 add('png_gray_trns.png', save(gray, 'PNG', transparency=int(g[0, 0])), 'gray PNG with a tRNS value (ignored)')
 add('png_rgba8.png', save(Image.fromarray(np.concatenate([arr, a[:, :, None].astype(np.uint8)], 2), 'RGBA'), 'PNG'), 'RGBA 8-bit PNG')
+
+add('png_interlaced_rgb.png', png_adam7(37, 23, 8, 2, lambda xs, y: bytes(arr[y, xs].tobytes())), 'Adam7-interlaced RGB PNG (hand-written)')
+add('png_interlaced_rgba16.png', png_adam7(37, 23, 16, 6, lambda xs, y: be16(rgba16[y, xs])), 'Adam7-interlaced 16-bit RGBA PNG')
+add('png_interlaced_gray2.png', png_adam7(37, 23, 2, 0, lambda xs, y: rows_bits([g[y, xs] >> 6], 2, len(xs), 1)[0]), 'Adam7-interlaced 2-bit gray PNG')
 
 # GIF
 add('gif_interlaced.gif', save(base.quantize(64), 'GIF', interlace=True), '64-colour GIF, interlaced')
