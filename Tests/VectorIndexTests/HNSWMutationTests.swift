@@ -58,6 +58,21 @@ final class HNSWMutationTests: XCTestCase {
         XCTAssertEqual(index.search(queries[0], k: 5, allowList: nil).map(\.id), [1])
     }
 
+    func testInsertsAfterDeletingEverythingStayReachable() throws {
+        let data = clusteredData(count: 600, dim: 8, seed: 41)
+        let index = try HNSWIndex(config: config(), backgroundCleanup: false)
+        for i in 0..<300 { try index.upsert(id: UInt64(i), vector: data[i], sequence: 1) }
+        for i in 0..<300 { index.delete(id: UInt64(i), sequence: 2) }
+        // No cleanup yet: the graph is all tombstones; new nodes must still be found.
+        for i in 300..<600 { try index.upsert(id: UInt64(i), vector: data[i], sequence: 3) }
+        let ids = (300..<600).map { UInt64($0) }
+        let live = Array(data[300..<600])
+        let queries = clusteredData(count: 20, dim: 8, seed: 42)
+        XCTAssertGreaterThanOrEqual(recall(index, metric: .l2Squared, data: live, ids: ids, queries: queries, k: 10), 0.95)
+        index.cleanup()
+        XCTAssertGreaterThanOrEqual(recall(index, metric: .l2Squared, data: live, ids: ids, queries: queries, k: 10), 0.95)
+    }
+
     func testFilteredSearchBelowAndAboveCutoff() throws {
         let n = 2000
         let data = clusteredData(count: n, dim: 16, seed: 11)

@@ -5,9 +5,10 @@ import sys
 
 
 def best_qps(sweep, target, key):
-    """The sweep point with the highest `key` QPS among those with recall >= target (None if none)."""
+    """The operating point for a recall target: the smallest ef whose recall reaches it (None if none).
+    (Taking the fastest of all qualifying points would reward timing noise at larger ef.)"""
     ok = [p for p in sweep if p["recall"] >= target]
-    return max(ok, key=lambda p: p[key]) if ok else None
+    return min(ok, key=lambda p: p["ef"]) if ok else None
 
 
 def fmt_ratio(a, b):
@@ -49,6 +50,12 @@ def main(paths):
                 ratio = fmt_ratio(pi[key] if pi else None, pr[key] if pr else None)
                 lines.append(f"{dataset:<10} {tag:<8} {label:<22} {a:>12} {b:>12} {ratio:>7}  "
                              f"{'>= 1.00x' if key == 'qps_cpu' else ''}")
+    lines.append("")
+    for (dataset, m, efc), libs in sorted(runs.items()):
+        snap = libs.get("iris", {}).get("snapshot") or {}
+        if snap:
+            lines.append(f"Iris snapshot {dataset} M={m}: {snap['bytes'] / 2**20:.0f} MiB, persist {snap['write_seconds']:.2f} s, "
+                         f"load {snap['load_seconds']:.2f} s, identical results: {'yes' if snap['identical_results'] else 'NO'}")
     lines.append("")
     lines.append("ef sweep (recall@10 / single-thread QPS by CPU time / by wall time):")
     for (dataset, m, efc), libs in sorted(runs.items()):

@@ -75,7 +75,14 @@ extension HNSWIndex {
             searchLayer(g, query: q, entry: cur, entryDistance: curDist, ef: efConstruction, level: l,
                         scratch: scratch, allowList: nil)
             scratch.results.drainAscending(into: &scratch.sorted)
-            if scratch.sorted.isEmpty { continue }
+            if scratch.sorted.isEmpty {
+                // Everything reachable here is tombstoned (e.g. all deleted, no cleanup yet): link to the
+                // tombstones rather than stay unreachable; the next cleanup rewires these links.
+                searchLayer(g, query: q, entry: cur, entryDistance: curDist, ef: efConstruction, level: l,
+                            scratch: scratch, allowList: nil, acceptTombstones: true)
+                scratch.results.drainAscending(into: &scratch.sorted)
+                if scratch.sorted.isEmpty { continue }
+            }
             selectNeighbours(g, sorted: scratch.sorted, m: maxConnections, into: &chosen[l])
             let own = g.links(slot, l)
             for (i, c) in chosen[l].enumerated() { own[i + 1] = c.slot }

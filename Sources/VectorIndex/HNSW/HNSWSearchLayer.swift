@@ -7,7 +7,8 @@ extension HNSWIndex {
     /// neighbour's vector prefetched while the current distance is computed.
     @inline(__always)
     func searchLayer(_ g: HNSWGraph, query q: UnsafePointer<Float>, entry: UInt32, entryDistance: Float,
-                     ef: Int, level: Int, scratch s: SearchScratch, allowList: AllowList?) {
+                     ef: Int, level: Int, scratch s: SearchScratch, allowList: AllowList?,
+                     acceptTombstones: Bool = false) {
         let dim = g.dim, vectors = g.vectors, states = g.states, labels = g.labels
         let distance = kernel.function
         let visited = s.visited
@@ -19,7 +20,9 @@ extension HNSWIndex {
         defer { s.candidates = frontier; s.results = best }
 
         @inline(__always) func acceptable(_ n: UInt32) -> Bool {
-            states[Int(n)] == SlotState.live && (allowList == nil || allowList!.contains(labels[Int(n)]))
+            let state = states[Int(n)]
+            return (state == SlotState.live || (acceptTombstones && state == SlotState.deleted))
+                && (allowList == nil || allowList!.contains(labels[Int(n)]))
         }
 
         var bound = Float.infinity

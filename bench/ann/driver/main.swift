@@ -13,6 +13,7 @@ struct Options {
     var efs: [Int] = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256]
     var threads: [Int] = [1, 2]
     var repeats = 3
+    var snapshot = ""
 
     init(_ args: [String]) throws {
         var i = 0
@@ -35,6 +36,7 @@ struct Options {
             case "--efc": efc = try int(value())
             case "--k": k = try int(value())
             case "--repeats": repeats = max(1, try int(value()))
+            case "--snapshot": snapshot = try value()
             case "--metric":
                 let s = try value()
                 guard let mm = DistanceMetric(rawValue: s) else { throw BenchError("unknown metric \(s)") }
@@ -104,9 +106,11 @@ func run() throws {
     var buildCPUSeconds: [String: Double] = [:]
     var memory = 0
     var sweep: [[String: Double]] = []
+    var snapshotStats: [String: Double] = [:]
     for threads in o.threads {
         let before = residentBytes()
-        let index = try HNSWIndex(config: config, initialCapacity: n, backgroundCleanup: false)
+        let index = try HNSWIndex(config: config, snapshotPath: o.snapshot.isEmpty ? nil : o.snapshot,
+                                  initialCapacity: n, backgroundCleanup: false)
         try index.reserve(n, dimensions: o.dim)
         let t0 = now(), c0 = cpuNow()
         try index.upsertBatch(ids: ids, vectors: base, sequence: 1, threads: threads)
@@ -133,9 +137,26 @@ func run() throws {
             }
             sweep.append(["ef": Double(ef), "recall": Double(hits) / Double(nq * o.k), "qps": Double(nq) / elapsed, "qps_cpu": Double(nq) / cpu])
         }
+        if !o.snapshot.isEmpty {
+            // Persistence: snapshot this index, reopen it, and check the copy answers identically.
+            let w0 = now()
+            try index.persist()
+            snapshotStats["write_seconds"] = now() - w0
+            let l0 = now()
+            let loaded = try HNSWIndex.load(snapshotPath: o.snapshot, config: config, backgroundCleanup: false)
+            snapshotStats["load_seconds"] = now() - l0
+            let attrs = try FileManager.default.attributesOfItem(atPath: o.snapshot)
+            snapshotStats["bytes"] = Double((attrs[.size] as? NSNumber)?.intValue ?? 0)
+            let same = queryRows.prefix(100).allSatisfy { q in
+                loaded.search(q, k: o.k, allowList: nil) == index.search(q, k: o.k, allowList: nil)
+            }
+            snapshotStats["identical_results"] = same ? 1 : 0
+            try? FileManager.default.removeItem(atPath: o.snapshot)
+        }
     }
     let out: [String: Any] = ["lib": "iris", "n": n, "dim": o.dim, "m": o.m, "efc": o.efc,
-                              "build_seconds": buildSeconds, "build_cpu_seconds": buildCPUSeconds, "memory_bytes": memory, "sweep": sweep]
+                              "build_seconds": buildSeconds, "build_cpu_seconds": buildCPUSeconds, "memory_bytes": memory, "sweep": sweep,
+                              "snapshot": snapshotStats]
     let json = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
     print(String(decoding: json, as: UTF8.self))
 }
