@@ -4,8 +4,9 @@
 // Objects: class `BenchImport`, properties {title: "object <i>", index: i, score: i * 0.25, tag: one of 8
 // words}, a 512-d vector of uniform [-1, 1) floats from a seeded xorshift, id = UUID from i.
 //
-// Usage: bench-store [--count N] [--batch-sizes 100,1000] [--dimensions 512] [--data DIR] [--seed S]
-// Prints one JSON object: per batch size, seconds and objects/second; plus peak RSS (VmHWM).
+// Usage: bench-store [--count N] [--batch-sizes 100,1000] [--dimensions 512] [--data DIR] [--seed S] [--index hnsw|flat|both]
+// Prints one JSON object: per index kind and batch size, seconds and objects/second; plus peak RSS (VmHWM).
+// `hnsw` is what the server does (default vectorIndexConfig); `flat` (`skip: true`) isolates the store itself.
 import Database
 import Foundation
 
@@ -15,6 +16,7 @@ struct Options {
     var dimensions = 512
     var dataRoot: String? = nil
     var seed: UInt64 = 42
+    var indexes = ["hnsw"]
 
     init(_ args: [String]) throws {
         var i = 1
@@ -31,8 +33,12 @@ struct Options {
             case "--dimensions": dimensions = try Int(value()).orThrow("--dimensions needs an integer")
             case "--data": dataRoot = try value()
             case "--seed": seed = try UInt64(value()).orThrow("--seed needs an integer")
+            case "--index":
+                let v = try value()
+                guard ["hnsw", "flat", "both"].contains(v) else { throw BenchError("--index must be hnsw, flat or both") }
+                indexes = v == "both" ? ["hnsw", "flat"] : [v]
             case "-h", "--help":
-                print("usage: bench-store [--count N] [--batch-sizes 100,1000] [--dimensions 512] [--data DIR] [--seed S]")
+                print("usage: bench-store [--count N] [--batch-sizes 100,1000] [--dimensions 512] [--data DIR] [--seed S] [--index hnsw|flat|both]")
                 exit(0)
             default: throw BenchError("unknown argument \(args[i])")
             }
@@ -91,6 +97,7 @@ func peakRSSBytes() -> Int {
 
 func run(_ o: Options) async throws -> [String: Any] {
     var results: [[String: Any]] = []
+    for indexKind in o.indexes {
     for batchSize in o.batchSizes {
         let root = o.dataRoot ?? NSTemporaryDirectory()
         let dir = (root as NSString).appendingPathComponent("bench-store-\(batchSize)-\(UUID().uuidString)")
@@ -99,7 +106,7 @@ func run(_ o: Options) async throws -> [String: Any] {
         _ = try db.createClass(ClassDefinition(className: "BenchImport", properties: [
             PropertyDefinition(name: "title", dataType: ["text"]), PropertyDefinition(name: "index", dataType: ["int"]),
             PropertyDefinition(name: "score", dataType: ["number"]), PropertyDefinition(name: "tag", dataType: ["text"]),
-        ]))
+        ], vectorIndexConfig: ["skip": .bool(indexKind == "flat")]))
         var rng = XorShift(state: o.seed)
         // Generate all objects first so only the store is timed.
         var batches: [[ObjectInput]] = []
@@ -120,7 +127,8 @@ func run(_ o: Options) async throws -> [String: Any] {
         guard failed == 0, stored == o.count else {
             throw BenchError("batch size \(batchSize): \(failed) failed items, \(stored) of \(o.count) stored")
         }
-        results.append(["batchSize": batchSize, "seconds": seconds, "objectsPerSecond": Double(o.count) / seconds])
+        results.append(["index": indexKind, "batchSize": batchSize, "seconds": seconds, "objectsPerSecond": Double(o.count) / seconds])
+    }
     }
     return ["driver": "bench-store", "count": o.count, "dimensions": o.dimensions, "results": results,
             "peakRSSBytes": peakRSSBytes()]
