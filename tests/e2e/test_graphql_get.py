@@ -136,7 +136,8 @@ def test_errors_have_weaviate_shapes(client, http):
 
     # Parse and validation errors: no data at all.
     result = client.query.raw("{Get{L2{nope}}}")
-    assert "data" not in result and result["errors"][0]["message"] == 'Cannot query field "nope" on type "L2".'
+    assert "data" not in result
+    assert result["errors"][0]["message"].startswith('Cannot query field "nope" on type "L2".')
     result = client.query.raw("{Get{L2{name}")
     assert "data" not in result and result["errors"]
 
