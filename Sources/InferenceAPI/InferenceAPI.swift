@@ -1,1 +1,0 @@
-// InferenceAPI module
