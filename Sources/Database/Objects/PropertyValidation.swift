@@ -47,7 +47,8 @@ extension Database {
             guard v.doubleValue != nil else {
                 throw err("invalid integer property '\(p)' on class '\(c)': requires an integer, the given value is '\(Database.goValue(v))'")
             }
-            guard let i = v.intValue else {
+            // Like Go's json.Number.Int64(): a number written with a fraction or exponent is not an integer.
+            guard case .int(let i) = v else {
                 throw err("invalid integer property '\(p)' on class '\(c)': requires an integer, the given value is '\(Database.goValue(v))'")
             }
             return .int(i)

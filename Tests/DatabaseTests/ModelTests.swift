@@ -1,0 +1,90 @@
+import XCTest
+@testable import Database
+
+final class ModelTests: XCTestCase {
+    func testJSONParserKeepsIntsAndFloatsApartAndBoundsDepth() throws {
+        let v = try json(#"{"a":1,"b":1.0,"c":-2e3,"d":"x\u00e9\n","e":[true,false,null],"f":{}}"#)
+        XCTAssertEqual(v["a"], .int(1))
+        XCTAssertEqual(v["b"], .double(1.0))
+        XCTAssertEqual(v["c"], .double(-2000))
+        XCTAssertEqual(v["d"], .string("xé\n"))
+        XCTAssertEqual(v["e"], [true, false, nil])
+        XCTAssertEqual(v["f"], .object([:]))
+        XCTAssertEqual(v.jsonString(), #"{"a":1,"b":1,"c":-2000,"d":"xé\n","e":[true,false,null],"f":{}}"#)
+        let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
+        XCTAssertThrowsError(try JSONValue.parse(Data(deep.utf8)))
+        for bad in ["{", "[1,]", "{\"a\" 1}", "nul", "01x", "\"abc", "{\"a\":1}x"] {
+            XCTAssertThrowsError(try JSONValue.parse(Data(bad.utf8)), bad)
+        }
+    }
+
+    func testBodyReadersReportWrongTypes() throws {
+        XCTAssertThrowsDatabaseError(try ObjectInput.from(json: try json(#"{"class":"A","properties":"x"}"#)),
+                                     .unprocessable, "properties in body must be of type object: \"string\"")
+        XCTAssertThrowsDatabaseError(try ObjectInput.from(json: try json(#"{"class":"A","vector":[1,"a"]}"#)),
+                                     .unprocessable, "vector.1 in body must be of type number: \"string\"")
+        let o = try ObjectInput.from(json: try json(#"{"class":"A","id":"x","properties":{"n":1},"vector":[1,2.5]}"#))
+        XCTAssertEqual(o, ObjectInput(className: "A", id: "x", properties: ["n": 1], vector: [1, 2.5]))
+        XCTAssertThrowsDatabaseError(try ClassDefinition.from(json: try json(#"{"class":"A","properties":[{"name":"a","dataType":"text"}]}"#)),
+                                     .unprocessable, "properties.0.dataType in body must be of type array: \"string\"")
+        let c = try ClassDefinition.from(json: try json(#"{"class":"A","vectorIndexConfig":{"distance":"dot"},"properties":[{"name":"a","dataType":["text"]}]}"#))
+        XCTAssertEqual(c.properties?.first?.dataType, ["text"])
+        XCTAssertEqual(c.json()["vectorIndexConfig"]?["distance"], "dot")
+    }
+
+    func testWhereFilterFromJSON() throws {
+        let f = try WhereFilter.from(json: try json(#"{"operator":"WithinGeoRange","path":["loc"],"valueGeoRange":{"geoCoordinates":{"latitude":1,"longitude":2},"distance":{"max":300}}}"#))
+        XCTAssertEqual(f.valueGeoRange, GeoRange(latitude: 1, longitude: 2, maxDistance: 300))
+        XCTAssertThrowsDatabaseError(try WhereFilter.from(json: try json(#"{"operator":"Equal","path":"n","valueInt":1}"#)),
+                                     .unprocessable, "invalid where filter: path must be an array of strings")
+        XCTAssertThrowsDatabaseError(try WhereFilter.from(json: try json(#"{"operator":"Equal","path":["n"],"valueInt":"1"}"#)),
+                                     .unprocessable, "invalid where filter: valueInt must be an integer")
+    }
+
+    func testValueFormats() {
+        XCTAssertEqual(ValueFormats.rfc3339Nanos("1970-01-01T00:00:00Z"), 0)
+        XCTAssertEqual(ValueFormats.rfc3339Nanos("1970-01-01T01:00:00+01:00"), 0)
+        XCTAssertEqual(ValueFormats.rfc3339Nanos("2000-02-29T12:34:56.789Z"), 951_827_696_789_000_000)
+        XCTAssertNil(ValueFormats.rfc3339Nanos("2001-02-29T00:00:00Z"))
+        XCTAssertNil(ValueFormats.rfc3339Nanos("2001-01-01"))
+        XCTAssertNil(ValueFormats.rfc3339Nanos("2001-01-01T00:00:00"))
+        XCTAssertTrue(ValueFormats.isStrictBase64("aGVsbG8="))
+        XCTAssertTrue(ValueFormats.isStrictBase64("aGk="))
+        XCTAssertTrue(ValueFormats.isStrictBase64("aGVs"))
+        XCTAssertFalse(ValueFormats.isStrictBase64("aGVsbG8"))
+        XCTAssertFalse(ValueFormats.isStrictBase64("aGVs\nbG8="))
+        XCTAssertFalse(ValueFormats.isStrictBase64("a==="))
+        XCTAssertFalse(ValueFormats.isStrictBase64("aG=k"))
+        XCTAssertEqual(ValueFormats.parseBeacon("weaviate://localhost/A/6e3f5e8b-0a1c-4b6a-9c57-1d2e3f4a5b6c")?.className, "A")
+        XCTAssertNil(ValueFormats.parseBeacon("weaviate://localhost/A/not-a-uuid"))
+    }
+
+    func testIntegerPropertyRejectsFractionsAndGeoPhoneValidation() async throws {
+        let t = try TempDatabase { $0.autoSchemaEnabled = false }
+        _ = try t.db.createClass(ClassDefinition(className: "V", properties: [
+            PropertyDefinition(name: "n", dataType: ["int"]), PropertyDefinition(name: "g", dataType: ["geoCoordinates"]),
+            PropertyDefinition(name: "p", dataType: ["phoneNumber"]),
+        ]))
+        await assertAsyncThrows(.unprocessable, "invalid object: invalid integer property 'n' on class 'V': requires an integer, the given value is '2.5'") {
+            _ = try await t.db.createObject(ObjectInput(className: "V", properties: ["n": 2.5]))
+        }
+        await assertAsyncThrows(.unprocessable, "invalid object: invalid geoCoordinates property 'g' on class 'V': latitude must be in [-90, 90] and longitude in [-180, 180]") {
+            _ = try await t.db.createObject(ObjectInput(className: "V", properties: ["g": ["latitude": 91, "longitude": 0]]))
+        }
+        await assertAsyncThrows(.unprocessable, "invalid object: invalid phoneNumber property 'p' on class 'V': no default country set and the number has no leading '+'") {
+            _ = try await t.db.createObject(ObjectInput(className: "V", properties: ["p": ["input": "020 1234567"]]))
+        }
+        let o = try await t.db.createObject(ObjectInput(className: "V", properties: ["p": ["input": "020 1234567", "defaultCountry": "nl"]]))
+        XCTAssertEqual(o.properties["p"]?["countryCode"], 31)
+        XCTAssertEqual(o.properties["p"]?["national"], 201234567)
+        XCTAssertEqual(o.properties["p"]?["valid"], true)
+
+        XCTAssertEqual(try t.db.updateShardStatus(ofClass: "V", shard: "node1", status: "READONLY").status, "READONLY")
+        await assertAsyncThrows(.unprocessable, "class 'V': shard 'node1' is read-only") {
+            _ = try await t.db.createObject(ObjectInput(className: "V", properties: ["n": 1]))
+        }
+        _ = try t.db.updateShardStatus(ofClass: "V", shard: "node1", status: "READY")
+        _ = try await t.db.createObject(ObjectInput(className: "V", properties: ["n": 1]))
+        XCTAssertThrowsDatabaseError(try t.db.updateShardStatus(ofClass: "V", shard: "other", status: "READY"), .notFound, "shard 'other' not found")
+    }
+}
