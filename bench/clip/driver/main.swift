@@ -133,10 +133,11 @@ case "profile":
     if args[4] == "images" {
         let flat = try readFloats(out.appendingPathComponent("pixels.f32"))
         let n = 3 * 224 * 224
-        let pixels = (0..<16).map { Array(flat[($0 * n)..<(($0 + 1) * n)]) }
+        let batch = Int(ProcessInfo.processInfo.environment["BATCH"] ?? "16") ?? 16
+        let pixels = (0..<batch).map { Array(flat[(($0 % 16) * n)..<((($0 % 16) + 1) * n)]) }
         let t = now()
         for _ in 0..<repeats { _ = try model.embed(pixels: pixels, settings: settings) }
-        print("images/s", Double(16 * repeats) / (now() - t))
+        print("images/s", Double(batch * repeats) / (now() - t))
     } else {
         let idsJSON = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("ids.json"))) as! [String: Any]
         let ids = (idsJSON["ids"] as! [[NSNumber]]).map { $0.map { $0.int32Value } }
