@@ -15,6 +15,11 @@ final class HNSWPersistenceTests: XCTestCase {
         for i in 0..<100 { index.delete(id: UInt64(i), sequence: UInt64(2000 + i)) }
         try index.persist()
         XCTAssertFalse(FileManager.default.fileExists(atPath: path + ".tmp"))
+        // An unchanged index does not rewrite its snapshot (each write renames a new file into place).
+        func inode() throws -> Int { try (FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as! NSNumber).intValue }
+        let first = try inode()
+        try index.persist()
+        XCTAssertEqual(try inode(), first)
 
         var loadConfig = c
         loadConfig.ef = 77  // mutable settings come from the caller

@@ -1,4 +1,9 @@
 import CDistances
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Exact (brute-force) search over one contiguous vector buffer. Used for classes with
 /// `skip: true`, for small filtered searches, and as the baseline the HNSW is tested against.
@@ -18,6 +23,8 @@ public final class FlatIndex: VectorIndex, @unchecked Sendable {
     private var slotOf: [UInt64: UInt32] = [:]
     private var freeSlots: [UInt32] = []
     private var sequence: UInt64 = 0
+    private var version: UInt64 = 0                 // bumped by every change
+    private var persistedVersion: UInt64 = .max     // `persist()` skips an unchanged snapshot
 
     /// - Parameters:
     ///   - metric: the distance (cosine normalises vectors on insert and query).
@@ -54,6 +61,7 @@ public final class FlatIndex: VectorIndex, @unchecked Sendable {
             states[Int(slot)] = SlotState.live
             slotOf[id] = slot
             sequence = max(sequence, seq)
+            version &+= 1
         }
     }
 
@@ -64,6 +72,7 @@ public final class FlatIndex: VectorIndex, @unchecked Sendable {
                 freeSlots.append(slot)
             }
             sequence = max(sequence, seq)
+            version &+= 1
         }
     }
 
@@ -124,13 +133,16 @@ public final class FlatIndex: VectorIndex, @unchecked Sendable {
 
     public func persist() throws {
         guard let snapshotPath else { return }
-        try lock.withReadLock {
+        // The write lock also orders this against other persist calls (persistedVersion).
+        try lock.withWriteLock {
+            if version == persistedVersion && access(snapshotPath, F_OK) == 0 { return }
             let w = try SnapshotWriter(path: snapshotPath)
             try w.writeHeader(kind: .flat, fields: [metric.snapshotCode, UInt64(dim), UInt64(slotCount), sequence])
             try w.write(labels, bytes: slotCount * 8)
             try w.write(states, bytes: slotCount)
             try w.write(vectors, bytes: slotCount * dim * 4)
             try w.finish()
+            persistedVersion = version
         }
     }
 
@@ -152,6 +164,7 @@ public final class FlatIndex: VectorIndex, @unchecked Sendable {
         try r.finish()
         index.slotCount = slots
         index.sequence = f[3]
+        index.persistedVersion = index.version
         for s in 0..<slots {
             if index.states[s] == SlotState.live { index.slotOf[index.labels[s]] = UInt32(s) }
             else { index.freeSlots.append(UInt32(s)) }

@@ -41,6 +41,7 @@ extension HNSWIndex {
                         freeSlots.append(UInt32(s))
                     }
                     deletedCount = 0
+                    version &+= 1
                 }
             }
         }

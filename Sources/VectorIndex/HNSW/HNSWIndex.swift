@@ -38,6 +38,9 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
     var slotCount = 0
     var deletedCount = 0
     var sequence: UInt64 = 0
+    /// Bumped by every change, so `persist()` can skip rewriting an unchanged snapshot.
+    var version: UInt64 = 0
+    var persistedVersion: UInt64 = .max
 
     // Guarded by `top`.
     static let noEntry = UInt32.max
@@ -126,6 +129,7 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
                         deletedCount += 1
                     }
                     sequence = max(sequence, seq)
+                    version &+= 1
                 }
             }
         }

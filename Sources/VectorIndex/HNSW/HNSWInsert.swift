@@ -17,6 +17,7 @@ extension HNSWIndex {
                     if let existing = slotOf[id] {
                         if memcmp(g.vector(existing), vector, g.dim * 4) == 0 {
                             sequence = max(sequence, seq)
+                            version &+= 1
                             return .some(nil)  // identical vector: nothing to do
                         }
                     }
@@ -30,6 +31,7 @@ extension HNSWIndex {
                     }
                     slotOf[id] = slot
                     sequence = max(sequence, seq)
+                    version &+= 1
                     return .some(slot)
                 }
                 guard let claimed = claim else { return false }

@@ -12,13 +12,17 @@ extension HNSWIndex {
         guard let snapshotPath else { return }
         try writeGate.withWriteLock {
             try structure.withReadLock {
-                let (slots, seq) = registry.withLock { (slotCount, sequence) }
+                let (slots, seq, current) = registry.withLock { (slotCount, sequence, version) }
+                // Nothing changed since the last snapshot (the Database persists every class on a timer).
+                if current == persistedVersion && access(snapshotPath, F_OK) == 0 { return }
+
                 let (entry, topLevel) = top.withLock { (entryPoint, maxLevel) }
                 let w = try SnapshotWriter(path: snapshotPath)
                 guard let g = graph else {
                     try w.writeHeader(kind: .hnsw, fields: [metric.snapshotCode, 0, UInt64(maxConnections),
                                                             UInt64(efConstruction), 0, UInt64(HNSWIndex.noEntry), 0, seq, 0, rngState])
                     try w.finish()
+                    persistedVersion = current
                     return
                 }
                 var upperData = [UInt32]()
@@ -35,6 +39,7 @@ extension HNSWIndex {
                 try w.write(g.level0, bytes: slots * g.stride0 * 4)
                 try upperData.withUnsafeBytes { try w.write($0.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!, bytes: $0.count) }
                 try w.finish()
+                persistedVersion = current
             }
         }
     }
@@ -63,6 +68,7 @@ extension HNSWIndex {
         let index = try HNSWIndex(config: cfg, snapshotPath: snapshotPath, initialCapacity: max(slots, 1024),
                                   seed: f[9], backgroundCleanup: backgroundCleanup)
         index.sequence = seq
+        index.persistedVersion = index.version
         if dim == 0 {
             try r.expectPayload(bytes: 0)
             try r.finish()
@@ -116,6 +122,7 @@ extension HNSWIndex {
 
         index.graph = g
         index.slotCount = slots
+        index.persistedVersion = index.version
         index.entryPoint = slots == 0 ? HNSWIndex.noEntry : entry
         index.maxLevel = topLevel
         index.slotOf.reserveCapacity(slots)
