@@ -63,6 +63,36 @@ public enum ObjectTables {
         try db.execute(sql: "CREATE INDEX \(t)_created ON \(t)(created)")
         try db.execute(sql: "CREATE INDEX \(t)_updated ON \(t)(updated)")
         for c in columns where c.indexed { try createIndex(db, table: t, column: c.name) }
+        try createTokenTable(db, classID: classID)
+    }
+
+    /// `tok_<classID>`: the inverted index of tokenized text (one row per distinct token of a property of
+    /// a document), so text `Equal` / `Like` filters are index lookups instead of scans.
+    public static func tokenTableName(_ classID: Int64) -> String { "tok_\(classID)" }
+
+    /// Creates the token table if missing; returns true if it was created.
+    @discardableResult
+    public static func createTokenTable(_ db: GRDB.Database, classID: Int64) throws -> Bool {
+        let t = tokenTableName(classID)
+        if try db.tableExists(t) { return false }
+        try db.execute(sql: """
+            CREATE TABLE \(t) (doc_id INTEGER NOT NULL, prop INTEGER NOT NULL, token TEXT NOT NULL,
+                                PRIMARY KEY (prop, token, doc_id)) WITHOUT ROWID;
+            CREATE INDEX \(t)_doc ON \(t)(doc_id);
+            """)
+        return true
+    }
+
+    /// Replaces the tokens of a document: `tokens[prop]` is the distinct tokens of property ordinal `prop`.
+    public static func setTokens(_ db: GRDB.Database, classID: Int64, docID: UInt64, tokens: [Int: Set<String>], replacing: Bool) throws {
+        let t = tokenTableName(classID)
+        let id = Int64(bitPattern: docID)
+        if replacing { try db.cachedStatement(sql: "DELETE FROM \(t) WHERE doc_id = ?").execute(arguments: [id]) }
+        if tokens.isEmpty { return }
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO \(t) (doc_id, prop, token) VALUES (?, ?, ?)")
+        for (prop, set) in tokens {
+            for token in set { try insert.execute(arguments: [id, prop, token]) }
+        }
     }
 
     /// ALTER TABLE for a newly added property (existing rows get NULL: the property is absent).
@@ -80,6 +110,7 @@ public enum ObjectTables {
 
     public static func drop(_ db: GRDB.Database, classID: Int64) throws {
         try db.execute(sql: "DROP TABLE IF EXISTS \(tableName(classID))")
+        try db.execute(sql: "DROP TABLE IF EXISTS \(tokenTableName(classID))")
     }
 
     /// Inserts a new row and returns its doc id.
@@ -105,7 +136,14 @@ public enum ObjectTables {
     }
 
     public static func delete(_ db: GRDB.Database, classID: Int64, docID: UInt64) throws {
-        try db.execute(sql: "DELETE FROM \(tableName(classID)) WHERE doc_id = ?", arguments: [Int64(bitPattern: docID)])
+        try db.cachedStatement(sql: "DELETE FROM \(tableName(classID)) WHERE doc_id = ?").execute(arguments: [Int64(bitPattern: docID)])
+        try db.cachedStatement(sql: "DELETE FROM \(tokenTableName(classID)) WHERE doc_id = ?").execute(arguments: [Int64(bitPattern: docID)])
+    }
+
+    /// Every (doc id, properties JSON) of a class, for back-filling derived tables.
+    public static func forEachProperties(_ db: GRDB.Database, classID: Int64, _ body: (UInt64, String) throws -> Void) throws {
+        let cursor = try Row.fetchCursor(db, sql: "SELECT doc_id, props FROM \(tableName(classID))")
+        while let r = try cursor.next() { try body(UInt64(bitPattern: r[0] as Int64), r[1]) }
     }
 
     static let baseColumns = "doc_id, uuid, created, updated, props, additional"

@@ -129,6 +129,12 @@ final class FilterTests: XCTestCase {
             return !matches(eq, r)
         }
         guard let v else { return false }
+        if name == "tags", f.operator == .equal, let a = v.arrayValue {
+            // Tokens of all elements form one set per object (Weaviate's inverted index).
+            let all = Set(a.flatMap { Self.wordTokens($0.stringValue!) })
+            let q = Self.wordTokens(f.valueText!)
+            return !q.isEmpty && q.allSatisfy(all.contains)
+        }
         if let a = v.arrayValue {
             return a.contains { element in
                 var single = r
@@ -149,6 +155,7 @@ final class FilterTests: XCTestCase {
                 let q = Self.wordTokens(f.valueText!)
                 return !q.isEmpty && q.allSatisfy(Set(Self.wordTokens(v.stringValue!)).contains)
             }
+            if f.operator == .like { return Self.wordTokens(v.stringValue!).contains { Self.like($0, f.valueText!.lowercased()) } }
             return Self.compare(v.stringValue!, f.operator, f.valueText!)
         case "code", "u":
             if f.operator == .like { return Self.like(v.stringValue!, f.valueText!) }
@@ -208,6 +215,7 @@ final class FilterTests: XCTestCase {
         for pattern in ["re*", "*e?", "?ky", "C-*", "c-*"] {
             try check(WhereFilter(operator: .like, path: ["title"], valueText: pattern))
             try check(WhereFilter(operator: .like, path: ["code"], valueText: pattern))
+            try check(WhereFilter(operator: .like, path: ["tags"], valueText: pattern))
         }
         try check(WhereFilter(operator: .like, path: ["id"], valueText: "10000000-0000-0000-0000-00000000001*"))
         for name in ["title", "n", "tags", "geo", "d", "ns"] {

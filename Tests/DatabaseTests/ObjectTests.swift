@@ -217,4 +217,18 @@ final class ObjectTests: XCTestCase {
         XCTAssertThrowsDatabaseError(try t.db.listObjects(ListObjectsQuery(className: "L", sort: ["n"], order: ["up"])),
                                      .unprocessable, "invalid order parameter, possible values are: [\"asc\", \"desc\"] not: \"up\"")
     }
+
+    func testTokenIndexIsBackfilledOnOpen() async throws {
+        let t = try TempDatabase()
+        _ = try await t.db.batchObjects([ObjectInput(className: "T", properties: ["title": "Hello brave World"]),
+                                         ObjectInput(className: "T", properties: ["title": "goodbye world"])])
+        let f = WhereFilter(operator: .equal, path: ["title"], valueText: "WORLD hello")
+        XCTAssertEqual(try t.db.count(className: "T", filter: f), 1)
+        // Simulate a store written before the token table existed.
+        let classID = try XCTUnwrap(t.db.state("T")?.id)
+        try await t.db.store.pool.write { try $0.execute(sql: "DROP TABLE tok_\(classID)") }
+        try t.reopen()
+        XCTAssertEqual(try t.db.count(className: "T", filter: f), 1)
+        XCTAssertEqual(try t.db.count(className: "T", filter: WhereFilter(operator: .like, path: ["title"], valueText: "wor*")), 2)
+    }
 }

@@ -204,6 +204,10 @@ struct FilterCompiler {
             throw Self.mismatch(value.key, kind.name, expected)
         }
         if op == .like && !(element == .text || element == .uuid) { throw Self.unsupported(op, kind.name) }
+        if col.usesTokenTable, op == .equal || op == .notEqual || op == .like, case .text(let text, _) = value, let tok = col.tokenization {
+            let cond = tokenCondition(op == .like, text: text, tokenization: tok, column: col, st: st, q: q)
+            return op == .notEqual ? "NOT (\(cond))" : cond
+        }
         if kind.isArray {
             let path = bind("$." + name)
             let elementExpr = element == .date ? "iris_date_nanos(je.value)" : "je.value"
@@ -218,6 +222,23 @@ struct FilterCompiler {
             return "(\(colExpr) IS NULL OR NOT (\(eq)))"
         }
         return try elementCondition(op, expr: colExpr, bound: bound, element: element, tokenization: col.tokenization)
+    }
+
+    /// Equal: every query token is a token of the document's property (intersection of index lookups).
+    /// Like: some token matches the wildcard pattern (GLOB over the token index).
+    mutating func tokenCondition(_ like: Bool, text: String, tokenization: String, column col: PropertyColumn,
+                                 st: ClassState, q: String) -> String {
+        let table = ObjectTables.tokenTableName(st.id)
+        if like {
+            let pattern = tokenization == "word" || tokenization == "lowercase" ? text.lowercased() : text
+            let glob = pattern.replacingOccurrences(of: "[", with: "[[]")
+            return "\(q).doc_id IN (SELECT doc_id FROM \(table) WHERE prop = \(bind(col.ordinal)) AND token GLOB \(bind(glob)))"
+        }
+        let tokens = Array(Set(Tokenizer.tokens(text, tokenization: tokenization))).sorted()
+        if tokens.isEmpty { return "0" }
+        return tokens.map { token in
+            "\(q).doc_id IN (SELECT doc_id FROM \(table) WHERE prop = \(bind(col.ordinal)) AND token = \(bind(token)))"
+        }.joined(separator: " AND ")
     }
 
     mutating func elementCondition(_ op: WhereOperator, expr: String, bound: DatabaseValueConvertible, element: PropertyDataType,

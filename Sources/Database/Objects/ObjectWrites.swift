@@ -72,6 +72,8 @@ extension Database {
                         case (_, .none):
                             docID = try ObjectTables.insert(db, classID: st.id, row: row)
                         }
+                        try ObjectTables.setTokens(db, classID: st.id, docID: docID, tokens: Database.tokenRows(w.properties, of: st),
+                                                   replacing: existing != nil)
                         if vector != nil || existing != nil {
                             let seq = try ChangeLog.append(db, classID: st.id, docID: docID, op: .upsert)
                             indexOps.append((st.index, docID, vector, seq))

@@ -143,6 +143,19 @@ extension Database {
         }
     }
 
+    /// The distinct tokens of each tokenized text property (by ordinal) for the token table.
+    static func tokenRows(_ props: [String: JSONValue], of st: ClassState) -> [Int: Set<String>] {
+        var out: [Int: Set<String>] = [:]
+        for (name, col) in st.columns where col.usesTokenTable {
+            guard let v = props[name], let tok = col.tokenization else { continue }
+            var set = Set<String>()
+            if let s = v.stringValue { set.formUnion(Tokenizer.tokens(s, tokenization: tok)) }
+            for e in v.arrayValue ?? [] { if let s = e.stringValue { set.formUnion(Tokenizer.tokens(s, tokenization: tok)) } }
+            if !set.isEmpty { out[col.ordinal] = set }
+        }
+        return out
+    }
+
     /// The typed column values of normalised properties.
     static func columnValues(_ props: [String: JSONValue], of st: ClassState) -> [String: DatabaseValue] {
         var out: [String: DatabaseValue] = [:]

@@ -12,6 +12,13 @@ struct PropertyColumn: Sendable {
     let tokenization: String?
     /// Whether the property has a typed column (scalar primitives except blob and phoneNumber).
     let hasColumn: Bool
+    /// The property's position in the class (its key in the token table).
+    let ordinal: Int
+
+    /// Tokenized text lives in the token table: filterable text[] and non-`field` text.
+    var usesTokenTable: Bool {
+        filterable && (type == .textArray || (type == .text && tokenization != "field"))
+    }
 
     var latColumn: String { name + "_lat" }
     var lonColumn: String { name + "_lon" }
@@ -37,7 +44,8 @@ struct PropertyColumn: Sendable {
         default: has = false
         }
         let tok = (t == .text || t == .textArray) ? (p.tokenization ?? "word") : nil
-        return PropertyColumn(name: "p\(ordinal)", type: t, filterable: p.indexFilterable ?? true, tokenization: tok, hasColumn: has)
+        return PropertyColumn(name: "p\(ordinal)", type: t, filterable: p.indexFilterable ?? true, tokenization: tok, hasColumn: has,
+                              ordinal: ordinal)
     }
 }
 

@@ -28,6 +28,20 @@ extension Database {
                                    shardStatus: r[4])
             classes[def.className] = state
             classOrder.append(def.className)
+            try backfillTokens(state)
+        }
+    }
+
+    /// Creates and fills the token table of a class stored before it existed.
+    func backfillTokens(_ st: ClassState) throws {
+        try store.pool.write { db in
+            guard try ObjectTables.createTokenTable(db, classID: st.id) else { return }
+            var rows: [(UInt64, String)] = []
+            try ObjectTables.forEachProperties(db, classID: st.id) { rows.append(($0, $1)) }
+            for (docID, json) in rows {
+                let props = (try? JSONValue.parse(Data(json.utf8)))?.objectValue ?? [:]
+                try ObjectTables.setTokens(db, classID: st.id, docID: docID, tokens: Database.tokenRows(props, of: st), replacing: false)
+            }
         }
     }
 
