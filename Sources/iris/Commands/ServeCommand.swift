@@ -59,7 +59,8 @@ struct Serve: AsyncParsableCommand {
 
         let modules: ModuleRegistry
         do {
-            modules = try ServeModules.registry(enabled: environment.database.enabledModules, logger: logger)
+            modules = try await ServeModules.registry(
+                enabled: environment.database.enabledModules, dataPath: dataPath, logger: logger)
         } catch let error as ConfigurationError {
             logger.critical("invalid configuration", metadata: ["error": "\(error.message)"])
             throw ExitCode(78)

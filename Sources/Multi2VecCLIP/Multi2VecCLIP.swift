@@ -1,1 +1,0 @@
-// Multi2VecCLIP module
