@@ -19,10 +19,7 @@ static inline int iris_too_large(uint64_t width, uint64_t height, uint64_t max_p
     return width == 0 || height == 0 ? 0 : (width * height > max_pixels);
 }
 
-/// Allocates the RGB output; NULL on overflow or out of memory.
-static inline uint8_t *iris_alloc_rgb(uint64_t width, uint64_t height) {
-    uint64_t bytes = width * height * 3;
-    if (width != 0 && bytes / width / 3 != height) return NULL;
-    if (bytes > (uint64_t)SIZE_MAX) return NULL;
-    return (uint8_t *)malloc(bytes ? (size_t)bytes : 1);
+/// Whether the caller's buffer holds width * height * 3 bytes (sizes already passed the pixel limit).
+static inline int iris_fits(uint64_t width, uint64_t height, size_t capacity) {
+    return width * height * 3 <= (uint64_t)capacity;
 }

@@ -22,17 +22,16 @@ static int iris_gif_read(GifFileType *gif, GifByteType *dst, int length) {
     return (int)n;
 }
 
-static iris_img_status iris_gif_fail(GifFileType *gif, uint8_t *rgb, uint8_t *indices, iris_img_result *out,
-                                     const char *what) {
+static iris_img_status iris_gif_fail(GifFileType *gif, uint8_t *indices, iris_img_result *out, const char *what) {
     int code = gif ? gif->Error : 0;
     const char *reason = GifErrorString(code);
     if (gif) DGifCloseFile(gif, NULL);
-    free(rgb);
     free(indices);
     return iris_fail(out, IRIS_IMG_CORRUPT, "corrupt GIF data: %s (%s)", what, reason ? reason : "unknown error");
 }
 
-iris_img_status iris_img_decode_gif(const uint8_t *data, size_t size, uint64_t max_pixels, iris_img_result *out) {
+iris_img_status iris_img_decode_gif(const uint8_t *data, size_t size, uint64_t max_pixels, uint8_t *dest,
+                                    size_t dest_capacity, iris_img_result *out) {
     memset(out, 0, sizeof(*out));
     iris_gif_source src = {data, size, 0};
     int openError = 0;
@@ -45,22 +44,22 @@ iris_img_status iris_img_decode_gif(const uint8_t *data, size_t size, uint64_t m
     int transparent = -1;
     for (;;) {
         GifRecordType type;
-        if (DGifGetRecordType(gif, &type) == GIF_ERROR) return iris_gif_fail(gif, NULL, NULL, out, "bad record");
-        if (type == TERMINATE_RECORD_TYPE) return iris_gif_fail(gif, NULL, NULL, out, "no image in the file");
+        if (DGifGetRecordType(gif, &type) == GIF_ERROR) return iris_gif_fail(gif, NULL, out, "bad record");
+        if (type == TERMINATE_RECORD_TYPE) return iris_gif_fail(gif, NULL, out, "no image in the file");
         if (type == EXTENSION_RECORD_TYPE) {
             int code = 0;
             GifByteType *ext = NULL;
-            if (DGifGetExtension(gif, &code, &ext) == GIF_ERROR) return iris_gif_fail(gif, NULL, NULL, out, "bad extension");
+            if (DGifGetExtension(gif, &code, &ext) == GIF_ERROR) return iris_gif_fail(gif, NULL, out, "bad extension");
             if (code == GRAPHICS_EXT_FUNC_CODE && ext && ext[0] >= 4) {
                 transparent = (ext[1] & 1) ? ext[4] : -1;
             }
             while (ext) {
-                if (DGifGetExtensionNext(gif, &ext) == GIF_ERROR) return iris_gif_fail(gif, NULL, NULL, out, "bad extension");
+                if (DGifGetExtensionNext(gif, &ext) == GIF_ERROR) return iris_gif_fail(gif, NULL, out, "bad extension");
             }
             continue;
         }
         if (type != IMAGE_DESC_RECORD_TYPE) continue;
-        if (DGifGetImageDesc(gif) == GIF_ERROR) return iris_gif_fail(gif, NULL, NULL, out, "bad image descriptor");
+        if (DGifGetImageDesc(gif) == GIF_ERROR) return iris_gif_fail(gif, NULL, out, "bad image descriptor");
         break;
     }
 
@@ -78,14 +77,22 @@ iris_img_status iris_img_decode_gif(const uint8_t *data, size_t size, uint64_t m
                          (unsigned long long)width, (unsigned long long)height,
                          (unsigned long long)(width * height), (unsigned long long)max_pixels);
     }
-    if (width == 0 || height == 0) return iris_gif_fail(gif, NULL, NULL, out, "empty image");
-
-    uint8_t *indices = (uint8_t *)malloc((size_t)(width * height));
-    uint8_t *rgb = iris_alloc_rgb(width, height);
-    if (!indices || !rgb) {
+    if (width == 0 || height == 0) return iris_gif_fail(gif, NULL, out, "empty image");
+    out->width = (uint32_t)width;
+    out->height = (uint32_t)height;
+    if (!dest) {  // probe
         DGifCloseFile(gif, NULL);
-        free(indices);
-        free(rgb);
+        return IRIS_IMG_OK;
+    }
+    if (!iris_fits(width, height, dest_capacity)) {
+        DGifCloseFile(gif, NULL);
+        return iris_fail(out, IRIS_IMG_BUFFER_TOO_SMALL, "output buffer too small for a %llux%llu GIF",
+                         (unsigned long long)width, (unsigned long long)height);
+    }
+    uint8_t *const rgb = dest;
+    uint8_t *indices = (uint8_t *)malloc((size_t)(width * height));
+    if (!indices) {
+        DGifCloseFile(gif, NULL);
         return iris_fail(out, IRIS_IMG_NO_MEMORY, "out of memory for a %llux%llu GIF", (unsigned long long)width,
                          (unsigned long long)height);
     }
@@ -98,13 +105,13 @@ iris_img_status iris_img_decode_gif(const uint8_t *data, size_t size, uint64_t m
             for (int pass = 0; pass < 4; pass++) {
                 for (uint64_t y = interlacedStart[pass]; y < frameH; y += interlacedStep[pass]) {
                     if (DGifGetLine(gif, indices + (top + y) * width + left, (int)frameW) == GIF_ERROR)
-                        return iris_gif_fail(gif, rgb, indices, out, "bad image data");
+                        return iris_gif_fail(gif, indices, out, "bad image data");
                 }
             }
         } else {
             for (uint64_t y = 0; y < frameH; y++) {
                 if (DGifGetLine(gif, indices + (top + y) * width + left, (int)frameW) == GIF_ERROR)
-                    return iris_gif_fail(gif, rgb, indices, out, "bad image data");
+                    return iris_gif_fail(gif, indices, out, "bad image data");
             }
         }
     }
@@ -126,8 +133,5 @@ iris_img_status iris_img_decode_gif(const uint8_t *data, size_t size, uint64_t m
     }
     DGifCloseFile(gif, NULL);
     free(indices);
-    out->rgb = rgb;
-    out->width = (uint32_t)width;
-    out->height = (uint32_t)height;
     return IRIS_IMG_OK;
 }

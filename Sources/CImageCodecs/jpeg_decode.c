@@ -36,11 +36,11 @@ static inline int muldiv255(int a, int b) {
 
 static inline uint8_t clip8(int v) { return (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : v)); }
 
-iris_img_status iris_img_decode_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels, iris_img_result *out) {
+iris_img_status iris_img_decode_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels, uint8_t *dest,
+                                     size_t dest_capacity, iris_img_result *out) {
     struct jpeg_decompress_struct cinfo;
     iris_jpeg_error err;
-    // Touched after setjmp, so volatile keeps their values valid on the error path.
-    uint8_t *volatile rgb = NULL;
+    // Touched after setjmp, so volatile keeps its value valid on the error path.
     uint8_t *volatile row = NULL;
 
     memset(out, 0, sizeof(*out));
@@ -52,7 +52,6 @@ iris_img_status iris_img_decode_jpeg(const uint8_t *data, size_t size, uint64_t 
     err.message[0] = 0;
     if (setjmp(err.jump)) {
         jpeg_destroy_decompress(&cinfo);
-        free(rgb);
         free(row);
         return iris_fail(out, IRIS_IMG_CORRUPT, "corrupt JPEG data: %s", err.message);
     }
@@ -70,6 +69,8 @@ iris_img_status iris_img_decode_jpeg(const uint8_t *data, size_t size, uint64_t 
                          (unsigned long long)(width * height), (unsigned long long)max_pixels);
     }
 
+    out->width = (uint32_t)width;
+    out->height = (uint32_t)height;
     int components = cinfo.num_components;
     int cmyk = 0;
     switch (cinfo.jpeg_color_space) {
@@ -82,16 +83,22 @@ iris_img_status iris_img_decode_jpeg(const uint8_t *data, size_t size, uint64_t 
         jpeg_destroy_decompress(&cinfo);
         return iris_fail(out, IRIS_IMG_UNSUPPORTED, "unsupported JPEG colour space with %d components", components);
     }
+    if (!dest) {  // probe
+        jpeg_destroy_decompress(&cinfo);
+        return IRIS_IMG_OK;
+    }
     jpeg_start_decompress(&cinfo);
 
     const size_t outW = cinfo.output_width, outH = cinfo.output_height;
     const int outC = cinfo.output_components;
-    rgb = iris_alloc_rgb(outW, outH);
-    if (outC != 3) row = (uint8_t *)malloc(outW * (size_t)outC);
-    if (!rgb || (outC != 3 && !row)) {
+    if (outW != width || outH != height || !iris_fits(outW, outH, dest_capacity)) {
         jpeg_destroy_decompress(&cinfo);
-        free(rgb);
-        free(row);
+        return iris_fail(out, IRIS_IMG_BUFFER_TOO_SMALL, "output buffer too small for a %zux%zu JPEG", outW, outH);
+    }
+    uint8_t *const rgb = dest;
+    if (outC != 3) row = (uint8_t *)malloc(outW * (size_t)outC);
+    if (outC != 3 && !row) {
+        jpeg_destroy_decompress(&cinfo);
         return iris_fail(out, IRIS_IMG_NO_MEMORY, "out of memory for a %zux%zu JPEG", outW, outH);
     }
 
@@ -119,8 +126,5 @@ iris_img_status iris_img_decode_jpeg(const uint8_t *data, size_t size, uint64_t 
     // All rows are in: like PIL, do not insist on reading up to the EOI marker.
     jpeg_destroy_decompress(&cinfo);
     free(row);
-    out->rgb = rgb;
-    out->width = (uint32_t)outW;
-    out->height = (uint32_t)outH;
     return IRIS_IMG_OK;
 }

@@ -37,7 +37,8 @@ static void iris_png_warning(png_structp png, png_const_charp msg) {
     (void)msg;
 }
 
-iris_img_status iris_img_decode_png(const uint8_t *data, size_t size, uint64_t max_pixels, iris_img_result *out) {
+iris_img_status iris_img_decode_png(const uint8_t *data, size_t size, uint64_t max_pixels, uint8_t *dest,
+                                    size_t dest_capacity, iris_img_result *out) {
     memset(out, 0, sizeof(*out));
     // Check the IHDR size (always the first chunk) before libpng walks the chunks up to IDAT.
     if (size >= 24 && memcmp(data + 12, "IHDR", 4) == 0) {
@@ -60,13 +61,11 @@ iris_img_status iris_img_decode_png(const uint8_t *data, size_t size, uint64_t m
         return iris_fail(out, IRIS_IMG_NO_MEMORY, "cannot create a PNG reader");
     }
     // Touched after setjmp, so volatile keeps their values valid on the error path.
-    uint8_t *volatile rgb = NULL;
     uint8_t *volatile raw = NULL;
     png_bytep *volatile rows = NULL;
 
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_read_struct(&png, &info, NULL);
-        free(rgb);
         free(raw);
         free(rows);
         return iris_fail(out, IRIS_IMG_CORRUPT, "corrupt PNG data: %s", state.message);
@@ -88,6 +87,19 @@ iris_img_status iris_img_decode_png(const uint8_t *data, size_t size, uint64_t m
                          (unsigned long long)max_pixels);
     }
 
+    out->width = width;
+    out->height = height;
+    if (!dest) {  // probe
+        png_destroy_read_struct(&png, &info, NULL);
+        return IRIS_IMG_OK;
+    }
+    if (!iris_fits(width, height, dest_capacity)) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return iris_fail(out, IRIS_IMG_BUFFER_TOO_SMALL, "output buffer too small for a %ux%u PNG", (unsigned)width,
+                         (unsigned)height);
+    }
+    uint8_t *const rgb = dest;
+
     png_colorp palette = NULL;
     int paletteSize = 0;
     if (colorType == PNG_COLOR_TYPE_PALETTE) {
@@ -104,13 +116,11 @@ iris_img_status iris_img_decode_png(const uint8_t *data, size_t size, uint64_t m
 
     const size_t rowBytes = png_get_rowbytes(png, info);
     const int channels = png_get_channels(png, info);
-    rgb = iris_alloc_rgb(width, height);
     const int direct = (channels == 3 && png_get_bit_depth(png, info) == 8);
     if (!direct) raw = (uint8_t *)malloc(rowBytes * (size_t)height);
     rows = (png_bytep *)malloc(sizeof(png_bytep) * (size_t)height);
-    if (!rgb || (!direct && !raw) || !rows) {
+    if ((!direct && !raw) || !rows) {
         png_destroy_read_struct(&png, &info, NULL);
-        free(rgb);
         free(raw);
         free(rows);
         return iris_fail(out, IRIS_IMG_NO_MEMORY, "out of memory for a %ux%u PNG", (unsigned)width, (unsigned)height);
@@ -147,8 +157,5 @@ iris_img_status iris_img_decode_png(const uint8_t *data, size_t size, uint64_t m
     png_destroy_read_struct(&png, &info, NULL);
     free(raw);
     free(rows);
-    out->rgb = rgb;
-    out->width = width;
-    out->height = height;
     return IRIS_IMG_OK;
 }

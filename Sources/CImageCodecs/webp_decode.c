@@ -4,7 +4,8 @@
 #include <webp/demux.h>
 #include "codec_common.h"
 
-iris_img_status iris_img_decode_webp(const uint8_t *data, size_t size, uint64_t max_pixels, iris_img_result *out) {
+iris_img_status iris_img_decode_webp(const uint8_t *data, size_t size, uint64_t max_pixels, uint8_t *dest,
+                                     size_t dest_capacity, iris_img_result *out) {
     memset(out, 0, sizeof(*out));
     WebPBitstreamFeatures features;
     VP8StatusCode status = WebPGetFeatures(data, size, &features);
@@ -19,6 +20,10 @@ iris_img_status iris_img_decode_webp(const uint8_t *data, size_t size, uint64_t 
                          features.height, (unsigned long long)features.width * (unsigned long long)features.height,
                          (unsigned long long)max_pixels);
     }
+
+    out->width = (uint32_t)features.width;
+    out->height = (uint32_t)features.height;
+    if (!dest) return IRIS_IMG_OK;  // probe: the decoder below would already allocate its canvas
 
     WebPData input = {data, size};
     WebPAnimDecoderOptions options;
@@ -46,12 +51,12 @@ iris_img_status iris_img_decode_webp(const uint8_t *data, size_t size, uint64_t 
         WebPAnimDecoderDelete(decoder);
         return iris_fail(out, IRIS_IMG_CORRUPT, "corrupt WebP data (the first frame does not decode)");
     }
-    uint8_t *rgb = iris_alloc_rgb(width, height);
-    if (!rgb) {
+    if (width != out->width || height != out->height || !iris_fits(width, height, dest_capacity)) {
         WebPAnimDecoderDelete(decoder);
-        return iris_fail(out, IRIS_IMG_NO_MEMORY, "out of memory for a %llux%llu WebP", (unsigned long long)width,
-                         (unsigned long long)height);
+        return iris_fail(out, IRIS_IMG_BUFFER_TOO_SMALL, "output buffer too small for a %llux%llu WebP canvas",
+                         (unsigned long long)width, (unsigned long long)height);
     }
+    uint8_t *const rgb = dest;
     const size_t count = (size_t)(width * height);
     for (size_t i = 0; i < count; i++) {
         rgb[3 * i] = rgba[4 * i];
@@ -59,8 +64,5 @@ iris_img_status iris_img_decode_webp(const uint8_t *data, size_t size, uint64_t 
         rgb[3 * i + 2] = rgba[4 * i + 2];
     }
     WebPAnimDecoderDelete(decoder);
-    out->rgb = rgb;
-    out->width = (uint32_t)width;
-    out->height = (uint32_t)height;
     return IRIS_IMG_OK;
 }

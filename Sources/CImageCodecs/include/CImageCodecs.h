@@ -18,23 +18,31 @@ typedef enum {
     IRIS_IMG_TOO_LARGE = 2,    ///< width * height exceeds max_pixels (checked before the pixel buffer is allocated)
     IRIS_IMG_UNSUPPORTED = 3,  ///< a valid file using a feature this decoder does not handle
     IRIS_IMG_NO_MEMORY = 4,
+    IRIS_IMG_BUFFER_TOO_SMALL = 5,  ///< `dest_capacity` is below width * height * 3
 } iris_img_status;
 
 typedef struct {
-    uint8_t *rgb;        ///< width * height * 3 bytes, rows top to bottom; release with iris_img_free
     uint32_t width;
     uint32_t height;
     char message[256];   ///< human-readable reason when the status is not IRIS_IMG_OK
 } iris_img_result;
 
+// Every decoder works in two calls so that the caller owns the pixel memory (no copy afterwards):
+//   dest == NULL: probe. Reads the header, refuses images over max_pixels, sets out->width/height.
+//   dest != NULL: decodes width * height * 3 RGB bytes (rows top to bottom) into dest.
+
 /// JPEG (baseline, progressive, grayscale, RGB, CMYK/YCCK with Adobe-inverted polarity as PIL assumes).
-iris_img_status iris_img_decode_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels, iris_img_result *out);
+iris_img_status iris_img_decode_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels, uint8_t *dest,
+                                     size_t dest_capacity, iris_img_result *out);
 /// PNG (all colour types and bit depths, interlaced or not).
-iris_img_status iris_img_decode_png(const uint8_t *data, size_t size, uint64_t max_pixels, iris_img_result *out);
+iris_img_status iris_img_decode_png(const uint8_t *data, size_t size, uint64_t max_pixels, uint8_t *dest,
+                                    size_t dest_capacity, iris_img_result *out);
 /// GIF: the first frame on the logical screen, as PIL's frame 0.
-iris_img_status iris_img_decode_gif(const uint8_t *data, size_t size, uint64_t max_pixels, iris_img_result *out);
+iris_img_status iris_img_decode_gif(const uint8_t *data, size_t size, uint64_t max_pixels, uint8_t *dest,
+                                    size_t dest_capacity, iris_img_result *out);
 /// WebP (lossy, lossless, extended, animated: first frame), alpha dropped.
-iris_img_status iris_img_decode_webp(const uint8_t *data, size_t size, uint64_t max_pixels, iris_img_result *out);
+iris_img_status iris_img_decode_webp(const uint8_t *data, size_t size, uint64_t max_pixels, uint8_t *dest,
+                                     size_t dest_capacity, iris_img_result *out);
 
 /// Pillow's 8-bit horizontal resampling pass over interleaved RGB rows: output column x of row r is
 /// clip8(2^21 + sum_t src[r][starts[c] + t] * weights[c * taps + t]) with c = firstColumn + x, t < counts[c].
@@ -51,9 +59,6 @@ void iris_resample_vertical_rgb(const uint8_t *src, size_t rowBytes, uint8_t *ds
 /// Allows (1, the default) or forbids (0) the AVX2 kernels; both give identical bytes. Returns whether SIMD
 /// kernels will be used. For tests of the scalar path.
 int iris_resample_set_simd(int enabled);
-
-/// Frees a buffer returned in iris_img_result.rgb (NULL is fine).
-void iris_img_free(uint8_t *rgb);
 
 #ifdef __cplusplus
 }

@@ -50,23 +50,34 @@ public struct ImageDecoder: Sendable {
     /// The format of `data` if it is one this decoder reads (magic bytes only; nothing is decoded).
     public static func format(of data: Data) -> ImageFormat? { ImageFormat.sniff(data) }
 
-    private typealias Codec = (UnsafePointer<UInt8>?, Int, UInt64, UnsafeMutablePointer<iris_img_result>?) -> iris_img_status
+    private typealias Codec = (UnsafePointer<UInt8>?, Int, UInt64, UnsafeMutablePointer<UInt8>?, Int,
+                               UnsafeMutablePointer<iris_img_result>?) -> iris_img_status
 
+    /// Probe (header only: size and pixel limit), then decode straight into the array's storage.
     private func runCodec(_ format: ImageFormat, _ base: UnsafeRawPointer, _ count: Int, _ codec: Codec) throws -> RGBImage {
+        let input = base.assumingMemoryBound(to: UInt8.self)
         var result = iris_img_result()
-        let status = codec(base.assumingMemoryBound(to: UInt8.self), count, UInt64(maxPixels), &result)
-        defer { iris_img_free(result.rgb) }
+        try check(codec(input, count, UInt64(maxPixels), nil, 0, &result), &result, format)
+        let width = Int(result.width), height = Int(result.height)
+        guard width > 0, height > 0 else { throw ImageDecodingError.corruptData(format: format, reason: "empty image") }
+        let byteCount = width * height * 3
+        var status = IRIS_IMG_OK
+        let pixels = [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, initialized in
+            status = codec(input, count, UInt64(maxPixels), buffer.baseAddress, byteCount, &result)
+            initialized = status == IRIS_IMG_OK ? byteCount : 0
+        }
+        try check(status, &result, format)
+        return RGBImage(width: width, height: height, pixels: pixels)
+    }
+
+    private func check(_ status: iris_img_status, _ result: inout iris_img_result, _ format: ImageFormat) throws {
+        if status == IRIS_IMG_OK { return }
         let message = withUnsafeBytes(of: &result.message) { raw -> String in
             let chars = raw.bindMemory(to: UInt8.self)
             let end = chars.firstIndex(of: 0) ?? chars.count
             return String(decoding: chars[0..<end], as: UTF8.self)
         }
         switch status {
-        case IRIS_IMG_OK:
-            let width = Int(result.width), height = Int(result.height)
-            guard let rgb = result.rgb else { throw ImageDecodingError.corruptData(format: format, reason: "no pixels") }
-            let pixels = [UInt8](UnsafeBufferPointer(start: rgb, count: width * height * 3))
-            return RGBImage(width: width, height: height, pixels: pixels)
         case IRIS_IMG_TOO_LARGE:
             throw ImageDecodingError.tooLarge(format: format, width: Int(result.width), height: Int(result.height),
                                               limit: maxPixels)
