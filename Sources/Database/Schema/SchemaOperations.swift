@@ -30,6 +30,16 @@ extension Database {
             classOrder.append(def.className)
             try backfillTokens(state)
         }
+        removeOrphanSnapshots()
+    }
+
+    /// Deletes snapshot files of classes that no longer exist (a snapshot racing a class deletion).
+    func removeOrphanSnapshots() {
+        let live = Set(classes.values.map { "class-\($0.id).index" })
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: indexDirectory)) ?? []
+        where file.hasPrefix("class-") && !live.contains(file) {
+            try? FileManager.default.removeItem(atPath: (indexDirectory as NSString).appendingPathComponent(file))
+        }
     }
 
     /// Creates and fills the token table of a class stored before it existed.
