@@ -113,7 +113,7 @@ public final class Database: @unchecked Sendable {
         try getObjectImpl(className: className, id: id, includeVector: false) != nil
     }
 
-    /// A page of objects (`GET /v1/objects`). Errors: `query maximum results exceeded` (422 with a class,
+    /// A page of objects (`GET /v1/objects`), in uuid order unless `sort` is given (Weaviate's order). Errors: `query maximum results exceeded` (422 with a class,
     /// 500 without, as Weaviate), unknown class (404 is not Weaviate's: it answers an empty list → we do too).
     public func listObjects(_ query: ListObjectsQuery) throws -> [WeaviateObject] {
         try listObjectsImpl(query)

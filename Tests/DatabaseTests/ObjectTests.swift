@@ -196,7 +196,8 @@ final class ObjectTests: XCTestCase {
         }
         _ = try await t.db.batchObjects(inputs)
         let page = try t.db.listObjects(ListObjectsQuery(className: "L", limit: 5, offset: 10))
-        XCTAssertEqual(page.map { $0.properties["n"]!.doubleValue! }, [10, 11, 12, 13, 14])
+        // Without sort: uuid order (ids were assigned in reverse of n).
+        XCTAssertEqual(page.map { $0.properties["n"]!.doubleValue! }, [19, 18, 17, 16, 15])
         let sorted = try t.db.listObjects(ListObjectsQuery(className: "L", limit: 3, sort: ["n"], order: ["desc"]))
         XCTAssertEqual(sorted.map { $0.properties["n"]!.doubleValue! }, [29, 28, 27])
         // Cursor: uuid order, pages chain without gaps or repeats.

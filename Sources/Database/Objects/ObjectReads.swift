@@ -78,6 +78,11 @@ extension Database {
         return parts.joined(separator: ", ")
     }
 
+    /// REST listing order: the sort specs, else uuid order (Weaviate's objects bucket is keyed by uuid).
+    func listOrderClause(_ sort: [SortSpec], _ st: ClassState) throws -> String {
+        sort.isEmpty ? "\(ObjectTables.tableName(st.id)).uuid ASC" : try orderClause(sort, st)
+    }
+
     func compileFilter(_ filter: WhereFilter?, _ st: ClassState) throws -> CompiledFilter? {
         guard let filter else { return nil }
         return try FilterCompiler.compile(filter, state: st, qualifier: ObjectTables.tableName(st.id), in: self)
@@ -126,20 +131,20 @@ extension Database {
         }
         if let className = q.className {
             guard let st = state(Database.normalizeClassName(className)) else { return [] }
-            let order = try orderClause(sort, st)
+            let order = try listOrderClause(sort, st)
             return try read { db in
                 try ObjectTables.fetch(db, classID: st.id, condition: nil, orderBy: order, limit: limit, offset: offset,
                                        withVector: q.includeVector).map { toObject($0, st) }
             }
         }
-        // Across classes: classes in creation order, each in doc id order.
+        // Across classes: classes in creation order, each in uuid order.
         var out: [WeaviateObject] = []
         var skip = offset
         try read { db in
             for st in orderedStates where out.count < limit {
                 let n = try ObjectTables.count(db, classID: st.id)
                 if skip >= n { skip -= n; continue }
-                let order = try orderClause(sort.filter { st.columns[$0.path[0]] != nil || $0.path[0].hasPrefix("_") || $0.path[0] == "id" }, st)
+                let order = try listOrderClause(sort.filter { st.columns[$0.path[0]] != nil || $0.path[0].hasPrefix("_") || $0.path[0] == "id" }, st)
                 let rows = try ObjectTables.fetch(db, classID: st.id, condition: nil, orderBy: order, limit: limit - out.count,
                                                   offset: skip, withVector: q.includeVector)
                 skip = 0
