@@ -42,8 +42,15 @@ final class CLIPTinyParityTests: XCTestCase {
             assertParity(v, floatArray(img["embedding"]), "image \(img["name"] ?? "")")
         }
         // Thread settings must not change the numbers beyond float noise.
-        let serial = try model.embed(pixels: Array(pixels.prefix(3)), settings: ComputeSettings(threads: 1))
-        for (a, b) in zip(serial, vectors) { assertParity(a, b, minCosine: 0.9999999, relDiff: 1e-6, "serial vs parallel") }
+        let some = Array(pixels.prefix(5))
+        let serial = try model.embed(pixels: some, settings: ComputeSettings(threads: 1))
+        let split = try model.embed(pixels: some, settings: ComputeSettings(threads: 2, mode: .splitBatch))
+        let blas = try model.embed(pixels: some, settings: ComputeSettings(threads: 2, mode: .blasThreads))
+        for i in 0..<some.count {
+            assertParity(serial[i], vectors[i], minCosine: 0.9999999, relDiff: 1e-6, "serial vs default \(i)")
+            assertParity(split[i], vectors[i], minCosine: 0.9999999, relDiff: 1e-6, "split vs default \(i)")
+            assertParity(blas[i], vectors[i], minCosine: 0.9999999, relDiff: 1e-6, "blas threads vs default \(i)")
+        }
     }
 
     func testLargeBatchesRunInChunks() throws {

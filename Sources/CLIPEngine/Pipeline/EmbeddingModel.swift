@@ -123,7 +123,7 @@ public final class EmbeddingModel: @unchecked Sendable {
     public func embed(tokenIDs batch: [[Int32]], settings: ComputeSettings = ComputeSettings()) throws -> [[Float]] {
         guard let text else { throw CLIPEngineError("\(folder.path) has no text model") }
         let batch = batch.map(truncated)
-        let vectors = try ParallelRunner.run(costs: batch.map(\.count), settings: settings) { idx in
+        let vectors = try ParallelRunner.run(costs: batch.map(\.count), settings: settings, splitByDefault: true) { idx in
             // Bounded chunks keep the per-pass scratch memory small whatever the batch size.
             try Self.chunks(idx, maxCost: Self.maxTokensPerPass) { batch[$0].count }.flatMap { chunk in
                 try self.forwardText(text, chunk.map { batch[$0] })
@@ -169,7 +169,7 @@ public final class EmbeddingModel: @unchecked Sendable {
     /// Image embeddings from preprocessed pixel tensors ([3, size, size] channel-major each).
     public func embed(pixels: [[Float]], settings: ComputeSettings = ComputeSettings()) throws -> [[Float]] {
         guard let vision else { throw CLIPEngineError("\(folder.path) has no vision model") }
-        let vectors = try ParallelRunner.run(costs: pixels.map { _ in 1 }, settings: settings) { idx in
+        let vectors = try ParallelRunner.run(costs: pixels.map { _ in 1 }, settings: settings, splitByDefault: false) { idx in
             try Self.chunks(idx, maxCost: Self.maxImagesPerPass) { _ in 1 }.flatMap { chunk in
                 try vision.forward(chunk.map { pixels[$0] })
             }

@@ -1,12 +1,14 @@
 import Foundation
 
-/// How a batch uses the cores. With several items, the batch is split into `threads` groups of about
-/// equal cost run side by side, each with a single-threaded BLAS (no synchronisation inside a
-/// layer); a single item runs alone with a `threads`-wide BLAS. Runs are serialised process-wide
-/// because the BLAS thread count is global.
+/// How a batch uses the cores: either split into `threads` groups of about equal cost run side by
+/// side, each with a single-threaded BLAS (no synchronisation inside a layer), or run as one group
+/// with a `threads`-wide BLAS. Measured on ViT-B/32 shapes (bench/clip, 2 cores): texts (short
+/// sequences, many small attention products) are faster split; images (50-token sequences, large
+/// GEMMs whose packed weights the BLAS threads share) are faster with BLAS threads. `auto` does that.
+/// Runs are serialised process-wide because the BLAS thread count is global.
 public struct ComputeSettings: Sendable {
     public enum Mode: String, Sendable {
-        /// split batches across threads when there are at least two items, else a multi-threaded BLAS
+        /// texts: split the batch when there are at least two; images: BLAS threads
         case auto
         /// always one group, BLAS with `threads` threads
         case blasThreads
@@ -29,12 +31,20 @@ enum ParallelRunner {
 
     /// Runs `body` on groups of item indices and returns the outputs in item order.
     /// `costs[i]` estimates item i's work (tokens) for balancing.
-    static func run(costs: [Int], settings: ComputeSettings, body: ([Int]) throws -> [[Float]]) throws -> [[Float]] {
+    /// `splitByDefault` is what `auto` does for this workload.
+    static func run(costs: [Int], settings: ComputeSettings, splitByDefault: Bool,
+                    body: ([Int]) throws -> [[Float]]) throws -> [[Float]] {
         let n = costs.count
         guard n > 0 else { return [] }
         lock.lock()
         defer { lock.unlock() }
-        let split = settings.threads > 1 && n >= 2 && settings.mode != .blasThreads
+        let wantSplit: Bool
+        switch settings.mode {
+        case .auto: wantSplit = splitByDefault
+        case .splitBatch: wantSplit = true
+        case .blasThreads: wantSplit = false
+        }
+        let split = settings.threads > 1 && n >= 2 && wantSplit
         if !split {
             BLASThreads.set(settings.threads)
             return try body(Array(0..<n))
