@@ -11,7 +11,8 @@ import Tokenizers
 ///     let textVectors = try embedder.embed(texts: ["a photo of a cat"])
 ///     let imageVectors = try embedder.embed(images: [jpegData])
 ///
-/// Thread-safe: concurrent calls are coalesced into shared batches. Models are loaded once.
+/// Thread-safe: concurrent calls are coalesced into shared batches. Models are loaded once per process
+/// (`EmbeddingModel.shared`), so several embedders on the same folders share the weights.
 public final class CLIPEmbedder: @unchecked Sendable {
     /// The CLIP model (images, and texts when there is no separate text model).
     public let clipModel: EmbeddingModel
@@ -32,9 +33,9 @@ public final class CLIPEmbedder: @unchecked Sendable {
     public init(clipModel clipURL: URL, textModel textURL: URL? = nil, settings: ComputeSettings = ComputeSettings(),
                 maxImagePixels: Int = ImageDecoder.defaultMaxPixels) throws {
         self.settings = settings
-        clipModel = try EmbeddingModel(folder: clipURL)
+        clipModel = try EmbeddingModel.shared(folder: clipURL)
         guard clipModel.supportsImages else { throw CLIPEngineError("\(clipURL.path) is not a CLIP model (no vision tower)") }
-        textModel = try textURL.map { try EmbeddingModel(folder: $0) } ?? clipModel
+        textModel = try textURL.map { try EmbeddingModel.shared(folder: $0) } ?? clipModel
         guard textModel.supportsText else { throw CLIPEngineError("\(textModel.folder.path) has no text model") }
         if textModel !== clipModel, textModel.dimension != clipModel.dimension {
             throw CLIPEngineError("the text model gives \(textModel.dimension)-d vectors but the CLIP model \(clipModel.dimension)-d")

@@ -46,6 +46,10 @@ final class CLIPEmbedderTests: XCTestCase {
         XCTAssertEqual((meta["clip_model"] as? [String: Any])?["model_type"] as? String, "clip")
         XCTAssertEqual((meta["text_model"] as? [String: Any])?["model_type"] as? String, "distilbert")
         XCTAssertNoThrow(try e.metaJSON())
+        // A second embedder on the same folders shares the loaded models.
+        let again = try CLIPEmbedder(clipModel: Fixtures.url("models/clip-tiny"), textModel: Fixtures.url("models/mclip-tiny"))
+        XCTAssertTrue(again.clipModel === e.clipModel)
+        XCTAssertTrue(again.textModel === e.textModel)
     }
 
     func testConcurrentCallersGetTheirOwnResultsInOrder() throws {

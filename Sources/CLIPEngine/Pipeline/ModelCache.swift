@@ -1,0 +1,23 @@
+import Foundation
+
+extension EmbeddingModel {
+    private final class Cache: @unchecked Sendable {
+        let lock = NSLock()
+        var models: [String: Weak] = [:]
+        struct Weak { weak var model: EmbeddingModel? }
+    }
+
+    private static let cache = Cache()
+
+    /// The model of `folder`, loaded once per process while anyone holds it: the inference API and the
+    /// multi2vec-clip module asking for the same folder share one copy of the weights.
+    public static func shared(folder: URL) throws -> EmbeddingModel {
+        let key = folder.standardizedFileURL.resolvingSymlinksInPath().path
+        cache.lock.lock()
+        defer { cache.lock.unlock() }
+        if let m = cache.models[key]?.model { return m }
+        let m = try EmbeddingModel(folder: folder)
+        cache.models[key] = Cache.Weak(model: m)
+        return m
+    }
+}
