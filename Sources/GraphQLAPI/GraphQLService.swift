@@ -86,13 +86,32 @@ public final class GraphQLService: @unchecked Sendable {
     /// Parses, validates and executes; parse and validation errors come back without `data`.
     func execute(_ request: Request, schema: GraphQLSchema) async -> GraphQLResult {
         do {
-            return try await graphql(schema: schema, request: request.query,
-                                     variableValues: request.variables, operationName: request.operationName)
+            var result = try await graphql(schema: schema, request: request.query,
+                                           variableValues: request.variables, operationName: request.operationName)
+            if result.data == nil {
+                result.errors = result.errors.map { e in
+                    GraphQLError(message: Self.graphqlGoWording(e.message), locations: e.locations, path: e.path)
+                }
+            }
+            return result
         } catch let error as GraphQLError {
             return GraphQLResult(errors: [error])
         } catch {
             return GraphQLResult(errors: [GraphQLError(message: String(describing: error))])
         }
+    }
+
+    /// Weaviate's GraphQL library (graphql-go) words an unknown argument differently from GraphQLSwift:
+    /// `Unknown argument "a" on field "f" of type "T".` (suggestions kept as they are).
+    static func graphqlGoWording(_ message: String) -> String {
+        let head = "Field \"", onType = "\" on type \"", hasNot = "\" does not have argument \""
+        guard message.hasPrefix(head), let r1 = message.range(of: onType), let r2 = message.range(of: hasNot),
+              r1.upperBound <= r2.lowerBound,
+              let r3 = message[r2.upperBound...].range(of: "\".") else { return message }
+        let field = message[message.index(message.startIndex, offsetBy: head.count)..<r1.lowerBound]
+        let type = message[r1.upperBound..<r2.lowerBound]
+        let argument = message[r2.upperBound..<r3.lowerBound]
+        return "Unknown argument \"\(argument)\" on field \"\(field)\" of type \"\(type)\"." + message[r3.upperBound...]
     }
 
     struct Request {
