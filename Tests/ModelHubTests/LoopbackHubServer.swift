@@ -41,6 +41,7 @@ final class LoopbackHubServer: @unchecked Sendable {
     private var ignoreRange = false
     private var requiredToken: String?
     private var listingWithoutHashes = false
+    private var missingButListed: Set<String> = []
     private var cdnHost = "127.0.0.1"
 
     var endpoint: String { "http://127.0.0.1:\(port)" }
@@ -116,6 +117,13 @@ final class LoopbackHubServer: @unchecked Sendable {
         }
         cacheLock.withLock { folderCache[base] = files }
         return files
+    }
+
+    /// Makes resolve answer 404 for `path`; with keepListed it still appears in the listing (a broken mirror).
+    func removeFile(_ path: String, from repoID: String, keepListed: Bool) {
+        lock.withLock {
+            if keepListed { missingButListed.insert(repoID + "/" + path) } else { repos[repoID]?.files[path] = nil }
+        }
     }
 
     func dropConnection(for path: String, afterBytes: Int, times: Int = 1) {
@@ -218,7 +226,8 @@ final class LoopbackHubServer: @unchecked Sendable {
                 respond(404, ["X-Error-Code": "RevisionNotFound"])
                 return
             }
-            guard let file = repo.files[filePath] else {
+            let missing = lock.withLock { missingButListed.contains(repoID + "/" + filePath) }
+            guard let file = repo.files[filePath], !missing else {
                 respond(404, ["X-Error-Code": "EntryNotFound", "X-Error-Message": "Entry not found"])
                 return
             }

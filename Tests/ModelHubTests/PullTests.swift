@@ -325,4 +325,14 @@ final class PullTests: XCTestCase {
         try assertSameBytes("clip-tiny", in: target)
         XCTAssertEqual(server.requests.filter { $0.path.hasSuffix("/\(config)") }.map(\.range), [nil])
     }
+
+    func testFileMissingOnTheServerNamesTheFile() async throws {
+        server.removeFile("0_CLIPModel/merges.txt", from: "fixtures/clip-tiny", keepListed: true)
+        do {
+            try await puller().pull(try HubRepoID("fixtures/clip-tiny"), into: workDir.appendingPathComponent("missing"))
+            XCTFail("expected an error")
+        } catch let error as HubError {
+            XCTAssertEqual(error, .fileNotFound(repo: "fixtures/clip-tiny", path: "0_CLIPModel/merges.txt", revision: "main"))
+        }
+    }
 }

@@ -31,9 +31,8 @@ public struct ModelPuller: Sendable {
         let pinned = listing.commit ?? revision
         let downloader = ResumableDownloader(
             configuration: client.configuration, progress: progress,
-            classify: { [client] response, body, url in
-                client.classify(response, body: body, url: url, repo: repo, revision: revision,
-                                path: url.path)
+            classify: { [client] response, body, url, path in
+                client.classify(response, body: body, url: url, repo: repo, revision: revision, path: path)
             })
 
         var results: [String: DownloadedFile] = [:]

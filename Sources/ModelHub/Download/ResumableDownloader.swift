@@ -15,8 +15,8 @@ public struct DownloadedFile: Codable, Hashable, Sendable {
 struct ResumableDownloader {
     let configuration: HubConfiguration
     let progress: ProgressReporter?
-    /// Turns a non-2xx answer into the most specific HubError (see HubClient.classify).
-    let classify: @Sendable (TransferResponse, Data, URL) -> HubError
+    /// Turns a non-2xx answer (response, body, URL, file label) into the most specific HubError.
+    let classify: @Sendable (TransferResponse, Data, URL, String) -> HubError
 
     /// - Parameters:
     ///   - expectedSize / expectedSHA256: what the listing reported (either may be nil).
@@ -95,7 +95,7 @@ struct ResumableDownloader {
             throw HubError.network(url: url.absoluteString, message: "the server refused to resume at byte \(have) (HTTP 416)")
         }
         guard (200..<300).contains(response.status) else {
-            throw classify(response, body, url)
+            throw classify(response, body, url, label)
         }
         try sink.flush()
         let size = fileSize(part) ?? 0
