@@ -137,8 +137,9 @@ public struct BatchDeleteResult: Sendable, Equatable {
         /// `SUCCESS`, `DRYRUN` or `FAILED`.
         public var status: String
         public var error: String?
+        public init(id: String, status: String, error: String?) { self.id = id; self.status = status; self.error = error }
     }
-    /// How many objects matched the filter (before the QUERY_MAXIMUM_RESULTS cap).
+    /// How many objects matched the filter, at most QUERY_MAXIMUM_RESULTS (Weaviate searches with that limit).
     public var matches: Int
     /// QUERY_MAXIMUM_RESULTS.
     public var limit: Int
@@ -146,6 +147,14 @@ public struct BatchDeleteResult: Sendable, Equatable {
     public var failed: Int
     /// Every processed object with `verbose`, only FAILED ones with `minimal`.
     public var objects: [Item]
+
+    public init(matches: Int, limit: Int, successful: Int, failed: Int, objects: [Item]) {
+        self.matches = matches
+        self.limit = limit
+        self.successful = successful
+        self.failed = failed
+        self.objects = objects
+    }
 }
 
 /// A shard of a class (`GET /v1/schema/{class}/shards`). Iris has one shard per class, named after the node.
@@ -153,4 +162,5 @@ public struct ShardStatus: Sendable, Equatable {
     public var name: String
     /// `READY` or `READONLY`.
     public var status: String
+    public init(name: String, status: String) { self.name = name; self.status = status }
 }

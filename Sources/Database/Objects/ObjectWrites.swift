@@ -347,7 +347,11 @@ extension Database {
         for (j, w) in writes.enumerated() { byClass[w.st.name, default: []].append(j) }
         for (_, js) in byClass {
             do { try await vectorize(&writes, only: Set(js)) } catch let e as DatabaseError {
-                for j in js { failedByVectorizer[j] = e.message }
+                // One bad object (e.g. an undecodable image) must not fail the others: retry one by one.
+                guard js.count > 1 else { failedByVectorizer[js[0]] = e.message; continue }
+                for j in js {
+                    do { try await vectorize(&writes, only: [j]) } catch let e as DatabaseError { failedByVectorizer[j] = e.message }
+                }
             }
         }
         var toCommit: [PendingWrite] = []

@@ -77,10 +77,12 @@ extension Database {
         guard let st = state(className) else { throw DatabaseError.unprocessable("validate: class: \(className) doesn't exist") }
         guard let c = try compileFilter(filter, st) else { throw DatabaseError.unprocessable("validate: empty match.where clause") }
         let limit = config.queryMaximumResults
-        let (matches, hits) = try read { db in
-            (try ObjectTables.count(db, classID: st.id, condition: c.sql, arguments: c.arguments),
-             try ObjectTables.ids(db, classID: st.id, condition: c.sql, arguments: c.arguments, limit: limit))
+        // Like Weaviate, the matching doc ids are searched with limit QUERY_MAXIMUM_RESULTS, so `matches`
+        // is at most the limit; repeating the call deletes the rest.
+        let hits = try read { db in
+            try ObjectTables.ids(db, classID: st.id, condition: c.sql, arguments: c.arguments, limit: limit)
         }
+        let matches = hits.count
         var items: [BatchDeleteResult.Item] = []
         var successful = 0, failed = 0
         if dryRun {
