@@ -42,6 +42,8 @@ final class FlatIndexTests: XCTestCase {
         XCTAssertThrowsError(try index.upsert(id: 9, vector: [], sequence: 6))
         XCTAssertThrowsError(try index.upsert(id: 9, vector: [.nan, 1], sequence: 6))
         XCTAssertEqual(index.search([1, 2, 3], k: 1, allowList: nil), [])  // wrong query length: no hits
+        XCTAssertEqual(index.search([0, 0], k: Int.max, allowList: nil).count, 2)
+        XCTAssertEqual(index.search([0, 0], maxDistance: .infinity, limit: Int.max, allowList: nil).count, 2)
     }
 
     func testPersistRoundTripAndCorruption() throws {

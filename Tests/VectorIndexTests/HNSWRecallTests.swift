@@ -82,5 +82,7 @@ final class HNSWRecallTests: XCTestCase {
         XCTAssertEqual(hits[0].distance, Float(1 - 0.5.squareRoot()), accuracy: 1e-5)
         XCTAssertEqual(hits[1].distance, Float(1 - 0.5.squareRoot()), accuracy: 1e-5)
         XCTAssertEqual(index.search([0, 5], k: 1, allowList: nil).first?.id, 2)
+        XCTAssertEqual(index.search([0, 5], k: Int.max, allowList: nil).count, 2)
+        XCTAssertEqual(index.search([0, 5], maxDistance: 2, limit: Int.max, allowList: nil).count, 2)
     }
 }

@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
 # ANN benchmark: Iris's HNSW vs hnswlib 0.8 on the same data with the same parameters, one table of ratios.
-#   bench/ann/run.sh [--quick]      (--quick: 20,000 base vectors instead of 100,000)
-# Outputs go to bench/out/ann[-quick]/ (gitignored).
+#   bench/ann/run.sh [--quick] [--datasets glove50,random512]
+#     --quick     20,000 base vectors instead of 100,000
+#     --datasets  which datasets to run (default both)
+# Outputs go to bench/out/ann[-quick]/ (gitignored); the table is also saved there as table.txt.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 
 N=100000
 SUFFIX=""
-if [[ "${1:-}" == "--quick" ]]; then N=20000; SUFFIX="-quick"; fi
+DATASETS="glove50,random512"
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --quick) N=20000; SUFFIX="-quick" ;;
+        --datasets) DATASETS="$2"; shift ;;
+        *) echo "usage: bench/ann/run.sh [--quick] [--datasets glove50,random512]" >&2; exit 2 ;;
+    esac
+    shift
+done
 OUT="$ROOT/bench/out/ann$SUFFIX"
 mkdir -p "$OUT"
 PYTHON=${PYTHON:-python3}
@@ -24,12 +34,12 @@ SCRATCH="$ROOT/.build-ann"
 swift build -c release --product bench-ann --scratch-path "$SCRATCH" >&2
 DRIVER="$SCRATCH/release/bench-ann"
 
-rm -f "$OUT"/result-*.json
-for dataset in glove50 random512; do
+for dataset in ${DATASETS//,/ }; do
+    rm -f "$OUT"/result-"$dataset"-*.json
     dim=$("$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['dim'])" "$OUT/$dataset.json")
     metric=$("$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['metric'])" "$OUT/$dataset.json")
     # random 512-d Gaussian data has no structure (intrinsic dimension 512), so it needs far larger ef.
-    if [[ $dataset == glove50 ]]; then EFS="10,16,24,32,48,64,96,128,192,256,384,512"; REPEATS=3
+    if [[ $dataset == glove50 ]]; then EFS="10,16,24,32,48,64,96,128,192,256,384,512"; REPEATS=5
     else EFS="32,64,128,256,512,1024,2048"; REPEATS=2; fi
     for params in "64 128" "16 200"; do
         set -- $params
@@ -40,12 +50,13 @@ for dataset in glove50 random512; do
             | "$PYTHON" -c "import json,sys; r=json.load(sys.stdin); r['dataset']='$dataset'; print(json.dumps(r))" \
             > "$OUT/result-$dataset-$1-$2-hnswlib.json"
         echo "== $dataset M=$1 efC=$2: iris" >&2
-        "$DRIVER" "${common[@]}" \
+        "$DRIVER" "${common[@]}" --snapshot "$OUT/snapshot-$dataset-$1.hnsw" \
             | "$PYTHON" -c "import json,sys; r=json.load(sys.stdin); r['dataset']='$dataset'; print(json.dumps(r))" \
             > "$OUT/result-$dataset-$1-$2-iris.json"
     done
 done
 
 echo
-echo "ANN benchmark, $N base vectors, 1,000 queries, k=10 (ratios are Iris / hnswlib; machine: $(nproc) cores)"
+echo "ANN benchmark, $N base vectors, 1,000 queries, k=10 (ratios are Iris / hnswlib; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "Single-thread figures use process CPU time (steady on a shared machine); wall-clock figures are shown too."
 "$PYTHON" bench/ann/compare.py "$OUT"/result-*.json | tee "$OUT/table.txt"

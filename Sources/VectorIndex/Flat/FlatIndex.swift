@@ -93,7 +93,8 @@ public final class FlatIndex: VectorIndex, @unchecked Sendable {
 
     public func search(_ query: [Float], k: Int, allowList: AllowList?) -> [SearchResult] {
         lock.withReadLock {
-            guard k > 0, !slotOf.isEmpty, let q = kernel.prepareQuery(query, dimensions: dim) else { return [] }
+            let k = min(k, slotOf.count)  // also keeps the heap size sane for absurd k
+            guard k > 0, let q = kernel.prepareQuery(query, dimensions: dim) else { return [] }
             return q.withUnsafeBufferPointer { qb in
                 let qp = qb.baseAddress!
                 var heap = MaxHeap(capacity: k + 1)

@@ -2,6 +2,8 @@ import CDistances
 
 extension HNSWIndex {
     public func search(_ query: [Float], k: Int, allowList: AllowList?) -> [SearchResult] {
+        // More than the live count cannot be returned; clamping also keeps ef and heap sizes sane for absurd k.
+        let k = min(k, count)
         guard k > 0 else { return [] }
         let cfg = config
         if let allowList, allowList.count < cfg.flatSearchCutoff {
