@@ -5,7 +5,8 @@
 // words}, a 512-d vector of uniform [-1, 1) floats from a seeded xorshift, id = UUID from i.
 //
 // Usage: bench-store [--count N] [--batch-sizes 100,1000] [--dimensions 512] [--data DIR] [--seed S] [--index hnsw|flat|both]
-// Prints one JSON object: per index kind and batch size, seconds and objects/second; plus peak RSS (VmHWM).
+// Prints one JSON object: per index kind and batch size, wall seconds, objects/second, CPU seconds (user+sys,
+// all threads) and objects per CPU second; plus peak RSS (VmHWM).
 // `hnsw` is what the server does (default vectorIndexConfig); `flat` (`skip: true`) isolates the store itself.
 import Database
 import Foundation
@@ -86,6 +87,13 @@ func makeObject(_ i: Int, dimensions: Int, rng: inout XorShift) -> ObjectInput {
     ], vector: vector)
 }
 
+/// User + system CPU seconds of this process so far (the machine may be shared: wall time alone misleads).
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
 func peakRSSBytes() -> Int {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
     for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
@@ -117,17 +125,20 @@ func run(_ o: Options) async throws -> [String: Any] {
             start = end
         }
         var failed = 0
+        let cpu0 = cpuSeconds()
         let t0 = DispatchTime.now().uptimeNanoseconds
         for b in batches {
             failed += try await db.batchObjects(b).filter { $0.error != nil }.count
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        let cpu = cpuSeconds() - cpu0
         let stored = try db.count(className: "BenchImport")
         try db.close()
         guard failed == 0, stored == o.count else {
             throw BenchError("batch size \(batchSize): \(failed) failed items, \(stored) of \(o.count) stored")
         }
-        results.append(["index": indexKind, "batchSize": batchSize, "seconds": seconds, "objectsPerSecond": Double(o.count) / seconds])
+        results.append(["index": indexKind, "batchSize": batchSize, "seconds": seconds, "objectsPerSecond": Double(o.count) / seconds,
+                        "cpuSeconds": cpu, "objectsPerCPUSecond": Double(o.count) / cpu])
     }
     }
     return ["driver": "bench-store", "count": o.count, "dimensions": o.dimensions, "results": results,
