@@ -3,6 +3,20 @@ import Foundation
 
 /// The SQLite file that is Iris's source of truth: the schema, every object and the change log.
 ///
+/// Layout (`<dataPath>/iris.sqlite`; vector index snapshots live beside it in `indexes/`):
+/// - `classes(id, name, definition JSON, dimension, shard_status)`: the schema, defaults applied.
+/// - `obj_<classID>`: one row per object — `doc_id` (AUTOINCREMENT; the vector index label), `uuid`
+///   (UNIQUE, lower-case), `created`/`updated` (ms, indexed), `props` (the JSON returned verbatim),
+///   `vector` (little-endian Float32 BLOB), and one typed column `p<ordinal>` per scalar primitive
+///   property (int/boolean/date-as-ns INTEGER, number REAL, text/uuid TEXT, geo as `_lat`/`_lon` REAL),
+///   B-tree indexed when filterable; added by ALTER TABLE when a property is added. Arrays are filtered
+///   with `json_each` over `props`; blobs and phone numbers live only in `props`.
+/// - `tok_<classID>(prop, token, doc_id)`: the inverted index of tokenized text (text with word /
+///   lowercase / whitespace tokenization, and every text[]), so text Equal/Like are index lookups.
+/// - `changes(seq, class_id, doc_id, op)`: written in the same transaction as the object; a class's
+///   vector index replays the entries after its snapshot's `coveredSequence` on open, and entries a
+///   snapshot covers are deleted.
+///
 /// Opened as a GRDB `DatabasePool` in WAL mode with `synchronous=FULL`, so a transaction is on disk
 /// when `write` returns: an acknowledged write survives SIGKILL and power loss.
 public final class Store: @unchecked Sendable {
