@@ -144,6 +144,8 @@ final class ObjectTests: XCTestCase {
         // Filter through the reference.
         let byAuthor = WhereFilter(operator: .equal, path: ["writtenBy", "Author", "name"], valueText: "bob")
         XCTAssertEqual(try t.db.count(className: "Book", filter: byAuthor), 1)
+        XCTAssertEqual(try t.db.count(className: "Book", filter: WhereFilter(operator: .equal, path: ["writtenBy"], valueInt: 2)), 1)
+        XCTAssertEqual(try t.db.count(className: "Book", filter: WhereFilter(operator: .lessThan, path: ["writtenBy"], valueInt: 2)), 0)
         try t.db.deleteReference(className: "Book", id: b.id, property: "writtenBy", ReferenceInput(beacon: a2.beacon))
         XCTAssertEqual(try t.db.count(className: "Book", filter: byAuthor), 0)
         try t.db.replaceReferences(className: "Book", id: b.id, property: "writtenBy", [ReferenceInput(beacon: a2.beacon)])

@@ -163,6 +163,10 @@ struct FilterCompiler {
             throw Self.err(
                 "Filtering by property '\(name)' requires inverted index. Is `indexFilterable` option of property '\(name)' enabled? Set it to `true` or leave empty")
         }
+        if kind.isReference, case .int(let n) = value, let sop = Self.sqlOp(op) {
+            // A reference property with valueInt filters by the number of references.
+            return "COALESCE(json_array_length(\(q).props, \(bind("$." + name))), 0) \(sop) \(bind(n))"
+        }
         if kind.isReference {
             throw Self.err("invalid where filter: reference property '\(name)' needs a path [\"\(name)\", \"<Class>\", \"<property>\"]")
         }
