@@ -51,7 +51,7 @@ final class BertEncoder: @unchecked Sendable {
     }
 
     /// Last hidden states: a [rows, d] buffer and the segment of each text.
-    func forward(_ batch: [[Int32]]) throws -> (FloatBuffer, [Segment]) {
+    func forward(_ batch: [[Int32]], threads: Int = 1) throws -> (FloatBuffer, [Segment]) {
         for ids in batch { try validate(ids) }
         let d = config.hiddenSize
         var segments: [Segment] = []
@@ -73,7 +73,7 @@ final class BertEncoder: @unchecked Sendable {
         }
         embeddingNorm.forward(x.p, rows: rows, into: x.p)
         let ws = LayerWorkspace(rows: rows, hidden: d, intermediate: config.intermediateSize,
-                                maxSegment: segments.map(\.length).max()!)
+                                maxSegment: segments.map(\.length).max()!, threads: threads)
         for layer in layers { layer.forward(x.p, segments: segments, causal: false, ws: ws) }
         return (x, segments)
     }

@@ -55,7 +55,7 @@ final class CLIPTextModel: @unchecked Sendable {
     }
 
     /// Embeddings [projectionDim] of each id sequence.
-    func forward(_ batch: [[Int32]]) throws -> [[Float]] {
+    func forward(_ batch: [[Int32]], threads: Int = 1) throws -> [[Float]] {
         for ids in batch { try validate(ids) }
         guard !batch.isEmpty else { return [] }
         let d = config.hiddenSize
@@ -75,7 +75,7 @@ final class CLIPTextModel: @unchecked Sendable {
             }
         }
         let ws = LayerWorkspace(rows: rows, hidden: d, intermediate: config.intermediateSize,
-                                maxSegment: segments.map(\.length).max()!)
+                                maxSegment: segments.map(\.length).max()!, threads: threads)
         for layer in layers { layer.forward(x.p, segments: segments, causal: true, ws: ws) }
         // Pool first, then the (row-wise) final LayerNorm on the pooled rows only.
         let pooled = FloatBuffer(batch.count * d)

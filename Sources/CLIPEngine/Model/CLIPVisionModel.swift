@@ -47,7 +47,7 @@ final class CLIPVisionModel: @unchecked Sendable {
     }
 
     /// Embeddings [projectionDim] of preprocessed images, each [channels, size, size] channel-major.
-    func forward(_ images: [[Float]]) throws -> [[Float]] {
+    func forward(_ images: [[Float]], threads: Int = 1) throws -> [[Float]] {
         for img in images where img.count != pixelCount {
             throw CLIPEngineError("an image tensor has \(img.count) values; this model expects \(config.channels)×\(config.imageSize)×\(config.imageSize) = \(pixelCount)")
         }
@@ -93,7 +93,7 @@ final class CLIPVisionModel: @unchecked Sendable {
         }
         preNorm.forward(x.p, rows: rows, into: x.p)
         let segments = (0..<images.count).map { Segment(start: $0 * seq, length: seq) }
-        let ws = LayerWorkspace(rows: rows, hidden: d, intermediate: config.intermediateSize, maxSegment: seq)
+        let ws = LayerWorkspace(rows: rows, hidden: d, intermediate: config.intermediateSize, maxSegment: seq, threads: threads)
         for layer in layers { layer.forward(x.p, segments: segments, causal: false, ws: ws) }
         let pooled = FloatBuffer(images.count * d)
         postNorm.forward(x.p, rows: images.count, ldx: seq * d, into: pooled.p)

@@ -1,4 +1,5 @@
 import CTensorKernels
+import Dispatch
 
 /// A run of consecutive rows of the stacked token matrix that form one sequence (one text or one
 /// image). Attention never crosses segments, so a batch needs no padding.
@@ -15,16 +16,21 @@ final class LayerWorkspace {
     let context: FloatBuffer  // [rows, d]
     let projected: FloatBuffer // [rows, d]
     let mlp: FloatBuffer      // [rows, inter]
-    let scores: FloatBuffer   // [maxLen, maxLen]
+    let scores: FloatBuffer   // [threads, maxLen, maxLen]
+    let maxSegment: Int
+    /// Threads the element-wise and attention loops may use (the BLAS has its own).
+    let threads: Int
 
-    init(rows: Int, hidden: Int, intermediate: Int, maxSegment: Int) {
+    init(rows: Int, hidden: Int, intermediate: Int, maxSegment: Int, threads: Int = 1) {
         self.rows = rows
+        self.maxSegment = maxSegment
+        self.threads = max(1, threads)
         normed = FloatBuffer(rows * hidden)
         qkv = FloatBuffer(rows * 3 * hidden)
         context = FloatBuffer(rows * hidden)
         projected = FloatBuffer(rows * hidden)
         mlp = FloatBuffer(rows * intermediate)
-        scores = FloatBuffer(maxSegment * maxSegment)
+        scores = FloatBuffer(self.threads * maxSegment * maxSegment)
     }
 }
 
@@ -69,7 +75,7 @@ struct TransformerLayer {
             mlpInput = x
         }
         fc1.forward(mlpInput, rows: rows, into: ws.mlp.p)
-        activation.apply(ws.mlp.p, rows * intermediate)
+        parallelChunks(rows * intermediate, threads: ws.threads) { start, count in activation.apply(ws.mlp.p + start, count) }
         fc2.forward(ws.mlp.p, rows: rows, into: ws.projected.p)
         tk_add(x, ws.projected.p, rows * d)
         if !preNorm { ln2.forward(x, rows: rows, into: x) }
@@ -82,11 +88,16 @@ struct TransformerLayer {
         let ld = 3 * d
         qkv.forward(input, rows: ws.rows, into: ws.qkv.p)
         let scale = 1 / Float(hd).squareRoot()
-        let s = ws.scores.p
-        for seg in segments {
-            let L = seg.length
-            let base = ws.qkv.p + seg.start * ld
-            for h in 0..<heads {
+        // (segment, head) pairs are independent; with spare threads they are shared out, each thread
+        // with its own score matrix (these small products stay single-threaded inside the BLAS).
+        let items = segments.count * heads
+        let workers = min(ws.threads, items)
+        let run = { (worker: Int) in
+            let s = ws.scores.p + worker * ws.maxSegment * ws.maxSegment
+            for item in stride(from: worker, to: items, by: workers) {
+                let seg = segments[item / self.heads], h = item % self.heads
+                let L = seg.length
+                let base = ws.qkv.p + seg.start * ld
                 let q = base + h * hd
                 let k = base + d + h * hd
                 let v = base + 2 * d + h * hd
@@ -103,6 +114,7 @@ struct TransformerLayer {
                 sgemm(m: L, n: hd, k: L, a: s, lda: L, b: v, ldb: ld, c: ws.context.p + seg.start * d + h * hd, ldc: d)
             }
         }
+        if workers > 1 { DispatchQueue.concurrentPerform(iterations: workers, execute: run) } else { run(0) }
     }
 }
 
@@ -128,5 +140,16 @@ extension TransformerLayer {
         ln2 = try LayerNorm(store, n.ln2, dim: hidden, eps: eps)
         self.activation = activation
         self.preNorm = preNorm
+    }
+}
+
+/// Runs body(start, count) over n elements in `threads` contiguous chunks (inline when threads == 1).
+func parallelChunks(_ n: Int, threads: Int, _ body: (Int, Int) -> Void) {
+    let t = min(threads, max(1, n / 16_384)) // small arrays are not worth a thread hop
+    if t <= 1 { body(0, n); return }
+    let chunk = (n + t - 1) / t
+    DispatchQueue.concurrentPerform(iterations: t) { i in
+        let start = i * chunk
+        if start < n { body(start, min(chunk, n - start)) }
     }
 }

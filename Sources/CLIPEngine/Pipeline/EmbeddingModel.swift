@@ -123,10 +123,10 @@ public final class EmbeddingModel: @unchecked Sendable {
     public func embed(tokenIDs batch: [[Int32]], settings: ComputeSettings = ComputeSettings()) throws -> [[Float]] {
         guard let text else { throw CLIPEngineError("\(folder.path) has no text model") }
         let batch = batch.map(truncated)
-        let vectors = try ParallelRunner.run(costs: batch.map(\.count), settings: settings, splitByDefault: true) { idx in
+        let vectors = try ParallelRunner.run(costs: batch.map(\.count), settings: settings, splitByDefault: true) { idx, threads in
             // Bounded chunks keep the per-pass scratch memory small whatever the batch size.
             try Self.chunks(idx, maxCost: Self.maxTokensPerPass) { batch[$0].count }.flatMap { chunk in
-                try self.forwardText(text, chunk.map { batch[$0] })
+                try self.forwardText(text, chunk.map { batch[$0] }, threads: threads)
             }
         }
         return normalizes ? vectors.map(l2Normalized) : vectors
@@ -154,12 +154,12 @@ public final class EmbeddingModel: @unchecked Sendable {
         return out
     }
 
-    private func forwardText(_ text: TextPath, _ part: [[Int32]]) throws -> [[Float]] {
+    private func forwardText(_ text: TextPath, _ part: [[Int32]], threads: Int) throws -> [[Float]] {
         switch text {
         case .clip(let m):
-            return try m.forward(part)
+            return try m.forward(part, threads: threads)
         case .encoder(let enc, let pooling, let dense):
-            let (hidden, segments) = try enc.forward(part)
+            let (hidden, segments) = try enc.forward(part, threads: threads)
             var v = pooling.forward(hidden.p, segments: segments)
             for d in dense { v = try d.forward(v) }
             return v
@@ -169,9 +169,9 @@ public final class EmbeddingModel: @unchecked Sendable {
     /// Image embeddings from preprocessed pixel tensors ([3, size, size] channel-major each).
     public func embed(pixels: [[Float]], settings: ComputeSettings = ComputeSettings()) throws -> [[Float]] {
         guard let vision else { throw CLIPEngineError("\(folder.path) has no vision model") }
-        let vectors = try ParallelRunner.run(costs: pixels.map { _ in 1 }, settings: settings, splitByDefault: false) { idx in
+        let vectors = try ParallelRunner.run(costs: pixels.map { _ in 1 }, settings: settings, splitByDefault: false) { idx, threads in
             try Self.chunks(idx, maxCost: Self.maxImagesPerPass) { _ in 1 }.flatMap { chunk in
-                try vision.forward(chunk.map { pixels[$0] })
+                try vision.forward(chunk.map { pixels[$0] }, threads: threads)
             }
         }
         return normalizes ? vectors.map(l2Normalized) : vectors

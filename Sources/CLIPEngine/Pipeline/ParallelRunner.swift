@@ -31,9 +31,10 @@ enum ParallelRunner {
 
     /// Runs `body` on groups of item indices and returns the outputs in item order.
     /// `costs[i]` estimates item i's work (tokens) for balancing.
-    /// `splitByDefault` is what `auto` does for this workload.
+    /// `splitByDefault` is what `auto` does for this workload. `body` gets the item indices of its group
+    /// and how many threads it may use inside a layer (1 when the batch is split).
     static func run(costs: [Int], settings: ComputeSettings, splitByDefault: Bool,
-                    body: ([Int]) throws -> [[Float]]) throws -> [[Float]] {
+                    body: ([Int], Int) throws -> [[Float]]) throws -> [[Float]] {
         let n = costs.count
         guard n > 0 else { return [] }
         lock.lock()
@@ -47,7 +48,7 @@ enum ParallelRunner {
         let split = settings.threads > 1 && n >= 2 && wantSplit
         if !split {
             BLASThreads.set(settings.threads)
-            return try body(Array(0..<n))
+            return try body(Array(0..<n), settings.threads)
         }
         BLASThreads.set(1)
         // Longest first onto the least loaded group; each group keeps its items in a stable order.
@@ -63,7 +64,7 @@ enum ParallelRunner {
         results.initialize(repeating: nil)
         defer { results.deallocate() }
         DispatchQueue.concurrentPerform(iterations: groupsCount) { g in
-            results[g] = Result { try body(groups[g]) }
+            results[g] = Result { try body(groups[g], 1) }
         }
         var out = [[Float]](repeating: [], count: n)
         for g in 0..<groupsCount {
