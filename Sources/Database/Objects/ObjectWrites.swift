@@ -112,7 +112,8 @@ extension Database {
         }
         let workers = min(ProcessInfo.processInfo.activeProcessorCount, 8)
         var distinct = Set<String>()
-        let parallel = ops.count >= 64 && workers > 1
+        // Only HNSW inserts run in parallel; a flat index serialises writers on one lock anyway.
+        let parallel = ops.count >= 64 && workers > 1 && ops.allSatisfy { !($0.index is FlatIndex) }
             && ops.allSatisfy { distinct.insert("\(ObjectIdentifier($0.index)):\($0.docID)").inserted }
         if parallel {
             DispatchQueue.concurrentPerform(iterations: workers) { w in
