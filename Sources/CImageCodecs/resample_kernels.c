@@ -4,6 +4,7 @@
 // so the same bytes). The weights, starts and counts come from Swift's ResampleCoefficients.
 // Sums are accumulated as uint32_t so that even absurd weights wrap instead of being undefined behaviour
 // (real coefficients never overflow: that is what Pillow's 22-bit precision is chosen for).
+#include <stdlib.h>
 #include <string.h>
 #include "CImageCodecs.h"
 
@@ -66,15 +67,19 @@ static void vertical_scalar(const uint8_t *src, size_t rowBytes, uint8_t *dst, i
 #include <immintrin.h>
 #define IRIS_HAVE_AVX2_PATH 1
 
-// Two taps per step: bytes R0 G0 B0 R1 G1 B1 (from an 8-byte load) become the 32-bit lanes
-// [R0 G0 B0 0 | R1 G1 B1 0], multiplied by [w0 x4 | w1 x4].
+// Four taps per step with 16-bit multiply-adds, still exact: each weight is split as w = hi * 2048 + lo
+// (lo in 0...2047, both fit in int16), so sum(p * w) = (sum(p * hi) << 11) + sum(p * lo) in 32-bit integers.
+// `table` holds, per output column and group of 4 taps, the 16-bit words [lo_a lo_b] x4 | [lo_c lo_d] x4
+// then the same for hi; taps past `counts` have zero weight. Pixels are widened to words
+// [R_a R_b G_a G_b B_a B_b 0 0] per 128-bit lane so that madd pairs them with [w_a w_b].
 __attribute__((target("avx2"))) static void horizontal_avx2(const uint8_t *src, size_t srcStride, int rows,
                                                             uint8_t *dst, size_t dstStride, int outColumns,
                                                             int firstColumn, const int32_t *starts,
                                                             const int32_t *counts, const int32_t *weights, int taps,
-                                                            const uint8_t *srcEnd) {
-    const __m128i pairShuffle = _mm_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, -1, -1, -1, -1, -1, -1, -1, -1);
-    const __m256i pairWeights = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
+                                                            const uint8_t *srcEnd, const int16_t *table,
+                                                            int groups) {
+    const __m256i pairShuffle = _mm256_setr_epi8(0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1,
+                                                 0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1);
     for (int r = 0; r < rows; r++) {
         const uint8_t *in = src + (size_t)r * srcStride;
         uint8_t *out = dst + (size_t)r * dstStride;
@@ -82,31 +87,64 @@ __attribute__((target("avx2"))) static void horizontal_avx2(const uint8_t *src, 
             const int xx = firstColumn + x;
             const uint8_t *p = in + (size_t)starts[xx] * 3;
             const int32_t *k = weights + (size_t)xx * taps;
+            const int16_t *w = table + (size_t)x * groups * 32;
             const int n = counts[xx];
-            __m256i sum = _mm256_setzero_si256();
+            __m256i sumLo = _mm256_setzero_si256(), sumHi = _mm256_setzero_si256();
             int t = 0;
-            // 8-byte loads read 2 bytes beyond the pair: stay inside the source buffer.
-            for (; t + 1 < n && p + 3 * t + 8 <= srcEnd; t += 2) {
-                __m128i bytes = _mm_loadl_epi64((const __m128i *)(p + 3 * t));
-                __m256i lanes = _mm256_cvtepu8_epi32(_mm_shuffle_epi8(bytes, pairShuffle));
-                __m256i w = _mm256_permutevar8x32_epi32(
-                    _mm256_castsi128_si256(_mm_loadl_epi64((const __m128i *)(k + t))), pairWeights);
-                sum = _mm256_add_epi32(sum, _mm256_mullo_epi32(lanes, w));
+            // Each group reads 8 bytes at tap t and at tap t + 2 (2 bytes past tap t + 3): stay in the buffer.
+            for (; t < n && p + 3 * t + 14 <= srcEnd; t += 4, w += 32) {
+                __m128i a = _mm_loadl_epi64((const __m128i *)(p + 3 * t));
+                __m128i b = _mm_loadl_epi64((const __m128i *)(p + 3 * t + 6));
+                __m256i words = _mm256_shuffle_epi8(_mm256_inserti128_si256(_mm256_castsi128_si256(a), b, 1), pairShuffle);
+                sumLo = _mm256_add_epi32(sumLo, _mm256_madd_epi16(words, _mm256_loadu_si256((const __m256i *)w)));
+                sumHi = _mm256_add_epi32(sumHi, _mm256_madd_epi16(words, _mm256_loadu_si256((const __m256i *)(w + 16))));
             }
-            __m128i total = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
-            total = _mm_add_epi32(total, _mm_set1_epi32(IRIS_HALF));
-            for (; t < n; t++) {  // odd tap, or the end of the buffer
-                const uint8_t *q = p + 3 * t;
-                __m128i one = _mm_setr_epi32(q[0], q[1], q[2], 0);
-                total = _mm_add_epi32(total, _mm_mullo_epi32(one, _mm_set1_epi32(k[t])));
-            }
+            __m128i lo = _mm_add_epi32(_mm256_castsi256_si128(sumLo), _mm256_extracti128_si256(sumLo, 1));
+            __m128i hi = _mm_add_epi32(_mm256_castsi256_si128(sumHi), _mm256_extracti128_si256(sumHi, 1));
+            __m128i total = _mm_add_epi32(_mm_add_epi32(_mm_slli_epi32(hi, 11), lo), _mm_set1_epi32(IRIS_HALF));
             int32_t lanes[4];
             _mm_storeu_si128((__m128i *)lanes, total);
-            out[3 * x] = iris_clip8(lanes[0]);
-            out[3 * x + 1] = iris_clip8(lanes[1]);
-            out[3 * x + 2] = iris_clip8(lanes[2]);
+            uint32_t s0 = (uint32_t)lanes[0], s1 = (uint32_t)lanes[1], s2 = (uint32_t)lanes[2];
+            for (; t < n; t++) {  // the very end of the buffer
+                const uint32_t wt = (uint32_t)k[t];
+                s0 += p[3 * t] * wt;
+                s1 += p[3 * t + 1] * wt;
+                s2 += p[3 * t + 2] * wt;
+            }
+            out[3 * x] = iris_clip8((int32_t)s0);
+            out[3 * x + 1] = iris_clip8((int32_t)s1);
+            out[3 * x + 2] = iris_clip8((int32_t)s2);
         }
     }
+}
+
+/// Builds the split 16-bit weight table for columns [firstColumn, firstColumn + outColumns); NULL if a
+/// weight is too large to split into int16 halves (then the scalar kernel runs) or on allocation failure.
+static int16_t *split_weights(int outColumns, int firstColumn, const int32_t *counts, const int32_t *weights,
+                              int taps, int *groupsOut) {
+    const int groups = (taps + 3) / 4;
+    int16_t *table = (int16_t *)calloc((size_t)outColumns * groups * 32, sizeof(int16_t));
+    if (!table) return NULL;
+    for (int x = 0; x < outColumns; x++) {
+        const int xx = firstColumn + x;
+        const int32_t *k = weights + (size_t)xx * taps;
+        for (int t = 0; t < counts[xx]; t++) {
+            if (k[t] >= (1 << 25) || k[t] <= -(1 << 25)) {
+                free(table);
+                return NULL;
+            }
+            const int16_t lo = (int16_t)(k[t] & 2047), hi = (int16_t)(k[t] >> 11);
+            int16_t *group = table + ((size_t)x * groups + t / 4) * 32;
+            const int within = t % 4;          // a, b in the low lane; c, d in the high lane
+            const int lane = within / 2, slot = within % 2;
+            for (int c = 0; c < 4; c++) {
+                group[lane * 8 + c * 2 + slot] = lo;
+                group[16 + lane * 8 + c * 2 + slot] = hi;
+            }
+        }
+    }
+    *groupsOut = groups;
+    return table;
 }
 
 // 32 output bytes at a time in four registers, running down all taps before storing (no accumulator traffic).
@@ -182,9 +220,14 @@ void iris_resample_horizontal_rgb(const uint8_t *src, size_t srcStride, size_t s
                                   const int32_t *counts, const int32_t *weights, int taps) {
 #ifdef IRIS_HAVE_AVX2_PATH
     if (iris_simd_allowed && iris_cpu_has_avx2()) {
-        horizontal_avx2(src, srcStride, rows, dst, dstStride, outColumns, firstColumn, starts, counts, weights, taps,
-                        src + srcBytes);
-        return;
+        int groups = 0;
+        int16_t *table = split_weights(outColumns, firstColumn, counts, weights, taps, &groups);
+        if (table) {
+            horizontal_avx2(src, srcStride, rows, dst, dstStride, outColumns, firstColumn, starts, counts, weights,
+                            taps, src + srcBytes, table, groups);
+            free(table);
+            return;
+        }
     }
 #endif
     (void)srcBytes;
