@@ -1,7 +1,8 @@
 // The two passes of Pillow's 8-bit separable resampling on interleaved RGB, exact to the bit:
 // acc = 2^21 + sum(pixel * weight) in 32-bit integers, then clamp(acc >> 22, 0, 255).
-// Scalar C everywhere, plus AVX2 versions picked at run time on x86-64 (same integer arithmetic,
-// so the same bytes). The weights, starts and counts come from Swift's ResampleCoefficients.
+// Scalar C everywhere, plus AVX2 versions picked at run time on x86-64 (the same integer sums, regrouped
+// exactly, so the same bytes; tests compare both). Weights, starts and counts come from Swift's
+// ResampleCoefficients.
 // Sums are accumulated as uint32_t so that even absurd weights wrap instead of being undefined behaviour
 // (real coefficients never overflow: that is what Pillow's 22-bit precision is chosen for).
 #include <stdlib.h>
