@@ -4,7 +4,7 @@
 # Idempotent: packages already present are skipped quickly.
 set -euo pipefail
 
-apt_packages=(libopenblas-dev libjpeg-dev libpng-dev libgif-dev libwebp-dev libsqlite3-dev zlib1g-dev libcurl4-openssl-dev)
+apt_packages=(libopenblas-dev libjpeg-dev libpng-dev libgif-dev libwebp-dev libsqlite3-dev zlib1g-dev)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
