@@ -42,6 +42,12 @@ final class CLIPEmbedderTests: XCTestCase {
         let e = try CLIPEmbedder(clipModel: Fixtures.url("models/clip-tiny"), textModel: Fixtures.url("models/mclip-tiny"))
         let vectors = try e.embed(texts: texts.map { try XCTUnwrap($0["text"] as? String) })
         for (t, v) in zip(texts, vectors) { assertParity(v, floatArray(t["embedding"]), "mclip \(t["id"] ?? "")") }
+        // Every thread policy gives the same numbers (up to summation order).
+        let ids = texts.prefix(8).map { ints($0["input_ids"]) }
+        for mode in [ComputeSettings.Mode.blasThreads, .splitBatch, .splitColumns] {
+            let v = try e.textModel.embed(tokenIDs: ids, settings: ComputeSettings(threads: 2, mode: mode))
+            for i in 0..<ids.count { assertParity(v[i], vectors[i], minCosine: 0.9999999, relDiff: 1e-6, "\(mode) \(i)") }
+        }
         let meta = e.meta
         XCTAssertEqual((meta["clip_model"] as? [String: Any])?["model_type"] as? String, "clip")
         XCTAssertEqual((meta["text_model"] as? [String: Any])?["model_type"] as? String, "distilbert")

@@ -27,13 +27,25 @@ def session(path):
     return ort.InferenceSession(path, o, providers=["CPUExecutionProvider"])
 
 
-def best(repeats, fn):
+CPU = {}
+
+
+def cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def best(repeats, fn, key=None):
+    """Best wall seconds per call after a warm-up; mean CPU seconds per call go to CPU[key]."""
     fn()
     t = float("inf")
+    c0 = cpu_seconds()
     for _ in range(repeats):
         s = time.perf_counter()
         fn()
         t = min(t, time.perf_counter() - s)
+    if key:
+        CPU[key] = (cpu_seconds() - c0) / repeats
     return t
 
 
@@ -47,7 +59,7 @@ rss_loaded = rss_mib()
 ids = json.load(open(os.path.join(OUT, "ids.json")))["ids"]
 pixels = np.fromfile(os.path.join(OUT, "pixels.f32"), dtype="<f4").reshape(16, 3, 224, 224)
 
-img1 = best(8, lambda: vision.run(None, {"pixel_values": pixels[:1]}))
+img1 = best(8, lambda: vision.run(None, {"pixel_values": pixels[:1]}), "img1")
 image_vectors = None
 
 
@@ -56,7 +68,7 @@ def run16():
     image_vectors = vision.run(None, {"pixel_values": pixels})[0]
 
 
-img16 = best(3, run16)
+img16 = best(3, run16, "img16")
 
 longest = max(len(x) for x in ids)
 padded = np.full((len(ids), longest), PAD, np.int64)
@@ -70,7 +82,7 @@ def run_padded():
     text_vectors = text.run(None, {"input_ids": padded})[0]
 
 
-t_padded = best(3, run_padded)
+t_padded = best(3, run_padded, "padded")
 
 # Identical lengths: texts grouped by length, one batch per length (exactly the tokens Iris computes).
 groups = {}
@@ -85,7 +97,7 @@ def run_same_length():
         same_len_vectors[idx] = text.run(None, {"input_ids": arr})[0]
 
 
-t_same = best(3, run_same_length)
+t_same = best(3, run_same_length, "same")
 
 # Padded to 77 (what a pipeline padding to max_length would do): orientation only.
 pad77 = np.full((len(ids), 77), PAD, np.int64)
@@ -100,6 +112,8 @@ result = {
     "images_per_s_batch1": 1 / img1, "images_per_s_batch16": 16 / img16,
     "texts_per_s_padded": len(ids) / t_padded, "texts_per_s_same_length": len(ids) / t_same,
     "texts_per_s_padded_77": len(ids) / t_77, "padded_vs_same_length_max_abs_diff": diff,
+    "cpu_s_per_image_batch1": CPU["img1"], "cpu_s_per_image_batch16": CPU["img16"] / 16,
+    "cpu_s_per_text_padded": CPU["padded"] / len(ids), "cpu_s_per_text_same_length": CPU["same"] / len(ids),
     "rss_before_mib": rss_before, "rss_loaded_mib": rss_loaded,
     "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }

@@ -33,6 +33,17 @@ print(f"{'measure':54} {'Iris':>9} {'ORT':>9} {'ratio':>7}  target")
 for name, a, b, target in rows:
     t = f">= {target:.1f}x " + ("ok" if a / b >= target else "MISSED") if target else ""
     print(f"{name:54} {a:9.2f} {b:9.2f} {a / b:6.2f}x  {t}")
+print()
+print("CPU seconds per item (user + system, all threads; steadier than wall time on a busy machine):")
+cpu_rows = [
+    ("image, batch 1", iris["cpu_s_per_image_batch1"], ort["cpu_s_per_image_batch1"]),
+    ("image, batch 16", iris["cpu_s_per_image_batch16"], ort["cpu_s_per_image_batch16"]),
+    ("text, mix vs ORT padded to longest", iris["cpu_s_per_text_mix"], ort["cpu_s_per_text_padded"]),
+    ("text, mix vs ORT at identical lengths", iris["cpu_s_per_text_mix"], ort["cpu_s_per_text_same_length"]),
+]
+for name, a, b in cpu_rows:
+    print(f"{name:54} {a:9.4f} {b:9.4f} {b / a:6.2f}x less CPU")
+print()
 w = iris["weights_mib"]
 print(f"{'peak RSS MiB (weights ' + format(w, '.0f') + ' MiB)':54} {iris['peak_rss_mib']:9.0f} {ort['peak_rss_mib']:9.0f} "
       f"{iris['peak_rss_mib'] / ort['peak_rss_mib']:6.2f}x  Iris/weights {iris['peak_rss_mib'] / w:.2f} (<= 1.3 " +

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// y = x W^T + b for a batch of rows. The weight is stored transposed ([in, out], row-major) once at
 /// load so the product is a plain NN GEMM over all rows of the batch.
 struct Linear {
@@ -39,11 +41,29 @@ struct Linear {
     }
 
     /// y[rows, out] = x[rows, in] W + b   (x rows at stride `ldx`, default `in`).
-    func forward(_ x: UnsafePointer<Float>, rows: Int, ldx: Int? = nil, into y: UnsafeMutablePointer<Float>) {
+    /// With `columnThreads` > 1 the output columns are split into that many blocks computed side by
+    /// side (each a single-threaded GEMM when the BLAS runs with one thread).
+    func forward(_ x: UnsafePointer<Float>, rows: Int, ldx: Int? = nil, into y: UnsafeMutablePointer<Float>,
+                 columnThreads: Int = 1) {
         guard rows > 0 else { return }
+        let lda = ldx ?? inFeatures
         weight.withUnsafeBufferPointer { w in
-            sgemm(m: rows, n: outFeatures, k: inFeatures, a: x, lda: ldx ?? inFeatures, b: w.baseAddress!, ldb: outFeatures,
-                  c: y, ldc: outFeatures)
+            let blocks = min(columnThreads, outFeatures / 64)
+            if blocks <= 1 {
+                sgemm(m: rows, n: outFeatures, k: inFeatures, a: x, lda: lda, b: w.baseAddress!, ldb: outFeatures,
+                      c: y, ldc: outFeatures)
+                return
+            }
+            // Blocks of whole 16-column groups keep the kernels' vector tails out of the split.
+            let per = ((outFeatures + blocks - 1) / blocks + 15) / 16 * 16
+            let wp = w.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: blocks) { b in
+                let n0 = b * per
+                let n = min(per, outFeatures - n0)
+                if n > 0 {
+                    sgemm(m: rows, n: n, k: inFeatures, a: x, lda: lda, b: wp + n0, ldb: outFeatures, c: y + n0, ldc: outFeatures)
+                }
+            }
         }
         if let bias {
             bias.withUnsafeBufferPointer { b in tk_add_bias(y, rows, outFeatures, outFeatures, b.baseAddress!) }

@@ -20,11 +20,14 @@ final class LayerWorkspace {
     let maxSegment: Int
     /// Threads the element-wise and attention loops may use (the BLAS has its own).
     let threads: Int
+    /// Column blocks each projection is split into (1 when the BLAS itself is multi-threaded).
+    let columnThreads: Int
 
     init(rows: Int, hidden: Int, intermediate: Int, maxSegment: Int, threads: Int = 1) {
         self.rows = rows
         self.maxSegment = maxSegment
         self.threads = max(1, threads)
+        self.columnThreads = ParallelRunner.columnSplitActive ? self.threads : 1
         normed = FloatBuffer(rows * hidden)
         qkv = FloatBuffer(rows * 3 * hidden)
         context = FloatBuffer(rows * hidden)
@@ -62,7 +65,7 @@ struct TransformerLayer {
             attnInput = x
         }
         attention(attnInput, segments: segments, causal: causal, ws: ws)
-        out.forward(ws.context.p, rows: rows, into: ws.projected.p)
+        out.forward(ws.context.p, rows: rows, into: ws.projected.p, columnThreads: ws.columnThreads)
         tk_add(x, ws.projected.p, rows * d)
         if !preNorm { ln1.forward(x, rows: rows, into: x) }
 
@@ -74,9 +77,9 @@ struct TransformerLayer {
         } else {
             mlpInput = x
         }
-        fc1.forward(mlpInput, rows: rows, into: ws.mlp.p)
+        fc1.forward(mlpInput, rows: rows, into: ws.mlp.p, columnThreads: ws.columnThreads)
         parallelChunks(rows * intermediate, threads: ws.threads) { start, count in activation.apply(ws.mlp.p + start, count) }
-        fc2.forward(ws.mlp.p, rows: rows, into: ws.projected.p)
+        fc2.forward(ws.mlp.p, rows: rows, into: ws.projected.p, columnThreads: ws.columnThreads)
         tk_add(x, ws.projected.p, rows * d)
         if !preNorm { ln2.forward(x, rows: rows, into: x) }
     }
@@ -86,7 +89,7 @@ struct TransformerLayer {
         let d = hidden
         let hd = d / heads
         let ld = 3 * d
-        qkv.forward(input, rows: ws.rows, into: ws.qkv.p)
+        qkv.forward(input, rows: ws.rows, into: ws.qkv.p, columnThreads: ws.columnThreads)
         let scale = 1 / Float(hd).squareRoot()
         // (segment, head) pairs are independent; with spare threads they are shared out, each thread
         // with its own score matrix (these small products stay single-threaded inside the BLAS).

@@ -14,6 +14,8 @@ public struct ComputeSettings: Sendable {
         case blasThreads
         /// always split the batch, single-threaded BLAS
         case splitBatch
+        /// one group; every projection's output columns split across `threads`, single-threaded BLAS
+        case splitColumns
     }
 
     /// Worker threads (default: the number of active cores).
@@ -28,11 +30,17 @@ public struct ComputeSettings: Sendable {
 
 enum ParallelRunner {
     private static let lock = NSLock()
+    /// Whether the run in progress splits projections by columns (read by LayerWorkspace; only
+    /// changed under `lock`, and a run's threads only start after it is set).
+    nonisolated(unsafe) static var columnSplitActive = false
 
     /// Runs `body` on groups of item indices and returns the outputs in item order.
     /// `costs[i]` estimates item i's work (tokens) for balancing.
     /// `splitByDefault` is what `auto` does for this workload. `body` gets the item indices of its group
     /// and how many threads it may use inside a layer (1 when the batch is split).
+    /// What `auto` uses for workloads that are not split by batch (images): column splitting.
+    nonisolated(unsafe) static var autoColumns = false
+
     static func run(costs: [Int], settings: ComputeSettings, splitByDefault: Bool,
                     body: ([Int], Int) throws -> [[Float]]) throws -> [[Float]] {
         let n = costs.count
@@ -43,11 +51,15 @@ enum ParallelRunner {
         switch settings.mode {
         case .auto: wantSplit = splitByDefault
         case .splitBatch: wantSplit = true
-        case .blasThreads: wantSplit = false
+        case .blasThreads, .splitColumns: wantSplit = false
         }
+        columnSplitActive = false
         let split = settings.threads > 1 && n >= 2 && wantSplit
         if !split {
-            BLASThreads.set(settings.threads)
+            let columns = settings.mode == .splitColumns || (settings.mode == .auto && !splitByDefault && Self.autoColumns)
+            columnSplitActive = columns && settings.threads > 1
+            defer { columnSplitActive = false }
+            BLASThreads.set(columns ? 1 : settings.threads)
             return try body(Array(0..<n), settings.threads)
         }
         BLASThreads.set(1)

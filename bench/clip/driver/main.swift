@@ -45,16 +45,25 @@ func readFloats(_ url: URL) throws -> [Float] {
     return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
 }
 
-/// Best (minimum) seconds per call over `repeats` calls after one warm-up.
-func time(repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+/// CPU seconds (user + system, all threads) this process has used.
+func cpuSeconds() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6
+}
+
+/// Best (minimum) wall seconds per call over `repeats` calls after one warm-up, and the mean CPU
+/// seconds per call (less sensitive than wall time to other load on a shared machine).
+func time(repeats: Int, _ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
     try body()
     var best = Double.infinity
+    let c0 = cpuSeconds()
     for _ in 0..<repeats {
         let t = now()
         try body()
         best = min(best, now() - t)
     }
-    return best
+    return (best, (cpuSeconds() - c0) / Double(repeats))
 }
 
 let args = CommandLine.arguments
@@ -114,11 +123,12 @@ case "run":
     let result: [String: Any] = [
         "threads": settings.threads, "mode": settings.mode.rawValue, "kernels": tensorKernelISA,
         "load_seconds": loadSeconds,
-        "images_per_s_batch1": 1 / img1, "images_per_s_batch16": 16 / img16,
-        "texts_per_s_mix": Double(ids.count) / texts,
+        "images_per_s_batch1": 1 / img1.wall, "images_per_s_batch16": 16 / img16.wall,
+        "texts_per_s_mix": Double(ids.count) / texts.wall,
+        "cpu_s_per_image_batch1": img1.cpu, "cpu_s_per_image_batch16": img16.cpu / 16, "cpu_s_per_text_mix": texts.cpu / Double(ids.count),
         "rss_before_mib": rssBefore, "rss_loaded_mib": rssLoaded, "peak_rss_mib": peakRSSMiB(), "weights_mib": weightsMiB,
     ]
-    let suffix = mode == .auto && threads == nil ? "" : "-\(mode.rawValue)-\(settings.threads)"
+    let suffix = mode == .auto ? "" : "-\(mode.rawValue)"
     try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .prettyPrinted]).write(to: out.appendingPathComponent("iris\(suffix).json"))
     print(String(data: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), encoding: .utf8)!)
 
