@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CLIP benchmark: Iris vs onnxruntime (fp32, 2 threads) on the same seeded ViT-B/32-shaped weights.
 # Needs: python3 with numpy, onnx, onnxruntime (pip install numpy onnx onnxruntime); a release build of bench-clip.
-# usage: bench/clip/run.sh [--threads N]        (from the repository root; writes bench/out/)
+# usage: [SCRATCH=dir] bench/clip/run.sh [--threads N]        (from the repository root; writes bench/out/)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=bench/out
@@ -12,8 +12,10 @@ mkdir -p "$OUT"
 if [[ ! -f "$OUT/clip-vit-b32/0_CLIPModel/model.safetensors" || ! -f "$OUT/onnx/vision.onnx" ]]; then
     python3 bench/clip/make_model.py "$OUT" "$FIXTURES"
 fi
-swift build -c release --product bench-clip >/dev/null
-BIN=$(swift build -c release --show-bin-path)/bench-clip
+# SCRATCH=<dir> builds in another scratch path (e.g. to leave .build alone).
+SWIFT_FLAGS=(-c release ${SCRATCH:+--scratch-path "$SCRATCH"})
+swift build "${SWIFT_FLAGS[@]}" --product bench-clip >/dev/null
+BIN=$(swift build "${SWIFT_FLAGS[@]}" --show-bin-path)/bench-clip
 "$BIN" prepare "$OUT/clip-vit-b32" bench/clip/captions.txt "$FIXTURES/images" "$OUT"
 # Each side in its own process, so peak memory is its own.
 python3 bench/clip/ort_bench.py "$OUT" "$THREADS"
