@@ -68,6 +68,7 @@ def main():
     ap.add_argument("--efc", type=int, default=128)
     ap.add_argument("--duration", type=int, default=20)
     ap.add_argument("--connections", type=int, default=2)
+    ap.add_argument("--n", type=int, default=0, help="use only the first N base vectors (0: all)")
     args = ap.parse_args()
 
     meta = json.load(open(os.path.join(args.data, "random512.json")))
@@ -77,6 +78,18 @@ def main():
     truth = np.fromfile(os.path.join(args.data, "random512.truth.i32"), dtype=np.int32).reshape(len(queries), -1)
 
     work = tempfile.mkdtemp(prefix="iris-query-bench-")
+    files = {kind: os.path.join(args.data, f"random512.{kind}") for kind in ["base.f32", "query.f32", "truth.i32"]}
+    if 0 < args.n < len(base):
+        # A subset (a quick run): its own exact top-10 by cosine, written for bench-ann too.
+        base = base[:args.n]
+        unit = base / np.linalg.norm(base, axis=1, keepdims=True)
+        q_unit = queries / np.linalg.norm(queries, axis=1, keepdims=True)
+        truth = np.argsort(-(q_unit @ unit.T), axis=1)[:, :10].astype(np.int32)
+        files["base.f32"] = os.path.join(work, "base.f32")
+        files["truth.i32"] = os.path.join(work, "truth.i32")
+        base.tofile(files["base.f32"])
+        truth.tofile(files["truth.i32"])
+
     port = free_port()
     env = dict(os.environ, PERSISTENCE_DATA_PATH=os.path.join(work, "data"), QUERY_DEFAULTS_LIMIT="25",
                AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED="true", DEFAULT_VECTORIZER_MODULE="none", LOG_LEVEL="info")
@@ -138,14 +151,15 @@ def main():
             server.wait(60)
         except subprocess.TimeoutExpired:
             server.kill()
-        shutil.rmtree(work, ignore_errors=True)
 
-    ann = json.loads(subprocess.run(
-        [args.bench_ann, "--base", os.path.join(args.data, "random512.base.f32"),
-         "--queries", os.path.join(args.data, "random512.query.f32"),
-         "--truth", os.path.join(args.data, "random512.truth.i32"), "--dim", str(dim), "--metric", meta["metric"],
-         "--m", str(args.m), "--efc", str(args.efc), "--efs", str(args.ef), "--threads", "1", "--repeats", "3"],
-        capture_output=True, text=True, check=True).stdout)
+    try:
+        ann = json.loads(subprocess.run(
+            [args.bench_ann, "--base", files["base.f32"], "--queries", files["query.f32"], "--truth", files["truth.i32"],
+             "--dim", str(dim), "--metric", meta["metric"], "--m", str(args.m), "--efc", str(args.efc),
+             "--efs", str(args.ef), "--threads", "2", "--repeats", "3"],
+            capture_output=True, text=True, check=True).stdout)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     point = ann["sweep"][0]
 
     result = {"n": len(base), "dim": dim, "ef": args.ef, "m": args.m, "efc": args.efc, "clients": args.connections,

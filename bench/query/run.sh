@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # GraphQL query benchmark: nearVector limit 10 over HTTP (2 concurrent clients, wrk) vs the in-process index.
-#   bench/query/run.sh [--ef 64] [--duration 20]      needs: wrk (apt), numpy (pip)
+#   bench/query/run.sh [--ef 64] [--duration 20] [--n 20000]   needs: wrk (apt), numpy (pip)
+# (--n: only the first N base vectors, exact top-10 recomputed; a 100,000 x 512 HNSW build takes long on 2 cores)
 # Data: bench/ann/prepare.py's random512 set (100,000 x 512, cosine) in bench/out/ann (prepared if missing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
