@@ -124,4 +124,35 @@ final class ServiceTests: XCTestCase {
         XCTAssertEqual(status, 200)
         XCTAssertEqual(try JSONValue.parse(data)["data"]?["Get"]?["P"]?[0]?["_additional"]?["id"]?.stringValue, uuid(1))
     }
+
+    /// Long number lists are validated through a shortened copy; errors still point into the query as sent.
+    func testLongNumberListsValidateLikeTheFullQuery() async throws {
+        let f = try Fixture()
+        try f.createClass("V")
+        try await f.insert("V", [([:], [Float](repeating: 0.5, count: 16))])
+        let floats = [String](repeating: "0.5", count: 16).joined(separator: ", ")
+        let ints = [String](repeating: "1", count: 16).joined(separator: ", ")
+        let ok = try await f.get("V", "{Get{V(nearVector: {vector: [\(floats)]}){_additional{id}}}}")
+        XCTAssertEqual(ok.count, 1)
+        let okInts = try await f.get("V", "{Get{V(nearVector: {vector: [\(ints)]}){_additional{id}}}}")
+        XCTAssertEqual(okInts.count, 1)
+
+        // A bad element at the end of a long list: the full query's error and location.
+        let bad = "{Get{V(nearVector: {vector: [\(floats), \"x\"]}){_additional{id}}}}"
+        var (_, body) = try await f.query(bad)
+        XCTAssertNil(body["data"])
+        XCTAssertEqual(body["errors"]?[0]?["locations"]?[0]?["column"]?.intValue, column(of: "\"x\"", in: bad))
+        // Floats where Ints are expected (a list for a scalar argument), and another error after the list.
+        (_, body) = try await f.query("{Get{V(limit: [\(floats)]){_additional{id}}}}")
+        XCTAssertNil(body["data"])
+        XCTAssertNotNil(body["errors"]?[0]?["message"])
+        let unknown = "{Get{V(nearVector: {vector: [\(floats)]}){nope}}}"
+        (_, body) = try await f.query(unknown)
+        XCTAssertEqual(body["errors"]?[0]?["message"]?.stringValue?.hasPrefix("Cannot query field \"nope\" on type \"V\"."), true)
+        XCTAssertEqual(body["errors"]?[0]?["locations"]?[0]?["column"]?.intValue, column(of: "nope", in: unknown))
+    }
+
+    private func column(of needle: String, in text: String) -> Int64 {
+        Int64(text.utf8.count - text[text.range(of: needle)!.lowerBound...].utf8.count + 1)
+    }
 }
