@@ -77,7 +77,9 @@ def run_rest(iris, bodies, count, batch_size):
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
                 conn.request("GET", "/v1/.well-known/ready")
-                if conn.getresponse().status == 200:
+                ready = conn.getresponse()
+                ready.read()
+                if ready.status == 200:
                     break
             except OSError:
                 time.sleep(0.05)
