@@ -11,10 +11,14 @@ public final class RemoteCLIPInference: CLIPInference {
     private let session: URLSession
     private let lastMeta = LockedValue<JSONValue?>(nil)
 
+    /// A big batch of images takes a while on a CPU (Weaviate sets no timeout at all); a request's
+    /// own `timeoutInterval` (60 s by default) would otherwise win over the session's.
+    static let vectorizeTimeout: TimeInterval = 600
+
     public init(baseURL: URL) {
         self.baseURL = baseURL
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 600  // a big batch of images takes a while on a CPU
+        configuration.timeoutIntervalForRequest = Self.vectorizeTimeout
         session = URLSession(configuration: configuration)
     }
 
@@ -24,10 +28,12 @@ public final class RemoteCLIPInference: CLIPInference {
         let deadline = ContinuousClock.now + timeout
         var lastError = "no answer"
         while ContinuousClock.now < deadline {
+            // The 500 ms probe deadline is kept here: swift-corelibs-foundation fails sub-second
+            // `timeoutInterval`s at once (NSURLErrorTimedOut after a few ms), so the request gets 5 s.
             var request = URLRequest(url: baseURL.appendingPathComponent(".well-known/ready"))
-            request.timeoutInterval = 0.5
+            request.timeoutInterval = 5
             do {
-                let (_, status) = try await send(request)
+                let (_, status) = try await send(request, deadline: 0.5)
                 if (200...299).contains(status) { return }
                 lastError = "status \(status)"
             } catch {
@@ -41,6 +47,7 @@ public final class RemoteCLIPInference: CLIPInference {
     public func vectorize(texts: [String], images: [String]) async throws -> CLIPVectors {
         let url = baseURL.appendingPathComponent("vectorize")
         var request = URLRequest(url: url)
+        request.timeoutInterval = Self.vectorizeTimeout
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.httpBody = try JSONSerialization.data(withJSONObject: ["texts": texts, "images": images])
@@ -88,15 +95,27 @@ public final class RemoteCLIPInference: CLIPInference {
         }
     }
 
-    private func send(_ request: URLRequest) async throws -> (Data, Int) {
-        try await withCheckedThrowingContinuation { continuation in
-            session.dataTask(with: request) { data, response, error in
+    /// One request; with a `deadline` (seconds) it fails with "timeout" then and the request is cancelled.
+    private func send(_ request: URLRequest, deadline: Double? = nil) async throws -> (Data, Int) {
+        let finished = LockedValue(false)
+        return try await withCheckedThrowingContinuation { continuation in
+            @Sendable func finish(_ result: Result<(Data, Int), Error>) {
+                if finished.setIfFalse() { continuation.resume(with: result) }
+            }
+            let task = session.dataTask(with: request) { data, response, error in
                 if let error {
-                    continuation.resume(throwing: CLIPInferenceError(Self.describe(error)))
+                    finish(.failure(CLIPInferenceError(Self.describe(error))))
                 } else {
-                    continuation.resume(returning: (data ?? Data(), (response as? HTTPURLResponse)?.statusCode ?? 0))
+                    finish(.success((data ?? Data(), (response as? HTTPURLResponse)?.statusCode ?? 0)))
                 }
-            }.resume()
+            }
+            task.resume()
+            if let deadline {
+                DispatchQueue.global().asyncAfter(deadline: .now() + deadline) {
+                    finish(.failure(CLIPInferenceError("timeout after \(deadline) s")))
+                    task.cancel()
+                }
+            }
         }
     }
 
@@ -119,4 +138,14 @@ final class LockedValue<T>: @unchecked Sendable {
     init(_ value: T) { self.value = value }
     func get() -> T { lock.lock(); defer { lock.unlock() }; return value }
     func set(_ new: T) { lock.lock(); value = new; lock.unlock() }
+}
+
+extension LockedValue where T == Bool {
+    /// Sets the flag; true only for the caller that changed it from false.
+    func setIfFalse() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        if value { return false }
+        value = true
+        return true
+    }
 }

@@ -50,9 +50,17 @@ enum ServeModules {
                     + "or set CLIP_INFERENCE_API to use an inference service")
         }
         let text = env["TEXT_MODEL_DIR"] ?? pulled("IRIS_TEXT_MODEL", default: nil)
+        var threads: Int?
+        if let value = env["IRIS_CLIP_THREADS"] {
+            guard let n = Int(value), n > 0 else {
+                throw ConfigurationError("IRIS_CLIP_THREADS must be a positive integer, got '\(value)'")
+            }
+            threads = n
+        }
         let started = ContinuousClock.now
         do {
-            let embedder = try CLIPEmbedder(clipModel: URL(fileURLWithPath: clip), textModel: text.map { URL(fileURLWithPath: $0) })
+            let embedder = try CLIPEmbedder(clipModel: URL(fileURLWithPath: clip), textModel: text.map { URL(fileURLWithPath: $0) },
+                                            settings: ComputeSettings(threads: threads))
             logger.info("CLIP models loaded in-process", metadata: [
                 "clip_model": "\(clip)", "text_model": "\(text ?? clip)", "dimension": "\(embedder.dimension)",
                 "took": "\(ContinuousClock.now - started)",

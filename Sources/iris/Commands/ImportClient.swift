@@ -1,0 +1,90 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The few REST calls `iris import` makes to an Iris (or Weaviate) server.
+final class ImportClient: Sendable {
+    let baseURL: URL
+    let apiKey: String?
+    private let session: URLSession
+
+    init(baseURL: URL, apiKey: String?) {
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 3600  // a large batch of images on a CPU takes a while
+        configuration.httpMaximumConnectionsPerHost = 8
+        session = URLSession(configuration: configuration)
+    }
+
+    /// The class definition, or a clear error when the server is unreachable or the class is missing.
+    func classDefinition(_ name: String) async throws -> [String: Any] {
+        let (body, status) = try await send("GET", "v1/schema/\(name)")
+        switch status {
+        case 200:
+            guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else {
+                throw ImportError("GET /v1/schema/\(name): the answer is not a JSON object")
+            }
+            return object
+        case 404: throw ImportError("class \(name) does not exist on \(baseURL.absoluteString): create it first (POST /v1/schema)")
+        case 401, 403: throw ImportError("GET /v1/schema/\(name): \(status) \(Self.message(body)) (use --api-key)")
+        default: throw ImportError("GET /v1/schema/\(name): status \(status) \(Self.message(body))")
+        }
+    }
+
+    /// True when the object exists (HEAD → 204).
+    func exists(className: String, id: String) async throws -> Bool {
+        let (body, status) = try await send("HEAD", "v1/objects/\(className)/\(id)")
+        switch status {
+        case 204, 200: return true
+        case 404: return false
+        default: throw ImportError("HEAD /v1/objects/\(className)/\(id): status \(status) \(Self.message(body))")
+        }
+    }
+
+    /// `POST /v1/batch/objects`; returns one error message (or nil) per object, in order.
+    func batch(objects: [[String: Any]]) async throws -> [String?] {
+        let payload = try JSONSerialization.data(withJSONObject: ["objects": objects])
+        let (body, status) = try await send("POST", "v1/batch/objects", body: payload)
+        guard status == 200 else { throw ImportError("POST /v1/batch/objects: status \(status) \(Self.message(body))") }
+        guard let items = try? JSONSerialization.jsonObject(with: body) as? [[String: Any]], items.count == objects.count else {
+            throw ImportError("POST /v1/batch/objects: unexpected answer (\(body.count) bytes)")
+        }
+        return items.map { item in
+            let result = item["result"] as? [String: Any]
+            let errors = (result?["errors"] as? [String: Any])?["error"] as? [[String: Any]]
+            guard let errors, !errors.isEmpty else { return nil }
+            return errors.compactMap { $0["message"] as? String }.joined(separator: "; ")
+        }
+    }
+
+    private func send(_ method: String, _ path: String, body: Data? = nil) async throws -> (Data, Int) {
+        var request = URLRequest(url: baseURL.appendingPathComponent(path))
+        request.httpMethod = method
+        if let body {
+            request.httpBody = body
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        if let apiKey { request.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization") }
+        let url = request.url?.absoluteString ?? path
+        return try await withCheckedThrowingContinuation { continuation in
+            session.dataTask(with: request) { data, response, error in
+                if let error {
+                    continuation.resume(throwing: ImportError("\(method) \(url): \(error.localizedDescription)"))
+                } else {
+                    continuation.resume(returning: (data ?? Data(), (response as? HTTPURLResponse)?.statusCode ?? 0))
+                }
+            }.resume()
+        }
+    }
+
+    /// The first message of a Weaviate error body, or the body itself.
+    static func message(_ body: Data) -> String {
+        if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
+            if let list = object["error"] as? [[String: Any]], let m = list.first?["message"] as? String { return m }
+            if let m = object["message"] as? String { return m }
+        }
+        return String(decoding: body.prefix(300), as: UTF8.self)
+    }
+}
