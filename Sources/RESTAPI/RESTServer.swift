@@ -55,25 +55,7 @@ public final class RESTServer: Sendable {
 
     private func dispatch(_ request: Request, method: String, path: String, label: inout String) async -> APIResponse {
         // Served before authentication (Weaviate's `addLiveAndReadyness` and swagger's unauthenticated paths).
-        switch path {
-        case "/", "":
-            label = "/"
-            return APIResponse(status: 301, location: "/v1")
-        case "/v1", "/v1/":
-            label = "/v1"
-            return .json(200, MetaRoutes.rootLinks)
-        case "/v1/.well-known/live", "/v1/.well-known/ready":
-            label = path
-            return .empty(200)
-        case "/v1/.well-known/openid-configuration":
-            label = path
-            return .empty(404)  // Iris has no OIDC
-        case "/metrics":
-            label = path
-            return await metricsResponse()
-        default:
-            break
-        }
+        if let answer = unauthenticated(method: method, path: path, label: &label) { return answer }
 
         let route: RouteTable.Route
         let parameters: [String: String]
@@ -124,6 +106,29 @@ public final class RESTServer: Sendable {
         }
     }
 
+    private func unauthenticated(method: String, path: String, label: inout String) -> APIResponse? {
+        guard method == "GET" || method == "HEAD" else { return nil }
+        switch path {
+        case "/", "":
+            label = "/"
+            return APIResponse(status: 301, location: "/v1")
+        case "/v1", "/v1/":
+            label = "/v1"
+            return .json(200, MetaRoutes.rootLinks)
+        case "/v1/.well-known/live", "/v1/.well-known/ready":
+            label = path
+            return .empty(200)
+        case "/v1/.well-known/openid-configuration":
+            label = path
+            return .empty(404)  // Iris has no OIDC
+        case "/metrics":
+            label = path
+            return metricsResponse()
+        default:
+            return nil
+        }
+    }
+
     private func bodyTooLarge() -> APIResponse {
         .swaggerError(413, "request body too large: the limit is \(configuration.maxBodyBytes) bytes (IRIS_MAX_BODY_BYTES)")
     }
@@ -134,7 +139,7 @@ public final class RESTServer: Sendable {
         return .error(error.httpStatus, error.message)
     }
 
-    private func metricsResponse() async -> APIResponse {
+    private func metricsResponse() -> APIResponse {
         guard let metrics else { return .swaggerError(404, "path /metrics was not found") }
         if let counts = try? database.objectCounts() {
             metrics.updateObjectCounts(counts)
