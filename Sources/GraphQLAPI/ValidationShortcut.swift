@@ -12,22 +12,39 @@ enum ValidationShortcut {
     static let minimumLength = 8
 
     static func validateQuery(schema: GraphQLSchema, document: Document, source: String) -> [GraphQLError] {
-        var cuts: [(start: Int, end: Int, first: Range<Int>)] = []
-        for definition in document.definitions { collect(definition, into: &cuts) }
-        guard !cuts.isEmpty else { return validate(schema: schema, ast: document) }
-        var bytes = Array(source.utf8)
-        for cut in cuts.sorted(by: { $0.start > $1.start }) {
-            guard cut.start >= 0, cut.end <= bytes.count, cut.first.lowerBound >= cut.start,
-                  cut.first.upperBound <= cut.end else { return validate(schema: schema, ast: document) }
-            let first = Array(bytes[cut.first])
-            bytes.replaceSubrange(cut.start..<cut.end, with: [UInt8(ascii: "[")] + first + [UInt8(ascii: "]")])
+        guard let shape = shortened(document: document, source: source) else {
+            return validate(schema: schema, ast: document)
         }
-        let shape = String(decoding: bytes, as: UTF8.self)
         if let shapeDocument = try? parse(source: Source(body: shape, name: "GraphQL request")),
            validate(schema: schema, ast: shapeDocument).isEmpty {
             return []
         }
         return validate(schema: schema, ast: document)
+    }
+
+    /// The query text with long Int-only / Float-only list literals cut to their first element;
+    /// nil when there is nothing to cut.
+    static func shortened(document: Document, source: String) -> String? {
+        var found: [(start: Int, end: Int, first: Range<Int>)] = []
+        for definition in document.definitions { collect(definition, into: &found) }
+        guard !found.isEmpty else { return nil }
+        var bytes = Array(source.utf8)
+        // GraphQLSwift 4.3 gives list values a wrong end offset; the list ends at the first `]` after its
+        // last element (`end` holds that element's end here).
+        var cuts: [(start: Int, end: Int, first: Range<Int>)] = []
+        for cut in found {
+            var end = cut.end
+            while end < bytes.count, bytes[end] != UInt8(ascii: "]") { end += 1 }
+            guard end < bytes.count, bytes[cut.start] == UInt8(ascii: "[") else { return nil }
+            cuts.append((cut.start, end + 1, cut.first))
+        }
+        for cut in cuts.sorted(by: { $0.start > $1.start }) {
+            guard cut.start >= 0, cut.end <= bytes.count, cut.first.lowerBound >= cut.start,
+                  cut.first.upperBound <= cut.end else { return nil }
+            let first = Array(bytes[cut.first])
+            bytes.replaceSubrange(cut.start..<cut.end, with: [UInt8(ascii: "[")] + first + [UInt8(ascii: "]")])
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func collect(_ node: Any, into cuts: inout [(start: Int, end: Int, first: Range<Int>)]) {
@@ -61,8 +78,8 @@ enum ValidationShortcut {
             let allInts = values.allSatisfy { $0 is IntValue }
             let allFloats = values.allSatisfy { $0 is FloatValue }
             if values.count >= minimumLength, allInts || allFloats, let loc = list.loc,
-               let firstLoc = nodeLocation(values[0]) {
-                cuts.append((loc.start, loc.end, firstLoc.start..<firstLoc.end))
+               let firstLoc = nodeLocation(values[0]), let lastLoc = nodeLocation(values[values.count - 1]) {
+                cuts.append((loc.start, lastLoc.end, firstLoc.start..<firstLoc.end))
             } else {
                 values.forEach { collect($0, into: &cuts) }
             }
