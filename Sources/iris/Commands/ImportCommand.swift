@@ -11,15 +11,18 @@ struct Import: AsyncParsableCommand {
         commandName: "import",
         abstract: "Import a folder of images (and optional texts keyed by file name) into a class over the REST batch API.",
         discussion: """
-        Every .jpg/.jpeg/.png/.gif/.bmp/.webp file under DIR (recursively, hidden files skipped) becomes one object:
-        {IMAGE_FIELD: <base64 file>, TEXT_FIELD: <its text, if any>} with id = UUID v5 of the path relative to DIR
-        (namespace \(ImportIdentifiers.namespace.uuidString.lowercased())). Objects that already exist are skipped, so
-        running the same command again after an interruption finishes the job without duplicates.
-        --text-file: a CSV with a header row, or JSONL objects; the file name goes in a column named file
-        (or filename, path, image), the text in one named like --text-field (or text). Keys may be relative
+        Every .jpg/.jpeg/.png/.gif/.bmp/.webp file under DIR (recursively, hidden files skipped) becomes one \
+        object {IMAGE_FIELD: <base64 file>, TEXT_FIELD: <its text, if any>} whose id is the UUID v5 of its path \
+        relative to DIR in the namespace \(ImportIdentifiers.namespace.uuidString.lowercased()). Objects that \
+        already exist are skipped, so running the same command again after an interruption finishes the job \
+        without duplicates.
+
+        --text-file: a CSV with a header row, or JSONL objects. The file name goes in a column named file \
+        (or filename, path, image), the text in one named like --text-field (or text). Keys may be relative \
         paths or bare file names. Files the server cannot decode are reported and skipped.
-        Progress goes to stderr, the summary to stdout. Exit status: 0 when at least one file was imported or all
-        were present already; 1 on a fatal error or when every file failed.
+
+        Progress goes to stderr, the summary to stdout. Exit status: 0 when at least one file was imported or \
+        all were present already; 1 on a fatal error or when every file failed.
         """
     )
 
@@ -154,7 +157,7 @@ struct Import: AsyncParsableCommand {
     private func send(_ batch: [ImportFile], className cls: String, texts: [String: String], client: ImportClient,
                       progress: ImportProgress) async throws -> Outcome {
         var outcome = Outcome()
-        var objects: [[String: Any]] = []
+        var objects: [BatchObject] = []
         var paths: [String] = []
         for file in batch {
             let id = ImportIdentifiers.id(relativePath: file.relativePath)
@@ -167,10 +170,11 @@ struct Import: AsyncParsableCommand {
                 outcome.failures.append((file.relativePath, "cannot read: \(error.localizedDescription)"))
                 continue
             }
-            var properties: [String: Any] = [imageField: data.base64EncodedString()]
+            var properties: [String: String] = [:]
             if let text = texts[file.relativePath] ?? texts[file.url.lastPathComponent] { properties[textField] = text }
             if let pathField { properties[pathField] = file.relativePath }
-            objects.append(["class": cls, "id": id, "properties": properties])
+            objects.append(BatchObject(className: cls, id: id, imageField: imageField,
+                                       imageBase64: data.base64EncodedString(), texts: properties))
             paths.append(file.relativePath)
         }
         if !objects.isEmpty {
