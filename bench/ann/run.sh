@@ -23,7 +23,7 @@ OUT="$ROOT/bench/out/ann$SUFFIX"
 mkdir -p "$OUT"
 PYTHON=${PYTHON:-python3}
 
-"$PYTHON" -c "import hnswlib, numpy" 2>/dev/null || { echo "run.sh: needs pip packages hnswlib and numpy" >&2; exit 1; }
+bash bench/install-deps.sh
 
 if [[ ! -f "$OUT/random512.json" || "$(cat "$OUT/.n" 2>/dev/null)" != "$N" ]]; then
     "$PYTHON" bench/ann/prepare.py --out "$OUT" --n "$N"

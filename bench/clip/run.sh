@@ -9,7 +9,7 @@ FIXTURES=${FIXTURES:-../shared/fixtures}
 THREADS=2
 if [[ "${1:-}" == "--threads" ]]; then THREADS=$2; fi
 mkdir -p "$OUT"
-python3 -c "import numpy, onnx, onnxruntime" 2>/dev/null || python3 -m pip install -q numpy onnx onnxruntime
+bash bench/install-deps.sh
 if [[ ! -f "$OUT/clip-vit-b32/0_CLIPModel/model.safetensors" || ! -f "$OUT/onnx/vision.onnx" ]]; then
     python3 bench/clip/make_model.py "$OUT" "$FIXTURES"
 fi

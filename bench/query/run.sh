@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 PYTHON=${PYTHON:-python3}
 DATA="$ROOT/bench/out/ann"
-command -v wrk >/dev/null || { echo "run.sh: needs wrk (apt-get install wrk)" >&2; exit 1; }
+bash bench/install-deps.sh
 if [[ ! -f "$DATA/random512.json" || "$(cat "$DATA/.n" 2>/dev/null)" != "100000" ]]; then
     mkdir -p "$DATA"
     "$PYTHON" bench/ann/prepare.py --out "$DATA" --n 100000
