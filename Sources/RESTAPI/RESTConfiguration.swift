@@ -23,7 +23,7 @@ public struct RESTConfiguration: Sendable {
         authenticator: Authenticator,
         authorizer: Authorizer = .disabled,
         maxBodyBytes: Int = 256 << 20,
-        maxJSONDepth: Int = JSONBodyParser.defaultMaxDepth,
+        maxJSONDepth: Int = JSONValue.defaultMaxDepth,
         metaHostname: String = "http://[::]:8080",
         nodeName: String = "node1",
         scheme: String = "http"

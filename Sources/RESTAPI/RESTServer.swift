@@ -165,8 +165,8 @@ public final class RESTServer: Sendable {
 func parseBody(_ request: APIRequest, maxDepth: Int) throws -> JSONValue {
     if request.body.isEmpty { throw APIError.requiredBody }
     do {
-        return try JSONBodyParser.parse(request.body, maxDepth: maxDepth)
-    } catch let failure as JSONBodyParser.Failure {
+        return try JSONValue.parse(bytes: request.body, maxDepth: maxDepth)
+    } catch let failure as JSONParseError {
         throw APIError.unparsableBody(failure.message)
     }
 }

@@ -38,13 +38,18 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
+    /// The nesting limit of `parse` unless told otherwise.
+    public static let defaultMaxDepth = 128
+
     /// Parses JSON text. Numbers without a fraction or exponent become `.int` (when they fit in Int64).
     /// Throws `JSONParseError` for malformed input or nesting deeper than `maxDepth`.
-    public static func parse(_ data: Data, maxDepth: Int = 128) throws -> JSONValue {
-        try data.withUnsafeBytes { raw in
-            var p = JSONParser(bytes: raw.bindMemory(to: UInt8.self), maxDepth: maxDepth)
-            return try p.parseDocument()
-        }
+    public static func parse(_ data: Data, maxDepth: Int = defaultMaxDepth) throws -> JSONValue {
+        try JSONParser.parse([UInt8](data), maxDepth: maxDepth)
+    }
+
+    /// `parse` over bytes already in memory (request bodies).
+    public static func parse(bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws -> JSONValue {
+        try JSONParser.parse(bytes, maxDepth: maxDepth)
     }
 
     /// Compact JSON text with sorted keys (Go's `encoding/json` also sorts map keys).

@@ -37,7 +37,7 @@ enum GraphQLRoutes {
                     w.append(contentsOf: [UInt8](answer.body))
                 } else {
                     // A query the single endpoint refuses outright becomes that item's error.
-                    let message = (try? JSONBodyParser.parse([UInt8](answer.body)))?["error"]?.arrayValue?.first?["message"]?
+                    let message = (try? JSONValue.parse(answer.body))?["error"]?.arrayValue?.first?["message"]?
                         .stringValue ?? "status \(answer.status)"
                     w.value(["errors": [["message": .string(message)]]])
                 }
