@@ -36,7 +36,8 @@ let package = Package(
         .target(name: "ImageProcessing", dependencies: ["CImageCodecs"], swiftSettings: optimise),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "CTensorKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "ModelHub", swiftSettings: optimise),
+        .target(name: "Hashing", swiftSettings: optimise),
+        .target(name: "ModelHub", dependencies: ["Hashing"], swiftSettings: optimise),
         .target(
             name: "CLIPEngine",
             dependencies: ["Tokenizers", "ImageProcessing", "COpenBLAS", "CTensorKernels"],
@@ -54,7 +55,7 @@ let package = Package(
         .target(
             name: "RESTAPI",
             dependencies: [
-                "Database",
+                "Database", "Hashing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -82,9 +83,9 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
-        .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing"]),
+        .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "Hashing"]),
         .testTarget(name: "CLIPEngineTests", dependencies: ["CLIPEngine"], exclude: ["make_reference_models.py"]),
-        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub"]),
+        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "Hashing"]),
         .testTarget(name: "DatabaseTests", dependencies: ["Database"]),
         .testTarget(name: "GraphQLAPITests", dependencies: ["GraphQLAPI"]),
     ],

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import ImageProcessing
+import Hashing
 
 /// Every fixture image against golden/clip-tiny.json: PIL's decoded RGB bytes, the 224x224 uint8 crop and the
 /// float32 pixel tensor.

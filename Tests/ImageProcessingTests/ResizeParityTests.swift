@@ -2,6 +2,7 @@ import Foundation
 import CImageCodecs
 import XCTest
 @testable import ImageProcessing
+import Hashing
 
 /// `ImageResizer` against PIL's `Image.resize` on a real photo, every filter, up- and downscaling, including
 /// non-uniform scalings. Expected digests are sha256 of `Image.open('chelsea.png').resize(size, filter).tobytes()`

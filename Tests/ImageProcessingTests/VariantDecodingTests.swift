@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import ImageProcessing
+import Hashing
 
 /// Every variant in `PILVariantFixtures` decodes to PIL's RGB bytes.
 final class VariantDecodingTests: XCTestCase {

@@ -2,6 +2,7 @@ import Foundation
 import ModelHub
 #if canImport(Glibc)
 import Glibc
+import Hashing
 #endif
 
 /// A small HTTP/1.1 server on 127.0.0.1 (plain POSIX sockets, one thread per connection) that serves

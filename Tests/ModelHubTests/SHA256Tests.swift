@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import ModelHub
+import Hashing
 
 final class SHA256Tests: XCTestCase {
     func testKnownVectors() {

@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import Hashing
 #endif
 
 /// What ended up on disk for one file.

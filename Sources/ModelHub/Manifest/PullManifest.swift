@@ -1,4 +1,5 @@
 import Foundation
+import Hashing
 
 /// `.iris-manifest.json`, written into a model folder after a pull: where it came from and the size and
 /// sha256 of every file, so `iris model verify` can later prove nothing changed or went missing.

@@ -1,4 +1,5 @@
 import Foundation
+import Hashing
 
 /// Authentication as Weaviate 1.19 does it: anonymous access and/or API keys (no OIDC in Iris).
 ///

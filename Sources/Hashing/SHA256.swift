@@ -1,5 +1,5 @@
-// SHA-256 (FIPS 180-4), streaming. Foundation on Linux has no CryptoKit and the package may only use
-// Foundation, so downloads are verified with this small implementation.
+// SHA-256 (FIPS 180-4), streaming. Foundation on Linux has no CryptoKit, and one small implementation
+// here serves every module (model download checks, API-key digests, test goldens) without swift-crypto.
 import Foundation
 
 public struct SHA256: Sendable {
@@ -10,6 +10,28 @@ public struct SHA256: Sendable {
     private var totalBytes: UInt64 = 0
 
     public init() { pending.reserveCapacity(64) }
+
+    /// The digest of `input` in one call.
+    public static func hash<S: Sequence>(_ input: S) -> [UInt8] where S.Element == UInt8 {
+        var hasher = SHA256()
+        hasher.update(Array(input))
+        return hasher.finalize()
+    }
+
+    /// The lowercase hex digest of `bytes` in one call.
+    public static func hex(_ bytes: [UInt8]) -> String {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hasher.hexDigest()
+    }
+
+    /// Equality of two digests in time independent of where they differ (API-key checks).
+    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var diff: UInt8 = 0
+        for i in a.indices { diff |= a[i] ^ b[i] }
+        return diff == 0
+    }
 
     public mutating func update(_ data: Data) {
         data.withUnsafeBytes { update(UnsafeRawBufferPointer($0)) }
