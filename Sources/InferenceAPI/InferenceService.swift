@@ -19,10 +19,8 @@ public final class InferenceService: Sendable {
             return (422, Self.errorBody("\(error)"))
         }
         do {
-            let images = try request.images.enumerated().map { i, b64 in try Self.decodeBase64(b64, index: i) }
-            async let textVectors = offload { try self.embedder.embed(texts: request.texts) }
-            async let imageVectors = offload { try self.embedder.embed(images: images) }
-            let answer = ["textVectors": try await textVectors, "imageVectors": try await imageVectors]
+            let vectors = try await embedder.vectorize(texts: request.texts, base64Images: request.images)
+            let answer = ["textVectors": vectors.textVectors, "imageVectors": vectors.imageVectors]
             return (200, try JSONSerialization.data(withJSONObject: answer))
         } catch {
             return (500, Self.errorBody("\(error)"))
@@ -36,24 +34,5 @@ public final class InferenceService: Sendable {
 
     static func errorBody(_ message: String) -> Data {
         (try? JSONSerialization.data(withJSONObject: ["error": message])) ?? Data()
-    }
-
-    /// Python's `base64.b64decode` skips characters outside the alphabet; so does this. Empty or
-    /// undecodable strings are errors (500), as in the container.
-    static func decodeBase64(_ string: String, index: Int) throws -> Data {
-        var s = string
-        if s.hasPrefix("data:"), let comma = s.firstIndex(of: ",") { s = String(s[s.index(after: comma)...]) }
-        guard let data = Data(base64Encoded: s, options: .ignoreUnknownCharacters), !data.isEmpty else {
-            throw CLIPEngineError("image \(index): invalid base64-encoded string")
-        }
-        return data
-    }
-}
-
-/// Runs blocking work on a Dispatch thread so Swift's cooperative pool (two threads here) stays free
-/// for the event loops and other requests.
-func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
     }
 }

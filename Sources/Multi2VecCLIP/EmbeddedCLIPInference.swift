@@ -14,24 +14,9 @@ public final class EmbeddedCLIPInference: CLIPInference {
     }
 
     public func vectorize(texts: [String], images: [String]) async throws -> CLIPVectors {
-        let imageData = try images.enumerated().map { i, b64 -> Data in
-            guard let data = Data(base64Encoded: b64, options: .ignoreUnknownCharacters), !data.isEmpty else {
-                throw CLIPInferenceError("image \(i): invalid base64-encoded string")
-            }
-            return data
-        }
-        async let textVectors = runBlocking { try self.embedder.embed(texts: texts) }
-        async let imageVectors = runBlocking { try self.embedder.embed(images: imageData) }
-        return CLIPVectors(textVectors: try await textVectors, imageVectors: try await imageVectors)
+        let result = try await embedder.vectorize(texts: texts, base64Images: images)
+        return CLIPVectors(textVectors: result.textVectors, imageVectors: result.imageVectors)
     }
 
     public func meta() async throws -> JSONValue { metaValue }
-}
-
-/// The embedder blocks while it computes; run it on a Dispatch thread so Swift's small cooperative
-/// pool keeps serving requests meanwhile.
-func runBlocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-    }
 }
