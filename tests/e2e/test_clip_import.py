@@ -114,7 +114,14 @@ def test_interrupted_import_resumes_without_duplicates(iris_bin, clip_client, cl
         time.sleep(0.02)
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=60)
-    interrupted_at = count(url, "Gallery")
+    # A batch the importer sent just before the interrupt may still be committing on the server:
+    # wait until the count is stable before taking it as the interrupted state.
+    interrupted_at, stable_since = count(url, "Gallery"), time.monotonic()
+    while time.monotonic() - stable_since < 1.0 and time.monotonic() < deadline + 30:
+        time.sleep(0.1)
+        now = count(url, "Gallery")
+        if now != interrupted_at:
+            interrupted_at, stable_since = now, time.monotonic()
     assert 6 <= interrupted_at < total, (interrupted_at, total)
 
     out = run_import(iris_bin, folder, "--class", "Gallery", "--url", url, "--text-file", texts, "--batch-size", 8)
