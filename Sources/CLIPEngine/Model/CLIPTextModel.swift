@@ -15,19 +15,7 @@ final class CLIPTextModel: @unchecked Sendable {
         let d = c.hiddenSize
         tokenEmbedding = try store.tensor("text_model.embeddings.token_embedding.weight", shape: [c.vocabSize, d]).values
         positionEmbedding = try store.tensor("text_model.embeddings.position_embedding.weight", shape: [c.maxPositions, d]).values
-        layers = try (0..<c.layers).map { i in
-            let p = "text_model.encoder.layers.\(i)."
-            return try TransformerLayer(
-                store,
-                names: .init(q: p + "self_attn.q_proj", k: p + "self_attn.k_proj", v: p + "self_attn.v_proj",
-                             out: p + "self_attn.out_proj", fc1: p + "mlp.fc1", fc2: p + "mlp.fc2",
-                             ln1: p + "layer_norm1", ln2: p + "layer_norm2"),
-                hidden: d, intermediate: c.intermediateSize, heads: c.heads, activation: c.activation,
-                eps: c.layerNormEps, preNorm: true)
-        }
-        if store.contains("text_model.encoder.layers.\(c.layers).layer_norm1.weight") {
-            throw CLIPEngineError("\(store.label): the checkpoint has more text layers than num_hidden_layers = \(c.layers)")
-        }
+        layers = try TransformerLayer.clipEncoder(store, tower: "text", config: c)
         finalNorm = try LayerNorm(store, "text_model.final_layer_norm", dim: d, eps: c.layerNormEps)
         projection = try Linear(store, "text_projection", in: d, out: projectionDim, bias: false)
     }

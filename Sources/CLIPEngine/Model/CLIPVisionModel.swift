@@ -29,19 +29,7 @@ final class CLIPVisionModel: @unchecked Sendable {
         // "pre_layrnorm" is the (misspelt) name in transformers' CLIP; accept the corrected one too.
         let preName = store.contains("vision_model.pre_layrnorm.weight") ? "vision_model.pre_layrnorm" : "vision_model.pre_layernorm"
         preNorm = try LayerNorm(store, preName, dim: d, eps: c.layerNormEps)
-        layers = try (0..<c.layers).map { i in
-            let p = "vision_model.encoder.layers.\(i)."
-            return try TransformerLayer(
-                store,
-                names: .init(q: p + "self_attn.q_proj", k: p + "self_attn.k_proj", v: p + "self_attn.v_proj",
-                             out: p + "self_attn.out_proj", fc1: p + "mlp.fc1", fc2: p + "mlp.fc2",
-                             ln1: p + "layer_norm1", ln2: p + "layer_norm2"),
-                hidden: d, intermediate: c.intermediateSize, heads: c.heads, activation: c.activation,
-                eps: c.layerNormEps, preNorm: true)
-        }
-        if store.contains("vision_model.encoder.layers.\(c.layers).layer_norm1.weight") {
-            throw CLIPEngineError("\(store.label): the checkpoint has more vision layers than num_hidden_layers = \(c.layers)")
-        }
+        layers = try TransformerLayer.clipEncoder(store, tower: "vision", config: c)
         postNorm = try LayerNorm(store, "vision_model.post_layernorm", dim: d, eps: c.layerNormEps)
         projection = try Linear(store, "visual_projection", in: d, out: projectionDim, bias: false)
     }

@@ -156,3 +156,24 @@ func parallelChunks(_ n: Int, threads: Int, _ body: (Int, Int) -> Void) {
         if start < n { body(start, min(chunk, n - start)) }
     }
 }
+
+extension TransformerLayer {
+    /// The pre-LN layers of one CLIP tower (`<tower>_model.encoder.layers.N.*`), as many as the config
+    /// says; a checkpoint with more layers than that is refused rather than silently truncated.
+    static func clipEncoder(_ store: WeightStore, tower: String, config c: CLIPTowerConfig) throws -> [TransformerLayer] {
+        let layers = try (0..<c.layers).map { i in
+            let p = "\(tower)_model.encoder.layers.\(i)."
+            return try TransformerLayer(
+                store,
+                names: .init(q: p + "self_attn.q_proj", k: p + "self_attn.k_proj", v: p + "self_attn.v_proj",
+                             out: p + "self_attn.out_proj", fc1: p + "mlp.fc1", fc2: p + "mlp.fc2",
+                             ln1: p + "layer_norm1", ln2: p + "layer_norm2"),
+                hidden: c.hiddenSize, intermediate: c.intermediateSize, heads: c.heads, activation: c.activation,
+                eps: c.layerNormEps, preNorm: true)
+        }
+        if store.contains("\(tower)_model.encoder.layers.\(c.layers).layer_norm1.weight") {
+            throw CLIPEngineError("\(store.label): the checkpoint has more \(tower) layers than num_hidden_layers = \(c.layers)")
+        }
+        return layers
+    }
+}
