@@ -131,7 +131,7 @@ enum AggregateSchema {
             args[kind.rawValue] = GraphQLArgument(type: try InputTypes.moduleArgument(kind, prefix: prefix))
         }
         let type = try classType(for: cls)
-        return GraphQLField(type: GraphQLList(type), args: args, resolve: { _, args, _, info in
+        return GraphQLField(type: GraphQLList(type), args: args, resolve: { _, args, context, info in
             let selected = SelectionReader.childNames(info.fieldASTs, fragments: info.fragments)
             let groupBy = args[field: "groupBy"]?.asStrings
             let request = AggregateRequest(
@@ -140,7 +140,7 @@ enum AggregateSchema {
                 groupBy: groupBy,
                 limit: args[field: "limit"]?.asInt,
                 objectLimit: args[field: "objectLimit"]?.asInt,
-                near: ArgumentParsing.near(args),
+                near: ArgumentParsing.near(args, context: context, info: info),
                 needsObjects: groupBy != nil || !selected.subtracting(["meta", "__typename"]).isEmpty)
             let groups = try await backend.aggregate(request)
             return groups.map { AggregateGroupSource(group: $0, cls: cls) as (any Sendable)? }

@@ -65,9 +65,10 @@ enum ArgumentParsing {
         return try WhereFilter.from(json: w.json)
     }
 
-    static func nearVector(_ m: Map?) -> NearVectorParameter? {
+    /// `literal`: the full vector when VectorLiterals read it from the query text.
+    static func nearVector(_ m: Map?, literal: [Float]?) -> NearVectorParameter? {
         guard let m else { return nil }
-        let vector = (m[field: "vector"]?.array ?? []).compactMap { $0.asDouble.map(Float.init) }
+        let vector = literal ?? (m[field: "vector"]?.array ?? []).compactMap { $0.asDouble.map(Float.init) }
         return NearVectorParameter(vector: vector, certainty: m[field: "certainty"]?.asDouble,
                                    distance: m[field: "distance"]?.asDouble)
     }
@@ -101,9 +102,11 @@ enum ArgumentParsing {
         }
     }
 
-    /// nearVector, nearObject and every module argument present in `args`.
-    static func near(_ args: Map) -> NearParameters {
-        var near = NearParameters(nearVector: nearVector(args[field: "nearVector"]),
+    /// nearVector, nearObject and every module argument present in `args` (`context` and `info` are
+    /// the resolver's, for vectors VectorLiterals read).
+    static func near(_ args: Map, context: any Sendable, info: GraphQLResolveInfo) -> NearParameters {
+        let literal = VectorLiterals.vector(argument: "nearVector", context: context, info: info)
+        var near = NearParameters(nearVector: nearVector(args[field: "nearVector"], literal: literal),
                                   nearObject: nearObject(args[field: "nearObject"]))
         for kind in ModuleNearArgumentKind.allCases {
             if let m = args[field: kind.rawValue] { near.module.append(moduleParameter(kind, m)) }

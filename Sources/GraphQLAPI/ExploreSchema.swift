@@ -23,10 +23,10 @@ enum ExploreSchema {
                 "distance": GraphQLField(type: GraphQLFloat),
             ]
         )
-        return GraphQLField(type: GraphQLList(hitType), args: args, resolve: { _, args, _, info in
+        return GraphQLField(type: GraphQLList(hitType), args: args, resolve: { _, args, context, info in
             let selected = SelectionReader.childNames(info.fieldASTs, fragments: info.fragments)
             let request = ExploreRequest(
-                near: ArgumentParsing.near(args),
+                near: ArgumentParsing.near(args, context: context, info: info),
                 limit: args[field: "limit"]?.asInt,
                 offset: args[field: "offset"]?.asInt,
                 certaintyRequested: selected.contains("certainty"))

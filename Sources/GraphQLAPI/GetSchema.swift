@@ -117,7 +117,7 @@ final class GetTypes: @unchecked Sendable {
         }
         let backend = self.backend
         let className = cls.className
-        return GraphQLField(type: GraphQLList(type), args: args, resolve: { _, args, _, info in
+        return GraphQLField(type: GraphQLList(type), args: args, resolve: { _, args, context, info in
             let request = GetRequest(
                 className: className,
                 filter: try ArgumentParsing.whereFilter(args),
@@ -125,7 +125,7 @@ final class GetTypes: @unchecked Sendable {
                 offset: args[field: "offset"]?.asInt,
                 after: args[field: "after"]?.asString,
                 sort: ArgumentParsing.sort(args),
-                near: ArgumentParsing.near(args),
+                near: ArgumentParsing.near(args, context: context, info: info),
                 additional: SelectionReader.additional(info))
             let hits = try await backend.get(request)
             let withCertainty = request.additional.certainty

@@ -11,6 +11,9 @@ public final class GraphQLService: @unchecked Sendable {
     private let backend: any QueryBackend
     private let lock = NSLock()
     private var cached: (classes: [ClassDefinition], schema: GraphQLSchema?)?
+    /// Query shapes (VectorLiterals.shape) that passed validation against `schema`; bounded.
+    private var validShapes: (schema: GraphQLSchema?, shapes: Set<String>) = (nil, [])
+    private static let maxValidShapes = 1024
 
     public init(backend: any QueryBackend) {
         self.backend = backend
@@ -86,14 +89,19 @@ public final class GraphQLService: @unchecked Sendable {
     /// Parses, validates and executes; parse and validation errors come back without `data`.
     func execute(_ request: Request, schema: GraphQLSchema) async -> GraphQLResult {
         do {
-            // graphql(schema:request:…) split up so validation can take the shortcut for long number lists.
-            let document = try parse(source: Source(body: request.query, name: "GraphQL request"))
-            let problems = ValidationShortcut.validateQuery(schema: schema, document: document, source: request.query)
-            var result = problems.isEmpty
-                ? try await GraphQL.execute(schema: schema, documentAST: document, rootValue: (), context: (),
-                                            variableValues: request.variables,
-                                            operationName: request.operationName)
-                : GraphQLResult(errors: problems)
+            var result: GraphQLResult
+            if let literals = VectorLiterals(query: request.query),
+               let document = try? parse(source: Source(body: literals.blankedQuery, name: "GraphQL request")),
+               isValid(document, shape: literals.shape, schema: schema) {
+                result = try await run(request, document: document, context: literals, schema: schema)
+            } else {
+                // As sent: also how every error of a query with long vectors is reported.
+                let document = try parse(source: Source(body: request.query, name: "GraphQL request"))
+                let problems = validate(schema: schema, ast: document)
+                result = problems.isEmpty
+                    ? try await run(request, document: document, context: (), schema: schema)
+                    : GraphQLResult(errors: problems)
+            }
             if result.data == nil {
                 result.errors = result.errors.map { e in
                     GraphQLError(message: Self.graphqlGoWording(e.message), locations: e.locations, path: e.path)
@@ -105,6 +113,28 @@ public final class GraphQLService: @unchecked Sendable {
         } catch {
             return GraphQLResult(errors: [GraphQLError(message: String(describing: error))])
         }
+    }
+
+    /// Validates `document` unless a query of the same shape already passed against this schema.
+    private func isValid(_ document: Document, shape: String, schema: GraphQLSchema) -> Bool {
+        lock.lock()
+        let known = validShapes.schema === schema && validShapes.shapes.contains(shape)
+        lock.unlock()
+        if known { return true }
+        guard validate(schema: schema, ast: document).isEmpty else { return false }
+        lock.lock()
+        defer { lock.unlock() }
+        if validShapes.schema !== schema || validShapes.shapes.count >= Self.maxValidShapes {
+            validShapes = (schema, [])
+        }
+        validShapes.shapes.insert(shape)
+        return true
+    }
+
+    private func run(_ request: Request, document: Document, context: any Sendable,
+                     schema: GraphQLSchema) async throws -> GraphQLResult {
+        try await GraphQL.execute(schema: schema, documentAST: document, rootValue: (), context: context,
+                                  variableValues: request.variables, operationName: request.operationName)
     }
 
     /// Weaviate's GraphQL library (graphql-go) words an unknown argument differently from GraphQLSwift:

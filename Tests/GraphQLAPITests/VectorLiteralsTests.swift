@@ -1,0 +1,145 @@
+import Foundation
+import GraphQL
+import XCTest
+@testable import Database
+@testable import GraphQLAPI
+
+final class VectorLiteralsTests: XCTestCase {
+    func testLongVectorListsAreBlankedAfterTheirFirstElement() throws {
+        let floats = (0..<12).map { "0.\($0 + 1)" }.joined(separator: ", ")
+        let query = "{Get{V(limit: 2 nearVector: {vector: [\(floats)]} where: {path: [\"a\"] operator: Equal valueInt: 1}){x}}}"
+        let literals = try XCTUnwrap(VectorLiterals(query: query))
+        XCTAssertEqual(literals.blankedQuery.utf8.count, query.utf8.count)
+        XCTAssertEqual(literals.blankedQuery, query.replacingOccurrences(
+            of: floats, with: "0.1" + String(repeating: " ", count: floats.count - 3)))
+        let open = query.utf8.firstIndex(of: UInt8(ascii: "["))!
+        XCTAssertEqual(literals.vectors, [query.utf8.distance(from: query.utf8.startIndex, to: open):
+                                          (1...12).map { Float(Double("0.\($0)")!) }])
+    }
+
+    func testIntsExponentsAndNewlinesAreRead() throws {
+        let query = "{Get{V(nearVector: {vector: [1, -2, 3e2\n 4.5E-1, 0, -0.25,,6 7]}){x}}}"
+        let literals = try XCTUnwrap(VectorLiterals(query: query))
+        XCTAssertEqual(literals.vectors.values.first, [1, -2, 300, 0.45, 0, -0.25, 6, 7])
+        XCTAssertEqual(literals.blankedQuery.filter { $0 == "\n" }.count, 1, "line breaks are kept")
+    }
+
+    func testListsItCannotReadAreLeftToGraphQL() {
+        let eight = "1, 2, 3, 4, 5, 6, 7"
+        for query in [
+            "{Get{V(nearVector: {vector: [1, 2, 3]}){x}}}",                     // short
+            "{Get{V(nearVector: {vector: [\(eight), \"8\"]}){x}}}",             // a string item
+            "{Get{V(nearVector: {vector: [\(eight), 08]}){x}}}",                // leading zero
+            "{Get{V(nearVector: {vector: [\(eight), 8.]}){x}}}",                // no fraction digits
+            "{Get{V(nearVector: {vector: [\(eight), 8a]}){x}}}",                // a name glued on
+            "{Get{V(nearVector: {vector: [\(eight), 1e999]}){x}}}",             // not finite
+            "{Get{V(nearVector: {vector: [\(eight), 8 # note\n]}){x}}}",        // a comment inside
+            "{Get{V(where: {path: [\"a\"] operator: Equal valueText: \"vector: [\(eight), 8]\"}){x}}}",  // in a string
+            "{Get{V(where: {path: [\"a\"] operator: Equal valueText: \"\"\"vector: [\(eight), 8]\"\"\"}){x}}}",
+            "# vector: [\(eight), 8]\n{Get{V{x}}}",                             // in a comment
+            "{Get{V(where: {path: [\(eight), 8]}){x}}}",                        // not a `vector` field
+        ] {
+            XCTAssertNil(VectorLiterals(query: query), query)
+        }
+    }
+
+    /// The blanked path gives exactly the answer of the as-sent path (variables go through GraphQLSwift's
+    /// own coercion), also with multi-byte text before the list (offsets are UTF-8 bytes).
+    func testBlankedQueriesAnswerLikeQueriesAsSent() async throws {
+        let f = try Fixture()
+        try f.createClass("Item", properties: [("name", "text")])
+        var rng = SplitMix(state: 7)
+        let vectors = (0..<60).map { _ in rng.vector(32) }
+        try await f.insert("Item", vectors.enumerated().map { (["name": .string("é \($0.offset % 2)")], $0.element) })
+        let query = rng.vector(32)
+        let selection = "{name _additional{id distance}}"
+        let literal = try await f.get("Item", """
+            {Get{Item(where: {path: ["name"] operator: Equal valueText: "é 1"} limit: 5
+                      nearVector: {vector: \(vectorLiteral(query))}) \(selection)}}
+            """)
+        let body = JSONValue.object([
+            "query": .string("""
+                query($v: [Float]!) {Get{Item(where: {path: ["name"] operator: Equal valueText: "é 1"} limit: 5
+                                             nearVector: {vector: $v}) \(selection)}}
+                """),
+            "variables": .object(["v": .array(query.map { .double(Double($0)) })]),
+        ]).jsonString()
+        let (status, data) = await f.service.handle(body: Data(body.utf8))
+        XCTAssertEqual(status, 200)
+        let answer = try JSONValue.parse(data)
+        XCTAssertNil(answer["errors"], answer.jsonString())
+        let asSent = answer["data"]?["Get"]?["Item"]?.arrayValue
+        XCTAssertEqual(literal.count, 5)
+        XCTAssertEqual(literal, asSent)
+    }
+
+    /// Errors are reported against the query as sent, with its locations.
+    func testErrorsKeepTheLocationsOfTheQueryAsSent() async throws {
+        let f = try Fixture()
+        try f.createClass("Item", properties: [("name", "text")])
+        let v = vectorLiteral((0..<16).map { Float($0) })
+        let (_, body) = try await f.query("{Get{Item(nearVector: {vector: \(v)}\n) {nosuchfield}}}")
+        let error = try XCTUnwrap(body["errors"]?.arrayValue?.first)
+        XCTAssertEqual(error["message"]?.stringValue, "Cannot query field \"nosuchfield\" on type \"Item\".")
+        XCTAssertEqual(error["locations"]?.arrayValue?.first?["line"]?.intValue, 2)
+        XCTAssertEqual(error["locations"]?.arrayValue?.first?["column"]?.intValue, 4)
+
+        // A resolver error (a dimension mismatch) for a blanked query.
+        try await f.insert("Item", [(["name": .string("a")], [1, 2, 3])])
+        let mismatch = try await f.errorMessage("{Get{Item(nearVector: {vector: \(v)}) {name}}}")
+        XCTAssertEqual(mismatch?.contains("vector lengths don't match: 16 vs 3"), true, mismatch ?? "no error")
+    }
+}
+
+/// The validation cache keyed by query shape, and the schema fact that makes it sound.
+final class VectorLiteralShapeTests: XCTestCase {
+    func testQueriesThatDifferOnlyInTheirVectorsShareAShape() throws {
+        func query(_ v: [Float]) -> String { "{Get{V(limit: 3 nearVector: {vector: \(vectorLiteral(v))}){x}}}" }
+        let a = try XCTUnwrap(VectorLiterals(query: query((0..<10).map { Float($0) / 7 })))
+        let b = try XCTUnwrap(VectorLiterals(query: query((0..<10).map { -Float($0) * 3 })))
+        XCTAssertEqual(a.shape, "{Get{V(limit: 3 nearVector: {vector: []}){x}}}")
+        XCTAssertEqual(a.shape, b.shape)
+    }
+
+    /// Every argument or input field named `vector` is a [Float] (or [Float]!), with and without a module's arguments.
+    func testEveryVectorInputIsAFloatList() throws {
+        let module = FakeTextModule()
+        let f = try Fixture(modules: [module])
+        try f.createClass("Publication", vectorizer: module.name, properties: [("name", "text")])
+        try f.createClass("Plain", properties: [("n", "int"), ("at", "Publication")])
+        let schema = try XCTUnwrap(try f.service.currentSchema())
+        func isFloatList(_ type: any GraphQLInputType) -> Bool {
+            let list = (type as? GraphQLNonNull)?.ofType ?? type
+            return ((list as? GraphQLList)?.ofType as? GraphQLScalarType)?.name == "Float"
+        }
+        var seen = 0
+        for type in schema.typeMap.values {
+            if let input = type as? GraphQLInputObjectType, let field = try input.fields()["vector"] {
+                XCTAssertTrue(isFloatList(field.type), "\(input.name).vector")
+                seen += 1
+            }
+            if let object = type as? GraphQLObjectType {
+                for (name, field) in try object.fields() {
+                    if let argument = field.args["vector"] {
+                        XCTAssertTrue(isFloatList(argument.type), "\(object.name).\(name)(vector:)")
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(seen, 0, "nearVector inputs exist")
+    }
+
+    /// A shape validated against one schema is validated again once the schema changes.
+    func testAShapeIsRevalidatedAfterASchemaChange() async throws {
+        let f = try Fixture()
+        try f.createClass("Item", properties: [("name", "text"), ("extra", "text")])
+        let v = vectorLiteral((0..<16).map { Float($0) })
+        let q = "{Get{Item(nearVector: {vector: \(v)}) {extra}}}"
+        let before = try await f.errorMessage(q)
+        XCTAssertNil(before)
+        try f.db.deleteClass("Item")
+        try f.createClass("Item", properties: [("name", "text")])
+        let after = try await f.errorMessage(q)
+        XCTAssertEqual(after, "Cannot query field \"extra\" on type \"Item\".")
+    }
+}
