@@ -66,6 +66,8 @@ struct VectorLiterals: Sendable {
 private struct Scanner {
     let bytes: [UInt8]  // NUL-terminated
     var i = 0
+    var braceDepth = 0
+    var inVariableDefinitions = false
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -96,7 +98,18 @@ private struct Scanner {
                 afterVectorColon = afterVectorName
                 afterVectorName = false
                 i += 1
-            case UInt8(ascii: "[") where afterVectorColon:
+            case UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "("), UInt8(ascii: ")"):
+                // Parentheses outside any braces hold variable definitions (or directive arguments of an
+                // operation); default values there reach resolvers as variables, so they stay as sent.
+                switch c {
+                case UInt8(ascii: "{"): braceDepth += 1
+                case UInt8(ascii: "}"): braceDepth -= 1
+                case UInt8(ascii: "("): if braceDepth == 0 { inVariableDefinitions = true }
+                default: inVariableDefinitions = false
+                }
+                afterVectorName = false; afterVectorColon = false
+                i += 1
+            case UInt8(ascii: "[") where afterVectorColon && !inVariableDefinitions:
                 afterVectorName = false; afterVectorColon = false
                 let open = i
                 if let list = numberList(open: open) { return (open, list.close, list.firstEnd, list.values) }

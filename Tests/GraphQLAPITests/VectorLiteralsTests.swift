@@ -38,6 +38,7 @@ final class VectorLiteralsTests: XCTestCase {
             "{Get{V(where: {path: [\"a\"] operator: Equal valueText: \"\"\"vector: [\(eight), 8]\"\"\"}){x}}}",
             "# vector: [\(eight), 8]\n{Get{V{x}}}",                             // in a comment
             "{Get{V(where: {path: [\(eight), 8]}){x}}}",                        // not a `vector` field
+            "query($n: NearVector = {vector: [\(eight), 8]}) {Get{V(nearVector: $n){x}}}",  // a variable default
         ] {
             XCTAssertNil(VectorLiterals(query: query), query)
         }
