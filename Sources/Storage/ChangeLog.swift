@@ -2,7 +2,7 @@ import GRDB
 
 /// The change log: one row per vector-affecting write (sequence, class, doc id, op), written in the
 /// same transaction as the object. After a restart each class's vector index replays the entries after
-/// its snapshot's `coveredSequence`; entries covered by every snapshot can be truncated.
+/// its snapshot's `coveredSequence`; a class's entries its durable snapshot covers are truncated.
 public enum ChangeLog {
     public enum Op: Int, Sendable {
         /// The object's vector was set, changed or removed: re-read the row to know which.
@@ -40,13 +40,44 @@ public enum ChangeLog {
         return UInt64(v)
     }
 
-    /// Deletes entries with sequence <= `upTo` (covered by every index snapshot).
-    public static func truncate(_ db: GRDB.Database, upTo: UInt64) throws {
-        try db.execute(sql: "DELETE FROM changes WHERE seq <= ?", arguments: [Int64(bitPattern: upTo)])
+    /// Deletes the entries of `classID` with sequence <= `upTo`. Call it only once a durable snapshot of the
+    /// class's index covers `upTo` (written, fsynced and renamed), under the store's writer so no entry of
+    /// the class can commit in between. The highest deleted sequence is remembered (`truncatedThrough`):
+    /// a snapshot file covering less (restored by hand, or a rename lost with the disk cache) misses
+    /// changes the log no longer has, and must be rebuilt from the store instead of replayed.
+    ///
+    /// Truncation is per class, not up to the lowest `coveredSequence` of all classes: an idle class's
+    /// `coveredSequence` stays at its last write, so a global bound would stop every busy class's log
+    /// from ever shrinking. A dropped class's entries go with it (`dropClass`, same transaction).
+    public static func truncate(_ db: GRDB.Database, classID: Int64, upTo: UInt64) throws {
+        try db.inSavepoint {
+            let highest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM changes WHERE class_id = ? AND seq <= ?",
+                                             arguments: [classID, Int64(bitPattern: upTo)])
+            guard let highest else { return .commit }
+            try db.execute(sql: "DELETE FROM changes WHERE class_id = ? AND seq <= ?", arguments: [classID, highest])
+            try db.execute(sql: """
+                INSERT INTO changes_truncated(class_id, up_to) VALUES (?, ?)
+                ON CONFLICT(class_id) DO UPDATE SET up_to = MAX(up_to, excluded.up_to)
+                """, arguments: [classID, highest])
+            return .commit
+        }
     }
 
-    /// Deletes every entry of a class (when the class is dropped).
+    /// The highest sequence of `classID` deleted by `truncate` (0 if none): a snapshot whose
+    /// `coveredSequence` is lower is stale.
+    public static func truncatedThrough(_ db: GRDB.Database, classID: Int64) throws -> UInt64 {
+        let v = try Int64.fetchOne(db, sql: "SELECT up_to FROM changes_truncated WHERE class_id = ?", arguments: [classID]) ?? 0
+        return UInt64(bitPattern: v)
+    }
+
+    /// The number of entries of `classID` still in the log.
+    public static func count(_ db: GRDB.Database, classID: Int64) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes WHERE class_id = ?", arguments: [classID]) ?? 0
+    }
+
+    /// Deletes every entry of a class and its truncation mark (when the class is dropped).
     public static func dropClass(_ db: GRDB.Database, classID: Int64) throws {
         try db.execute(sql: "DELETE FROM changes WHERE class_id = ?", arguments: [classID])
+        try db.execute(sql: "DELETE FROM changes_truncated WHERE class_id = ?", arguments: [classID])
     }
 }

@@ -16,6 +16,8 @@ import Foundation
 /// - `changes(seq, class_id, doc_id, op)`: written in the same transaction as the object; a class's
 ///   vector index replays the entries after its snapshot's `coveredSequence` on open, and entries a
 ///   snapshot covers are deleted.
+/// - `changes_truncated(class_id, up_to)`: the highest sequence of each class deleted from `changes`;
+///   a snapshot covering less is stale (rebuilt from the class table on open).
 ///
 /// Opened as a GRDB `DatabasePool` in WAL mode with `synchronous=FULL`, so a transaction is on disk
 /// when `write` returns: an acknowledged write survives SIGKILL and power loss.
@@ -60,6 +62,10 @@ public final class Store: @unchecked Sendable {
                 );
                 CREATE INDEX changes_class ON changes(class_id, seq);
                 """)
+        }
+        m.registerMigration("v2") { db in
+            // Per class, the highest change-log sequence truncated: a snapshot covering less is stale.
+            try db.execute(sql: "CREATE TABLE changes_truncated (class_id INTEGER PRIMARY KEY, up_to INTEGER NOT NULL)")
         }
         return m
     }

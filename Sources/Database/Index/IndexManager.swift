@@ -27,27 +27,38 @@ extension Database {
         }
     }
 
-    /// Loads the class's snapshot (if any and usable) and replays the change log after it;
-    /// without a usable snapshot, builds the index from the stored vectors.
+    /// Loads the class's snapshot (if any and usable) and replays the change log after it; without a
+    /// usable snapshot, or with one older than the log's truncation point (`ChangeLog.truncatedThrough`:
+    /// it misses changes the log no longer has), builds the index from the stored vectors.
     func openIndex(classID: Int64, definition: ClassDefinition) throws -> any VectorIndex {
         try? FileManager.default.createDirectory(atPath: indexDirectory, withIntermediateDirectories: true)
         let path = snapshotPath(classID: classID)
         let config = try definition.hnswConfig()
         let hadSnapshot = FileManager.default.fileExists(atPath: path)
-        let (index, loadError) = try VectorIndexes.openOrCreate(config: config, snapshotPath: path)
+        var (index, loadError) = try VectorIndexes.openOrCreate(config: config, snapshotPath: path)
+        if hadSnapshot && loadError == nil {
+            let truncated = try store.pool.read { db in try ChangeLog.truncatedThrough(db, classID: classID) }
+            if index.coveredSequence >= truncated {
+                try catchUp(index, classID: classID)
+                return index
+            }
+            loadError = VectorIndexError.corruptSnapshot(path: path, reason:
+                "stale: it covers the change log up to \(index.coveredSequence), but entries up to \(truncated) were truncated")
+            index = try VectorIndexes.make(config: config, snapshotPath: path)
+        }
         if let loadError {
             logger.warning("vector index snapshot not usable, rebuilding from the store",
                            metadata: ["class": "\(definition.className)", "error": "\(loadError)"])
-        }
-        if hadSnapshot && loadError == nil {
-            try catchUp(index, classID: classID)
-            return index
         }
         try store.pool.read { db in
             let seq = try ChangeLog.lastSequence(db)
             try ObjectTables.forEachVector(db, classID: classID) { id, data in
                 try index.upsert(id: id, vector: VectorCoding.decode(data), sequence: seq)
             }
+            // The rebuilt index holds every change up to `seq`, also when the class has no vector at all:
+            // doc ids start at 1, so deleting id 0 only advances `coveredSequence`. Otherwise its next
+            // snapshot would look older than the truncation point and be rebuilt on every open.
+            if index.coveredSequence < seq { index.delete(id: 0, sequence: seq) }
         }
         return index
     }
@@ -66,17 +77,25 @@ extension Database {
         }
     }
 
+    /// Snapshots every class's index, then truncates the change-log entries each durable snapshot covers.
+    /// A failing class keeps its entries (and the others still snapshot); the first error is rethrown.
     func persistIndexesImpl() throws {
         let states: [ClassState] = { lock.lock(); defer { lock.unlock() }; return Array(classes.values) }()
+        var firstError: Error?
         for st in states {
-            // Under the writer: no batch is half-applied to the index while it is saved.
-            try store.pool.writeWithoutTransaction { db in
-                try st.index.persist()
-                let covered = st.index.coveredSequence
-                try db.execute(sql: "DELETE FROM changes WHERE class_id = ? AND seq <= ?",
-                               arguments: [st.id, Int64(bitPattern: covered)])
+            do {
+                // Under the writer: no batch is half-applied to the index while it is saved, and no entry of
+                // the class commits between the snapshot and the truncation, so `coveredSequence` is exactly
+                // what the file holds. `persist()` returns once the file is fsynced and renamed.
+                try store.pool.writeWithoutTransaction { db in
+                    try st.index.persist()
+                    try ChangeLog.truncate(db, classID: st.id, upTo: st.index.coveredSequence)
+                }
+            } catch {
+                if firstError == nil { firstError = error }
             }
         }
+        if let firstError { throw firstError }
     }
 
     func startSnapshotTimer() {
