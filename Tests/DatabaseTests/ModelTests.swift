@@ -55,8 +55,26 @@ final class ModelTests: XCTestCase {
         XCTAssertFalse(ValueFormats.isStrictBase64("aGVs\nbG8="))
         XCTAssertFalse(ValueFormats.isStrictBase64("a==="))
         XCTAssertFalse(ValueFormats.isStrictBase64("aG=k"))
-        XCTAssertEqual(ValueFormats.parseBeacon("weaviate://localhost/A/6e3f5e8b-0a1c-4b6a-9c57-1d2e3f4a5b6c")?.className, "A")
-        XCTAssertNil(ValueFormats.parseBeacon("weaviate://localhost/A/not-a-uuid"))
+        XCTAssertTrue(ValueFormats.isUUID("6E3F5E8B-0a1c-4b6a-9c57-1d2e3f4a5b6c"))
+        XCTAssertFalse(ValueFormats.isUUID("6e3f5e8b-0a1c-4b6a-9c57-1d2e3f4a5b6"))
+        XCTAssertFalse(ValueFormats.isUUID("6e3f5e8b_0a1c-4b6a-9c57-1d2e3f4a5b6c"))
+        XCTAssertFalse(ValueFormats.isUUID("ge3f5e8b-0a1c-4b6a-9c57-1d2e3f4a5b6c"))
+    }
+
+    func testBeacons() throws {
+        let id = "6e3f5e8b-0a1c-4b6a-9c57-1d2e3f4a5b6c"
+        XCTAssertEqual(try parseBeacon("weaviate://localhost/A/\(id)"), Beacon(host: "localhost", className: "A", id: id))
+        XCTAssertEqual(try parseBeacon("weaviate://localhost/\(id)"), Beacon(host: "localhost", className: nil, id: id))
+        XCTAssertEqual(try parseBeacon("weaviate://localhost//\(id)").className, nil)
+        let remote = try parseBeacon("weaviate://peer-2/A/\(id)")
+        XCTAssertFalse(remote.isLocal)
+        XCTAssertEqual(remote.className, "A")
+        XCTAssertThrowsDatabaseError(try parseBeacon("weaviate://localhost/A/not-a-uuid"), .unprocessable,
+                                     "invalid beacon 'weaviate://localhost/A/not-a-uuid': 'not-a-uuid' is not a uuid")
+        XCTAssertThrowsDatabaseError(try parseBeacon("http://localhost/A/\(id)"), .unprocessable,
+                                     "invalid beacon 'http://localhost/A/\(id)': must start with weaviate://")
+        XCTAssertThrowsDatabaseError(try parseBeacon("weaviate://localhost/A/\(id)/name"), .unprocessable,
+                                     "invalid beacon 'weaviate://localhost/A/\(id)/name': must be of the form weaviate://<host>/[<className>/]<uuid>")
     }
 
     func testIntegerPropertyRejectsFractionsAndGeoPhoneValidation() async throws {

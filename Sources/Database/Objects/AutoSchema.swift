@@ -47,9 +47,9 @@ extension Database {
             case .int, .double: return ["number[]"]
             case .bool: return ["boolean[]"]
             case .object(let o):
-                if let beacon = o["beacon"]?.stringValue, let (cls, id) = ValueFormats.parseBeacon(beacon) {
-                    if let cls { return [cls] }
-                    if let found = try findClass(ofObject: id.lowercased()) { return [found] }
+                if let beacon = o["beacon"]?.stringValue, let ref = try? parseBeacon(beacon), ref.isLocal {
+                    if let cls = ref.className { return [cls] }
+                    if let found = try findClass(ofObject: ref.id.lowercased()) { return [found] }
                     throw DatabaseError.unprocessable(
                         "property '\(p)' on class '\(c)': cannot determine the class of reference '\(beacon)'")
                 }

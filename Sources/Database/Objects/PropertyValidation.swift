@@ -121,12 +121,12 @@ extension Database {
     }
 
     func normalizeBeacon(_ beacon: String, property p: String, className c: String) throws -> JSONValue {
-        guard let (cls, id) = ValueFormats.parseBeacon(beacon) else {
+        guard let ref = try? parseBeacon(beacon), ref.isLocal else {
             throw DatabaseError.unprocessable(
                 "invalid reference property '\(p)' on class '\(c)': invalid beacon '\(beacon)': must be of the form weaviate://localhost/<className>/<uuid>")
         }
-        let lid = id.lowercased()
-        var target = cls
+        let lid = ref.id.lowercased()
+        var target = ref.className
         if target == nil { target = try findClass(ofObject: lid) }
         if let t = target {
             return ["beacon": .string("weaviate://localhost/\(t)/\(lid)"), "href": .string("/v1/objects/\(t)/\(lid)")]

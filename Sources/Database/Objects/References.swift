@@ -19,7 +19,7 @@ extension Database {
         }
         func normalized(_ r: ReferenceInput) throws -> JSONValue {
             let v = try normalizeBeacon(r.beacon, property: property, className: st.name)
-            if let b = v["beacon"]?.stringValue, let (cls, _) = ValueFormats.parseBeacon(b), let cls, !targets.contains(cls) {
+            if let b = v["beacon"]?.stringValue, let cls = (try? parseBeacon(b))?.className, !targets.contains(cls) {
                 throw DatabaseError.unprocessable(
                     "invalid reference: property '\(property)' of class '\(st.name)' cannot reference class '\(cls)'")
             }
@@ -31,9 +31,9 @@ extension Database {
         case .replace(let refs): list = try refs.map(normalized)
         case .delete(let ref):
             let target = try normalized(ref)
-            let targetID = target["beacon"]?.stringValue.flatMap(ValueFormats.parseBeacon)?.id.lowercased()
+            let targetID = target["beacon"]?.stringValue.flatMap { try? parseBeacon($0) }?.id.lowercased()
             list.removeAll { item in
-                item["beacon"]?.stringValue.flatMap(ValueFormats.parseBeacon)?.id.lowercased() == targetID
+                item["beacon"]?.stringValue.flatMap { try? parseBeacon($0) }?.id.lowercased() == targetID
             }
         }
         var props = old.properties

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Parsers for the string formats Weaviate validates: RFC3339 dates, UUIDs, strict base64, beacons.
-enum ValueFormats {
+/// Parsers for the string formats Weaviate validates: RFC3339 dates, UUIDs, strict base64 (beacons:
+/// `parseBeacon` below).
+public enum ValueFormats {
     /// Parses an RFC3339 date-time (`2006-01-02T15:04:05Z`, optional fraction, `Z` or `±hh:mm`)
     /// into nanoseconds since the Unix epoch; nil if malformed.
     static func rfc3339Nanos(_ s: String) -> Int64? {
@@ -75,8 +76,9 @@ enum ValueFormats {
         return era * 146097 + doe - 719468
     }
 
-    /// Whether `s` is a UUID in the 8-4-4-4-12 hex form (any case).
-    static func isUUID(_ s: String) -> Bool {
+    /// Whether `s` is a UUID in the 8-4-4-4-12 hex form (any case, any version): go-swagger's
+    /// `format: uuid` check, used for ids in paths, bodies and beacons.
+    public static func isUUID(_ s: String) -> Bool {
         let b = Array(s.utf8)
         guard b.count == 36 else { return false }
         for (k, c) in b.enumerated() {
@@ -106,18 +108,39 @@ enum ValueFormats {
         return t3 == 0x3D || isChar(t3)
     }
 
-    /// Parses `weaviate://localhost/<Class>/<uuid>` or the legacy `weaviate://localhost/<uuid>`.
-    static func parseBeacon(_ s: String) -> (className: String?, id: String)? {
-        let prefix = "weaviate://localhost/"
-        guard s.hasPrefix(prefix) else { return nil }
-        let parts = s.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        if parts.count == 1, isUUID(parts[0]) { return (nil, parts[0]) }
-        if parts.count == 2, !parts[0].isEmpty, isUUID(parts[1]) { return (parts[0], parts[1]) }
-        return nil
-    }
-
     /// A random (v4) UUID, lower-case.
     static func newUUID() -> String { UUID().uuidString.lowercased() }
 
     static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+}
+
+/// A cross-reference beacon, `weaviate://<host>/[<Class>/]<uuid>`.
+struct Beacon: Sendable, Equatable {
+    var host: String
+    /// The class segment; nil for the legacy class-less form.
+    var className: String?
+    var id: String
+    /// Object properties may only reference this node's objects (`weaviate://localhost/…`).
+    var isLocal: Bool { host == "localhost" }
+}
+
+/// Parses a beacon as Weaviate's `crossref.Parse` does: any host, an optional class segment, and an id
+/// that must be a UUID. Throws 422 `invalid beacon '<beacon>': …`.
+func parseBeacon(_ beacon: String) throws -> Beacon {
+    let prefix = "weaviate://"
+    guard beacon.hasPrefix(prefix) else {
+        throw DatabaseError.unprocessable("invalid beacon '\(beacon)': must start with weaviate://")
+    }
+    let parts = beacon.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+    let className: String?, id: String
+    switch parts.count {
+    case 2: (className, id) = (nil, parts[1])
+    case 3: (className, id) = (parts[1].isEmpty ? nil : parts[1], parts[2])
+    default:
+        throw DatabaseError.unprocessable("invalid beacon '\(beacon)': must be of the form weaviate://<host>/[<className>/]<uuid>")
+    }
+    guard ValueFormats.isUUID(id) else {
+        throw DatabaseError.unprocessable("invalid beacon '\(beacon)': '\(id)' is not a uuid")
+    }
+    return Beacon(host: parts[0], className: className, id: id)
 }

@@ -53,20 +53,6 @@ extension NearParameters {
     }
 }
 
-/// Parses `weaviate://host/[Class/]uuid` into its class (if present) and uuid.
-func parseBeacon(_ beacon: String) throws -> (className: String?, id: String) {
-    let prefix = "weaviate://"
-    guard beacon.hasPrefix(prefix) else {
-        throw DatabaseError.unprocessable("invalid beacon '\(beacon)': must start with weaviate://")
-    }
-    let parts = beacon.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-    switch parts.count {
-    case 2 where !parts[1].isEmpty: return (nil, parts[1])
-    case 3 where !parts[2].isEmpty: return (parts[1].isEmpty ? nil : parts[1], parts[2])
-    default: throw DatabaseError.unprocessable("invalid beacon '\(beacon)'")
-    }
-}
-
 extension Database {
     /// The search vector of `near` for a query on `cls` (nil `cls`: Explore, across classes).
     /// Errors carry Weaviate's `explorer: get class: vectorize params: …` prefix.

@@ -89,27 +89,13 @@ struct GoFields {
     }
 }
 
-/// go-swagger's `format: uuid` check (any version, either case).
-func isUUID(_ s: String) -> Bool {
-    let u = Array(s.utf8)
-    guard u.count == 36 else { return false }
-    for (i, c) in u.enumerated() {
-        if i == 8 || i == 13 || i == 18 || i == 23 {
-            if c != UInt8(ascii: "-") { return false }
-        } else if !((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)) {
-            return false
-        }
-    }
-    return true
-}
-
 enum BodyDecoding {
     static func object(_ value: JSONValue, field: String = "") throws -> ObjectInput {
         let f = try GoFields(value, model: "Object", goType: "models.Object")
         var input = ObjectInput()
         input.className = try f.string("class")
         input.id = try f.string("id")
-        if let id = input.id, !isUUID(id) {
+        if let id = input.id, !ValueFormats.isUUID(id) {
             throw APIError.invalidType("\(field)id", in: "body", type: "uuid", value: id)
         }
         input.properties = try f.jsonObject("properties", goType: "models.PropertySchema")

@@ -20,7 +20,7 @@ struct RouteContext: Sendable {
     /// A `{id}` path parameter, checked as go-swagger checks `format: uuid`.
     func uuidParameter(_ request: APIRequest, _ name: String = "id") throws -> String {
         let id = request.parameter(name)
-        guard isUUID(id) else { throw APIError.invalidType(name, in: "path", type: "uuid", value: id) }
+        guard ValueFormats.isUUID(id) else { throw APIError.invalidType(name, in: "path", type: "uuid", value: id) }
         return id
     }
 
