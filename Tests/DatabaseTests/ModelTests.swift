@@ -18,20 +18,6 @@ final class ModelTests: XCTestCase {
         }
     }
 
-    func testBodyReadersReportWrongTypes() throws {
-        XCTAssertThrowsDatabaseError(try ObjectInput.from(json: try json(#"{"class":"A","properties":"x"}"#)),
-                                     .unprocessable, "properties in body must be of type object: \"string\"")
-        XCTAssertThrowsDatabaseError(try ObjectInput.from(json: try json(#"{"class":"A","vector":[1,"a"]}"#)),
-                                     .unprocessable, "vector.1 in body must be of type number: \"string\"")
-        let o = try ObjectInput.from(json: try json(#"{"class":"A","id":"x","properties":{"n":1},"vector":[1,2.5]}"#))
-        XCTAssertEqual(o, ObjectInput(className: "A", id: "x", properties: ["n": 1], vector: [1, 2.5]))
-        XCTAssertThrowsDatabaseError(try ClassDefinition.from(json: try json(#"{"class":"A","properties":[{"name":"a","dataType":"text"}]}"#)),
-                                     .unprocessable, "properties.0.dataType in body must be of type array: \"string\"")
-        let c = try ClassDefinition.from(json: try json(#"{"class":"A","vectorIndexConfig":{"distance":"dot"},"properties":[{"name":"a","dataType":["text"]}]}"#))
-        XCTAssertEqual(c.properties?.first?.dataType, ["text"])
-        XCTAssertEqual(c.json()["vectorIndexConfig"]?["distance"], "dot")
-    }
-
     func testWhereFilterFromJSON() throws {
         let f = try WhereFilter.from(json: try json(#"{"operator":"WithinGeoRange","path":["loc"],"valueGeoRange":{"geoCoordinates":{"latitude":1,"longitude":2},"distance":{"max":300}}}"#))
         XCTAssertEqual(f.valueGeoRange, GeoRange(latitude: 1, longitude: 2, maxDistance: 300))

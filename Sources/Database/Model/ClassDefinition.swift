@@ -203,34 +203,3 @@ public enum PropertyDataType: Sendable, Equatable, Hashable {
         }
     }
 }
-
-extension ClassDefinition {
-    /// Weaviate's JSON shape of the class (nil fields omitted).
-    public func json() -> JSONValue {
-        var o: [String: JSONValue] = ["class": .string(className)]
-        if let description { o["description"] = .string(description) }
-        o["properties"] = .array((properties ?? []).map { $0.json() })
-        if let vectorizer { o["vectorizer"] = .string(vectorizer) }
-        if let vectorIndexType { o["vectorIndexType"] = .string(vectorIndexType) }
-        if let vectorIndexConfig { o["vectorIndexConfig"] = vectorIndexConfig }
-        if let invertedIndexConfig { o["invertedIndexConfig"] = invertedIndexConfig }
-        if let shardingConfig { o["shardingConfig"] = shardingConfig }
-        if let replicationConfig { o["replicationConfig"] = replicationConfig }
-        if let moduleConfig { o["moduleConfig"] = moduleConfig }
-        return .object(o)
-    }
-}
-
-extension PropertyDefinition {
-    /// Weaviate's JSON shape of the property (nil fields omitted).
-    public func json() -> JSONValue {
-        var o: [String: JSONValue] = ["name": .string(name), "dataType": .array(dataType.map { .string($0) })]
-        if let description { o["description"] = .string(description) }
-        if let tokenization { o["tokenization"] = .string(tokenization) }
-        if let indexFilterable { o["indexFilterable"] = .bool(indexFilterable) }
-        if let indexSearchable { o["indexSearchable"] = .bool(indexSearchable) }
-        if let indexInverted { o["indexInverted"] = .bool(indexInverted) }
-        if let moduleConfig { o["moduleConfig"] = moduleConfig }
-        return .object(o)
-    }
-}
