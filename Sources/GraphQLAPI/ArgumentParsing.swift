@@ -114,6 +114,20 @@ enum ArgumentParsing {
         return near
     }
 
+    static func bm25(_ args: Map) -> BM25Parameter? {
+        guard let m = args[field: "bm25"] else { return nil }
+        return BM25Parameter(query: m[field: "query"]?.asString ?? "", properties: m[field: "properties"]?.asStrings)
+    }
+
+    /// `hybrid`; its vector may have been read by VectorLiterals like nearVector's.
+    static func hybrid(_ args: Map, context: any Sendable, info: GraphQLResolveInfo) -> HybridParameter? {
+        guard let m = args[field: "hybrid"] else { return nil }
+        let vector = VectorLiterals.vector(argument: "hybrid", context: context, info: info)
+            ?? m[field: "vector"]?.array.map { $0.compactMap { $0.asDouble.map(Float.init) } }
+        return HybridParameter(query: m[field: "query"]?.asString ?? "", alpha: m[field: "alpha"]?.asDouble,
+                               vector: vector, properties: m[field: "properties"]?.asStrings)
+    }
+
     static func sort(_ args: Map) -> [SortSpec] {
         guard let items = args[field: "sort"]?.array else { return [] }
         return items.map {

@@ -45,6 +45,8 @@ final class GetTypes: @unchecked Sendable {
                 "certainty": GraphQLField(type: GraphQLFloat),
                 "creationTimeUnix": GraphQLField(type: GraphQLString),
                 "lastUpdateTimeUnix": GraphQLField(type: GraphQLString),
+                "score": GraphQLField(type: GraphQLString),
+                "explainScore": GraphQLField(type: GraphQLString),
             ]
         )
     }
@@ -111,6 +113,8 @@ final class GetTypes: @unchecked Sendable {
             "sort": GraphQLArgument(type: GraphQLList(try InputTypes.sort(prefix: prefix, order: sortOrder))),
             "nearVector": GraphQLArgument(type: try InputTypes.nearVector(prefix: prefix)),
             "nearObject": GraphQLArgument(type: try InputTypes.nearObject(prefix: prefix)),
+            "bm25": GraphQLArgument(type: try InputTypes.bm25(prefix: prefix)),
+            "hybrid": GraphQLArgument(type: try InputTypes.hybrid(prefix: prefix)),
         ]
         for kind in moduleArguments(for: cls, modules: modules) {
             args[kind.rawValue] = GraphQLArgument(type: try InputTypes.moduleArgument(kind, prefix: prefix))
@@ -126,12 +130,15 @@ final class GetTypes: @unchecked Sendable {
                 after: args[field: "after"]?.asString,
                 sort: ArgumentParsing.sort(args),
                 near: ArgumentParsing.near(args, context: context, info: info),
+                bm25: ArgumentParsing.bm25(args),
+                hybrid: ArgumentParsing.hybrid(args, context: context, info: info),
                 additional: SelectionReader.additional(info))
             let hits = try await backend.get(request)
             let withCertainty = request.additional.certainty
             return hits.map {
                 ObjectSource(object: $0.object, distance: $0.distance,
-                             certainty: withCertainty ? $0.certainty : nil) as (any Sendable)?
+                             certainty: withCertainty ? $0.certainty : nil,
+                             score: $0.score, explainScore: $0.explainScore) as (any Sendable)?
             }
         })
     }

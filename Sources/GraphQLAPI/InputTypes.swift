@@ -109,6 +109,30 @@ enum InputTypes {
         )
     }
 
+    /// `bm25: {query properties}`; a missing query is reported by the engine, as Weaviate does.
+    static func bm25(prefix: String) throws -> GraphQLInputObjectType {
+        try GraphQLInputObjectType(
+            name: "\(prefix)Bm25InpObj",
+            fields: [
+                "query": InputObjectField(type: GraphQLString),
+                "properties": InputObjectField(type: GraphQLList(GraphQLString)),
+            ]
+        )
+    }
+
+    /// `hybrid: {query alpha vector properties}` (1.19 has no fusionType).
+    static func hybrid(prefix: String) throws -> GraphQLInputObjectType {
+        try GraphQLInputObjectType(
+            name: "\(prefix)HybridInpObj",
+            fields: [
+                "query": InputObjectField(type: GraphQLString),
+                "alpha": InputObjectField(type: GraphQLFloat),
+                "vector": InputObjectField(type: GraphQLList(GraphQLFloat)),
+                "properties": InputObjectField(type: GraphQLList(GraphQLString)),
+            ]
+        )
+    }
+
     static func moduleArgument(_ kind: ModuleNearArgumentKind, prefix: String) throws -> GraphQLInputObjectType {
         switch kind {
         case .nearText: return try nearText(prefix: prefix)

@@ -24,6 +24,12 @@ enum ResultValues {
     static func vector(_ v: [Float]) -> [(any Sendable)?] {
         v.map { Double($0) as (any Sendable)? }
     }
+
+    /// A float32 as Weaviate's String fields print it (Go `%v`: shortest form, integers without ".0").
+    static func goFloat(_ f: Float) -> String {
+        if f == f.rounded(), abs(f) < 1e21 { return String(Int64(f)) }
+        return "\(f)"
+    }
 }
 
 /// One object of a Get result (or a referenced object): property fields by name, plus `_additional`.
@@ -31,11 +37,17 @@ struct ObjectSource: KeySubscriptable, Sendable {
     let object: WeaviateObject
     let distance: Float?
     let certainty: Double?
+    /// bm25 / hybrid only.
+    let score: Float?
+    let explainScore: String?
 
-    init(object: WeaviateObject, distance: Float? = nil, certainty: Double? = nil) {
+    init(object: WeaviateObject, distance: Float? = nil, certainty: Double? = nil, score: Float? = nil,
+         explainScore: String? = nil) {
         self.object = object
         self.distance = distance
         self.certainty = certainty
+        self.score = score
+        self.explainScore = explainScore
     }
 
     subscript(key: String) -> (any Sendable)? {
@@ -53,6 +65,8 @@ struct ObjectSource: KeySubscriptable, Sendable {
         if let v = object.vector { a["vector"] = ResultValues.vector(v) }
         if let d = distance { a["distance"] = Double(d) }
         if let c = certainty { a["certainty"] = c }
+        if let s = score { a["score"] = ResultValues.goFloat(s) }
+        if let e = explainScore { a["explainScore"] = e }
         return a
     }
 }

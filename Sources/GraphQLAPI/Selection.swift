@@ -51,6 +51,7 @@ enum SelectionReader {
         return AdditionalSelection(
             id: names.contains("id"), vector: names.contains("vector"), distance: names.contains("distance"),
             certainty: names.contains("certainty"), creationTimeUnix: names.contains("creationTimeUnix"),
-            lastUpdateTimeUnix: names.contains("lastUpdateTimeUnix"))
+            lastUpdateTimeUnix: names.contains("lastUpdateTimeUnix"), score: names.contains("score"),
+            explainScore: names.contains("explainScore"))
     }
 }

@@ -66,33 +66,93 @@ public enum ObjectTables {
         try createTokenTable(db, classID: classID)
     }
 
-    /// `tok_<classID>`: the inverted index of tokenized text (one row per distinct token of a property of
-    /// a document), so text `Equal` / `Like` filters are index lookups instead of scans.
+    /// `tok_<classID>`: the inverted index of tokenized text, one row per distinct token of a property of a
+    /// document with its count `tf`, so text `Equal` / `Like` filters are index lookups and BM25 reads term
+    /// frequencies. `tlen_<classID>` holds each (property, document)'s token count for BM25's length norm.
     public static func tokenTableName(_ classID: Int64) -> String { "tok_\(classID)" }
+    public static func lengthTableName(_ classID: Int64) -> String { "tlen_\(classID)" }
 
-    /// Creates the token table if missing; returns true if it was created.
+    /// Creates the token tables if missing; returns true if the caller must (re)fill them from the objects:
+    /// when they were created, or when a data folder from before term statistics had them without `tf`
+    /// (such a table is emptied and upgraded here, so the refill writes full statistics).
     @discardableResult
     public static func createTokenTable(_ db: GRDB.Database, classID: Int64) throws -> Bool {
-        let t = tokenTableName(classID)
-        if try db.tableExists(t) { return false }
+        let t = tokenTableName(classID), l = lengthTableName(classID)
+        if try db.tableExists(t) {
+            if try db.tableExists(l) { return false }
+            if try !db.columns(in: t).contains(where: { $0.name == "tf" }) {
+                try db.execute(sql: "ALTER TABLE \(t) ADD COLUMN tf INTEGER NOT NULL DEFAULT 1")
+            }
+            try db.execute(sql: "DELETE FROM \(t)")
+        } else {
+            try db.execute(sql: """
+                CREATE TABLE \(t) (doc_id INTEGER NOT NULL, prop INTEGER NOT NULL, token TEXT NOT NULL,
+                                    tf INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (prop, token, doc_id)) WITHOUT ROWID;
+                CREATE INDEX \(t)_doc ON \(t)(doc_id);
+                """)
+        }
+        // Lengths are refilled with the tokens (a lone tlen table, without its tokens, is rebuilt too).
         try db.execute(sql: """
-            CREATE TABLE \(t) (doc_id INTEGER NOT NULL, prop INTEGER NOT NULL, token TEXT NOT NULL,
-                                PRIMARY KEY (prop, token, doc_id)) WITHOUT ROWID;
-            CREATE INDEX \(t)_doc ON \(t)(doc_id);
+            DROP TABLE IF EXISTS \(l);
+            CREATE TABLE \(l) (prop INTEGER NOT NULL, doc_id INTEGER NOT NULL, len INTEGER NOT NULL,
+                                PRIMARY KEY (prop, doc_id)) WITHOUT ROWID;
+            CREATE INDEX \(l)_doc ON \(l)(doc_id);
             """)
         return true
     }
 
-    /// Replaces the tokens of a document: `tokens[prop]` is the distinct tokens of property ordinal `prop`.
-    public static func setTokens(_ db: GRDB.Database, classID: Int64, docID: UInt64, tokens: [Int: Set<String>], replacing: Bool) throws {
-        let t = tokenTableName(classID)
+    /// Replaces the tokens of a document: `tokens[prop]` maps each distinct token of property ordinal `prop`
+    /// to its number of occurrences; the property's length is the sum of those counts.
+    public static func setTokens(_ db: GRDB.Database, classID: Int64, docID: UInt64, tokens: [Int: [String: Int]], replacing: Bool) throws {
+        let t = tokenTableName(classID), l = lengthTableName(classID)
         let id = Int64(bitPattern: docID)
-        if replacing { try db.cachedStatement(sql: "DELETE FROM \(t) WHERE doc_id = ?").execute(arguments: [id]) }
-        if tokens.isEmpty { return }
-        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO \(t) (doc_id, prop, token) VALUES (?, ?, ?)")
-        for (prop, set) in tokens {
-            for token in set { try insert.execute(arguments: [id, prop, token]) }
+        if replacing {
+            try db.cachedStatement(sql: "DELETE FROM \(t) WHERE doc_id = ?").execute(arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM \(l) WHERE doc_id = ?").execute(arguments: [id])
         }
+        if tokens.isEmpty { return }
+        let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO \(t) (doc_id, prop, token, tf) VALUES (?, ?, ?, ?)")
+        let insertLength = try db.cachedStatement(sql: "INSERT OR REPLACE INTO \(l) (prop, doc_id, len) VALUES (?, ?, ?)")
+        for (prop, counts) in tokens {
+            var length = 0
+            for (token, tf) in counts {
+                try insert.execute(arguments: [id, prop, token, tf])
+                length += tf
+            }
+            try insertLength.execute(arguments: [prop, id, length])
+        }
+    }
+
+    /// One document's statistics for a term in a property: occurrences and the property's token count.
+    public struct TermPosting: Sendable, Equatable {
+        public var docID: UInt64
+        public var frequency: Int
+        public var propertyLength: Int
+        public init(docID: UInt64, frequency: Int, propertyLength: Int) {
+            self.docID = docID; self.frequency = frequency; self.propertyLength = propertyLength
+        }
+    }
+
+    /// Every document whose property `prop` contains `token`, with its term frequency and property length.
+    public static func postings(_ db: GRDB.Database, classID: Int64, prop: Int, token: String) throws -> [TermPosting] {
+        let t = tokenTableName(classID), l = lengthTableName(classID)
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT t.doc_id, t.tf, COALESCE(l.len, t.tf) FROM \(t) t
+            LEFT JOIN \(l) l ON l.prop = t.prop AND l.doc_id = t.doc_id
+            WHERE t.prop = ? AND t.token = ?
+            """), arguments: [prop, token])
+        var out: [TermPosting] = []
+        while let r = try rows.next() {
+            out.append(TermPosting(docID: UInt64(bitPattern: r[0] as Int64), frequency: r[1], propertyLength: r[2]))
+        }
+        return out
+    }
+
+    /// The summed token count of property `prop` over the documents that have it, and their number.
+    public static func propertyLengthTotals(_ db: GRDB.Database, classID: Int64, prop: Int) throws -> (sum: Int, count: Int) {
+        let r = try Row.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(SUM(len), 0), COUNT(*) FROM \(lengthTableName(classID)) WHERE prop = ?"),
+                                 arguments: [prop])
+        return (r?[0] ?? 0, r?[1] ?? 0)
     }
 
     /// ALTER TABLE for a newly added property (existing rows get NULL: the property is absent).
@@ -111,6 +171,7 @@ public enum ObjectTables {
     public static func drop(_ db: GRDB.Database, classID: Int64) throws {
         try db.execute(sql: "DROP TABLE IF EXISTS \(tableName(classID))")
         try db.execute(sql: "DROP TABLE IF EXISTS \(tokenTableName(classID))")
+        try db.execute(sql: "DROP TABLE IF EXISTS \(lengthTableName(classID))")
     }
 
     /// Inserts a new row and returns its doc id.
@@ -138,6 +199,7 @@ public enum ObjectTables {
     public static func delete(_ db: GRDB.Database, classID: Int64, docID: UInt64) throws {
         try db.cachedStatement(sql: "DELETE FROM \(tableName(classID)) WHERE doc_id = ?").execute(arguments: [Int64(bitPattern: docID)])
         try db.cachedStatement(sql: "DELETE FROM \(tokenTableName(classID)) WHERE doc_id = ?").execute(arguments: [Int64(bitPattern: docID)])
+        try db.cachedStatement(sql: "DELETE FROM \(lengthTableName(classID)) WHERE doc_id = ?").execute(arguments: [Int64(bitPattern: docID)])
     }
 
     /// Every (doc id, properties JSON) of a class, for back-filling derived tables.

@@ -143,15 +143,16 @@ extension Database {
         }
     }
 
-    /// The distinct tokens of each tokenized text property (by ordinal) for the token table.
-    static func tokenRows(_ props: [String: JSONValue], of st: ClassState) -> [Int: Set<String>] {
-        var out: [Int: Set<String>] = [:]
-        for (name, col) in st.columns where col.usesTokenTable {
+    /// The tokens of each tokenized text property (by ordinal) with their counts, for the token table.
+    static func tokenRows(_ props: [String: JSONValue], of st: ClassState) -> [Int: [String: Int]] {
+        var out: [Int: [String: Int]] = [:]
+        for (name, col) in st.columns where col.indexesTokens {
             guard let v = props[name], let tok = col.tokenization else { continue }
-            var set = Set<String>()
-            if let s = v.stringValue { set.formUnion(Tokenizer.tokens(s, tokenization: tok)) }
-            for e in v.arrayValue ?? [] { if let s = e.stringValue { set.formUnion(Tokenizer.tokens(s, tokenization: tok)) } }
-            if !set.isEmpty { out[col.ordinal] = set }
+            var counts: [String: Int] = [:]
+            for s in (v.arrayValue ?? [v]).compactMap(\.stringValue) {
+                for t in Tokenizer.tokens(s, tokenization: tok) { counts[t, default: 0] += 1 }
+            }
+            if !counts.isEmpty { out[col.ordinal] = counts }
         }
         return out
     }

@@ -14,11 +14,16 @@ struct PropertyColumn: Sendable {
     let hasColumn: Bool
     /// The property's position in the class (its key in the token table).
     let ordinal: Int
+    /// text/text[] with `indexSearchable`: BM25 reads its tokens from the token table.
+    var searchable = false
 
     /// Tokenized text lives in the token table: filterable text[] and non-`field` text.
     var usesTokenTable: Bool {
         filterable && (type == .textArray || (type == .text && tokenization != "field"))
     }
+
+    /// Whether the token table holds this property's tokens (for filters, BM25 or both).
+    var indexesTokens: Bool { usesTokenTable || searchable }
 
     var latColumn: String { name + "_lat" }
     var lonColumn: String { name + "_lon" }
@@ -44,8 +49,10 @@ struct PropertyColumn: Sendable {
         default: has = false
         }
         let tok = (t == .text || t == .textArray) ? (p.tokenization ?? "word") : nil
-        return PropertyColumn(name: "p\(ordinal)", type: t, filterable: p.indexFilterable ?? true, tokenization: tok, hasColumn: has,
-                              ordinal: ordinal)
+        var column = PropertyColumn(name: "p\(ordinal)", type: t, filterable: p.indexFilterable ?? true, tokenization: tok,
+                                    hasColumn: has, ordinal: ordinal)
+        column.searchable = tok != nil && (p.indexSearchable ?? true)
+        return column
     }
 }
 

@@ -1,6 +1,6 @@
 // Get, Explore and Aggregate with Weaviate 1.19's semantics (reference 3.3, 3.4): limit defaults,
 // search by distance, kNN then post-filtering, the maximum-results cap, certainty only for cosine,
-// filtered vector search through the where allow-list.
+// filtered vector search through the where allow-list. bm25 and hybrid branch off to KeywordGet.swift.
 import VectorIndex
 
 extension Database {
@@ -11,6 +11,7 @@ extension Database {
         guard let cls = getClass(r.className) else {
             throw DatabaseError.notFound("class '\(r.className)' not found")
         }
+        if r.bm25 != nil || r.hybrid != nil { return try await keywordGet(r, cls) }
         let maximum = config.queryMaximumResults
         let limit = (r.limit ?? -1) < 0 ? nil : r.limit
         let offset = max(0, r.offset ?? 0)

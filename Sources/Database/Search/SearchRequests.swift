@@ -96,6 +96,27 @@ public struct NearParameters: Sendable, Equatable {
     public var isEmpty: Bool { nearVector == nil && nearObject == nil && module.isEmpty }
 }
 
+/// `bm25 { query properties }`: keyword search; a property may carry an integer boost (`"title^2"`).
+public struct BM25Parameter: Sendable, Equatable {
+    public var query: String
+    /// nil or empty: every searchable text / text[] property.
+    public var properties: [String]?
+    public init(query: String, properties: [String]? = nil) { self.query = query; self.properties = properties }
+}
+
+/// `hybrid { query alpha vector properties }`: bm25 and a vector search fused by reciprocal rank.
+public struct HybridParameter: Sendable, Equatable {
+    public var query: String
+    /// Weight of the vector search, in [0, 1]; nil means 0.75.
+    public var alpha: Double?
+    /// The vector search's vector; nil or empty: the class's vectorizer vectorises `query`.
+    public var vector: [Float]?
+    public var properties: [String]?
+    public init(query: String, alpha: Double? = nil, vector: [Float]? = nil, properties: [String]? = nil) {
+        self.query = query; self.alpha = alpha; self.vector = vector; self.properties = properties
+    }
+}
+
 /// Which `_additional` fields a query asks for (the engine validates certainty against the metric).
 public struct AdditionalSelection: Sendable, Equatable {
     public var id = false
@@ -104,10 +125,14 @@ public struct AdditionalSelection: Sendable, Equatable {
     public var certainty = false
     public var creationTimeUnix = false
     public var lastUpdateTimeUnix = false
+    public var score = false
+    public var explainScore = false
     public init(id: Bool = false, vector: Bool = false, distance: Bool = false, certainty: Bool = false,
-                creationTimeUnix: Bool = false, lastUpdateTimeUnix: Bool = false) {
+                creationTimeUnix: Bool = false, lastUpdateTimeUnix: Bool = false, score: Bool = false,
+                explainScore: Bool = false) {
         self.id = id; self.vector = vector; self.distance = distance; self.certainty = certainty
         self.creationTimeUnix = creationTimeUnix; self.lastUpdateTimeUnix = lastUpdateTimeUnix
+        self.score = score; self.explainScore = explainScore
     }
 }
 
@@ -124,21 +149,30 @@ public struct GetRequest: Sendable, Equatable {
     public var after: String?
     public var sort: [SortSpec]
     public var near: NearParameters
+    public var bm25: BM25Parameter?
+    public var hybrid: HybridParameter?
     public var additional: AdditionalSelection
 
     public init(className: String, filter: WhereFilter? = nil, limit: Int? = nil, offset: Int? = nil,
                 after: String? = nil, sort: [SortSpec] = [], near: NearParameters = NearParameters(),
+                bm25: BM25Parameter? = nil, hybrid: HybridParameter? = nil,
                 additional: AdditionalSelection = AdditionalSelection()) {
         self.className = className; self.filter = filter; self.limit = limit; self.offset = offset
-        self.after = after; self.sort = sort; self.near = near; self.additional = additional
+        self.after = after; self.sort = sort; self.near = near; self.bm25 = bm25; self.hybrid = hybrid
+        self.additional = additional
     }
 }
 
-/// One object of a Get result; `distance` is set only for vector searches.
+/// One object of a Get result; `distance` is set only for vector searches, `score` and `explainScore`
+/// only for bm25 and hybrid.
 public struct GetHit: Sendable, Equatable {
     public var object: WeaviateObject
     public var distance: Float?
-    public init(object: WeaviateObject, distance: Float? = nil) { self.object = object; self.distance = distance }
+    public var score: Float?
+    public var explainScore: String?
+    public init(object: WeaviateObject, distance: Float? = nil, score: Float? = nil, explainScore: String? = nil) {
+        self.object = object; self.distance = distance; self.score = score; self.explainScore = explainScore
+    }
     /// `1 − d/2` (meaningful for cosine only; the engine rejects certainty for other metrics).
     public var certainty: Double? { distance.map { 1 - Double($0) / 2 } }
 }

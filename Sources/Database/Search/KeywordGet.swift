@@ -1,0 +1,126 @@
+// Get with `bm25` or `hybrid` (Weaviate 1.19 `explorer.go` getClassKeywordBased and Hybrid): argument
+// conflicts, limits, the where allow-list, and the vector half of hybrid (given, or the class's text
+// vectorizer on the query, or none when alpha is 0).
+import VectorIndex
+
+/// Hybrid's sub-searches fetch at least this many results each (`hybrid.DefaultLimit`).
+let hybridSubSearchMinimum = 100
+
+extension Database {
+    /// The bm25 / hybrid branch of `getQuery`.
+    func keywordGet(_ r: GetRequest, _ cls: ClassDefinition) async throws -> [GetHit] {
+        if r.bm25 != nil && r.hybrid != nil {
+            throw DatabaseError.unprocessable("conflict: both bm25 and hybrid arguments present, choose one")
+        }
+        if !r.near.isEmpty {
+            throw DatabaseError.unprocessable(r.bm25 != nil
+                ? "conflict: both near<Media> and keyword-based (bm25) arguments present, choose one"
+                : "conflict: both near<Media> and hybrid arguments present, choose one")
+        }
+        if r.after != nil {
+            throw DatabaseError.unprocessable("invalid cursor: 'after' parameter cannot be combined with 'bm25' or 'hybrid'")
+        }
+        let limit = (r.limit ?? -1) < 0 ? (r.offset == nil ? 100 : config.queryDefaultsLimit) : r.limit!
+        let offset = max(0, r.offset ?? 0)
+        if offset + limit > config.queryMaximumResults {
+            throw DatabaseError.unprocessable("query maximum results exceeded")
+        }
+        let allowList = try r.filter.map { AllowList(try filterDocIDs(className: cls.className, filter: $0)) }
+        if let bm25 = r.bm25 {
+            return try bm25Get(bm25, cls, limit: limit, offset: offset, allowList: allowList, r.additional)
+        }
+        return try await hybridGet(r.hybrid!, cls, limit: limit, offset: offset, allowList: allowList, r.additional)
+    }
+
+    private func bm25Get(_ p: BM25Parameter, _ cls: ClassDefinition, limit: Int, offset: Int, allowList: AllowList?,
+                         _ additional: AdditionalSelection) throws -> [GetHit] {
+        if p.query.isEmpty { throw DatabaseError.unprocessable("keyword search (bm25) must have query set") }
+        let found: [KeywordHit]
+        do {
+            found = try keywordSearch(className: cls.className, query: p.query, properties: p.properties,
+                                      allowList: allowList, limit: offset + limit)
+        } catch let e as DatabaseError {
+            throw DatabaseError(e.kind, "explorer: get class: vector search: " + e.message)
+        }
+        let page = Array(found.dropFirst(offset))
+        let objects = try self.objects(className: cls.className, docIDs: page.map(\.docID), includeVector: additional.vector)
+        let byDoc = Dictionary(uniqueKeysWithValues: page.map { ($0.docID, $0) })
+        return objects.map { o in
+            let hit = byDoc[o.docID]!
+            return GetHit(object: o, score: hit.score, explainScore: hit.explanation)
+        }
+    }
+
+    private func hybridGet(_ p: HybridParameter, _ cls: ClassDefinition, limit: Int, offset: Int, allowList: AllowList?,
+                           _ additional: AdditionalSelection) async throws -> [GetHit] {
+        let alpha = p.alpha ?? 0.75
+        guard alpha >= 0, alpha <= 1 else {
+            throw DatabaseError.unprocessable("hybrid: alpha must be between 0 and 1 (inclusive), got \(alpha)")
+        }
+        let total = offset + limit
+        let subLimit = max(total, hybridSubSearchMinimum)
+        var sets: [[FusionCandidate]] = []
+        var weights: [Double] = []
+
+        if alpha < 1, !p.query.isEmpty {
+            let found: [KeywordHit]
+            do {
+                found = try keywordSearch(className: cls.className, query: p.query, properties: p.properties,
+                                          allowList: allowList, limit: subLimit)
+            } catch let e as DatabaseError {
+                throw DatabaseError(e.kind, "explorer: get class: hybrid: sparse search: " + e.message)
+            }
+            let objects = try self.objects(className: cls.className, docIDs: found.map(\.docID), includeVector: additional.vector)
+            let scores = Dictionary(uniqueKeysWithValues: found.map { ($0.docID, $0.score) })
+            sets.append(objects.map {
+                FusionCandidate(id: $0.id, object: $0, explanation: "(bm25)", secondary: Double(scores[$0.docID] ?? 0))
+            })
+            weights.append(1 - alpha)
+        }
+
+        if alpha > 0, let vector = try await hybridVector(p, cls) {
+            if allowList?.count != 0 {
+                let found: [(object: WeaviateObject, distance: Float)]
+                do {
+                    found = try vectorSearch(className: cls.className, vector: vector, k: subLimit, allowList: allowList,
+                                             includeVector: additional.vector)
+                } catch let e as DatabaseError {
+                    throw DatabaseError(e.kind, "explorer: get class: hybrid: dense search: " + e.message)
+                }
+                let shown = goVectorString(vector)
+                sets.append(found.map {
+                    FusionCandidate(id: $0.object.id, object: $0.object, explanation: "(vector) \(shown)  ",
+                                    secondary: 1 - Double($0.distance))
+                })
+            } else {
+                sets.append([])
+            }
+            weights.append(alpha)
+        }
+
+        let fused = reciprocalRankFusion(weights: weights, sets: sets)
+        return fused.prefix(total).dropFirst(offset).map {
+            GetHit(object: $0.object, score: $0.score, explainScore: $0.explanation)
+        }
+    }
+
+    /// The vector half of hybrid: the given vector, else the class's text vectorizer on the query; nil
+    /// when there is neither a vector nor a query.
+    private func hybridVector(_ p: HybridParameter, _ cls: ClassDefinition) async throws -> [Float]? {
+        if let v = p.vector, !v.isEmpty { return v }
+        guard !p.query.isEmpty else { return nil }
+        guard let module = modules.nearSearchVectorizer(for: cls), module.nearArguments.contains(.nearText) else {
+            throw DatabaseError.unprocessable(
+                "explorer: get class: hybrid: class '\(cls.className)' has no vectorizer module that vectorizes text (vectorizer: \(cls.vectorizerName)): give hybrid a vector, or set alpha: 0")
+        }
+        do {
+            return try await module.vectorize(text: p.query, class: cls)
+        } catch let e as DatabaseError {
+            throw DatabaseError(e.kind, "explorer: get class: hybrid: vectorize query: " + e.message)
+        } catch let e as ModuleConfigError {
+            throw DatabaseError(.internal, "explorer: get class: hybrid: vectorize query: " + e.message)
+        } catch {
+            throw DatabaseError(.internal, "explorer: get class: hybrid: vectorize query: \(error)")
+        }
+    }
+}
