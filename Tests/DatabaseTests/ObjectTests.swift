@@ -221,6 +221,18 @@ final class ObjectTests: XCTestCase {
                                      .unprocessable, "invalid order parameter, possible values are: [\"asc\", \"desc\"] not: \"up\"")
     }
 
+    func testQueryDefaultsLimitIsWeaviatesUnsetValue() async throws {
+        // QUERY_DEFAULTS_LIMIT is 0 when unset, as in Weaviate: a listing without `limit` is an empty page.
+        let t = try TempDatabase()
+        XCTAssertEqual(t.db.config.queryDefaultsLimit, 0)
+        _ = try await t.db.batchObjects((0..<3).map { _ in ObjectInput(className: "Q") })
+        XCTAssertEqual(try t.db.listObjects(ListObjectsQuery(className: "Q")).count, 0)
+        XCTAssertEqual(try t.db.listObjects(ListObjectsQuery(className: "Q", limit: 10)).count, 3)
+        let configured = try TempDatabase { $0.queryDefaultsLimit = 2 }
+        _ = try await configured.db.batchObjects((0..<3).map { _ in ObjectInput(className: "Q") })
+        XCTAssertEqual(try configured.db.listObjects(ListObjectsQuery(className: "Q")).count, 2)
+    }
+
     func testTokenIndexIsBackfilledOnOpen() async throws {
         let t = try TempDatabase()
         _ = try await t.db.batchObjects([ObjectInput(className: "T", properties: ["title": "Hello brave World"]),

@@ -4,7 +4,8 @@ import VectorIndex
 public struct DatabaseConfig: Sendable {
     /// PERSISTENCE_DATA_PATH: the folder holding `iris.sqlite` and the vector index snapshots (created if missing).
     public var dataPath: String
-    /// QUERY_DEFAULTS_LIMIT: page size of `GET /v1/objects` without `limit` (Weaviate deployments use 25).
+    /// QUERY_DEFAULTS_LIMIT: page size of `GET /v1/objects` without `limit`, and of GraphQL when only an
+    /// offset is given. 0 when unset, as in Weaviate (deployments set 20 or 25): such a page is empty.
     public var queryDefaultsLimit: Int
     /// QUERY_MAXIMUM_RESULTS: caps `offset + limit` and batch deletes.
     public var queryMaximumResults: Int
@@ -21,9 +22,12 @@ public struct DatabaseConfig: Sendable {
     /// How often (seconds) vector index snapshots are written in the background; nil: only at close.
     public var snapshotIntervalSeconds: Double?
 
+    /// Weaviate's QUERY_DEFAULTS_LIMIT when the variable is unset.
+    public static let unsetQueryDefaultsLimit = 0
+
     public init(
         dataPath: String,
-        queryDefaultsLimit: Int = 25,
+        queryDefaultsLimit: Int = DatabaseConfig.unsetQueryDefaultsLimit,
         queryMaximumResults: Int = 10_000,
         autoSchemaEnabled: Bool = true,
         defaultVectorizer: String = "none",

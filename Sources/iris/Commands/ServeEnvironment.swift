@@ -22,8 +22,7 @@ struct ServeEnvironment {
         let dataPath = env["PERSISTENCE_DATA_PATH"] ?? "./data"
         if dataPath.isEmpty { throw ConfigurationError("PERSISTENCE_DATA_PATH: persistence.dataPath must be set") }
 
-        // Weaviate: 0 when unset (deployments set 20 or 25).
-        let defaultsLimit = try reader.int("QUERY_DEFAULTS_LIMIT", default: 0, minimum: 0)
+        let defaultsLimit = try reader.int("QUERY_DEFAULTS_LIMIT", default: DatabaseConfig.unsetQueryDefaultsLimit, minimum: 0)
         let maximumResults = try reader.int("QUERY_MAXIMUM_RESULTS", default: 10_000, minimum: 1)
         let modules = reader.list("ENABLE_MODULES")
         let defaultVectorizer = env["DEFAULT_VECTORIZER_MODULE"].flatMap { $0.isEmpty ? nil : $0 } ?? "none"
