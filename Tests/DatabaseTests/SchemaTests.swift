@@ -64,10 +64,19 @@ final class SchemaTests: XCTestCase {
                                      .unprocessable, "vectorizer: no module with name \"text2vec-nope\" present")
         XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "P", vectorIndexConfig: ["maxConnections": 2])),
                                      .unprocessable, "invalid hnsw config: maxConnections must be a positive integer with a minimum of 4")
+        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "P", vectorIndexConfig: ["efConstruction": 3])),
+                                     .unprocessable, "invalid hnsw config: efConstruction must be a positive integer with a minimum of 4")
+        // Iris's own HNSW limit, refused by the index inside the class's transaction: nothing is left behind.
+        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "P", vectorIndexConfig: ["maxConnections": 5000])),
+                                     .unprocessable, "invalid hnsw config: maxConnections must be at most 2047")
         XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "P", properties: [
             PropertyDefinition(name: "r", dataType: ["Missing"])])), .unprocessable,
             "Data type of property 'r' is invalid; SingleRef class name 'Missing' does not exist")
         XCTAssertNil(t.db.getClass("P"))
+        try t.reopen()
+        XCTAssertNil(t.db.getClass("P"))
+        XCTAssertEqual(try t.db.createClass(ClassDefinition(className: "P", vectorIndexConfig: ["maxConnections": 2047])).className, "P")
+        XCTAssertEqual(t.db.schema().filter { $0.className == "P" }.count, 1)
     }
 
     func testUpdateClassMutableAndImmutable() throws {

@@ -16,12 +16,14 @@ extension Database {
     }
 
     /// A new, empty index for a class, configured from its vectorIndexConfig: HNSW, or flat with `skip`.
+    /// Errors: 422 `invalid hnsw config: …` from the parser or from the index's own limits.
     func makeIndex(classID: Int64, definition: ClassDefinition) throws -> any VectorIndex {
         try? FileManager.default.createDirectory(atPath: indexDirectory, withIntermediateDirectories: true)
+        let config = try definition.hnswConfig()
         do {
-            return try VectorIndexes.make(config: try definition.hnswConfig(), snapshotPath: snapshotPath(classID: classID))
-        } catch let e as DatabaseError {
-            throw e
+            return try VectorIndexes.make(config: config, snapshotPath: snapshotPath(classID: classID))
+        } catch let e as VectorIndexError {
+            throw DatabaseError.unprocessable(e.description)  // already "invalid hnsw config: …"
         } catch {
             throw DatabaseError.unprocessable("invalid hnsw config: \(error)")
         }

@@ -67,19 +67,19 @@ extension Database {
 
     func createClassImpl(_ input: ClassDefinition) throws -> ClassDefinition {
         lock.lock(); defer { lock.unlock() }
-        let def = try normalizeNewClass(input)
+        let def = try normalizeNewClass(input)  // vectorIndexConfig checked by HNSWConfigParser (Weaviate's rules)
         let json = try Database.encodeClass(def)
-        _ = try makeIndex(classID: 0, definition: def)  // validates the index config before anything is written
         let columns = (def.properties ?? []).enumerated().flatMap { PropertyColumn.make($0.element, ordinal: $0.offset).storeColumns }
-        let id: Int64 = try store.pool.write { db in
+        let (id, index): (Int64, any VectorIndex) = try store.pool.write { db in
             try db.execute(sql: "INSERT INTO classes(name, definition) VALUES (?, ?)", arguments: [def.className, json])
             let id = db.lastInsertedRowID
             try ObjectTables.create(db, classID: id, columns: columns)
-            return id
+            // Made inside the transaction: if the index refuses the config (its own limits, such as
+            // maxConnections <= 2047), the class rolls back instead of existing without an index.
+            return (id, try makeIndex(classID: id, definition: def))
         }
         removeSnapshot(classID: id)
-        let state = ClassState(id: id, definition: def, dimension: nil, index: try makeIndex(classID: id, definition: def),
-                               shardStatus: "READY")
+        let state = ClassState(id: id, definition: def, dimension: nil, index: index, shardStatus: "READY")
         classes[def.className] = state
         classOrder.append(def.className)
         return def
