@@ -282,6 +282,20 @@ final class KeywordSearchTests: XCTestCase {
         XCTAssertTrue(lines[1].hasPrefix("(hybrid) Document \(both.object.id) contributed "), both.explainScore!)
     }
 
+    func testHybridWithFilterAndPaging() async throws {
+        let t = try await makeDB()
+        let vector: [Float] = [1, 0.5, 0.2]
+        let filter = try WhereFilter.from(json: json(#"{"path": ["n"], "operator": "LessThanEqual", "valueInt": 4}"#))
+        let all = try await t.db.getQuery(GetRequest(className: "Doc", filter: filter,
+                                                     hybrid: HybridParameter(query: "lazy fox", alpha: 0.5, vector: vector)))
+        // Documents with n <= 4 are 0...3: every one is found by the vector half, none outside the filter.
+        XCTAssertEqual(Set(all.map(\.object.id)), Set((0...3).map(docUUID)))
+        let page = try await t.db.getQuery(GetRequest(className: "Doc", filter: filter, limit: 2, offset: 1,
+                                                      hybrid: HybridParameter(query: "lazy fox", alpha: 0.5, vector: vector)))
+        XCTAssertEqual(page.map(\.object.id), all.dropFirst().prefix(2).map(\.object.id))
+        XCTAssertEqual(page.map(\.score), all.dropFirst().prefix(2).map(\.score))
+    }
+
     func testHybridErrorsAndVectorSources() async throws {
         let t = try await makeDB()
         for alpha in [-0.1, 1.5] {
