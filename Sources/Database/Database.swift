@@ -36,15 +36,18 @@ public final class Database: @unchecked Sendable {
         startSnapshotTimer()
     }
 
-    /// Persists every vector index snapshot, truncates the covered change log, and closes the store.
+    /// Persists every vector index snapshot, truncates the covered change log, and closes the store
+    /// (also when a snapshot fails: its class keeps its change log and catches up on the next open).
     public func close() throws {
         lock.lock()
         if closed { lock.unlock(); return }
         closed = true
         lock.unlock()
         snapshotTask?.cancel()
-        try persistIndexes()
+        var snapshotError: Error?
+        do { try persistIndexes() } catch { snapshotError = error }
         try store.close()
+        if let snapshotError { throw snapshotError }
     }
 
     deinit { snapshotTask?.cancel() }
@@ -231,7 +234,8 @@ public final class Database: @unchecked Sendable {
         return out
     }
 
-    /// Writes every class's vector index snapshot and truncates the change log they cover.
+    /// Writes every class's vector index snapshot and truncates each class's change log up to what its
+    /// durable snapshot covers. A failing class keeps its log; the first error is rethrown.
     public func persistIndexes() throws {
         try persistIndexesImpl()
     }
