@@ -37,10 +37,11 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "CTensorKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Hashing", swiftSettings: optimise),
-        .target(name: "ModelHub", dependencies: ["Hashing"], swiftSettings: optimise),
+        .target(name: "ModelFormats", swiftSettings: optimise),
+        .target(name: "ModelHub", dependencies: ["Hashing", "ModelFormats"], swiftSettings: optimise),
         .target(
             name: "CLIPEngine",
-            dependencies: ["Tokenizers", "ImageProcessing", "COpenBLAS", "CTensorKernels"],
+            dependencies: ["Tokenizers", "ImageProcessing", "COpenBLAS", "CTensorKernels", "ModelFormats"],
             swiftSettings: optimise
         ),
 
@@ -69,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "iris",
             dependencies: [
-                "RESTAPI", "GraphQLAPI", "InferenceAPI", "Multi2VecCLIP", "ModelHub",
+                "RESTAPI", "GraphQLAPI", "InferenceAPI", "Multi2VecCLIP", "ModelHub", "Hashing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -84,8 +85,8 @@ let package = Package(
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "Hashing"]),
-        .testTarget(name: "CLIPEngineTests", dependencies: ["CLIPEngine"], exclude: ["make_reference_models.py"]),
-        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "Hashing"]),
+        .testTarget(name: "CLIPEngineTests", dependencies: ["CLIPEngine", "ModelFormats"], exclude: ["make_reference_models.py"]),
+        .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "Hashing", "ModelFormats"]),
         .testTarget(name: "DatabaseTests", dependencies: ["Database"]),
         .testTarget(name: "GraphQLAPITests", dependencies: ["GraphQLAPI"]),
     ],

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import CLIPEngine
+import ModelFormats
 
 /// Configs come from files: defaults for absent keys, the hub's *_config_dict overrides, module configs.
 final class ConfigTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import CLIPEngine
+import ModelFormats
 
 /// safetensors / PyTorch zip readers: dtypes, the restricted unpickler, and clear errors on bad files.
 final class WeightFileTests: XCTestCase {

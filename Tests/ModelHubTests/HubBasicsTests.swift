@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ModelFormats
 @testable import ModelHub
 
 final class HubBasicsTests: XCTestCase {
@@ -75,9 +76,9 @@ final class HubBasicsTests: XCTestCase {
 
     func testUnsafePathsAreRefused() {
         for bad in ["../x", "a/../../x", "/etc/passwd", "a//b", "./a", ""] {
-            XCTAssertFalse(PathSafety.isSafeRelativePath(bad), bad)
+            XCTAssertFalse(RelativePath.isSafe(bad), bad)
         }
-        XCTAssertTrue(PathSafety.isSafeRelativePath("0_CLIPModel/config.json"))
+        XCTAssertTrue(RelativePath.isSafe("0_CLIPModel/config.json"))
     }
 
     func testContentRangeAndEtagParsing() {

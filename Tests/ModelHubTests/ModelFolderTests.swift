@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ModelFormats
 @testable import ModelHub
 
 final class ModelFolderTests: XCTestCase {
@@ -54,7 +55,7 @@ final class ModelFolderTests: XCTestCase {
         XCTAssertEqual(weights.storageCount, 80, "78 tensors + the two position_ids buffers")
         XCTAssertEqual(weights.tensorCount, 80)
         XCTAssertTrue(folder.report().contains("0_CLIPModel/pytorch_model.bin  pytorch zip  10969847 bytes (11.0 MB)  80 tensors  80 storages"), folder.report())
-        let zip = try XCTUnwrap(TorchZipDirectory.read(Fixtures.models.appendingPathComponent("clip-tiny-bin/0_CLIPModel/pytorch_model.bin")))
+        let zip = try TorchCheckpoint(url: Fixtures.models.appendingPathComponent("clip-tiny-bin/0_CLIPModel/pytorch_model.bin"))
         XCTAssertEqual(zip.prefix, "pytorch_model")
         XCTAssertTrue(zip.entryNames.contains("pytorch_model/byteorder"))
     }
@@ -151,12 +152,22 @@ final class ModelFolderTests: XCTestCase {
         }
     }
 
-    func testPickleWalkerCountsPersistentIDsAndRejectsWhatItCannotRead() {
-        // PROTO 2, MARK, BINPERSID, text PERSID "x\n", SHORT_BINUNICODE "ab", TUPLE, STOP
-        let stream: [UInt8] = [0x80, 2, 0x28, 0x51, 0x50, 0x78, 0x0A, 0x8C, 2, 0x61, 0x62, 0x74, 0x2E]
-        XCTAssertEqual(PickleTensorCount.count(stream), 2)
-        XCTAssertNil(PickleTensorCount.count(Array(stream.dropLast())), "no STOP: truncated")
-        XCTAssertNil(PickleTensorCount.count([0x80, 2, 0xFF, 0x2E]), "unknown opcode")
+    /// The tensor count of a PyTorch checkpoint comes from its state dict, read by the restricted unpickler;
+    /// a pickle it refuses leaves the count unknown while the storages are still counted from the zip.
+    func testCheckpointWhosePickleIsRefusedStillCountsStorages() throws {
+        let dir = try temporaryFolder()
+        try write(dir, "config.json", #"{"model_type": "bert"}"#)
+        // pickle.dumps of os.system('true'): GLOBAL 'posix system', args, REDUCE; plus one storage blob.
+        let evil: [UInt8] = [0x80, 0x02] + Array("cposix\nsystem\n".utf8) + [0x58, 4, 0, 0, 0] + Array("true".utf8) + [0x85, 0x52, 0x2E]
+        try writeStoredZip(dir.appendingPathComponent("pytorch_model.bin"),
+                           entries: [("archive/data.pkl", evil), ("archive/data/0", [UInt8](repeating: 0, count: 8))])
+        let weights = try XCTUnwrap(try ModelFolder(contentsOf: dir).weights.first)
+        XCTAssertEqual(weights.format, .pytorchZip)
+        XCTAssertEqual(weights.storageCount, 1)
+        XCTAssertNil(weights.tensorCount, "the refused pickle is not counted")
+        // A bare pickle (no zip) is torch.save's legacy format.
+        try Data([0x80, 0x02, 0x8A, 0x0A]).write(to: dir.appendingPathComponent("pytorch_model.bin"))
+        XCTAssertEqual(try ModelFolder(contentsOf: dir).weights.first?.format, .pytorchLegacy)
     }
 
     // MARK: helpers
@@ -187,5 +198,30 @@ final class ModelFolderTests: XCTestCase {
         data.append(json)
         data.append(Data(count: max(0, offset - truncateBy)))
         try data.write(to: url)
+    }
+
+    /// A zip of stored (uncompressed) entries, the way torch.save lays a checkpoint out. CRCs are left 0:
+    /// the readers locate entries through the central directory and never check them.
+    private func writeStoredZip(_ url: URL, entries: [(String, [UInt8])]) throws {
+        var out: [UInt8] = []
+        var central: [UInt8] = []
+        func u16(_ v: Int, _ b: inout [UInt8]) { b += [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+        func u32(_ v: Int, _ b: inout [UInt8]) { u16(v & 0xFFFF, &b); u16(v >> 16, &b) }
+        for (name, data) in entries {
+            let offset = out.count
+            u32(0x0403_4B50, &out); u16(20, &out); u16(0, &out); u16(0, &out); u16(0, &out); u16(0, &out)
+            u32(0, &out); u32(data.count, &out); u32(data.count, &out); u16(name.utf8.count, &out); u16(0, &out)
+            out += Array(name.utf8) + data
+            u32(0x0201_4B50, &central); u16(20, &central); u16(20, &central); u16(0, &central); u16(0, &central)
+            u16(0, &central); u16(0, &central); u32(0, &central); u32(data.count, &central); u32(data.count, &central)
+            u16(name.utf8.count, &central); u16(0, &central); u16(0, &central); u16(0, &central); u16(0, &central)
+            u32(0, &central); u32(offset, &central)
+            central += Array(name.utf8)
+        }
+        let centralOffset = out.count
+        out += central
+        u32(0x0605_4B50, &out); u16(0, &out); u16(0, &out); u16(entries.count, &out); u16(entries.count, &out)
+        u32(central.count, &out); u32(centralOffset, &out); u16(0, &out)
+        try Data(out).write(to: url)
     }
 }

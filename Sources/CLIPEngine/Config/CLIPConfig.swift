@@ -1,4 +1,5 @@
 import Foundation
+import ModelFormats
 
 /// The text or vision half of a CLIPConfig, with transformers' defaults for keys that are absent.
 public struct CLIPTowerConfig: Sendable {
@@ -39,9 +40,8 @@ public struct CLIPConfig: Sendable {
     }
 
     private static func tower(_ json: JSONObject, key: String, isText: Bool) throws -> CLIPTowerConfig {
-        var raw = try json.object(key)?.raw ?? [:]
-        if let override = try json.object(key + "_dict") { raw.merge(override.raw) { $1 } }
-        let c = JSONObject(raw: raw, context: "\(json.context) → \(key)")
+        let c = (try json.object(key) ?? JSONObject(raw: [:], context: "\(json.context) → \(key)"))
+            .overlaid(with: try json.object(key + "_dict"))
         let hidden = try c.int("hidden_size", default: isText ? 512 : 768)
         let heads = try c.int("num_attention_heads", default: isText ? 8 : 12)
         guard hidden > 0, heads > 0, hidden % heads == 0 else {

@@ -1,4 +1,5 @@
 import Foundation
+import ModelFormats
 
 /// A BERT-family text encoder's config (BERT, DistilBERT, RoBERTa/XLM-R), normalised to one shape.
 public struct EncoderConfig: Sendable {

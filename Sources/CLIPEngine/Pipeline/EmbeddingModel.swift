@@ -1,4 +1,5 @@
 import Foundation
+import ModelFormats
 
 /// A model folder loaded for inference: a sentence-transformers folder (modules.json with CLIPModel,
 /// or Transformer + Pooling + Dense… + optional Normalize) or a plain Hugging Face CLIP folder.
@@ -33,81 +34,67 @@ public final class EmbeddingModel: @unchecked Sendable {
 
     public init(folder: URL) throws {
         self.folder = folder
-        let fm = FileManager.default
-        var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: folder.path, isDirectory: &isDir), isDir.boolValue else {
-            throw CLIPEngineError("model folder \(folder.path) does not exist")
+        let layout = try ModelFolderLayout(folder: folder)
+        guard layout.kind != .huggingFaceText else {
+            throw CLIPEngineError("\(folder.path): no modules.json, and config.json is not a CLIP model")
         }
-        var modules: [STModuleEntry]
-        if fm.fileExists(atPath: folder.appendingPathComponent("modules.json").path) {
-            modules = try readModulesJSON(folder: folder)
-        } else if fm.fileExists(atPath: folder.appendingPathComponent("config.json").path) {
-            // A plain Hugging Face folder: CLIP gives a CLIPModel module; an encoder gets mean pooling.
-            let cfg = try JSONObject(file: folder.appendingPathComponent("config.json"))
-            if try cfg.string("model_type") == "clip" {
-                modules = [STModuleEntry(kind: .clipModel, folder: folder)]
-            } else {
-                throw CLIPEngineError("\(folder.path): no modules.json, and config.json is not a CLIP model")
-            }
-        } else {
-            throw CLIPEngineError("\(folder.path): neither modules.json nor config.json found")
+        // The transformer comes first; only the modules after it are left to build.
+        guard layout.modules.isEmpty || layout.modules.first == layout.mainModule else {
+            throw CLIPEngineError("\(folder.path): the first module must be CLIPModel or Transformer")
         }
-        guard let first = modules.first else { throw CLIPEngineError("\(folder.path): modules.json lists no modules") }
-        modelFolder = first.folder
-        let configURL = first.folder.appendingPathComponent("config.json")
-        let configJSON = try JSONObject(file: configURL)
+        var modules = Array(layout.modules.dropFirst())
+        modelFolder = layout.modelFolder
+        let configJSON = layout.config
         configDictionary = configJSON.raw
 
         var dim: Int
-        switch first.kind {
-        case .clipModel:
+        if layout.kind == .sentenceTransformersCLIP || layout.kind == .huggingFaceCLIP {
             let cfg = try CLIPConfig(json: configJSON)
             clipConfig = cfg
-            let store = try WeightStore.open(folder: first.folder)
+            let store = try WeightStore.open(folder: modelFolder)
             text = .clip(try CLIPTextModel(store, config: cfg.text, projectionDim: cfg.projectionDim))
             vision = try CLIPVisionModel(store, config: cfg.vision, projectionDim: cfg.projectionDim)
             maxTextTokens = cfg.text.maxPositions
             dim = cfg.projectionDim
-            modules.removeFirst()
-            guard modules.allSatisfy({ $0.kind == .normalize }) else {
+            guard modules.allSatisfy({ $0.kind == "Normalize" }) else {
                 throw CLIPEngineError("\(folder.path): only Normalize may follow a CLIPModel module")
             }
-        case .transformer:
+        } else {
             clipConfig = nil
             vision = nil
             let cfg = try EncoderConfig(json: configJSON)
-            let store = try WeightStore.open(folder: first.folder)
+            let store = try WeightStore.open(folder: modelFolder)
             let encoder = try BertEncoder(store, config: cfg)
             var maxSeq = encoder.maxTokens
-            let stURL = first.folder.appendingPathComponent("sentence_bert_config.json")
-            if fm.fileExists(atPath: stURL.path), let m = try JSONObject(file: stURL).int("max_seq_length") {
+            if let m = try JSONObject.fileIfPresent(modelFolder.appendingPathComponent("sentence_bert_config.json"))?.int("max_seq_length") {
                 maxSeq = min(maxSeq, m)
             }
             maxTextTokens = maxSeq
-            modules.removeFirst()
-            guard let poolEntry = modules.first, poolEntry.kind == .pooling else {
+            if let other = modules.first(where: { !["Pooling", "Dense", "Normalize"].contains($0.kind) }) {
+                throw CLIPEngineError("\(folder.path): module type \"\(other.type)\" is not supported")
+            }
+            guard let poolEntry = modules.first, poolEntry.kind == "Pooling" else {
                 throw CLIPEngineError("\(folder.path): a Transformer module must be followed by Pooling")
             }
             modules.removeFirst()
-            let poolCfg = try PoolingConfig(json: JSONObject(file: poolEntry.folder.appendingPathComponent("config.json")))
+            let poolCfg = try PoolingConfig(json: JSONObject(file: layout.url(poolEntry.path).appendingPathComponent("config.json")))
             let pooling = Pooling(config: poolCfg, dim: cfg.hiddenSize)
             dim = pooling.outputDim
             var dense: [Dense] = []
-            while let m = modules.first, m.kind == .dense {
-                let dc = try DenseConfig(json: JSONObject(file: m.folder.appendingPathComponent("config.json")))
+            while let m = modules.first, m.kind == "Dense" {
+                let denseFolder = layout.url(m.path)
+                let dc = try DenseConfig(json: JSONObject(file: denseFolder.appendingPathComponent("config.json")))
                 guard dc.inFeatures == dim else {
-                    throw CLIPEngineError("\(m.folder.path): Dense in_features \(dc.inFeatures) does not match the previous output \(dim)")
+                    throw CLIPEngineError("\(denseFolder.path): Dense in_features \(dc.inFeatures) does not match the previous output \(dim)")
                 }
-                dense.append(try Dense(folder: m.folder, config: dc))
+                dense.append(try Dense(folder: denseFolder, config: dc))
                 dim = dc.outFeatures
                 modules.removeFirst()
             }
-            guard modules.allSatisfy({ $0.kind == .normalize }) else {
+            guard modules.allSatisfy({ $0.kind == "Normalize" }) else {
                 throw CLIPEngineError("\(folder.path): unsupported module order after Pooling/Dense")
             }
             text = .encoder(encoder, pooling, dense)
-        default:
-            throw CLIPEngineError("\(folder.path): the first module must be CLIPModel or Transformer")
         }
         normalizes = !modules.isEmpty
         dimension = dim

@@ -1,4 +1,5 @@
 import Foundation
+import ModelFormats
 
 /// Picks the files a SentenceTransformers / Hugging Face CLIP (or BERT-family) model needs from a
 /// repository listing: configs, tokenizer files and one weight format per folder, only in the root and
@@ -6,7 +7,7 @@ import Foundation
 public enum FileSelection {
     /// - Parameter modulePaths: the `path` of every module in modules.json (empty when there is none).
     public static func select(from files: [RemoteFile], modulePaths: [String]) -> [RemoteFile] {
-        let folders = Set([""] + modulePaths.map(normalizeFolder))
+        let folders = Set([""] + modulePaths.map(RelativePath.normalizedFolder))
         let candidates = files.filter { folders.contains($0.directory) }
         var chosen: [RemoteFile] = []
         for folder in folders.sorted() {
@@ -18,13 +19,6 @@ public enum FileSelection {
             chosen += safetensors.isEmpty ? pytorch : safetensors
         }
         return chosen.sorted { $0.path < $1.path }
-    }
-
-    static func normalizeFolder(_ path: String) -> String {
-        var p = path
-        while p.hasPrefix("./") { p.removeFirst(2) }
-        while p.hasSuffix("/") { p.removeLast() }
-        return p == "." ? "" : p
     }
 
     static let supportFileNames: Set<String> = [

@@ -1,4 +1,5 @@
 import Foundation
+import ModelFormats
 
 /// Pulls a model folder from the hub: lists the repository, picks the files the model needs, downloads
 /// each one resumably (all from the same commit), and writes `.iris-manifest.json`.
@@ -24,7 +25,7 @@ public struct ModelPuller: Sendable {
     @discardableResult
     public func pull(_ repo: HubRepoID, revision: String = "main", into folder: URL) async throws -> PullManifest {
         let listing = try await client.listFiles(repo, revision: revision)
-        for file in listing.files where !PathSafety.isSafeRelativePath(file.path) {
+        for file in listing.files where !RelativePath.isSafe(file.path) {
             throw HubError.unsafePath(file.path)
         }
         // Pin every download to the commit the listing resolved, so a push mid-pull cannot mix revisions.
@@ -47,7 +48,7 @@ public struct ModelPuller: Sendable {
         var modulePaths: [String] = []
         if let modules = listing.files.first(where: { $0.path == "modules.json" }) {
             try await fetch(modules)
-            modulePaths = try Self.modulePaths(in: folder.appendingPathComponent("modules.json"))
+            modulePaths = try ModuleEntry.read(folder.appendingPathComponent("modules.json")).map(\.path)
         }
         let selected = FileSelection.select(from: listing.files, modulePaths: modulePaths)
         guard selected.contains(where: { $0.fileName == "config.json" || $0.fileName == "modules.json" }) else {
@@ -65,18 +66,5 @@ public struct ModelPuller: Sendable {
             files: selected.compactMap { results[$0.path] })
         try manifest.write(to: folder)
         return manifest
-    }
-
-    /// The folders named by modules.json (`path` of each module; "" is the root).
-    static func modulePaths(in modulesJSON: URL) throws -> [String] {
-        guard let data = FileManager.default.contents(atPath: modulesJSON.path),
-              let modules = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
-            throw HubError.io(path: modulesJSON.path, message: "modules.json is not a JSON list of modules")
-        }
-        let paths = modules.compactMap { $0["path"] as? String }
-        for path in paths where !path.isEmpty && !PathSafety.isSafeRelativePath(FileSelection.normalizeFolder(path)) {
-            throw HubError.unsafePath(path)
-        }
-        return paths
     }
 }

@@ -1,8 +1,10 @@
 import Foundation
+import ModelFormats
 
 /// What a model folder holds, read from its files without loading any weights: the layout, the
 /// SentenceTransformers modules, config shapes, tokenizer, image preprocessing and weight files.
-/// (The CLIP engine has its own loader; this is the description `iris model inspect` prints.)
+/// The layout is found by ModelFormats' `ModelFolderLayout`, the same code the CLIP engine loads with;
+/// this is the description `iris model inspect` prints, so odd values are shown as unknown, not refused.
 public struct ModelFolder: Codable, Equatable, Sendable {
     public var path: String
     public var layout: ModelLayout
@@ -19,49 +21,24 @@ public struct ModelFolder: Codable, Equatable, Sendable {
     public var weights: [WeightFileSummary]
 
     public init(contentsOf folder: URL) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw InspectError(folder.path, "not a folder")
-        }
+        let found = try ModelFolderLayout(folder: folder)
         path = folder.path
-        modules = try Self.readModules(folder)
+        layout = found.kind
+        modules = found.modules
         dense = []
         normalize = false
         weights = []
 
-        let modelFolder: String  // where config.json, the tokenizer and the main weights live
-        if modules.isEmpty {
-            guard let config = try JSONObject.loadIfPresent(folder.appendingPathComponent("config.json")) else {
-                throw InspectError(folder.path, "neither modules.json nor config.json: not a SentenceTransformers or Hugging Face model folder")
-            }
-            modelFolder = ""
-            if Self.isCLIPConfig(config) {
-                layout = .huggingFaceCLIP
-                clip = Self.clipSummary(config, path: "config.json")
-            } else {
-                layout = .huggingFaceText
-                textEncoder = Self.encoderSummary(config)
-            }
-        } else if let clipModule = modules.first(where: { $0.kind == "CLIPModel" }) {
-            layout = .sentenceTransformersCLIP
-            modelFolder = clipModule.path
-            let configPath = Self.join(modelFolder, "config.json")
-            let config = try JSONObject.load(folder.appendingPathComponent(configPath))
-            clip = Self.clipSummary(config, path: configPath)
-        } else if let transformer = modules.first(where: { $0.kind == "Transformer" }) {
-            layout = .sentenceTransformersText
-            modelFolder = transformer.path
-            let config = try JSONObject.load(folder.appendingPathComponent(Self.join(modelFolder, "config.json")))
-            if Self.isCLIPConfig(config) {
-                clip = Self.clipSummary(config, path: Self.join(modelFolder, "config.json"))
-            } else {
-                textEncoder = Self.encoderSummary(config)
-            }
-            maxSeqLength = try JSONObject.loadIfPresent(
-                folder.appendingPathComponent(Self.join(modelFolder, "sentence_bert_config.json")))?.int("max_seq_length")
+        let modelFolder = found.modelPath  // where config.json, the tokenizer and the main weights live
+        let configPath = RelativePath.join(modelFolder, "config.json")
+        if found.isCLIP {
+            clip = Self.clipSummary(found.config, path: configPath)
         } else {
-            throw InspectError(folder.path, "modules.json has neither a CLIPModel nor a Transformer module: "
-                               + modules.map(\.type).joined(separator: ", "))
+            textEncoder = Self.encoderSummary(found.config)
+        }
+        if layout == .sentenceTransformersText {
+            maxSeqLength = try JSONObject.fileIfPresent(
+                folder.appendingPathComponent(RelativePath.join(modelFolder, "sentence_bert_config.json")))?.lenient.int("max_seq_length")
         }
 
         for module in modules {
@@ -77,8 +54,8 @@ public struct ModelFolder: Codable, Equatable, Sendable {
             }
         }
         tokenizer = try Self.tokenizerSummary(folder, modelFolder)
-        if let processor = try JSONObject.loadIfPresent(folder.appendingPathComponent(Self.join(modelFolder, "preprocessor_config.json"))) {
-            imageProcessor = Self.imageProcessorSummary(processor, path: Self.join(modelFolder, "preprocessor_config.json"))
+        if let processor = try JSONObject.fileIfPresent(folder.appendingPathComponent(RelativePath.join(modelFolder, "preprocessor_config.json"))) {
+            imageProcessor = Self.imageProcessorSummary(processor, path: RelativePath.join(modelFolder, "preprocessor_config.json"))
         }
         let weightFolders = Array(Set([modelFolder] + modules.map(\.path))).sorted()
         for sub in weightFolders {
@@ -86,36 +63,15 @@ public struct ModelFolder: Codable, Equatable, Sendable {
         }
     }
 
-    // MARK: modules.json
-
-    static func readModules(_ folder: URL) throws -> [ModuleEntry] {
-        let url = folder.appendingPathComponent("modules.json")
-        guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
-        guard let list = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else {
-            throw InspectError(url.path, "expected a JSON list of modules")
-        }
-        return try list.enumerated().map { offset, entry in
-            guard let type = entry["type"] as? String else { throw InspectError(url.path, "module \(offset) has no type") }
-            let path = FileSelection.normalizeFolder(entry["path"] as? String ?? "")
-            guard path.isEmpty || PathSafety.isSafeRelativePath(path) else { throw InspectError(url.path, "module path '\(path)' leaves the folder") }
-            return ModuleEntry(index: (entry["idx"] as? NSNumber)?.intValue ?? offset,
-                               name: entry["name"] as? String ?? String(offset), path: path, type: type)
-        }
-    }
-
-    static func join(_ folder: String, _ file: String) -> String { folder.isEmpty ? file : folder + "/" + file }
-
     // MARK: configs
-
-    static func isCLIPConfig(_ config: JSONObject) -> Bool {
-        config.string("model_type") == "clip" || config.object("vision_config") != nil
-    }
 
     /// CLIP's towers; keys the file leaves out take transformers' CLIPTextConfig/CLIPVisionConfig defaults,
     /// and the legacy `text_config_dict`/`vision_config_dict` win when present (as in transformers).
-    static func clipSummary(_ config: JSONObject, path: String) -> CLIPSummary {
-        let text = (config.object("text_config") ?? JSONObject(values: [:])).overlaid(with: config.object("text_config_dict"))
-        let vision = (config.object("vision_config") ?? JSONObject(values: [:])).overlaid(with: config.object("vision_config_dict"))
+    static func clipSummary(_ json: JSONObject, path: String) -> CLIPSummary {
+        let config = json.lenient
+        let none = JSONObject(raw: [:], context: path).lenient
+        let text = (config.object("text_config") ?? none).overlaid(with: config.object("text_config_dict"))
+        let vision = (config.object("vision_config") ?? none).overlaid(with: config.object("vision_config_dict"))
         let textSummary = TransformerSummary(
             modelType: text.string("model_type") ?? "clip_text_model",
             hiddenSize: text.int("hidden_size") ?? 512, layers: text.int("num_hidden_layers") ?? 12,
@@ -134,7 +90,8 @@ public struct ModelFolder: Codable, Equatable, Sendable {
     }
 
     /// BERT-family encoders; DistilBERT names its fields differently (dim, n_layers, n_heads, hidden_dim).
-    static func encoderSummary(_ config: JSONObject) -> TransformerSummary {
+    static func encoderSummary(_ json: JSONObject) -> TransformerSummary {
+        let config = json.lenient
         let type = config.string("model_type") ?? "unknown"
         if type == "distilbert" {
             return TransformerSummary(
@@ -151,7 +108,7 @@ public struct ModelFolder: Codable, Equatable, Sendable {
     }
 
     static func poolingSummary(_ folder: URL, _ path: String) throws -> PoolingSummary {
-        let config = try JSONObject.load(folder.appendingPathComponent(join(path, "config.json")))
+        let config = try JSONObject(file: folder.appendingPathComponent(RelativePath.join(path, "config.json"))).lenient
         let flags = [("cls", "pooling_mode_cls_token"), ("mean", "pooling_mode_mean_tokens"),
                      ("max", "pooling_mode_max_tokens"), ("mean_sqrt_len", "pooling_mode_mean_sqrt_len_tokens"),
                      ("weightedmean", "pooling_mode_weightedmean_tokens"), ("lasttoken", "pooling_mode_lasttoken")]
@@ -161,14 +118,15 @@ public struct ModelFolder: Codable, Equatable, Sendable {
     }
 
     static func denseSummary(_ folder: URL, _ path: String) throws -> DenseSummary {
-        let config = try JSONObject.load(folder.appendingPathComponent(join(path, "config.json")))
+        let config = try JSONObject(file: folder.appendingPathComponent(RelativePath.join(path, "config.json"))).lenient
         let activation = config.string("activation_function") ?? "torch.nn.modules.activation.Tanh"  // ST's default
         return DenseSummary(path: path, inFeatures: config.int("in_features"), outFeatures: config.int("out_features"),
                             bias: config.bool("bias") ?? true,
                             activation: activation.split(separator: ".").last.map(String.init) ?? activation)
     }
 
-    static func imageProcessorSummary(_ config: JSONObject, path: String) -> ImageProcessorSummary {
+    static func imageProcessorSummary(_ json: JSONObject, path: String) -> ImageProcessorSummary {
+        let config = json.lenient
         // Legacy configs write `size: 224`; newer ones `size: {"shortest_edge": 224}` and `crop_size: {"height", "width"}`.
         let size = config.int("size") ?? config.object("size")?.int("shortest_edge")
         let crop = config.int("crop_size") ?? config.object("crop_size")?.int("height")
@@ -185,16 +143,16 @@ public struct ModelFolder: Codable, Equatable, Sendable {
                           "spiece.model", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json"]
         let files = candidates.filter { fm.fileExists(atPath: dir.appendingPathComponent($0).path) }
         guard !files.isEmpty else { return nil }
-        let config = try JSONObject.loadIfPresent(dir.appendingPathComponent("tokenizer_config.json"))
+        let config = try JSONObject.fileIfPresent(dir.appendingPathComponent("tokenizer_config.json"))?.lenient
         var kind = "unknown"
         var vocab: Int?
-        if let fast = try JSONObject.loadIfPresent(dir.appendingPathComponent("tokenizer.json")), let model = fast.object("model") {
-            kind = model.string("type") ?? (model.values["merges"] != nil ? "BPE" : "unknown")
-            if let dict = model.values["vocab"] as? [String: Any] { vocab = dict.count }
-            if let list = model.values["vocab"] as? [Any] { vocab = list.count }
+        if let fast = try JSONObject.fileIfPresent(dir.appendingPathComponent("tokenizer.json")), let model = fast.lenient.object("model") {
+            kind = model.string("type") ?? (model.raw["merges"] != nil ? "BPE" : "unknown")
+            if let dict = model.raw["vocab"] as? [String: Any] { vocab = dict.count }
+            if let list = model.raw["vocab"] as? [Any] { vocab = list.count }
         } else if files.contains("vocab.json"), files.contains("merges.txt") {
             kind = "BPE"
-            vocab = try JSONObject.load(dir.appendingPathComponent("vocab.json")).values.count
+            vocab = try JSONObject(file: dir.appendingPathComponent("vocab.json")).raw.count
         } else if files.contains("vocab.txt") {
             kind = "WordPiece"
             let text = try String(contentsOf: dir.appendingPathComponent("vocab.txt"), encoding: .utf8)
@@ -215,19 +173,24 @@ public struct ModelFolder: Codable, Equatable, Sendable {
         var out: [WeightFileSummary] = []
         for name in names {
             let url = dir.appendingPathComponent(name)
-            let relative = join(sub, name)
-            let bytes = fileSizeOrZero(url)
+            let relative = RelativePath.join(sub, name)
+            let bytes = fileSize(url) ?? 0
             if name.hasSuffix(".safetensors") {
-                let header = try SafetensorsHeader.read(url)
+                let tensors = try SafeTensorsFile(url: url)
                 var dtypes: [String: Int] = [:]
-                for tensor in header.tensors { dtypes[tensor.dtype, default: 0] += 1 }
+                for tensor in tensors.allEntries { dtypes[tensor.dtypeName, default: 0] += 1 }
                 out.append(WeightFileSummary(
-                    path: relative, format: .safetensors, bytes: bytes, tensorCount: header.tensors.count, dtypes: dtypes,
-                    parameterCount: header.tensors.reduce(0) { $0 + $1.elementCount }, headerBytes: header.headerLength))
+                    path: relative, format: .safetensors, bytes: bytes, tensorCount: tensors.entries.count, dtypes: dtypes,
+                    parameterCount: tensors.allEntries.reduce(0) { $0 + $1.elementCount }, headerBytes: tensors.headerLength))
             } else if name.hasSuffix(".bin"), name.hasPrefix("pytorch_model") {
-                if let zip = try TorchZipDirectory.read(url) {
+                let file = try MappedFile(url)
+                if StoredZip.hasSignature(file) {
+                    // Storages come from the zip directory; the tensor count from the state dict, when the
+                    // restricted unpickler accepts it (nil otherwise: the engine could not load it either).
+                    let zip = try StoredZip(file: file)
                     out.append(WeightFileSummary(path: relative, format: .pytorchZip, bytes: bytes,
-                                                 tensorCount: try zip.tensorCount(), storageCount: zip.storageCount))
+                                                 tensorCount: (try? TorchCheckpoint(file: file, archive: zip))?.tensors.count,
+                                                 storageCount: TorchCheckpoint.storageCount(in: zip)))
                 } else {
                     out.append(WeightFileSummary(path: relative, format: .pytorchLegacy, bytes: bytes))
                 }

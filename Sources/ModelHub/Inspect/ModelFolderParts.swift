@@ -1,26 +1,9 @@
 import Foundation
+import ModelFormats
 
 /// The pieces of a model folder description (all Codable so `inspect --json` can print them).
-public enum ModelLayout: String, Codable, Sendable {
-    /// modules.json with a CLIPModel module (e.g. sentence-transformers/clip-ViT-B-32).
-    case sentenceTransformersCLIP = "SentenceTransformers CLIP"
-    /// modules.json with Transformer + Pooling (+ Dense, Normalize) (e.g. clip-ViT-B-32-multilingual-v1).
-    case sentenceTransformersText = "SentenceTransformers text encoder"
-    /// A plain Hugging Face CLIPModel folder (e.g. openai/clip-vit-base-patch32).
-    case huggingFaceCLIP = "Hugging Face CLIP"
-    /// A plain Hugging Face BERT-family encoder (BERT, DistilBERT, RoBERTa, ...).
-    case huggingFaceText = "Hugging Face BERT-family text model"
-}
-
-public struct ModuleEntry: Codable, Equatable, Sendable {
-    public let index: Int
-    public let name: String
-    public let path: String
-    public let type: String
-
-    /// The last component of the Python class (`CLIPModel`, `Transformer`, `Pooling`, `Dense`, `Normalize`).
-    public var kind: String { type.split(separator: ".").last.map(String.init) ?? type }
-}
+/// The layout and the modules.json entries are ModelFormats' (shared with the CLIP engine's loader).
+public typealias ModelLayout = ModelFolderLayout.Kind
 
 /// One transformer stack: shapes read from its config, with the library defaults for missing keys.
 public struct TransformerSummary: Codable, Equatable, Sendable {

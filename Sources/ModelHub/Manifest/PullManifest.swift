@@ -1,5 +1,6 @@
 import Foundation
 import Hashing
+import ModelFormats
 
 /// `.iris-manifest.json`, written into a model folder after a pull: where it came from and the size and
 /// sha256 of every file, so `iris model verify` can later prove nothing changed or went missing.
@@ -63,7 +64,7 @@ public enum ManifestVerifier {
     public static func verify(folder: URL, manifest: PullManifest) -> [VerificationProblem] {
         var problems: [VerificationProblem] = []
         for entry in manifest.files {
-            guard PathSafety.isSafeRelativePath(entry.path) else {
+            guard RelativePath.isSafe(entry.path) else {
                 problems.append(.init(path: entry.path, kind: .unsafePath, detail: "path leaves the model folder"))
                 continue
             }
@@ -84,14 +85,5 @@ public enum ManifestVerifier {
             }
         }
         return problems
-    }
-}
-
-enum PathSafety {
-    /// A repository path is only written if it stays inside the target folder.
-    static func isSafeRelativePath(_ path: String) -> Bool {
-        guard !path.isEmpty, !path.hasPrefix("/"), !path.contains("\\"), !path.contains("\0") else { return false }
-        return path.split(separator: "/", omittingEmptySubsequences: false)
-            .allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
     }
 }

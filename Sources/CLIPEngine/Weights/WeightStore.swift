@@ -1,25 +1,14 @@
 import Foundation
-
-/// Something that holds named tensors: a safetensors file or a PyTorch checkpoint.
-protocol WeightSource: AnyObject {
-    /// Where the tensors come from (for error messages).
-    var label: String { get }
-    /// Names of the floating-point tensors (integer buffers such as position_ids are left out).
-    var tensorNames: [String] { get }
-    /// Shape of a tensor, nil when absent.
-    func shape(of name: String) -> [Int]?
-    /// The tensor converted to fp32, contiguous.
-    func load(_ name: String) throws -> WeightTensor
-}
+import ModelFormats
 
 /// Looks tensors up by the names a model's code uses, tolerating the prefixes checkpoints add
 /// ("bert.", "distilbert.", "model.", ...): an exact name wins, else the unique key ending in "." + name.
+/// The files themselves (safetensors, PyTorch zip) are read by ModelFormats.
 final class WeightStore {
-    let source: WeightSource
+    let source: any TensorFile
     private let names: Set<String>
-    private var suffixIndex: [String: [String]] = [:]
 
-    init(_ source: WeightSource) {
+    init(_ source: any TensorFile) {
         self.source = source
         self.names = Set(source.tensorNames)
     }
@@ -37,6 +26,9 @@ final class WeightStore {
     /// Loads `name`, checking the shape when `shape` is given.
     func tensor(_ name: String, shape expected: [Int]? = nil) throws -> WeightTensor {
         guard let key = resolve(name) else {
+            if let dtype = source.dtypeName(of: name) {
+                throw CLIPEngineError("\(label): tensor \"\(name)\" is \(dtype), which cannot be used as a float weight")
+            }
             throw CLIPEngineError("\(label): missing tensor \"\(name)\"")
         }
         let t = try source.load(key)
@@ -51,15 +43,5 @@ final class WeightStore {
     }
 
     /// Opens the weights of a model folder: model.safetensors if present, else pytorch_model.bin.
-    static func open(folder: URL) throws -> WeightStore {
-        let st = folder.appendingPathComponent("model.safetensors")
-        if FileManager.default.fileExists(atPath: st.path) {
-            return WeightStore(try SafeTensorsFile(url: st))
-        }
-        let bin = folder.appendingPathComponent("pytorch_model.bin")
-        if FileManager.default.fileExists(atPath: bin.path) {
-            return WeightStore(try TorchCheckpoint(url: bin))
-        }
-        throw CLIPEngineError("\(folder.path): no model.safetensors or pytorch_model.bin")
-    }
+    static func open(folder: URL) throws -> WeightStore { WeightStore(try TensorFiles.open(folder: folder)) }
 }

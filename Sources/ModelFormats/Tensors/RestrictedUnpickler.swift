@@ -13,7 +13,7 @@ enum PickleValue {
     case dict([(PickleValue, PickleValue)])
     case global(String)
     /// A storage reference from a persistent id: ("storage", <dtype storage class>, key, location, numel).
-    case storage(dtype: StoredDType, key: String, numel: Int)
+    case storage(dtype: TensorDType, key: String, numel: Int)
     case tensor(TensorRef)
     case mark
 
@@ -28,13 +28,13 @@ enum PickleValue {
 }
 
 /// A tensor described by the pickle: a view into one storage.
-struct TensorRef {
-    let dtype: StoredDType
-    let storageKey: String
-    let storageNumel: Int
-    let offset: Int
-    let shape: [Int]
-    let stride: [Int]
+public struct TensorRef: Sendable {
+    public let dtype: TensorDType
+    public let storageKey: String
+    public let storageNumel: Int
+    public let offset: Int
+    public let shape: [Int]
+    public let stride: [Int]
 }
 
 struct RestrictedUnpickler {
@@ -45,7 +45,7 @@ struct RestrictedUnpickler {
     private var memo: [Int: PickleValue] = [:]
     private let label: String
 
-    static let storageTypes: [String: StoredDType] = [
+    static let storageTypes: [String: TensorDType] = [
         "torch.FloatStorage": .f32, "torch.HalfStorage": .f16, "torch.BFloat16Storage": .bf16,
         "torch.DoubleStorage": .f64, "torch.LongStorage": .i64, "torch.IntStorage": .i32,
         "torch.ShortStorage": .i16, "torch.CharStorage": .i8, "torch.ByteStorage": .u8, "torch.BoolStorage": .bool,
@@ -60,8 +60,8 @@ struct RestrictedUnpickler {
         self.label = label
     }
 
-    private func fail(_ what: String) -> CLIPEngineError {
-        CLIPEngineError("\(label): \(what) (at byte \(pos)); only PyTorch state dicts are accepted")
+    private func fail(_ what: String) -> ModelFormatError {
+        ModelFormatError(label, "\(what) (at byte \(pos)); only PyTorch state dicts are accepted")
     }
 
     private mutating func read(_ n: Int) throws -> ArraySlice<UInt8> {

@@ -1,37 +1,5 @@
 import Foundation
-
-/// One entry of a sentence-transformers modules.json.
-struct STModuleEntry {
-    enum Kind { case clipModel, transformer, pooling, dense, normalize }
-    let kind: Kind
-    let folder: URL
-}
-
-/// modules.json → the module list, by the last component of each entry's "type".
-func readModulesJSON(folder: URL) throws -> [STModuleEntry] {
-    let url = folder.appendingPathComponent("modules.json")
-    let data: Data
-    do { data = try Data(contentsOf: url) } catch { throw CLIPEngineError("cannot read \(url.path)") }
-    guard let list = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else {
-        throw CLIPEngineError("\(url.path) is not a JSON list of modules")
-    }
-    let sorted = list.sorted { (($0["idx"] as? Int) ?? 0) < (($1["idx"] as? Int) ?? 0) }
-    return try sorted.map { m in
-        guard let type = m["type"] as? String else { throw CLIPEngineError("\(url.path): a module has no \"type\"") }
-        let path = (m["path"] as? String) ?? ""
-        let dir = path.isEmpty ? folder : folder.appendingPathComponent(path)
-        let kind: STModuleEntry.Kind
-        switch type.split(separator: ".").last.map(String.init) ?? type {
-        case "CLIPModel": kind = .clipModel
-        case "Transformer": kind = .transformer
-        case "Pooling": kind = .pooling
-        case "Dense": kind = .dense
-        case "Normalize": kind = .normalize
-        default: throw CLIPEngineError("\(url.path): module type \"\(type)\" is not supported")
-        }
-        return STModuleEntry(kind: kind, folder: dir)
-    }
-}
+import ModelFormats
 
 /// 1_Pooling/config.json. Several modes may be on: their outputs are concatenated in ST's order
 /// (cls, max, mean, mean_sqrt_len).

@@ -1,5 +1,5 @@
 /// A tensor read from a checkpoint, converted to fp32, contiguous in row-major (C) order.
-public struct WeightTensor {
+public struct WeightTensor: Sendable {
     public var shape: [Int]
     public var values: [Float]
 
@@ -11,26 +11,29 @@ public struct WeightTensor {
     public var count: Int { shape.reduce(1, *) }
 }
 
-/// The element types a checkpoint may store. Floating types are converted to fp32 on load;
-/// integer tensors (buffers such as position_ids) are listed but never loaded as weights.
-enum StoredDType: String {
+/// The element types a checkpoint may store, by their safetensors names. Floating types are converted to
+/// fp32 on load; integer tensors (buffers such as position_ids) and 8-bit floats are listed but never
+/// loaded as weights.
+public enum TensorDType: String, Sendable {
     case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64"
     case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8", u8 = "U8", bool = "BOOL"
+    case u64 = "U64", u32 = "U32", u16 = "U16", f8e4m3 = "F8_E4M3", f8e5m2 = "F8_E5M2"
 
-    var byteSize: Int {
+    public var byteSize: Int {
         switch self {
-        case .f64, .i64: return 8
-        case .f32, .i32: return 4
-        case .f16, .bf16, .i16: return 2
-        case .i8, .u8, .bool: return 1
+        case .f64, .i64, .u64: return 8
+        case .f32, .i32, .u32: return 4
+        case .f16, .bf16, .i16, .u16: return 2
+        case .i8, .u8, .bool, .f8e4m3, .f8e5m2: return 1
         }
     }
 
-    var isFloat: Bool { self == .f32 || self == .f16 || self == .bf16 || self == .f64 }
+    /// Whether `convertToFloat` reads it.
+    public var isFloat: Bool { self == .f32 || self == .f16 || self == .bf16 || self == .f64 }
 }
 
 /// Converts `count` little-endian elements of `dtype` at `src` to fp32 (unaligned reads are fine).
-func convertToFloat(_ src: UnsafeRawPointer, dtype: StoredDType, count: Int, into dst: UnsafeMutablePointer<Float>) throws {
+func convertToFloat(_ src: UnsafeRawPointer, dtype: TensorDType, count: Int, into dst: UnsafeMutablePointer<Float>) throws {
     switch dtype {
     case .f32:
         UnsafeMutableRawPointer(dst).copyMemory(from: src, byteCount: count * 4)
@@ -53,7 +56,7 @@ func convertToFloat(_ src: UnsafeRawPointer, dtype: StoredDType, count: Int, int
             dst[i] = Float(Double(bitPattern: bits))
         }
     default:
-        throw CLIPEngineError("tensor of type \(dtype.rawValue) cannot be used as a float weight")
+        throw ModelFormatError("tensor data", "a \(dtype.rawValue) tensor cannot be used as a float weight")
     }
 }
 

@@ -6,19 +6,20 @@ import Darwin
 #endif
 
 /// A read-only memory map of a whole file. Weight loaders copy (and convert) tensors out of it, then
-/// `release(range:)` drops the pages they read so the mapped file does not stay in the resident set.
-final class MappedFile {
-    let url: URL
-    let count: Int
+/// `release(offset:length:)` drops the pages they read so the mapped file does not stay in the resident set.
+/// Header readers touch only the pages they parse.
+public final class MappedFile {
+    public let url: URL
+    public let count: Int
     private let base: UnsafeMutableRawPointer?
 
-    init(_ url: URL) throws {
+    public init(_ url: URL) throws {
         self.url = url
         let fd = open(url.path, O_RDONLY)
-        guard fd >= 0 else { throw CLIPEngineError("cannot open \(url.path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw ModelFormatError(url.path, "cannot open: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw CLIPEngineError("cannot stat \(url.path)") }
+        guard fstat(fd, &st) == 0 else { throw ModelFormatError(url.path, "cannot stat: \(String(cString: strerror(errno)))") }
         count = Int(st.st_size)
         if count == 0 {
             base = nil
@@ -26,7 +27,7 @@ final class MappedFile {
         }
         let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)
         guard let p, p != MAP_FAILED else {
-            throw CLIPEngineError("cannot memory-map \(url.path): \(String(cString: strerror(errno)))")
+            throw ModelFormatError(url.path, "cannot memory-map: \(String(cString: strerror(errno)))")
         }
         base = p
     }
@@ -36,16 +37,16 @@ final class MappedFile {
     }
 
     /// The bytes at `offset ..< offset + length`, after a bounds check.
-    func bytes(at offset: Int, length: Int) throws -> UnsafeRawBufferPointer {
+    public func bytes(at offset: Int, length: Int) throws -> UnsafeRawBufferPointer {
         guard offset >= 0, length >= 0, offset <= count, length <= count - offset else {
-            throw CLIPEngineError("\(url.lastPathComponent): range \(offset)+\(length) is outside the file (\(count) bytes)")
+            throw ModelFormatError(url.path, "range \(offset)+\(length) is outside the file (\(count) bytes)")
         }
         guard let base else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         return UnsafeRawBufferPointer(start: base + offset, count: length)
     }
 
     /// Tell the kernel we no longer need these pages (they are re-read from the file if touched again).
-    func release(offset: Int, length: Int) {
+    public func release(offset: Int, length: Int) {
         guard let base, length > 0 else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let start = (offset / page) * page

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Why a folder could not be described.
-public struct InspectError: Error, CustomStringConvertible, LocalizedError {
+/// Why a model file or folder cannot be read: `path` names the file (or the file → key inside it) and
+/// `message` says what is wrong with it.
+public struct ModelFormatError: Error, CustomStringConvertible, LocalizedError, Equatable {
     public let path: String
     public let message: String
 
