@@ -87,6 +87,7 @@ let package = Package(
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "Hashing"]),
         .testTarget(name: "CLIPEngineTests", dependencies: ["CLIPEngine", "ModelFormats"], exclude: ["make_reference_models.py"]),
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "Hashing", "ModelFormats"]),
+        .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
         .testTarget(name: "DatabaseTests", dependencies: ["Database"]),
         .testTarget(name: "GraphQLAPITests", dependencies: ["GraphQLAPI"]),
     ],
