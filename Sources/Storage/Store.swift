@@ -11,8 +11,9 @@ import Foundation
 ///   property (int/boolean/date-as-ns INTEGER, number REAL, text/uuid TEXT, geo as `_lat`/`_lon` REAL),
 ///   B-tree indexed when filterable; added by ALTER TABLE when a property is added. Arrays are filtered
 ///   with `json_each` over `props`; blobs and phone numbers live only in `props`.
-/// - `tok_<classID>(prop, token, doc_id)`: the inverted index of tokenized text (text with word /
-///   lowercase / whitespace tokenization, and every text[]), so text Equal/Like are index lookups.
+/// - `tok_<classID>(doc_id, prop, token, tf)`: the inverted index of tokenized text with each token's
+///   count in the property, so text Equal/Like are index lookups and bm25 has its term frequencies.
+/// - `tlen_<classID>(prop, doc_id, len)`: each searchable property's token count, for bm25's length norm.
 /// - `changes(seq, class_id, doc_id, op)`: written in the same transaction as the object; a class's
 ///   vector index replays the entries after its snapshot's `coveredSequence` on open, and entries a
 ///   snapshot covers are deleted.
