@@ -54,6 +54,10 @@ public protocol VectorIndex: AnyObject, Sendable {
     func upsert(id: UInt64, vector: [Float], sequence: UInt64) throws
     /// Removes `id` if present.
     func delete(id: UInt64, sequence: UInt64)
+    /// Records that the index holds every change up to `sequence` without changing its vectors, e.g.
+    /// after a rebuild from the store that found nothing to insert. Never moves `coveredSequence`
+    /// back; the next `persist()` writes the new value into the snapshot.
+    func markCovered(upTo sequence: UInt64)
     /// The `k` nearest live vectors, closest first, optionally restricted to `allowList`.
     func search(_ query: [Float], k: Int, allowList: AllowList?) -> [SearchResult]
     /// All hits with distance <= `maxDistance` (within 1e-6), closest first, at most `limit`.

@@ -61,6 +61,40 @@ final class HNSWPersistenceTests: XCTestCase {
         XCTAssertEqual(loaded.search([1, 2], k: 1, allowList: nil).first?.id, 1)
     }
 
+    /// `markCovered` advances only the covered sequence, never backwards, and a snapshot (of either kind,
+    /// empty or not, even one already written at the old sequence) keeps the new value.
+    func testMarkCoveredIsKeptBySnapshotRoundTrip() throws {
+        for skip in [false, true] {
+            var c = HNSWConfig()
+            c.skip = skip
+            let emptyPath = temporaryPath("covered-empty.snapshot")
+            let empty = try VectorIndexes.make(config: c, snapshotPath: emptyPath)
+            empty.markCovered(upTo: 41)
+            empty.markCovered(upTo: 7)  // never moves back
+            XCTAssertEqual(empty.coveredSequence, 41, "skip=\(skip)")
+            try empty.persist()
+            let loadedEmpty = try VectorIndexes.load(snapshotPath: emptyPath, config: c)
+            XCTAssertEqual(loadedEmpty.coveredSequence, 41, "skip=\(skip)")
+            XCTAssertEqual(loadedEmpty.count, 0, "skip=\(skip)")
+
+            let path = temporaryPath("covered.snapshot")
+            let index = try VectorIndexes.make(config: c, snapshotPath: path)
+            for (i, v) in clusteredData(count: 50, dim: 6, seed: 5).enumerated() {
+                try index.upsert(id: UInt64(i + 1), vector: v, sequence: UInt64(i + 1))
+            }
+            try index.persist()
+            index.markCovered(upTo: 90)  // after a snapshot: the next persist must rewrite it
+            try index.persist()
+            let loaded = try VectorIndexes.load(snapshotPath: path, config: c)
+            XCTAssertEqual(loaded.coveredSequence, 90, "skip=\(skip)")
+            XCTAssertEqual(loaded.count, 50, "skip=\(skip)")
+            let q = clusteredData(count: 1, dim: 6, seed: 6)[0]
+            XCTAssertEqual(loaded.search(q, k: 5, allowList: nil), index.search(q, k: 5, allowList: nil), "skip=\(skip)")
+            try loaded.upsert(id: 99, vector: q, sequence: 91)
+            XCTAssertEqual(loaded.coveredSequence, 91, "skip=\(skip)")
+        }
+    }
+
     func testCorruptTruncatedAndMissingSnapshotsAreReported() throws {
         let path = temporaryPath("bad.snapshot")
         let index = try HNSWIndex(config: HNSWConfig(), snapshotPath: path, backgroundCleanup: false)

@@ -57,10 +57,9 @@ extension Database {
             try ObjectTables.forEachVector(db, classID: classID) { id, data in
                 try index.upsert(id: id, vector: VectorCoding.decode(data), sequence: seq)
             }
-            // The rebuilt index holds every change up to `seq`, also when the class has no vector at all:
-            // doc ids start at 1, so deleting id 0 only advances `coveredSequence`. Otherwise its next
-            // snapshot would look older than the truncation point and be rebuilt on every open.
-            if index.coveredSequence < seq { index.delete(id: 0, sequence: seq) }
+            // The rebuilt index holds every change up to `seq`, also when the class has no vector at all.
+            // Otherwise its next snapshot would look older than the truncation point and be rebuilt on every open.
+            index.markCovered(upTo: seq)
         }
         return index
     }

@@ -76,6 +76,14 @@ public final class FlatIndex: VectorIndex, @unchecked Sendable {
         }
     }
 
+    public func markCovered(upTo seq: UInt64) {
+        lock.withWriteLock {
+            guard seq > sequence else { return }
+            sequence = seq
+            version &+= 1  // so `persist()` rewrites the snapshot with the new sequence
+        }
+    }
+
     /// Reserves room for `count` vectors of `dimensions` (avoids regrowth during a bulk load).
     public func reserve(_ count: Int, dimensions: Int) {
         lock.withWriteLock {

@@ -135,6 +135,17 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
         }
     }
 
+    public func markCovered(upTo seq: UInt64) {
+        // Under the write gate like every write, so a snapshot in progress holds a consistent sequence.
+        writeGate.withReadLock {
+            registry.withLock {
+                guard seq > sequence else { return }
+                sequence = seq
+                version &+= 1  // so `persist()` rewrites the snapshot with the new sequence
+            }
+        }
+    }
+
     /// Allocates room for `count` vectors of `dimensions` now (as hnswlib's max_elements).
     public func reserve(_ count: Int, dimensions: Int) throws {
         try ensureGraph(dimensions: dimensions)
