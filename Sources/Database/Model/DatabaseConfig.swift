@@ -24,11 +24,13 @@ public struct DatabaseConfig: Sendable {
 
     /// Weaviate's QUERY_DEFAULTS_LIMIT when the variable is unset.
     public static let unsetQueryDefaultsLimit = 0
+    /// Weaviate's QUERY_MAXIMUM_RESULTS when the variable is unset.
+    public static let defaultQueryMaximumResults = 10_000
 
     public init(
         dataPath: String,
         queryDefaultsLimit: Int = DatabaseConfig.unsetQueryDefaultsLimit,
-        queryMaximumResults: Int = 10_000,
+        queryMaximumResults: Int = DatabaseConfig.defaultQueryMaximumResults,
         autoSchemaEnabled: Bool = true,
         defaultVectorizer: String = "none",
         defaultDistance: DistanceMetric? = nil,

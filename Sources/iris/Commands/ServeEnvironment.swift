@@ -23,7 +23,7 @@ struct ServeEnvironment {
         if dataPath.isEmpty { throw ConfigurationError("PERSISTENCE_DATA_PATH: persistence.dataPath must be set") }
 
         let defaultsLimit = try reader.int("QUERY_DEFAULTS_LIMIT", default: DatabaseConfig.unsetQueryDefaultsLimit, minimum: 0)
-        let maximumResults = try reader.int("QUERY_MAXIMUM_RESULTS", default: 10_000, minimum: 1)
+        let maximumResults = try reader.int("QUERY_MAXIMUM_RESULTS", default: DatabaseConfig.defaultQueryMaximumResults, minimum: 1)
         let modules = reader.list("ENABLE_MODULES")
         let defaultVectorizer = env["DEFAULT_VECTORIZER_MODULE"].flatMap { $0.isEmpty ? nil : $0 } ?? "none"
         if defaultVectorizer != "none" && !modules.contains(defaultVectorizer) {
