@@ -28,7 +28,7 @@ struct Embed: ParsableCommand {
             let d = now - started
             return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         }
-        let embedder = try models.loadEmbedder()
+        let embedder = try models.loadEmbedder(command: Self.configuration.commandName ?? "embed")
         let loadSeconds = lap()
         let imageData = try images.map { path -> Data in
             do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {

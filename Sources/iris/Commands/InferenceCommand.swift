@@ -30,7 +30,7 @@ struct Inference: AsyncParsableCommand {
             logger.warning("ENABLE_CUDA is set but Iris runs CLIP on the CPU only (OpenBLAS); continuing on the CPU")
         }
         let started = ContinuousClock.now
-        let embedder = try models.loadEmbedder(environment: env)
+        let embedder = try models.loadEmbedder(command: Self.configuration.commandName ?? "inference", environment: env)
         logger.info("models loaded", metadata: [
             "clip_model": "\(embedder.clipModel.folder.path)", "text_model": "\(embedder.textModel.folder.path)",
             "dimension": "\(embedder.dimension)", "took": "\(ContinuousClock.now - started)",

@@ -95,11 +95,22 @@ struct EnvReader {
     }
 
     func int(_ name: String, default value: Int, minimum: Int) throws -> Int {
-        guard let raw = env[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return value }
+        try optionalInt(name, minimum: minimum) ?? value
+    }
+
+    /// nil when unset or blank.
+    func optionalInt(_ name: String, minimum: Int) throws -> Int? {
+        guard let raw = env[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
         guard let parsed = Int(raw), parsed >= minimum else {
             throw ConfigurationError("\(name): \"\(raw)\" is not an integer >= \(minimum)")
         }
         return parsed
+    }
+
+    /// The value as given, or nil when unset or empty.
+    func string(_ name: String) -> String? {
+        guard let value = env[name], !value.isEmpty else { return nil }
+        return value
     }
 
     /// A comma-separated list; blanks around entries are trimmed, empty entries dropped.

@@ -44,23 +44,17 @@ enum ServeModules {
             let path = models.appendingPathComponent(hubName).path
             return FileManager.default.fileExists(atPath: path) ? path : nil
         }
-        guard let clip = env["CLIP_MODEL_DIR"] ?? pulled("IRIS_CLIP_MODEL", default: "sentence-transformers/clip-ViT-B-32") else {
+        let local = try CLIPModelEnvironment.read(env)
+        guard let clip = local.clipModelDir ?? pulled("IRIS_CLIP_MODEL", default: "sentence-transformers/clip-ViT-B-32") else {
             throw ConfigurationError(
                 "multi2vec-clip: no CLIP model: set CLIP_MODEL_DIR, run `iris model pull sentence-transformers/clip-ViT-B-32`, "
                     + "or set CLIP_INFERENCE_API to use an inference service")
         }
-        let text = env["TEXT_MODEL_DIR"] ?? pulled("IRIS_TEXT_MODEL", default: nil)
-        var threads: Int?
-        if let value = env["IRIS_CLIP_THREADS"] {
-            guard let n = Int(value), n > 0 else {
-                throw ConfigurationError("IRIS_CLIP_THREADS must be a positive integer, got '\(value)'")
-            }
-            threads = n
-        }
+        let text = local.textModelDir ?? pulled("IRIS_TEXT_MODEL", default: nil)
         let started = ContinuousClock.now
         do {
             let embedder = try CLIPEmbedder(clipModel: URL(fileURLWithPath: clip), textModel: text.map { URL(fileURLWithPath: $0) },
-                                            settings: ComputeSettings(threads: threads))
+                                            settings: ComputeSettings(threads: local.threads))
             logger.info("CLIP models loaded in-process", metadata: [
                 "clip_model": "\(clip)", "text_model": "\(text ?? clip)", "dimension": "\(embedder.dimension)",
                 "took": "\(ContinuousClock.now - started)",
