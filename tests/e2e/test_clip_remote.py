@@ -172,6 +172,7 @@ def test_startup_waits_for_the_inference_service(iris_factory, iris_bin, tmp_pat
     ({"CLIP_INFERENCE_API": "ftp://example.org"}, "is not an http(s) URL"),
     ({"CLIP_MODEL_DIR": "/nonexistent/clip"}, "cannot load the CLIP model"),
     ({"ENABLE_MODULES": "text2vec-nope"}, "text2vec-nope"),
+    ({"IRIS_CLIP_THREADS": "0"}, "IRIS_CLIP_THREADS"),
 ])
 def test_bad_module_configuration_stops_startup(iris_factory, env, message):
     merged = {"ENABLE_MODULES": MODULE, "DEFAULT_VECTORIZER_MODULE": "none"}
