@@ -10,7 +10,7 @@
 // Validation itself (GraphQLSwift's visitors) then still costs more than a search, and an application
 // sends the same query shape again and again with other vectors. So `shape`, the query with its vector
 // lists emptied, keys a cache of shapes that passed validation. That is sound because every input field
-// named `vector` in the schema is a [Float]! (VectorLiteralsTests checks it): for such a field any list of
+// named `vector` in the schema is a list of Float (VectorLiteralsTests checks it): for such a field any list of
 // number literals, the empty one included, is valid, and for any other field none is.
 import Foundation
 import GraphQL
