@@ -113,14 +113,8 @@ extension Database {
             throw DatabaseError.unprocessable(
                 "explorer: get class: hybrid: class '\(cls.className)' has no vectorizer module that vectorizes text (vectorizer: \(cls.vectorizerName)): give hybrid a vector, or set alpha: 0")
         }
-        do {
-            return try await module.vectorize(text: p.query, class: cls)
-        } catch let e as DatabaseError {
-            throw DatabaseError(e.kind, "explorer: get class: hybrid: vectorize query: " + e.message)
-        } catch let e as ModuleConfigError {
-            throw DatabaseError(.internal, "explorer: get class: hybrid: vectorize query: " + e.message)
-        } catch {
-            throw DatabaseError(.internal, "explorer: get class: hybrid: vectorize query: \(error)")
+        return try await prefixingModuleErrors("explorer: get class: hybrid: vectorize query: ") {
+            try await module.vectorize(text: p.query, class: cls)
         }
     }
 }

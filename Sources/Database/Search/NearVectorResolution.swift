@@ -68,15 +68,7 @@ extension Database {
                 }
             }
             if let m = near.module.first {
-                do {
-                    return try await moduleVector(m, in: cls)
-                } catch let e as DatabaseError {
-                    throw DatabaseError(e.kind, "vectorize params: " + e.message)
-                } catch let e as ModuleConfigError {
-                    throw DatabaseError(.internal, "vectorize params: " + e.message)
-                } catch {
-                    throw DatabaseError(.internal, "vectorize params: \(error)")
-                }
+                return try await prefixingModuleErrors("vectorize params: ") { try await moduleVector(m, in: cls) }
             }
             throw DatabaseError.unprocessable("no near parameters given")
         } catch let e as DatabaseError {
@@ -172,5 +164,19 @@ extension Database {
             vectors.append(found.vector)
         }
         return try meanVector(vectors)
+    }
+}
+
+/// Runs a module's vectorisation, turning its errors into DatabaseErrors whose message starts with
+/// `prefix` (a DatabaseError keeps its kind; anything else is internal).
+func prefixingModuleErrors<T>(_ prefix: String, _ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let e as DatabaseError {
+        throw DatabaseError(e.kind, prefix + e.message)
+    } catch let e as ModuleConfigError {
+        throw DatabaseError(.internal, prefix + e.message)
+    } catch {
+        throw DatabaseError(.internal, prefix + "\(error)")
     }
 }
