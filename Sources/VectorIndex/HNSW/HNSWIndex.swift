@@ -146,9 +146,14 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
         let v = try kernel.prepare(vector, dimensions: dimensions)
         try writeGate.withReadLock {
             graphLog?.beginOp()
-            defer { graphLog?.endOp(sequence: seq) }
-            try ensureGraph(dimensions: v.count)
-            try v.withUnsafeBufferPointer { try insert(id: id, vector: $0.baseAddress!, sequence: seq) }
+            do {
+                try ensureGraph(dimensions: v.count)
+                try v.withUnsafeBufferPointer { try insert(id: id, vector: $0.baseAddress!, sequence: seq) }
+            } catch {
+                graphLog?.endOp(sequence: 0)  // a failed write does not cover its sequence (as in memory)
+                throw error
+            }
+            graphLog?.endOp(sequence: seq)
         }
         graphLog?.flush()
     }
