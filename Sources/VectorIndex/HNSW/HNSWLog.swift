@@ -104,7 +104,7 @@ struct GraphLogHeader: Equatable {
 /// Database's change log (the source of truth) replays the rest.
 final class GraphLog: @unchecked Sendable {
     let path: String
-    private let bufferLock = Mutex()   // buffer, inFlight, pendingCovered
+    private let bufferLock = SpinLock()  // buffer, inFlight, pendingCovered (held for a memcpy or so)
     private let fileLock = Mutex()     // fd, spare, failure; taken before bufferLock, never inside it
     private var buffer: UnsafeMutableRawPointer
     private var used = 0
@@ -176,19 +176,19 @@ final class GraphLog: @unchecked Sendable {
     /// writer runs meanwhile, so nothing buffered is lost that the snapshot does not hold).
     func reset(header: GraphLogHeader) throws {
         try fileLock.withLock {
-            try bufferLock.withLock {
+            bufferLock.withLock {
                 used = 0
                 inFlight = 0
                 pendingCovered = 0
-                let newFD: Int32
-                do { newFD = try GraphLog.writeFresh(path: path, header: header) } catch {
-                    failure = "\(error)"  // the old log (older nonce) is ignored at replay; stop feeding it
-                    throw error
-                }
-                if fd >= 0 { close(fd) }
-                fd = newFD
-                failure = nil
             }
+            let newFD: Int32
+            do { newFD = try GraphLog.writeFresh(path: path, header: header) } catch {
+                failure = "\(error)"  // the old log (older nonce) is ignored at replay; stop feeding it
+                throw error
+            }
+            if fd >= 0 { close(fd) }
+            fd = newFD
+            failure = nil
         }
     }
 
