@@ -257,9 +257,10 @@ func run() throws {
                 loaded.search(q, k: o.k, allowList: nil) == index.search(q, k: o.k, allowList: nil)
             }
             snapshotStats["identical_results"] = same ? 1 : 0
-            try? FileManager.default.removeItem(atPath: o.snapshot)
+            VectorIndexes.removeFiles(snapshotPath: o.snapshot)  // the snapshot and its graph log
         }
     }
+    if !o.snapshot.isEmpty { VectorIndexes.removeFiles(snapshotPath: o.snapshot) }  // later builds' logs
     let out: [String: Any] = ["lib": "iris", "n": n, "dim": o.dim, "m": o.m, "efc": o.efc,
                               "build_seconds": buildSeconds, "build_cpu_seconds": buildCPUSeconds, "memory_bytes": memory, "sweep": sweep,
                               "snapshot": snapshotStats]
