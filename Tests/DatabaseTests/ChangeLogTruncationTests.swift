@@ -51,8 +51,8 @@ final class ChangeLogTruncationTests: XCTestCase {
 
     func testSnapshotsTruncateTheLogAndEveryRestartFindsEveryObject() async throws {
         let t = try TempDatabase()
-        _ = try t.db.createClass(ClassDefinition(className: "Busy"))
-        _ = try t.db.createClass(ClassDefinition(className: "Idle", vectorIndexConfig: ["skip": true]))
+        _ = try await t.db.createClass(ClassDefinition(className: "Busy"))
+        _ = try await t.db.createClass(ClassDefinition(className: "Idle", vectorIndexConfig: ["skip": true]))
         try await add(t, "Busy", 30)
         try await add(t, "Idle", 3)
         XCTAssertEqual(try logCount(t, "Busy"), 30)
@@ -75,7 +75,7 @@ final class ChangeLogTruncationTests: XCTestCase {
             stored["Busy"]![id] = v
         }
         for id in ids[3..<6] {
-            try t.db.deleteObject(className: "Busy", id: id)
+            try await t.db.deleteObject(className: "Busy", id: id)
             stored["Busy"]![id] = nil
         }
         XCTAssertEqual(try logCount(t, "Busy"), 26)
@@ -86,7 +86,7 @@ final class ChangeLogTruncationTests: XCTestCase {
 
         // Changes after the last snapshot stay in the log until the next one.
         try await add(t, "Busy", 5)
-        try t.db.deleteObject(className: "Busy", id: ids[6])
+        try await t.db.deleteObject(className: "Busy", id: ids[6])
         stored["Busy"]![ids[6]] = nil
         XCTAssertEqual(try logCount(t, "Busy"), 6)
         try checkEveryObjectFound(t, "live")
@@ -118,9 +118,9 @@ final class ChangeLogTruncationTests: XCTestCase {
 
     func testRebuiltIndexWithoutVectorsIsNotStaleAgain() async throws {
         let t = try TempDatabase()
-        _ = try t.db.createClass(ClassDefinition(className: "E"))
+        _ = try await t.db.createClass(ClassDefinition(className: "E"))
         try await add(t, "E", 4)
-        for id in stored["E"]!.keys { try t.db.deleteObject(className: "E", id: id) }
+        for id in stored["E"]!.keys { try await t.db.deleteObject(className: "E", id: id) }
         stored["E"] = [:]
         try t.db.persistIndexes()
         let id = try XCTUnwrap(t.db.state("E")).id
@@ -137,12 +137,12 @@ final class ChangeLogTruncationTests: XCTestCase {
 
     func testDroppedClassLeavesNoLogBehind() async throws {
         let t = try TempDatabase()
-        _ = try t.db.createClass(ClassDefinition(className: "D"))
+        _ = try await t.db.createClass(ClassDefinition(className: "D"))
         try await add(t, "D", 5)
         try t.db.persistIndexes()
         try await add(t, "D", 2)
         let id = try XCTUnwrap(t.db.state("D")).id
-        try t.db.deleteClass("D")
+        try await t.db.deleteClass("D")
         let (entries, marks) = try read(t) { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes WHERE class_id = ?", arguments: [id]),
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes_truncated WHERE class_id = ?", arguments: [id]))

@@ -21,7 +21,7 @@ final class ConcurrencyTests: XCTestCase {
             }
             group.addTask {
                 for k in 0..<5 {
-                    _ = try db.createClass(ClassDefinition(className: "Side\(k)"))
+                    _ = try await db.createClass(ClassDefinition(className: "Side\(k)"))
                     try db.persistIndexes()
                     _ = try db.vectorSearch(className: "Shared", vector: [1, 1, 1, 1], k: 5)
                 }

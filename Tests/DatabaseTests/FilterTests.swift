@@ -17,7 +17,7 @@ final class FilterTests: XCTestCase {
 
     override func setUp() async throws {
         t = try TempDatabase { $0.autoSchemaEnabled = false }
-        _ = try t.db.createClass(ClassDefinition(className: "F", properties: [
+        _ = try await t.db.createClass(ClassDefinition(className: "F", properties: [
             PropertyDefinition(name: "title", dataType: ["text"]),
             PropertyDefinition(name: "code", dataType: ["text"], tokenization: "field"),
             PropertyDefinition(name: "n", dataType: ["int"]),
@@ -255,32 +255,32 @@ final class FilterTests: XCTestCase {
         try check(parsed)
     }
 
-    func testBatchDelete() throws {
+    func testBatchDelete() async throws {
         let f = WhereFilter(operator: .greaterThan, path: ["n"], valueInt: 2)
         let expected = rows.filter { matches(f, $0) }.count
-        let dry = try t.db.batchDelete(className: "F", filter: f, dryRun: true, verbose: true)
+        let dry = try await t.db.batchDelete(className: "F", filter: f, dryRun: true, verbose: true)
         XCTAssertEqual(dry.matches, expected)
         XCTAssertEqual(dry.objects.count, expected)
         XCTAssertTrue(dry.objects.allSatisfy { $0.status == "DRYRUN" })
         XCTAssertEqual(try t.db.count(className: "F"), 120)
-        let real = try t.db.batchDelete(className: "F", filter: f, dryRun: false, verbose: false)
+        let real = try await t.db.batchDelete(className: "F", filter: f, dryRun: false, verbose: false)
         XCTAssertEqual(real.successful, expected)
         XCTAssertEqual(real.failed, 0)
         XCTAssertEqual(real.objects, [])
         XCTAssertEqual(try t.db.count(className: "F"), 120 - expected)
         XCTAssertEqual(try t.db.count(className: "F", filter: f), 0)
-        XCTAssertThrowsDatabaseError(try t.db.batchDelete(className: nil, filter: f, dryRun: false, verbose: false),
+        await XCTAssertThrowsDatabaseError(try await t.db.batchDelete(className: nil, filter: f, dryRun: false, verbose: false),
                                      .unprocessable, "validate: empty match.class clause")
-        XCTAssertThrowsDatabaseError(try t.db.batchDelete(className: "F", filter: nil, dryRun: false, verbose: false),
+        await XCTAssertThrowsDatabaseError(try await t.db.batchDelete(className: "F", filter: nil, dryRun: false, verbose: false),
                                      .unprocessable, "validate: empty match.where clause")
-        XCTAssertThrowsDatabaseError(try t.db.batchDelete(className: "G", filter: f, dryRun: false, verbose: false),
+        await XCTAssertThrowsDatabaseError(try await t.db.batchDelete(className: "G", filter: f, dryRun: false, verbose: false),
                                      .unprocessable, "validate: class: G doesn't exist")
     }
 
     func testBatchDeleteCappedAtMaximumResults() async throws {
         let small = try TempDatabase { $0.queryMaximumResults = 10 }
         _ = try await small.db.batchObjects((0..<25).map { ObjectInput(className: "C", properties: ["n": .int(Int64($0))]) })
-        let r = try small.db.batchDelete(className: "C", filter: WhereFilter(operator: .greaterThanEqual, path: ["n"], valueNumber: 0),
+        let r = try await small.db.batchDelete(className: "C", filter: WhereFilter(operator: .greaterThanEqual, path: ["n"], valueNumber: 0),
                                          dryRun: false, verbose: true)
         XCTAssertEqual(r.matches, 10)
         XCTAssertEqual(r.limit, 10)

@@ -2,8 +2,8 @@ import XCTest
 @testable import Database
 
 final class ObjectTests: XCTestCase {
-    func makeClass(_ t: TempDatabase) throws {
-        _ = try t.db.createClass(ClassDefinition(className: "Item", properties: [
+    func makeClass(_ t: TempDatabase) async throws {
+        _ = try await t.db.createClass(ClassDefinition(className: "Item", properties: [
             PropertyDefinition(name: "name", dataType: ["text"]),
             PropertyDefinition(name: "count", dataType: ["int"]),
             PropertyDefinition(name: "price", dataType: ["number"]),
@@ -20,7 +20,7 @@ final class ObjectTests: XCTestCase {
 
     func testCreateGetReplaceMergeDelete() async throws {
         let t = try TempDatabase { $0.autoSchemaEnabled = false }
-        try makeClass(t)
+        try await makeClass(t)
         let id = "6E3F5E8B-0A1C-4B6A-9C57-1D2E3F4A5B6C"
         let created = try await t.db.createObject(ObjectInput(className: "Item", id: id, properties: [
             "name": "Red Apple", "count": 3, "price": 1.25, "ok": true, "when": "2023-05-01T10:00:00Z",
@@ -62,9 +62,9 @@ final class ObjectTests: XCTestCase {
         XCTAssertEqual(replaced.properties, ["name": "Pear"])
         XCTAssertEqual(try t.db.getObject(className: "Item", id: id, includeVector: true)?.vector, [0, 1, 0])
 
-        try t.db.deleteObject(className: "Item", id: id)
+        try await t.db.deleteObject(className: "Item", id: id)
         XCTAssertFalse(try t.db.objectExists(className: "Item", id: id))
-        XCTAssertThrowsDatabaseError(try t.db.deleteObject(className: "Item", id: id), .notFound, "object '\(id.lowercased())' not found")
+        await XCTAssertThrowsDatabaseError(try await t.db.deleteObject(className: "Item", id: id), .notFound, "object '\(id.lowercased())' not found")
         await assertAsyncThrows(.notFound, "object '\(id.lowercased())' not found") {
             try await t.db.mergeObject(className: "Item", id: id, ObjectInput(properties: ["count": 1]))
         }
@@ -72,7 +72,7 @@ final class ObjectTests: XCTestCase {
 
     func testValidationMessages() async throws {
         let t = try TempDatabase { $0.autoSchemaEnabled = false }
-        try makeClass(t)
+        try await makeClass(t)
         let cases: [(String, JSONValue, String)] = [
             ("name", 5, "invalid text property 'name' on class 'Item': not a string, but json.Number"),
             ("count", 1.5, "invalid integer property 'count' on class 'Item': requires an integer, the given value is '1.5'"),
@@ -129,14 +129,14 @@ final class ObjectTests: XCTestCase {
 
     func testReferences() async throws {
         let t = try TempDatabase { $0.autoSchemaEnabled = false }
-        _ = try t.db.createClass(ClassDefinition(className: "Author", properties: [PropertyDefinition(name: "name", dataType: ["text"])]))
-        _ = try t.db.createClass(ClassDefinition(className: "Book", properties: [PropertyDefinition(name: "title", dataType: ["text"])]))
-        _ = try t.db.addProperty(toClass: "Book", PropertyDefinition(name: "writtenBy", dataType: ["Author"]))
+        _ = try await t.db.createClass(ClassDefinition(className: "Author", properties: [PropertyDefinition(name: "name", dataType: ["text"])]))
+        _ = try await t.db.createClass(ClassDefinition(className: "Book", properties: [PropertyDefinition(name: "title", dataType: ["text"])]))
+        _ = try await t.db.addProperty(toClass: "Book", PropertyDefinition(name: "writtenBy", dataType: ["Author"]))
         let a1 = try await t.db.createObject(ObjectInput(className: "Author", properties: ["name": "Ann"]))
         let a2 = try await t.db.createObject(ObjectInput(className: "Author", properties: ["name": "Bob"]))
         let b = try await t.db.createObject(ObjectInput(className: "Book", properties: ["title": "T"]))
-        try t.db.addReference(className: "Book", id: b.id, property: "writtenBy", ReferenceInput(beacon: a1.beacon))
-        try t.db.addReference(className: "Book", id: b.id, property: "writtenBy", ReferenceInput(beacon: "weaviate://localhost/\(a2.id)"))
+        try await t.db.addReference(className: "Book", id: b.id, property: "writtenBy", ReferenceInput(beacon: a1.beacon))
+        try await t.db.addReference(className: "Book", id: b.id, property: "writtenBy", ReferenceInput(beacon: "weaviate://localhost/\(a2.id)"))
         var refs = try t.db.getObject(className: "Book", id: b.id)?.properties["writtenBy"]?.arrayValue
         XCTAssertEqual(refs?.count, 2)
         XCTAssertEqual(refs?[1]["beacon"], .string("weaviate://localhost/Author/\(a2.id)"))
@@ -146,15 +146,15 @@ final class ObjectTests: XCTestCase {
         XCTAssertEqual(try t.db.count(className: "Book", filter: byAuthor), 1)
         XCTAssertEqual(try t.db.count(className: "Book", filter: WhereFilter(operator: .equal, path: ["writtenBy"], valueInt: 2)), 1)
         XCTAssertEqual(try t.db.count(className: "Book", filter: WhereFilter(operator: .lessThan, path: ["writtenBy"], valueInt: 2)), 0)
-        try t.db.deleteReference(className: "Book", id: b.id, property: "writtenBy", ReferenceInput(beacon: a2.beacon))
+        try await t.db.deleteReference(className: "Book", id: b.id, property: "writtenBy", ReferenceInput(beacon: a2.beacon))
         XCTAssertEqual(try t.db.count(className: "Book", filter: byAuthor), 0)
-        try t.db.replaceReferences(className: "Book", id: b.id, property: "writtenBy", [ReferenceInput(beacon: a2.beacon)])
+        try await t.db.replaceReferences(className: "Book", id: b.id, property: "writtenBy", [ReferenceInput(beacon: a2.beacon)])
         refs = try t.db.getObject(className: "Book", id: b.id)?.properties["writtenBy"]?.arrayValue
         XCTAssertEqual(refs?.count, 1)
-        XCTAssertThrowsDatabaseError(try t.db.addReference(className: "Book", id: b.id, property: "writtenBy", ReferenceInput(beacon: "nope")),
+        await XCTAssertThrowsDatabaseError(try await t.db.addReference(className: "Book", id: b.id, property: "writtenBy", ReferenceInput(beacon: "nope")),
             .unprocessable, "invalid reference property 'writtenBy' on class 'Book': invalid beacon 'nope': must be of the form weaviate://localhost/<className>/<uuid>")
         // Batch references, in input order, with a per-item failure.
-        let results = try t.db.batchReferences([
+        let results = try await t.db.batchReferences([
             BatchReferenceInput(from: "weaviate://localhost/Book/\(b.id)/writtenBy", to: a1.beacon),
             BatchReferenceInput(from: "weaviate://localhost/Book/\(b.id)/missing", to: a1.beacon),
         ])
@@ -165,7 +165,7 @@ final class ObjectTests: XCTestCase {
 
     func testBatchUpsertKeepsOrderAndIsolatesFailures() async throws {
         let t = try TempDatabase { $0.autoSchemaEnabled = false }
-        try makeClass(t)
+        try await makeClass(t)
         let id = "11111111-1111-1111-1111-111111111111"
         let r1 = try await t.db.batchObjects([
             ObjectInput(className: "Item", id: id, properties: ["name": "first"], vector: [1, 0]),
@@ -213,11 +213,11 @@ final class ObjectTests: XCTestCase {
         }
         XCTAssertEqual(seen, seen.sorted())
         XCTAssertEqual(seen.count, 30)
-        XCTAssertThrowsDatabaseError(try t.db.listObjects(ListObjectsQuery(className: "L", limit: 40, offset: 20)),
+        await XCTAssertThrowsDatabaseError(try t.db.listObjects(ListObjectsQuery(className: "L", limit: 40, offset: 20)),
                                      .unprocessable, "query maximum results exceeded")
-        XCTAssertThrowsDatabaseError(try t.db.listObjects(ListObjectsQuery(limit: 40, offset: 20)), .internal, "query maximum results exceeded")
+        await XCTAssertThrowsDatabaseError(try t.db.listObjects(ListObjectsQuery(limit: 40, offset: 20)), .internal, "query maximum results exceeded")
         XCTAssertEqual(try t.db.listObjects(ListObjectsQuery(limit: 4, offset: 28)).count, 2)
-        XCTAssertThrowsDatabaseError(try t.db.listObjects(ListObjectsQuery(className: "L", sort: ["n"], order: ["up"])),
+        await XCTAssertThrowsDatabaseError(try t.db.listObjects(ListObjectsQuery(className: "L", sort: ["n"], order: ["up"])),
                                      .unprocessable, "invalid order parameter, possible values are: [\"asc\", \"desc\"] not: \"up\"")
     }
 

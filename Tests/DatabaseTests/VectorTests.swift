@@ -22,7 +22,7 @@ final class VectorTests: XCTestCase {
     func testNearVectorExactForEveryMetric() async throws {
         for metric in DistanceMetric.allCases {
             let t = try TempDatabase()
-            _ = try t.db.createClass(ClassDefinition(className: "V", vectorIndexConfig: ["distance": .string(metric.rawValue)]))
+            _ = try await t.db.createClass(ClassDefinition(className: "V", vectorIndexConfig: ["distance": .string(metric.rawValue)]))
             let vectors = (0..<60).map { _ in Self.randomVector(8, integers: metric == .hamming) }
             let results = try await t.db.batchObjects(vectors.enumerated().map {
                 ObjectInput(className: "V", properties: ["i": .int(Int64($0.offset))], vector: $0.element)
@@ -46,7 +46,7 @@ final class VectorTests: XCTestCase {
 
     func testVectorIndexFollowsWritesAndSurvivesRestart() async throws {
         let t = try TempDatabase()
-        _ = try t.db.createClass(ClassDefinition(className: "P"))
+        _ = try await t.db.createClass(ClassDefinition(className: "P"))
         var stored: [String: [Float]] = [:]
         let first = try await t.db.batchObjects((0..<40).map { _ in ObjectInput(className: "P", vector: Self.randomVector(4)) })
         for r in first { stored[r.object.id] = r.object.vector }
@@ -56,7 +56,7 @@ final class VectorTests: XCTestCase {
         let more = try await t.db.batchObjects((0..<10).map { _ in ObjectInput(className: "P", vector: Self.randomVector(4)) })
         for r in more { stored[r.object.id] = r.object.vector }
         let ids = Array(stored.keys.sorted().prefix(8))
-        for id in ids[0..<3] { try t.db.deleteObject(className: "P", id: id); stored[id] = nil }
+        for id in ids[0..<3] { try await t.db.deleteObject(className: "P", id: id); stored[id] = nil }
         for id in ids[3..<6] {
             let v = Self.randomVector(4)
             _ = try await t.db.replaceObject(className: "P", id: id, ObjectInput(className: "P", vector: v))

@@ -40,14 +40,14 @@ final class VectorizerTests: XCTestCase {
     func testModuleConfigDefaultsValidationAndVectorisation() async throws {
         let module = LetterCountVectorizer()
         let t = try TempDatabase(modules: ModuleRegistry([module]))
-        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "M", vectorizer: "letter-count")),
+        await XCTAssertThrowsDatabaseError(try await t.db.createClass(ClassDefinition(className: "M", vectorizer: "letter-count")),
                                      .unprocessable, "module 'letter-count': textFields setting needs to be present")
-        let c = try t.db.createClass(ClassDefinition(className: "M", properties: [
+        let c = try await t.db.createClass(ClassDefinition(className: "M", properties: [
             PropertyDefinition(name: "name", dataType: ["text"]), PropertyDefinition(name: "other", dataType: ["text"]),
         ], vectorizer: "letter-count", moduleConfig: ["letter-count": ["textFields": ["name"]]]))
         XCTAssertEqual(c.moduleConfig, ["letter-count": ["textFields": ["name"]]])
         XCTAssertEqual(c.properties?[0].moduleConfig, ["letter-count": [:]])
-        XCTAssertThrowsDatabaseError(try t.db.updateClass("M", ClassDefinition(className: "M", moduleConfig: ["letter-count": ["textFields": ["other"]]])),
+        await XCTAssertThrowsDatabaseError(try await t.db.updateClass("M", ClassDefinition(className: "M", moduleConfig: ["letter-count": ["textFields": ["other"]]])),
                                      .unprocessable, "module config is immutable")
 
         let o = try await t.db.createObject(ObjectInput(className: "M", properties: ["name": "abcd", "other": "x"]))

@@ -78,10 +78,12 @@ extension Database {
         }
     }
 
-    /// Snapshots every class's index, then truncates the change-log entries each durable snapshot covers.
-    /// A failing class keeps its entries (and the others still snapshot); the first error is rethrown.
-    func persistIndexesImpl() throws {
-        let states: [ClassState] = { lock.lock(); defer { lock.unlock() }; return Array(classes.values) }()
+    /// Writes every class's vector index snapshot and truncates each class's change log up to what its
+    /// durable snapshot covers. A failing class keeps its log (and the others still snapshot); the first
+    /// error is rethrown. Blocks while it writes: the timer runs it on a dispatch queue, not the
+    /// cooperative pool.
+    public func persistIndexes() throws {
+        let states: [ClassState] = withSchemaLock { Array(classes.values) }
         var firstError: Error?
         for st in states {
             do {
@@ -89,6 +91,7 @@ extension Database {
                 // the class commits between the snapshot and the truncation, so `coveredSequence` is exactly
                 // what the file holds. `persist()` returns once the file is fsynced and renamed.
                 try store.pool.writeWithoutTransaction { db in
+                    guard self.state(st.name) === st else { return }  // dropped meanwhile
                     try st.index.persist()
                     try ChangeLog.truncate(db, classID: st.id, upTo: st.index.coveredSequence)
                 }
@@ -101,15 +104,15 @@ extension Database {
 
     func startSnapshotTimer() {
         guard let interval = config.snapshotIntervalSeconds, interval > 0 else { return }
-        snapshotTask = Task.detached { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
-                if Task.isCancelled { return }
-                guard let self else { return }
-                do { try self.persistIndexes() } catch {
-                    self.logger.error("vector index snapshot failed", metadata: ["error": "\(error)"])
-                }
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "iris.snapshots", qos: .utility))
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        timer.setEventHandler { [weak self] in
+            guard let self else { return }
+            do { try self.persistIndexes() } catch {
+                self.logger.error("vector index snapshot failed", metadata: ["error": "\(error)"])
             }
         }
+        timer.resume()
+        snapshotTimer = timer
     }
 }

@@ -26,11 +26,11 @@ extension Database {
     }
 
     var orderedStates: [ClassState] {
-        lock.lock(); defer { lock.unlock() }
-        return classOrder.compactMap { classes[$0] }
+        withSchemaLock { classOrder.compactMap { classes[$0] } }
     }
 
-    func getObjectImpl(className: String?, id: String, includeVector: Bool) throws -> WeaviateObject? {
+    /// One object by class (nil: search every class, the legacy id-only path) and id; nil if absent.
+    public func getObject(className: String?, id: String, includeVector: Bool = false) throws -> WeaviateObject? {
         let lid = id.lowercased()
         let states: [ClassState]
         if let className {
@@ -105,7 +105,10 @@ extension Database {
         }
     }
 
-    func listObjectsImpl(_ q: ListObjectsQuery) throws -> [WeaviateObject] {
+    /// A page of objects (`GET /v1/objects`), in uuid order unless `sort` is given (Weaviate's order). Errors:
+    /// `query maximum results exceeded` (422 with a class, 500 without, as Weaviate), unknown class (Weaviate
+    /// answers an empty list, and so do we).
+    public func listObjects(_ q: ListObjectsQuery) throws -> [WeaviateObject] {
         let limit = q.limit ?? config.queryDefaultsLimit
         let offset = q.offset ?? 0
         if limit < 0 || offset < 0 {
@@ -154,7 +157,8 @@ extension Database {
         return out
     }
 
-    func filterDocIDsImpl(className: String, filter: WhereFilter?) throws -> [UInt64] {
+    /// The doc ids of `className` matching `filter` (nil filter: all), ascending. Errors: 422 filter errors.
+    public func filterDocIDs(className: String, filter: WhereFilter?) throws -> [UInt64] {
         let st = try requireState(className)
         let c = try compileFilter(filter, st)
         return try read { db in
@@ -162,21 +166,24 @@ extension Database {
         }
     }
 
-    func countImpl(className: String, filter: WhereFilter?) throws -> Int {
+    /// The number of objects of `className` matching `filter`.
+    public func count(className: String, filter: WhereFilter? = nil) throws -> Int {
         let st = try requireState(className)
         let c = try compileFilter(filter, st)
         return try read { db in try ObjectTables.count(db, classID: st.id, condition: c?.sql, arguments: c?.arguments ?? []) }
     }
 
-    func objectsImpl(className: String, docIDs: [UInt64], includeVector: Bool) throws -> [WeaviateObject] {
+    /// Objects by doc id, in the given order (ids that no longer exist are skipped).
+    public func objects(className: String, docIDs: [UInt64], includeVector: Bool) throws -> [WeaviateObject] {
         let st = try requireState(className)
         return try read { db in
             try ObjectTables.fetch(db, classID: st.id, docIDs: docIDs, withVector: includeVector).map { toObject($0, st) }
         }
     }
 
-    func findObjectsImpl(className: String, filter: WhereFilter?, sort: [SortSpec], limit: Int?, offset: Int?, after: String?,
-                         includeVector: Bool) throws -> [WeaviateObject] {
+    /// Objects of `className` matching `filter`, ordered by `sort` (default doc id), paged by limit/offset.
+    public func findObjects(className: String, filter: WhereFilter?, sort: [SortSpec] = [], limit: Int?, offset: Int? = nil,
+                            after: String? = nil, includeVector: Bool = false) throws -> [WeaviateObject] {
         let st = try requireState(className)
         var c = try compileFilter(filter, st)
         var order = try orderClause(sort, st)
@@ -199,8 +206,11 @@ extension Database {
         }
     }
 
-    func vectorSearchImpl(className: String, vector: [Float], k: Int, maxDistance: Float?, allowList: AllowList?,
-                          includeVector: Bool) throws -> [(object: WeaviateObject, distance: Float)] {
+    /// A kNN search over the class's vector index: the `k` nearest objects (optionally within `maxDistance`
+    /// and restricted to `allowList`), closest first, with their distances in the class's metric.
+    /// Errors: 404 unknown class; 422 vector length differs from the class's dimension.
+    public func vectorSearch(className: String, vector: [Float], k: Int, maxDistance: Float? = nil, allowList: AllowList? = nil,
+                             includeVector: Bool = false) throws -> [(object: WeaviateObject, distance: Float)] {
         let st = try requireState(className)
         if let d = st.dimension, d != vector.count, st.index.count > 0 {
             throw DatabaseError.unprocessable(

@@ -136,8 +136,8 @@ extension Database {
 
     /// The class holding an object with this id (first in schema order), if any.
     func findClass(ofObject id: String) throws -> String? {
-        let states: [ClassState] = { lock.lock(); defer { lock.unlock() }; return classOrder.compactMap { classes[$0] } }()
-        return try store.pool.read { db in
+        let states = orderedStates
+        return try read { db in
             for s in states where try ObjectTables.docID(db, classID: s.id, uuid: id) != nil { return s.name }
             return nil
         }

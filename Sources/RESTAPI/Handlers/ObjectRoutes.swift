@@ -95,7 +95,7 @@ enum ObjectRoutes {
             table.add("DELETE", pattern) { request in
                 let t = try target(request)
                 try ctx.authorize(request, "delete", t.resource)
-                try ctx.database.deleteObject(className: t.className, id: t.id)
+                try await ctx.database.deleteObject(className: t.className, id: t.id)
                 return .empty(204)
             }
         }
