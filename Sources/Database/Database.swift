@@ -74,13 +74,13 @@ public final class Database: @unchecked Sendable {
     }
 
     /// Whether the object exists (`HEAD`).
-    public func objectExists(className: String?, id: String) throws -> Bool {
-        try getObject(className: className, id: id) != nil
+    public func objectExists(className: String?, id: String) async throws -> Bool {
+        try await getObject(className: className, id: id) != nil
     }
 
     /// The stored vector of an object (nearObject); nil if the object or its vector is absent.
-    public func vector(className: String?, id: String) throws -> (className: String, vector: [Float])? {
-        guard let o = try getObject(className: className, id: id, includeVector: true), let v = o.vector else { return nil }
+    public func vector(className: String?, id: String) async throws -> (className: String, vector: [Float])? {
+        guard let o = try await getObject(className: className, id: id, includeVector: true), let v = o.vector else { return nil }
         return (o.className, v)
     }
 
@@ -90,9 +90,9 @@ public final class Database: @unchecked Sendable {
     }
 
     /// Object counts per class (for /v1/nodes and metrics).
-    public func objectCounts() throws -> [String: Int] {
+    public func objectCounts() async throws -> [String: Int] {
         var out: [String: Int] = [:]
-        for c in schema() { out[c.className] = try count(className: c.className) }
+        for c in schema() { out[c.className] = try await count(className: c.className) }
         return out
     }
 }

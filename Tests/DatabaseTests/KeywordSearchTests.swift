@@ -206,7 +206,7 @@ final class KeywordSearchTests: XCTestCase {
         XCTAssertEqual(after, before)
         // Filters on the upgraded token table still work.
         let filter = try WhereFilter.from(json: json(#"{"path": ["title"], "operator": "Equal", "valueText": "lazy"}"#))
-        XCTAssertEqual(try t.db.findObjects(className: "Doc", filter: filter, limit: 10).map(\.id), [docUUID(1)])
+        await XCTAssertEqualAsync(try await t.db.findObjects(className: "Doc", filter: filter, limit: 10).map(\.id), [docUUID(1)])
     }
 
     func testBM25Errors() async throws {

@@ -112,12 +112,12 @@ final class SchemaTests: XCTestCase {
         await XCTAssertThrowsDatabaseError(try await t.db.addProperty(toClass: "D", PropertyDefinition(name: "score", dataType: ["int"])),
                                      .unprocessable, "class \"D\": conflict for property \"score\": already in use or provided multiple times")
         _ = try await t.db.createObject(ObjectInput(className: "D", properties: ["score": 1.5]))
-        XCTAssertEqual(try t.db.count(className: "D", filter: WhereFilter(operator: .greaterThan, path: ["score"], valueNumber: 1)), 1)
+        await XCTAssertEqualAsync(try await t.db.count(className: "D", filter: WhereFilter(operator: .greaterThan, path: ["score"], valueNumber: 1)), 1)
         try await t.db.deleteClass("D")
         XCTAssertNil(t.db.getClass("D"))
         await XCTAssertThrowsDatabaseError(try await t.db.deleteClass("D"), .badRequest, "could not find class 'D'")
         _ = try await t.db.createClass(ClassDefinition(className: "D"))
-        XCTAssertEqual(try t.db.count(className: "D"), 0)
+        await XCTAssertEqualAsync(try await t.db.count(className: "D"), 0)
     }
 
     func testSchemaPersistsAcrossReopen() async throws {

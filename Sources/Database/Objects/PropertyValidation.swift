@@ -136,8 +136,10 @@ extension Database {
 
     /// The class holding an object with this id (first in schema order), if any.
     func findClass(ofObject id: String) throws -> String? {
+        // Synchronous on purpose: only legacy beacons without a class name get here, and value
+        // validation stays synchronous for it; one indexed lookup per class.
         let states = orderedStates
-        return try read { db in
+        return try store.pool.read { db in
             for s in states where try ObjectTables.docID(db, classID: s.id, uuid: id) != nil { return s.name }
             return nil
         }

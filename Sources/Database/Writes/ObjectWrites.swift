@@ -8,7 +8,7 @@ extension Database {
     public func createObject(_ input: ObjectInput) async throws -> WeaviateObject {
         let (className, id) = try resolveInput(input)
         // Fail before vectorising; the commit checks again, atomically.
-        if let st = state(className), try docExists(st, id) {
+        if let st = state(className), try await docExists(st, id) {
             throw DatabaseError.unprocessable("id '\(id)' already exists")
         }
         var w = [try await prepare(input, intent: .create)]
@@ -19,7 +19,7 @@ extension Database {
     /// Replaces an object (`PUT`): 404 if absent, 422 `invalid update: field 'id' is immutable` if the body id differs.
     /// The object is re-vectorised unless a vector is supplied.
     public func replaceObject(className: String?, id: String, _ input: ObjectInput) async throws -> WeaviateObject {
-        let st = try locateForUpdate(className: className ?? input.className, id: id, bodyID: input.id)
+        let st = try await locateForUpdate(className: className ?? input.className, id: id, bodyID: input.id)
         var body = input
         body.className = st.name
         body.id = id.lowercased()
@@ -33,7 +33,7 @@ extension Database {
     /// The merge happens inside the store's writer, so concurrent PATCHes of one object all apply.
     @discardableResult
     public func mergeObject(className: String?, id: String, _ input: ObjectInput) async throws -> WeaviateObject {
-        let st = try locateForUpdate(className: className ?? input.className, id: id, bodyID: input.id)
+        let st = try await locateForUpdate(className: className ?? input.className, id: id, bodyID: input.id)
         let patch = input.properties ?? [:]
         let schema = try await invalidObject { try await self.ensureSchema(className: st.name, properties: patch) }
         let normalized = try invalidObject { try self.normalizeProperties(patch, of: schema) }
@@ -49,7 +49,7 @@ extension Database {
     /// Deletes an object; 404 if absent.
     public func deleteObject(className: String?, id: String) async throws {
         let lid = id.lowercased()
-        guard let st = try locate(className: className.map(Database.normalizeClassName), id: lid) else {
+        guard let st = try await locate(className: className.map(Database.normalizeClassName), id: lid) else {
             throw DatabaseError.notFound("object '\(lid)' not found")
         }
         if case .failed(let e) = try await commit([ObjectWrite(st: st, id: lid, intent: .delete)])[0] { throw e }
@@ -170,26 +170,26 @@ extension Database {
         }
     }
 
-    func docExists(_ st: ClassState, _ id: String) throws -> Bool {
-        try read { try ObjectTables.docID($0, classID: st.id, uuid: id) } != nil
+    func docExists(_ st: ClassState, _ id: String) async throws -> Bool {
+        try await read { try ObjectTables.docID($0, classID: st.id, uuid: id) } != nil
     }
 
     /// The class holding object `id` (`className` nil: any class, the legacy id-only paths), or nil.
-    func locate(className: String?, id: String) throws -> ClassState? {
+    func locate(className: String?, id: String) async throws -> ClassState? {
         if let className {
-            guard let st = state(className), try docExists(st, id) else { return nil }
+            guard let st = state(className), try await docExists(st, id) else { return nil }
             return st
         }
-        return try findClass(ofObject: id).flatMap(state)
+        return try await findClass(ofObject: id).flatMap(state)
     }
 
     /// The class of an object a PUT or PATCH targets: checks the body id and that the object exists.
-    func locateForUpdate(className: String?, id: String, bodyID: String?) throws -> ClassState {
+    func locateForUpdate(className: String?, id: String, bodyID: String?) async throws -> ClassState {
         let lid = id.lowercased()
         if let bodyID, !bodyID.isEmpty, bodyID.lowercased() != lid {
             throw DatabaseError.unprocessable("invalid update: field 'id' is immutable")
         }
-        guard let st = try locate(className: className.map(Database.normalizeClassName), id: lid) else {
+        guard let st = try await locate(className: className.map(Database.normalizeClassName), id: lid) else {
             throw DatabaseError.notFound("object '\(lid)' not found")
         }
         return st

@@ -32,7 +32,7 @@ extension Database {
         for (k, r) in references.enumerated() {
             do {
                 let (cls, id, prop) = try Database.parseFromBeacon(r.from)
-                writes.append(try referenceWrite(className: cls, id: id, property: prop) { .add([try $0(ReferenceInput(beacon: r.to))]) })
+                writes.append(try await referenceWrite(className: cls, id: id, property: prop) { .add([try $0(ReferenceInput(beacon: r.to))]) })
                 positions.append(k)
             } catch let e as DatabaseError {
                 errors[k] = e.message
@@ -60,7 +60,7 @@ extension Database {
         // Like Weaviate, the matching doc ids are searched with limit QUERY_MAXIMUM_RESULTS, so `matches`
         // is at most the limit; repeating the call deletes the rest.
         if dryRun {
-            let hits = try read { db in try ObjectTables.ids(db, classID: st.id, condition: c.sql, arguments: c.arguments, limit: limit) }
+            let hits = try await read { db in try ObjectTables.ids(db, classID: st.id, condition: c.sql, arguments: c.arguments, limit: limit) }
             let items = verbose ? hits.map { BatchDeleteResult.Item(id: $0.uuid, status: "DRYRUN", error: nil) } : []
             return BatchDeleteResult(matches: hits.count, limit: limit, successful: 0, failed: 0, objects: items)
         }
@@ -100,16 +100,16 @@ extension Database {
 
     private func updateReferences(className: String?, id: String, property: String,
                                   _ change: (ReferenceNormalizer) throws -> ReferenceChange) async throws {
-        let w = try referenceWrite(className: className, id: id, property: property, change)
+        let w = try await referenceWrite(className: className, id: id, property: property, change)
         if case .failed(let e) = try await commit([w])[0] { throw e }
     }
 
     /// Checks the property and normalises the beacons (which may need a lookup of the target's class)
     /// before the writer is taken; the list itself is changed at commit.
     private func referenceWrite(className: String?, id: String, property: String,
-                                _ change: (ReferenceNormalizer) throws -> ReferenceChange) throws -> ObjectWrite {
+                                _ change: (ReferenceNormalizer) throws -> ReferenceChange) async throws -> ObjectWrite {
         let lid = id.lowercased()
-        guard let st = try locate(className: className.map(Database.normalizeClassName), id: lid) else {
+        guard let st = try await locate(className: className.map(Database.normalizeClassName), id: lid) else {
             throw DatabaseError.notFound("source object '\(lid)' not found")
         }
         guard let p = st.definition.property(named: property) else {
