@@ -42,6 +42,13 @@ public struct AllowList: Sendable {
     @inline(__always) public func contains(_ id: UInt64) -> Bool { ids.contains(id) }
 }
 
+/// One committed change for `VectorIndex.apply`: a new vector for `id`, or its removal (`vector == nil`).
+public struct VectorChange: Sendable {
+    public var id: UInt64
+    public var vector: [Float]?
+    public init(id: UInt64, vector: [Float]?) { self.id = id; self.vector = vector }
+}
+
 /// A vector index over document ids. Implementations are safe to call from many threads at once.
 public protocol VectorIndex: AnyObject, Sendable {
     var metric: DistanceMetric { get }
@@ -54,6 +61,10 @@ public protocol VectorIndex: AnyObject, Sendable {
     func upsert(id: UInt64, vector: [Float], sequence: UInt64) throws
     /// Removes `id` if present.
     func delete(id: UInt64, sequence: UInt64)
+    /// Applies a committed batch of changes in order (ids that differ may be applied concurrently on
+    /// `threads` workers), then records `sequence` as covered. Returns one entry per change: nil when it
+    /// applied, else why not (invalid vector, dimension mismatch); the other changes still apply.
+    func apply(_ changes: [VectorChange], through sequence: UInt64, threads: Int) -> [VectorIndexError?]
     /// Records that the index holds every change up to `sequence` without changing its vectors, e.g.
     /// after a rebuild from the store that found nothing to insert. Never moves `coveredSequence`
     /// back; the next `persist()` writes the new value into the snapshot.

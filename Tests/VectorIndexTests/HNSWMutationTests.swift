@@ -141,7 +141,8 @@ final class HNSWMutationTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(r, 0.95, "recall after concurrent build \(r)")
         // A parallel bulk insert gives the same quality.
         let bulk = try HNSWIndex(config: config(), backgroundCleanup: false)
-        try bulk.upsertBatch(ids: (0..<n).map { UInt64($0) }, vectors: data.flatMap { $0 }, sequence: 7, threads: 2)
+        let errors = bulk.apply(data.enumerated().map { VectorChange(id: UInt64($0.offset), vector: $0.element) }, through: 7, threads: 2)
+        XCTAssertTrue(errors.allSatisfy { $0 == nil })
         XCTAssertEqual(bulk.count, n)
         XCTAssertEqual(bulk.coveredSequence, 7)
         XCTAssertGreaterThanOrEqual(recall(bulk, metric: .l2Squared, data: data, ids: (0..<n).map { UInt64($0) }, queries: queries, k: 10), 0.95)

@@ -76,6 +76,21 @@ public final class FlatIndex: VectorIndex, @unchecked Sendable {
         }
     }
 
+    /// Sequential: a flat insert is a copy, and the write lock serialises it anyway.
+    public func apply(_ changes: [VectorChange], through seq: UInt64, threads: Int) -> [VectorIndexError?] {
+        var errors = [VectorIndexError?](repeating: nil, count: changes.count)
+        for (i, c) in changes.enumerated() {
+            guard let v = c.vector else { delete(id: c.id, sequence: seq); continue }
+            do { try upsert(id: c.id, vector: v, sequence: seq) } catch let e as VectorIndexError {
+                errors[i] = e
+            } catch {
+                errors[i] = .invalidVector("\(error)")
+            }
+        }
+        markCovered(upTo: seq)
+        return errors
+    }
+
     public func markCovered(upTo seq: UInt64) {
         lock.withWriteLock {
             guard seq > sequence else { return }
@@ -161,8 +176,10 @@ public final class FlatIndex: VectorIndex, @unchecked Sendable {
         let (kind, f) = try r.readHeader()
         guard kind == .flat else { throw r.corrupt("snapshot holds a \(kind) index, expected flat") }
         guard let metric = DistanceMetric(snapshotCode: f[0]) else { throw r.corrupt("unknown metric code \(f[0])") }
+        // Checked as read (a flipped top bit must not trap in a conversion) and against the file size
+        // before anything is allocated from them.
+        guard f[1] <= 1 << 20, f[2] <= 1 << 32 else { throw r.corrupt("implausible header (dim \(f[1]), slots \(f[2]))") }
         let dim = Int(f[1]), slots = Int(f[2])
-        guard dim <= 1 << 20, slots <= 1 << 32 else { throw r.corrupt("implausible header (dim \(dim), slots \(slots))") }
         try r.expectPayload(bytes: slots * (8 + 1 + dim * 4))
         let index = FlatIndex(metric: metric, snapshotPath: snapshotPath)
         index.dim = dim

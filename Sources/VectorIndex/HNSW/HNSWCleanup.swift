@@ -31,20 +31,30 @@ extension HNSWIndex {
                             best = UInt32(s)
                             bestLevel = Int(g.levels[s])
                         }
+                        graphLog?.append(.entryPoint, payloadBytes: 5) { $0.u32(best); $0.u8(UInt8(max(bestLevel, 0))) }
                         entryPoint = best
                         maxLevel = max(bestLevel, 0)
                     }
                 }
                 registry.withLock {
-                    for s in 0..<slots where g.states[s] == SlotState.deleted {
-                        g.releaseSlot(UInt32(s))
-                        freeSlots.append(UInt32(s))
+                    // One record for all freed slots: a replay that stops inside a cleanup sees either the
+                    // tombstones still routing or all of them gone, never a live list naming a freed slot.
+                    var freed = [UInt32]()
+                    for s in 0..<slots where g.states[s] == SlotState.deleted { freed.append(UInt32(s)) }
+                    graphLog?.append(.freeSlots, payloadBytes: 4 + 4 * freed.count) { w in
+                        w.u32(UInt32(freed.count))
+                        for s in freed { w.u32(s) }
+                    }
+                    for s in freed {
+                        g.releaseSlot(s)
+                        freeSlots.append(s)
                     }
                     deletedCount = 0
                     version &+= 1
                 }
             }
         }
+        graphLog?.flush()
     }
 
     /// Rewires the lists of `slot` that name deleted nodes. Caller holds `structure` exclusively, so
@@ -93,6 +103,7 @@ extension HNSWIndex {
             var kept = scratch.selected
             scratch.selected = []
             selectNeighbours(g, sorted: pool, m: g.capacity(atLevel: level), into: &kept)
+            if let graphLog { logList(graphLog, slot: slot, level: level, kept.lazy.map(\.slot), count: kept.count) }
             for (i, c) in kept.enumerated() { list[i + 1] = c.slot }
             cd_store_u32(list, UInt32(kept.count))
             scratch.pool = pool

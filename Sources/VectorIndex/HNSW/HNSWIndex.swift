@@ -12,7 +12,10 @@ import Darwin
 /// buffers, run a cleanup or create the graph; `writeGate` is shared by writers and taken
 /// exclusively by `persist()`, so a snapshot blocks writes but not searches. Per-node spin locks
 /// guard neighbour-list edits; `registry` guards the id map and slot allocation; `top` guards the
-/// entry point.
+/// entry point. Lock order: writeGate, structure, then registry / top / a node lock (never two of
+/// these at once, except top then node locks while a new top node is wired), and the graph log's
+/// buffer mutex innermost: every mutation is appended to the log under the lock that orders it in
+/// memory (HNSWLog.swift), so per node the log order is the memory order.
 public final class HNSWIndex: VectorIndex, @unchecked Sendable {
     public let metric: DistanceMetric
     public let snapshotPath: String?
@@ -51,6 +54,13 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
     var rngState: UInt64
     private var cleanupTimer: DispatchSourceTimer?
 
+    /// The graph log beside the snapshot (nil without a snapshot path); replayed on open.
+    var graphLog: GraphLog?
+    /// The nonce of the snapshot the log extends (0: none). Guarded by `writeGate`.
+    var snapshotNonce: UInt64 = 0
+    /// What opening this index replayed from its graph log (nil: no log was replayed).
+    public internal(set) var lastReplay: GraphLogReplay?
+
     /// Creates an empty index.
     /// - Parameters:
     ///   - config: Weaviate's vectorIndexConfig (validated: maxConnections and efConstruction >= 4).
@@ -58,8 +68,17 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
     ///   - initialCapacity: slots to allocate up front (it grows by doubling as needed).
     ///   - seed: seeds the random level generator (deterministic single-threaded builds).
     ///   - backgroundCleanup: run `cleanup()` every `cleanupIntervalSeconds` when there are tombstones.
-    public init(config: HNSWConfig, snapshotPath: String? = nil, initialCapacity: Int = 1024,
-                seed: UInt64 = 0x1234_5678, backgroundCleanup: Bool = true) throws {
+    ///
+    /// With a snapshot path, a new empty graph log (`<snapshotPath>.log`) replaces any old one.
+    public convenience init(config: HNSWConfig, snapshotPath: String? = nil, initialCapacity: Int = 1024,
+                            seed: UInt64 = 0x1234_5678, backgroundCleanup: Bool = true) throws {
+        try self.init(config: config, snapshotPath: snapshotPath, initialCapacity: initialCapacity, seed: seed,
+                      backgroundCleanup: backgroundCleanup, startLog: true)
+    }
+
+    /// `startLog: false` leaves `log` nil for `load` / `open`, which continue or replace the log themselves.
+    init(config: HNSWConfig, snapshotPath: String?, initialCapacity: Int, seed: UInt64,
+         backgroundCleanup: Bool, startLog: Bool) throws {
         try HNSWIndex.validate(config)
         metric = config.distance
         self.snapshotPath = snapshotPath
@@ -70,7 +89,18 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
         liveConfig = config
         self.initialCapacity = initialCapacity
         rngState = seed
+        if startLog, let snapshotPath {
+            graphLog = try GraphLog.create(path: HNSWIndex.logPath(snapshotPath), header: logHeader(nonce: 0))
+        }
         if backgroundCleanup { scheduleCleanup(intervalSeconds: config.cleanupIntervalSeconds) }
+    }
+
+    /// Where the graph log of a snapshot lives.
+    static func logPath(_ snapshotPath: String) -> String { snapshotPath + ".log" }
+
+    func logHeader(nonce: UInt64) -> GraphLogHeader {
+        GraphLogHeader(nonce: nonce, metricCode: metric.snapshotCode, maxConnections: UInt64(maxConnections),
+                       efConstruction: UInt64(efConstruction))
     }
 
     deinit { cleanupTimer?.cancel() }
@@ -115,22 +145,40 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
     public func upsert(id: UInt64, vector: [Float], sequence seq: UInt64) throws {
         let v = try kernel.prepare(vector, dimensions: dimensions)
         try writeGate.withReadLock {
-            try ensureGraph(dimensions: v.count)
-            try v.withUnsafeBufferPointer { try insert(id: id, vector: $0.baseAddress!, sequence: seq) }
+            graphLog?.beginOp()
+            do {
+                try ensureGraph(dimensions: v.count)
+                try v.withUnsafeBufferPointer { try insert(id: id, vector: $0.baseAddress!, sequence: seq) }
+            } catch {
+                graphLog?.endOp(sequence: 0)  // a failed write does not cover its sequence (as in memory)
+                throw error
+            }
+            graphLog?.endOp(sequence: seq)
         }
+        graphLog?.flush()
     }
 
     public func delete(id: UInt64, sequence seq: UInt64) {
         writeGate.withReadLock {
-            structure.withReadLock {
-                registry.withLock {
-                    if let slot = slotOf.removeValue(forKey: id), let g = graph {
-                        g.states[Int(slot)] = SlotState.deleted
-                        deletedCount += 1
-                    }
-                    sequence = max(sequence, seq)
-                    version &+= 1
+            graphLog?.beginOp()
+            remove(id: id, sequence: seq)
+            graphLog?.endOp(sequence: seq)
+        }
+        graphLog?.flush()
+    }
+
+    /// Tombstones the node of `id`. Caller holds `writeGate` shared.
+    func remove(id: UInt64, sequence seq: UInt64) {
+        structure.withReadLock {
+            registry.withLock {
+                if let g = graph, let slot = slotOf[id] {
+                    graphLog?.append(.tombstone, payloadBytes: 4) { $0.u32(slot) }
+                    slotOf[id] = nil
+                    g.states[Int(slot)] = SlotState.deleted
+                    deletedCount += 1
                 }
+                sequence = max(sequence, seq)
+                version &+= 1
             }
         }
     }
@@ -138,47 +186,84 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
     public func markCovered(upTo seq: UInt64) {
         // Under the write gate like every write, so a snapshot in progress holds a consistent sequence.
         writeGate.withReadLock {
+            graphLog?.beginOp()
             registry.withLock {
                 guard seq > sequence else { return }
                 sequence = seq
                 version &+= 1  // so `persist()` rewrites the snapshot with the new sequence
             }
+            graphLog?.endOp(sequence: seq)
         }
+        graphLog?.flush()
+    }
+
+    /// Applies a committed batch: distinct ids are inserted on `threads` workers (a batch that names an
+    /// id twice applies in order on one thread), then `sequence` is recorded as covered and the graph
+    /// log is written. A change that fails (bad vector, dimension mismatch) gets its error; the others apply.
+    public func apply(_ changes: [VectorChange], through seq: UInt64, threads: Int) -> [VectorIndexError?] {
+        var errors = [VectorIndexError?](repeating: nil, count: changes.count)
+        guard !changes.isEmpty else { markCovered(upTo: seq); return errors }
+        writeGate.withReadLock {
+            graphLog?.beginOp()
+            defer { graphLog?.endOp(sequence: seq) }
+            // Grow once up front so workers do not take turns regrowing; the first valid vector fixes
+            // the dimension of an empty index. Failures here show up per change below.
+            var dim = dimensions
+            if dim == 0, let first = changes.first(where: { $0.vector.map { (try? kernel.prepare($0, dimensions: 0)) != nil } ?? false }) {
+                dim = first.vector!.count
+            }
+            let inserts = changes.reduce(0) { $0 + ($1.vector == nil ? 0 : 1) }
+            if dim > 0 && inserts > 0 {
+                try? ensureGraph(dimensions: dim)
+                let needed = registry.withLock { slotCount + max(0, inserts - freeSlots.count) }
+                try? structure.withWriteLock { if let g = graph, g.dim == dim { try g.grow(to: needed) } }
+            }
+            var distinct = Set<UInt64>(minimumCapacity: changes.count)
+            let parallel = threads > 1 && changes.count > 1 && changes.allSatisfy { distinct.insert($0.id).inserted }
+            errors.withUnsafeMutableBufferPointer { out in
+                let out = out  // workers write disjoint elements
+                func one(_ i: Int) {
+                    let c = changes[i]
+                    guard let vector = c.vector else { remove(id: c.id, sequence: seq); return }
+                    do {
+                        let v = try kernel.prepare(vector, dimensions: dimensions)
+                        try ensureGraph(dimensions: v.count)
+                        try v.withUnsafeBufferPointer { try insert(id: c.id, vector: $0.baseAddress!, sequence: seq) }
+                    } catch let e as VectorIndexError {
+                        out[i] = e
+                    } catch {
+                        out[i] = .invalidVector("\(error)")
+                    }
+                    graphLog?.flushIfLarge()
+                }
+                if !parallel {
+                    for i in changes.indices { one(i) }
+                    return
+                }
+                var next: UInt64 = 0
+                withUnsafeMutablePointer(to: &next) { counter in
+                    DispatchQueue.concurrentPerform(iterations: min(threads, changes.count)) { _ in
+                        while true {
+                            let i = Int(cd_fetch_add_u64(counter, 1))
+                            if i >= changes.count { break }
+                            one(i)
+                        }
+                    }
+                }
+            }
+            registry.withLock {
+                sequence = max(sequence, seq)
+                version &+= 1
+            }
+        }
+        graphLog?.flush()
+        return errors
     }
 
     /// Allocates room for `count` vectors of `dimensions` now (as hnswlib's max_elements).
     public func reserve(_ count: Int, dimensions: Int) throws {
         try ensureGraph(dimensions: dimensions)
-        structure.withWriteLock { graph!.grow(to: count) }
-    }
-
-    /// Inserts many vectors (row-major in `vectors`) with `threads` workers; all get `sequence`.
-    public func upsertBatch(ids: [UInt64], vectors: [Float], sequence seq: UInt64, threads: Int = 2) throws {
-        guard !ids.isEmpty else { return }
-        guard vectors.count % ids.count == 0 else {
-            throw VectorIndexError.invalidVector("\(vectors.count) floats do not split into \(ids.count) vectors")
-        }
-        let dim = vectors.count / ids.count
-        try reserve(registry.withLock { slotCount } + ids.count, dimensions: dim)
-        var next: UInt64 = 0
-        var firstError: Error?
-        let errorLock = Mutex()
-        withUnsafeMutablePointer(to: &next) { counter in
-            vectors.withUnsafeBufferPointer { all in
-                DispatchQueue.concurrentPerform(iterations: max(1, threads)) { _ in
-                    var row = [Float](repeating: 0, count: dim)
-                    while true {
-                        let i = Int(cd_fetch_add_u64(counter, 1))
-                        if i >= ids.count { break }
-                        row.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: all.baseAddress! + i * dim, count: dim) }
-                        do { try upsert(id: ids[i], vector: row, sequence: seq) } catch {
-                            errorLock.withLock { if firstError == nil { firstError = error } }
-                        }
-                    }
-                }
-            }
-        }
-        if let firstError { throw firstError }
+        try structure.withWriteLock { try graph!.grow(to: count) }
     }
 
     func ensureGraph(dimensions dim: Int) throws {
@@ -191,7 +276,8 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
             if let g = graph {
                 if g.dim != dim { throw VectorIndexError.dimensionMismatch(expected: g.dim, got: dim) }
             } else {
-                graph = HNSWGraph(dim: dim, maxConnections: maxConnections, capacity: initialCapacity)
+                graph = try HNSWGraph(dim: dim, maxConnections: maxConnections, capacity: initialCapacity)
+                graphLog?.append(.createGraph, payloadBytes: 4) { $0.u32(UInt32(dim)) }
             }
         }
     }

@@ -17,6 +17,7 @@ final class SearchScratch {
     var pool: [Candidate] = []
     var stack: [UInt32] = []
     var stackCandidates: [Candidate] = []
+    var mask: [UInt8] = []
 
     init(capacity: Int) {
         visitedCapacity = capacity

@@ -23,6 +23,28 @@ import Darwin
     return typed
 }
 
+/// As `rawAllocate`, but a failed allocation throws: sizes that come from a file must not trap.
+func rawAllocateOrThrow<T>(_ type: T.Type, count: Int, zeroed: Bool = false) throws -> UnsafeMutablePointer<T> {
+    let (bytes, overflow) = max(count, 1).multipliedReportingOverflow(by: MemoryLayout<T>.stride)
+    guard !overflow, let p = zeroed ? calloc(1, bytes) : malloc(bytes) else {
+        throw VectorIndexError.io(path: "", reason: "out of memory allocating \(count) x \(MemoryLayout<T>.stride) bytes")
+    }
+    return p.bindMemory(to: T.self, capacity: max(count, 1))
+}
+
+/// As `rawReallocate`, but throws on failure; `p` is then still valid and unchanged.
+func rawReallocateOrThrow<T>(_ p: UnsafeMutablePointer<T>, oldCount: Int, newCount: Int, zeroTail: Bool) throws -> UnsafeMutablePointer<T> {
+    let (bytes, overflow) = max(newCount, 1).multipliedReportingOverflow(by: MemoryLayout<T>.stride)
+    guard !overflow, let q = realloc(p, bytes) else {
+        throw VectorIndexError.io(path: "", reason: "out of memory growing the vector index to \(newCount) x \(MemoryLayout<T>.stride) bytes")
+    }
+    let typed = q.bindMemory(to: T.self, capacity: max(newCount, 1))
+    if zeroTail && newCount > oldCount {
+        memset(typed + oldCount, 0, (newCount - oldCount) * MemoryLayout<T>.stride)
+    }
+    return typed
+}
+
 @inline(__always) func rawFree<T>(_ p: UnsafeMutablePointer<T>) { free(p) }
 
 /// Slot states, one byte per slot.

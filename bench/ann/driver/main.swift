@@ -3,6 +3,11 @@
 //
 //   bench-ann --base F --queries F --truth F --dim D --metric cosine --m 64 --efc 128
 //             --efs 10,16,32 --threads 1,2 [--k 10]
+//   bench-ann --restart --snapshot PATH --n 100000 --dim 128 [--m 64 --efc 128 --threads 2]
+//             [--base F] [--snapshot-fraction 0.5]
+//     Restart after a kill: builds n vectors (random unless --base) through `apply` with the graph log
+//     on, optionally persisting a snapshot after the first fraction, never persisting the rest, then
+//     times `VectorIndexes.openOrCreate` (snapshot load + log replay) against the build of the logged part.
 import Foundation
 import VectorIndex
 
@@ -14,6 +19,9 @@ struct Options {
     var threads: [Int] = [1, 2]
     var repeats = 3
     var snapshot = ""
+    var restart = false
+    var n = 0
+    var snapshotFraction = 0.0
 
     init(_ args: [String]) throws {
         var i = 0
@@ -37,6 +45,11 @@ struct Options {
             case "--k": k = try int(value())
             case "--repeats": repeats = max(1, try int(value()))
             case "--snapshot": snapshot = try value()
+            case "--restart": restart = true
+            case "--n": n = try int(value())
+            case "--snapshot-fraction":
+                guard let f = Double(try value()), (0...1).contains(f) else { throw BenchError("--snapshot-fraction takes 0...1") }
+                snapshotFraction = f
             case "--metric":
                 let s = try value()
                 guard let mm = DistanceMetric(rawValue: s) else { throw BenchError("unknown metric \(s)") }
@@ -46,6 +59,12 @@ struct Options {
             default: throw BenchError("unknown argument \(args[i])")
             }
             i += 1
+        }
+        if restart {
+            guard !snapshot.isEmpty, dim > 0, n > 0 || !base.isEmpty else {
+                throw BenchError("usage: bench-ann --restart --snapshot PATH --dim D (--n N | --base F) [--m 64] [--efc 128] [--threads 2] [--snapshot-fraction 0]")
+            }
+            return
         }
         guard !base.isEmpty, !queries.isEmpty, !truth.isEmpty, dim > 0 else {
             throw BenchError("usage: bench-ann --base F --queries F --truth F --dim D [--metric cosine] [--m 16] [--efc 200] [--efs 10,20] [--threads 1,2]")
@@ -84,8 +103,93 @@ func cpuNow() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
+func fileBytes(_ path: String) -> Int {
+    ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+}
+
+/// `--restart`: what opening costs after a kill, against re-inserting what the log holds.
+func runRestart(_ o: Options) throws {
+    var base: [Float]
+    if !o.base.isEmpty {
+        base = try readFile(o.base, as: Float.self)
+        if o.n > 0 { base = Array(base.prefix(o.n * o.dim)) }
+    } else {
+        var state: UInt64 = 42  // SplitMix64: reproducible uniform data in [-1, 1)
+        base = (0..<(o.n * o.dim)).map { _ in
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Float((z ^ (z >> 31)) >> 40) / Float(1 << 23) - 1
+        }
+    }
+    let n = base.count / o.dim
+    var config = HNSWConfig()
+    config.maxConnections = o.m
+    config.efConstruction = o.efc
+    config.distance = o.metric
+    config.cleanupIntervalSeconds = 0
+    let threads = o.threads.last ?? 2
+    VectorIndexes.removeFiles(snapshotPath: o.snapshot)
+    let changes = (0..<n).map { VectorChange(id: UInt64($0), vector: Array(base[($0 * o.dim)..<(($0 + 1) * o.dim)])) }
+    let snapshotted = Int(Double(n) * o.snapshotFraction)
+    var out: [String: Any] = ["lib": "iris", "mode": "restart", "n": n, "dim": o.dim, "m": o.m, "efc": o.efc,
+                              "threads": threads, "snapshot_vectors": snapshotted]
+    do {
+        let index = try VectorIndexes.make(config: config, snapshotPath: o.snapshot) as! HNSWIndex
+        try index.reserve(n, dimensions: o.dim)
+        if snapshotted > 0 {
+            _ = index.apply(Array(changes[..<snapshotted]), through: 1, threads: threads)
+            let p0 = now()
+            try index.persist()
+            out["persist_seconds"] = now() - p0
+        }
+        let t0 = now(), c0 = cpuNow()
+        if let e = index.apply(Array(changes[snapshotted...]), through: 2, threads: threads).lazy.compactMap({ $0 }).first { throw e }
+        out["logged_build_seconds"] = now() - t0
+        out["logged_build_cpu_seconds"] = cpuNow() - c0
+        out["snapshot_bytes"] = fileBytes(o.snapshot)
+        out["log_bytes"] = fileBytes(o.snapshot + ".log")
+        out["log_bytes_per_insert"] = Double(fileBytes(o.snapshot + ".log")) / Double(max(1, n - snapshotted))
+        // The kill: the index object is dropped without persist(); its log was handed to write() already.
+        let queries = (0..<100).map { Array(base[(($0 * 997) % n * o.dim)..<(($0 * 997) % n * o.dim + o.dim)]) }
+        let before = queries.map { index.search($0, k: 10, allowList: nil) }
+        let r0 = now(), rc0 = cpuNow()
+        let (reopened, loadError) = try VectorIndexes.openOrCreate(config: config, snapshotPath: o.snapshot)
+        out["open_seconds"] = now() - r0
+        out["open_cpu_seconds"] = cpuNow() - rc0
+        if let loadError { throw loadError }
+        let hnsw = reopened as! HNSWIndex
+        out["replayed_records"] = hnsw.lastReplay?.records ?? 0
+        out["replay_stop"] = hnsw.lastReplay?.stopReason ?? ""
+        out["count"] = reopened.count
+        out["covered_sequence"] = Int(reopened.coveredSequence)
+        out["identical_results"] = queries.map { reopened.search($0, k: 10, allowList: nil) } == before ? 1 : 0
+    }
+    // Rebuilding by re-insertion, what a start cost before the log: the logged part on one thread
+    // (the Database's catch-up upserts one change at a time).
+    let plain = try HNSWIndex(config: config, initialCapacity: n, backgroundCleanup: false)
+    try plain.reserve(n, dimensions: o.dim)
+    if snapshotted > 0 { _ = plain.apply(Array(changes[..<snapshotted]), through: 1, threads: threads) }
+    let s0 = now()
+    for c in changes[snapshotted...] { try plain.upsert(id: c.id, vector: c.vector!, sequence: 2) }
+    out["reinsert_1_thread_seconds"] = now() - s0
+    // The same batch build without a log, to show what logging costs on the write path.
+    let unlogged = try HNSWIndex(config: config, initialCapacity: n, backgroundCleanup: false)
+    try unlogged.reserve(n, dimensions: o.dim)
+    if snapshotted > 0 { _ = unlogged.apply(Array(changes[..<snapshotted]), through: 1, threads: threads) }
+    let u0 = now(), uc0 = cpuNow()
+    _ = unlogged.apply(Array(changes[snapshotted...]), through: 2, threads: threads)
+    out["unlogged_build_seconds"] = now() - u0
+    out["unlogged_build_cpu_seconds"] = cpuNow() - uc0
+    VectorIndexes.removeFiles(snapshotPath: o.snapshot)
+    let json = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
+    print(String(decoding: json, as: UTF8.self))
+}
+
 func run() throws {
     let o = try Options(Array(CommandLine.arguments.dropFirst()))
+    if o.restart { return try runRestart(o) }
     let base = try readFile(o.base, as: Float.self)
     let queries = try readFile(o.queries, as: Float.self)
     let truth = try readFile(o.truth, as: Int32.self)
@@ -112,8 +216,10 @@ func run() throws {
         let index = try HNSWIndex(config: config, snapshotPath: o.snapshot.isEmpty ? nil : o.snapshot,
                                   initialCapacity: n, backgroundCleanup: false)
         try index.reserve(n, dimensions: o.dim)
+        // The batch the Database hands the index (rows as [Float]), built before the clock starts.
+        let changes = ids.map { VectorChange(id: $0, vector: Array(base[(Int($0) * o.dim)..<((Int($0) + 1) * o.dim)])) }
         let t0 = now(), c0 = cpuNow()
-        try index.upsertBatch(ids: ids, vectors: base, sequence: 1, threads: threads)
+        if let e = index.apply(changes, through: 1, threads: threads).lazy.compactMap({ $0 }).first { throw e }
         buildSeconds[String(threads)] = now() - t0
         buildCPUSeconds[String(threads)] = cpuNow() - c0
         guard threads == o.threads.first else { continue }
@@ -151,9 +257,10 @@ func run() throws {
                 loaded.search(q, k: o.k, allowList: nil) == index.search(q, k: o.k, allowList: nil)
             }
             snapshotStats["identical_results"] = same ? 1 : 0
-            try? FileManager.default.removeItem(atPath: o.snapshot)
+            VectorIndexes.removeFiles(snapshotPath: o.snapshot)  // the snapshot and its graph log
         }
     }
+    if !o.snapshot.isEmpty { VectorIndexes.removeFiles(snapshotPath: o.snapshot) }  // later builds' logs
     let out: [String: Any] = ["lib": "iris", "n": n, "dim": o.dim, "m": o.m, "efc": o.efc,
                               "build_seconds": buildSeconds, "build_cpu_seconds": buildCPUSeconds, "memory_bytes": memory, "sweep": sweep,
                               "snapshot": snapshotStats]
