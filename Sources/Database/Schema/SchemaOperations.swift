@@ -33,11 +33,12 @@ extension Database {
         removeOrphanSnapshots()
     }
 
-    /// Deletes snapshot files of classes that no longer exist (a snapshot racing a class deletion).
+    /// Deletes index files (snapshots, graph logs) of classes that no longer exist (a snapshot racing a
+    /// class deletion).
     func removeOrphanSnapshots() {
         let live = Set(classes.values.map { "class-\($0.id).index" })
         for file in (try? FileManager.default.contentsOfDirectory(atPath: indexDirectory)) ?? []
-        where file.hasPrefix("class-") && !live.contains(file) {
+        where file.hasPrefix("class-") && !live.contains(file.split(separator: ".").prefix(2).joined(separator: ".")) {
             try? FileManager.default.removeItem(atPath: (indexDirectory as NSString).appendingPathComponent(file))
         }
     }
@@ -103,6 +104,8 @@ extension Database {
             try ObjectTables.create(db, classID: id, columns: columns)
             // Made inside the transaction: if the index refuses the config (its own limits, such as
             // maxConnections <= 2047), the class rolls back instead of existing without an index.
+            // Files left by an earlier store with the same class id must not be mistaken for this index's.
+            removeIndexFiles(classID: id)
             index = try makeIndex(classID: id, definition: def)
         }
         let state = ClassState(id: id, definition: def, dimension: nil, index: index!, shardStatus: "READY")
@@ -185,7 +188,7 @@ extension Database {
                 try ObjectTables.drop(db, classID: st.id)
                 try ChangeLog.dropClass(db, classID: st.id)
             }
-            self.removeSnapshot(classID: st.id)
+            self.removeIndexFiles(classID: st.id)
             self.withSchemaLock {
                 self.classes[name] = nil
                 self.classOrder.removeAll { $0 == name }
