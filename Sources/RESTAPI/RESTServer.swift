@@ -55,7 +55,7 @@ public final class RESTServer: Sendable {
 
     private func dispatch(_ request: Request, method: String, path: String, label: inout String) async -> APIResponse {
         // Served before authentication (Weaviate's `addLiveAndReadyness` and swagger's unauthenticated paths).
-        if let answer = unauthenticated(method: method, path: path, label: &label) { return answer }
+        if let answer = await unauthenticated(method: method, path: path, label: &label) { return answer }
 
         let route: RouteTable.Route
         let parameters: [String: String]
@@ -106,7 +106,7 @@ public final class RESTServer: Sendable {
         }
     }
 
-    private func unauthenticated(method: String, path: String, label: inout String) -> APIResponse? {
+    private func unauthenticated(method: String, path: String, label: inout String) async -> APIResponse? {
         guard method == "GET" || method == "HEAD" else { return nil }
         switch path {
         case "/", "":
@@ -123,7 +123,7 @@ public final class RESTServer: Sendable {
             return .empty(404)  // Iris has no OIDC
         case "/metrics":
             label = path
-            return metricsResponse()
+            return await metricsResponse()
         default:
             return nil
         }
@@ -139,9 +139,9 @@ public final class RESTServer: Sendable {
         return .error(error.httpStatus, error.message)
     }
 
-    private func metricsResponse() -> APIResponse {
+    private func metricsResponse() async -> APIResponse {
         guard let metrics else { return .swaggerError(404, "path /metrics was not found") }
-        if let counts = try? database.objectCounts() {
+        if let counts = await try? database.objectCounts() {
             metrics.updateObjectCounts(counts)
         }
         return APIResponse(status: 200, body: metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")

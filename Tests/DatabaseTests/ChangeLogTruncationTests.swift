@@ -30,12 +30,12 @@ final class ChangeLogTruncationTests: XCTestCase {
     }
 
     /// Every stored object is the nearest hit for its own vector, and nothing else is in the index.
-    func checkEveryObjectFound(_ t: TempDatabase, _ label: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    func checkEveryObjectFound(_ t: TempDatabase, _ label: String, file: StaticString = #filePath, line: UInt = #line) async throws {
         for (className, objects) in stored {
-            let all = try t.db.vectorSearch(className: className, vector: VectorTests.randomVector(4), k: 1000)
+            let all = try await t.db.vectorSearch(className: className, vector: VectorTests.randomVector(4), k: 1000)
             XCTAssertEqual(Set(all.map(\.object.id)), Set(objects.keys), "\(label): \(className)", file: file, line: line)
             for (id, vector) in objects {
-                let hit = try t.db.vectorSearch(className: className, vector: vector, k: 1).first
+                let hit = try await t.db.vectorSearch(className: className, vector: vector, k: 1).first
                 XCTAssertEqual(hit?.object.id, id, "\(label): \(className)", file: file, line: line)
                 XCTAssertEqual(hit?.distance ?? 1, 0, accuracy: 1e-5, "\(label): \(className)", file: file, line: line)
             }
@@ -51,8 +51,8 @@ final class ChangeLogTruncationTests: XCTestCase {
 
     func testSnapshotsTruncateTheLogAndEveryRestartFindsEveryObject() async throws {
         let t = try TempDatabase()
-        _ = try t.db.createClass(ClassDefinition(className: "Busy"))
-        _ = try t.db.createClass(ClassDefinition(className: "Idle", vectorIndexConfig: ["skip": true]))
+        _ = try await t.db.createClass(ClassDefinition(className: "Busy"))
+        _ = try await t.db.createClass(ClassDefinition(className: "Idle", vectorIndexConfig: ["skip": true]))
         try await add(t, "Busy", 30)
         try await add(t, "Idle", 3)
         XCTAssertEqual(try logCount(t, "Busy"), 30)
@@ -75,7 +75,7 @@ final class ChangeLogTruncationTests: XCTestCase {
             stored["Busy"]![id] = v
         }
         for id in ids[3..<6] {
-            try t.db.deleteObject(className: "Busy", id: id)
+            try await t.db.deleteObject(className: "Busy", id: id)
             stored["Busy"]![id] = nil
         }
         XCTAssertEqual(try logCount(t, "Busy"), 26)
@@ -86,26 +86,26 @@ final class ChangeLogTruncationTests: XCTestCase {
 
         // Changes after the last snapshot stay in the log until the next one.
         try await add(t, "Busy", 5)
-        try t.db.deleteObject(className: "Busy", id: ids[6])
+        try await t.db.deleteObject(className: "Busy", id: ids[6])
         stored["Busy"]![ids[6]] = nil
         XCTAssertEqual(try logCount(t, "Busy"), 6)
-        try checkEveryObjectFound(t, "live")
+        try await checkEveryObjectFound(t, "live")
 
         // Crash: snapshot + catch-up of the 6 entries after it.
         try crashAndReopen(t)
-        try checkEveryObjectFound(t, "after crash")
+        try await checkEveryObjectFound(t, "after crash")
 
         // Crash with the snapshot file gone: rebuilt from the stored vectors.
         try FileManager.default.removeItem(atPath: busySnapshot)
         try crashAndReopen(t)
-        try checkEveryObjectFound(t, "snapshot removed")
+        try await checkEveryObjectFound(t, "snapshot removed")
 
         // Crash with a stale snapshot (from before entries that are truncated now): replaying after it
         // would miss the truncated changes, so it must be recognised and the index rebuilt.
         try? FileManager.default.removeItem(atPath: busySnapshot)
         try FileManager.default.copyItem(atPath: oldSnapshot, toPath: busySnapshot)
         try crashAndReopen(t)
-        try checkEveryObjectFound(t, "stale snapshot")
+        try await checkEveryObjectFound(t, "stale snapshot")
         let truncated = try read(t) { try ChangeLog.truncatedThrough($0, classID: busyID) }
         XCTAssertGreaterThanOrEqual(t.db.vectorIndex(ofClass: "Busy")!.coveredSequence, truncated)
 
@@ -113,14 +113,14 @@ final class ChangeLogTruncationTests: XCTestCase {
         try t.reopen()
         XCTAssertEqual(try logCount(t, "Busy"), 0)
         XCTAssertEqual(try logCount(t, "Idle"), 0)
-        try checkEveryObjectFound(t, "clean restart")
+        try await checkEveryObjectFound(t, "clean restart")
     }
 
     func testRebuiltIndexWithoutVectorsIsNotStaleAgain() async throws {
         let t = try TempDatabase()
-        _ = try t.db.createClass(ClassDefinition(className: "E"))
+        _ = try await t.db.createClass(ClassDefinition(className: "E"))
         try await add(t, "E", 4)
-        for id in stored["E"]!.keys { try t.db.deleteObject(className: "E", id: id) }
+        for id in stored["E"]!.keys { try await t.db.deleteObject(className: "E", id: id) }
         stored["E"] = [:]
         try t.db.persistIndexes()
         let id = try XCTUnwrap(t.db.state("E")).id
@@ -132,17 +132,17 @@ final class ChangeLogTruncationTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(t.db.vectorIndex(ofClass: "E")!.coveredSequence, truncated)
         try t.reopen()
         XCTAssertGreaterThanOrEqual(t.db.vectorIndex(ofClass: "E")!.coveredSequence, truncated)
-        try checkEveryObjectFound(t, "empty")
+        try await checkEveryObjectFound(t, "empty")
     }
 
     func testDroppedClassLeavesNoLogBehind() async throws {
         let t = try TempDatabase()
-        _ = try t.db.createClass(ClassDefinition(className: "D"))
+        _ = try await t.db.createClass(ClassDefinition(className: "D"))
         try await add(t, "D", 5)
         try t.db.persistIndexes()
         try await add(t, "D", 2)
         let id = try XCTUnwrap(t.db.state("D")).id
-        try t.db.deleteClass("D")
+        try await t.db.deleteClass("D")
         let (entries, marks) = try read(t) { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes WHERE class_id = ?", arguments: [id]),
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes_truncated WHERE class_id = ?", arguments: [id]))

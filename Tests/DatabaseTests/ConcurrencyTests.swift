@@ -21,18 +21,18 @@ final class ConcurrencyTests: XCTestCase {
             }
             group.addTask {
                 for k in 0..<5 {
-                    _ = try db.createClass(ClassDefinition(className: "Side\(k)"))
+                    _ = try await db.createClass(ClassDefinition(className: "Side\(k)"))
                     try db.persistIndexes()
-                    _ = try db.vectorSearch(className: "Shared", vector: [1, 1, 1, 1], k: 5)
+                    _ = try await db.vectorSearch(className: "Shared", vector: [1, 1, 1, 1], k: 5)
                 }
             }
             try await group.waitForAll()
         }
-        XCTAssertEqual(try db.count(className: "Shared"), 1000)
+        await XCTAssertEqualAsync(try await db.count(className: "Shared"), 1000)
         XCTAssertEqual(db.vectorIndex(ofClass: "Shared")?.count, 1000)
         XCTAssertEqual(Set(db.getClass("Shared")!.properties!.map(\.name)), ["w", "extra0", "extra1", "extra2", "extra3"])
         try t.reopen()
         XCTAssertEqual(t.db.vectorIndex(ofClass: "Shared")?.count, 1000)
-        XCTAssertEqual(try t.db.count(className: "Shared", filter: WhereFilter(operator: .equal, path: ["w"], valueNumber: 2)), 250)
+        await XCTAssertEqualAsync(try await t.db.count(className: "Shared", filter: WhereFilter(operator: .equal, path: ["w"], valueNumber: 2)), 250)
     }
 }

@@ -17,7 +17,7 @@ final class FilterTests: XCTestCase {
 
     override func setUp() async throws {
         t = try TempDatabase { $0.autoSchemaEnabled = false }
-        _ = try t.db.createClass(ClassDefinition(className: "F", properties: [
+        _ = try await t.db.createClass(ClassDefinition(className: "F", properties: [
             PropertyDefinition(name: "title", dataType: ["text"]),
             PropertyDefinition(name: "code", dataType: ["text"], tokenization: "field"),
             PropertyDefinition(name: "n", dataType: ["int"]),
@@ -55,7 +55,7 @@ final class FilterTests: XCTestCase {
         }
         let results = try await t.db.batchObjects(inputs)
         XCTAssertTrue(results.allSatisfy { $0.error == nil }, "\(results.compactMap(\.error))")
-        rows = try t.db.listObjects(ListObjectsQuery(className: "F", limit: 1000)).map { Row(id: $0.id, props: $0.properties, created: $0.creationTimeUnix) }
+        rows = try await t.db.listObjects(ListObjectsQuery(className: "F", limit: 1000)).map { Row(id: $0.id, props: $0.properties, created: $0.creationTimeUnix) }
         XCTAssertEqual(rows.count, 120)
     }
 
@@ -172,120 +172,120 @@ final class FilterTests: XCTestCase {
         }
     }
 
-    func check(_ f: WhereFilter, file: StaticString = #filePath, line: UInt = #line) throws {
+    func check(_ f: WhereFilter, file: StaticString = #filePath, line: UInt = #line) async throws {
         let expected = rows.filter { matches(f, $0) }.map(\.id).sorted()
-        let ids = try t.db.filterDocIDs(className: "F", filter: f)
-        let got = try t.db.objects(className: "F", docIDs: ids, includeVector: false).map(\.id).sorted()
+        let ids = try await t.db.filterDocIDs(className: "F", filter: f)
+        let got = try await t.db.objects(className: "F", docIDs: ids, includeVector: false).map(\.id).sorted()
         XCTAssertEqual(got, expected, "filter \(f)", file: file, line: line)
-        XCTAssertEqual(try t.db.count(className: "F", filter: f), expected.count, file: file, line: line)
+        await XCTAssertEqualAsync(try await t.db.count(className: "F", filter: f), expected.count, file: file, line: line)
     }
 
     let comparisons: [WhereOperator] = [.equal, .notEqual, .greaterThan, .greaterThanEqual, .lessThan, .lessThanEqual]
 
-    func testEveryOperatorAndType() throws {
+    func testEveryOperatorAndType() async throws {
         for op in comparisons {
             for n in [-2, 0, 3] as [Int64] {
-                try check(WhereFilter(operator: op, path: ["n"], valueInt: n))
-                try check(WhereFilter(operator: op, path: ["ns"], valueInt: n))
-                try check(WhereFilter(operator: op, path: ["len(tags)"], valueInt: n))
+                try await check(WhereFilter(operator: op, path: ["n"], valueInt: n))
+                try await check(WhereFilter(operator: op, path: ["ns"], valueInt: n))
+                try await check(WhereFilter(operator: op, path: ["len(tags)"], valueInt: n))
             }
             for x in [-1.25, 0, 2.5] {
-                try check(WhereFilter(operator: op, path: ["x"], valueNumber: x))
-                try check(WhereFilter(operator: op, path: ["xs"], valueNumber: x))
+                try await check(WhereFilter(operator: op, path: ["x"], valueNumber: x))
+                try await check(WhereFilter(operator: op, path: ["xs"], valueNumber: x))
             }
             for d in [baseDate + 3600 * 3, baseDate + 3600 * 7] {
-                try check(WhereFilter(operator: op, path: ["d"], valueDate: Self.date(d)))
-                try check(WhereFilter(operator: op, path: ["ds"], valueDate: Self.date(d)))
+                try await check(WhereFilter(operator: op, path: ["d"], valueDate: Self.date(d)))
+                try await check(WhereFilter(operator: op, path: ["ds"], valueDate: Self.date(d)))
             }
-            try check(WhereFilter(operator: op, path: ["code"], valueText: "C-2"))
-            try check(WhereFilter(operator: op, path: ["u"], valueText: "00000000-0000-0000-0000-000000000001"))
-            try check(WhereFilter(operator: op, path: ["_creationTimeUnix"], valueText: String(rows[60].created)))
+            try await check(WhereFilter(operator: op, path: ["code"], valueText: "C-2"))
+            try await check(WhereFilter(operator: op, path: ["u"], valueText: "00000000-0000-0000-0000-000000000001"))
+            try await check(WhereFilter(operator: op, path: ["_creationTimeUnix"], valueText: String(rows[60].created)))
         }
         for b in [true, false] {
-            try check(WhereFilter(operator: .equal, path: ["b"], valueBoolean: b))
-            try check(WhereFilter(operator: .notEqual, path: ["b"], valueBoolean: b))
+            try await check(WhereFilter(operator: .equal, path: ["b"], valueBoolean: b))
+            try await check(WhereFilter(operator: .notEqual, path: ["b"], valueBoolean: b))
         }
         for op in [WhereOperator.equal, .notEqual] {
             for q in ["red", "Apple", "blue sky", "missing"] {
-                try check(WhereFilter(operator: op, path: ["title"], valueText: q))
-                try check(WhereFilter(operator: op, path: ["tags"], valueString: q))
+                try await check(WhereFilter(operator: op, path: ["title"], valueText: q))
+                try await check(WhereFilter(operator: op, path: ["tags"], valueString: q))
             }
-            try check(WhereFilter(operator: op, path: ["id"], valueText: rows[3].id))
+            try await check(WhereFilter(operator: op, path: ["id"], valueText: rows[3].id))
         }
         for pattern in ["re*", "*e?", "?ky", "C-*", "c-*"] {
-            try check(WhereFilter(operator: .like, path: ["title"], valueText: pattern))
-            try check(WhereFilter(operator: .like, path: ["code"], valueText: pattern))
-            try check(WhereFilter(operator: .like, path: ["tags"], valueText: pattern))
+            try await check(WhereFilter(operator: .like, path: ["title"], valueText: pattern))
+            try await check(WhereFilter(operator: .like, path: ["code"], valueText: pattern))
+            try await check(WhereFilter(operator: .like, path: ["tags"], valueText: pattern))
         }
-        try check(WhereFilter(operator: .like, path: ["id"], valueText: "10000000-0000-0000-0000-00000000001*"))
+        try await check(WhereFilter(operator: .like, path: ["id"], valueText: "10000000-0000-0000-0000-00000000001*"))
         for name in ["title", "n", "tags", "geo", "d", "ns"] {
-            try check(WhereFilter(operator: .isNull, path: [name], valueBoolean: true))
-            try check(WhereFilter(operator: .isNull, path: [name], valueBoolean: false))
+            try await check(WhereFilter(operator: .isNull, path: [name], valueBoolean: true))
+            try await check(WhereFilter(operator: .isNull, path: [name], valueBoolean: false))
         }
         for km in [5.0, 30.0, 80.0] {
-            try check(WhereFilter(operator: .withinGeoRange, path: ["geo"], valueGeoRange: GeoRange(latitude: 52.1, longitude: 4.2, maxDistance: km * 1000)))
+            try await check(WhereFilter(operator: .withinGeoRange, path: ["geo"], valueGeoRange: GeoRange(latitude: 52.1, longitude: 4.2, maxDistance: km * 1000)))
         }
     }
 
-    func testLogicalOperators() throws {
+    func testLogicalOperators() async throws {
         let a = WhereFilter(operator: .greaterThan, path: ["n"], valueInt: 0)
         let b = WhereFilter(operator: .equal, path: ["title"], valueText: "red")
         let c = WhereFilter(operator: .lessThan, path: ["x"], valueNumber: 1)
-        try check(WhereFilter(operator: .and, operands: [a, b]))
-        try check(WhereFilter(operator: .or, operands: [a, b, c]))
-        try check(WhereFilter(operator: .not, operands: [a]))
-        try check(WhereFilter(operator: .and, operands: [WhereFilter(operator: .or, operands: [a, c]), WhereFilter(operator: .not, operands: [b])]))
+        try await check(WhereFilter(operator: .and, operands: [a, b]))
+        try await check(WhereFilter(operator: .or, operands: [a, b, c]))
+        try await check(WhereFilter(operator: .not, operands: [a]))
+        try await check(WhereFilter(operator: .and, operands: [WhereFilter(operator: .or, operands: [a, c]), WhereFilter(operator: .not, operands: [b])]))
     }
 
-    func testFilterErrors() throws {
-        XCTAssertThrowsDatabaseError(try t.db.count(className: "F", filter: WhereFilter(operator: .equal, path: ["title"], valueInt: 1)),
+    func testFilterErrors() async throws {
+        await XCTAssertThrowsDatabaseError(try await t.db.count(className: "F", filter: WhereFilter(operator: .equal, path: ["title"], valueInt: 1)),
                                      .unprocessable, "data type filter cannot use \"valueInt\" on type \"text\", use \"valueText\" instead")
-        XCTAssertThrowsDatabaseError(try t.db.count(className: "F", filter: WhereFilter(operator: .equal, path: ["n"], valueText: "1")),
+        await XCTAssertThrowsDatabaseError(try await t.db.count(className: "F", filter: WhereFilter(operator: .equal, path: ["n"], valueText: "1")),
                                      .unprocessable, "data type filter cannot use \"valueText\" on type \"int\", use \"valueInt\" instead")
-        XCTAssertThrowsDatabaseError(try t.db.count(className: "F", filter: WhereFilter(operator: .equal, path: ["x"], valueInt: 1)),
+        await XCTAssertThrowsDatabaseError(try await t.db.count(className: "F", filter: WhereFilter(operator: .equal, path: ["x"], valueInt: 1)),
                                      .unprocessable, "data type filter cannot use \"valueInt\" on type \"number\", use \"valueNumber\" instead")
-        XCTAssertThrowsDatabaseError(try t.db.count(className: "F", filter: WhereFilter(operator: .equal, path: ["nope"], valueInt: 1)),
+        await XCTAssertThrowsDatabaseError(try await t.db.count(className: "F", filter: WhereFilter(operator: .equal, path: ["nope"], valueInt: 1)),
             .unprocessable, "no such prop with name 'nope' found in class 'F' in the schema. Check your schema files for which properties in this class are available")
-        XCTAssertThrowsDatabaseError(try t.db.count(className: "F", filter: WhereFilter(operator: .equal, path: ["hidden"], valueInt: 1)),
+        await XCTAssertThrowsDatabaseError(try await t.db.count(className: "F", filter: WhereFilter(operator: .equal, path: ["hidden"], valueInt: 1)),
             .unprocessable, "Filtering by property 'hidden' requires inverted index. Is `indexFilterable` option of property 'hidden' enabled? Set it to `true` or leave empty")
-        XCTAssertThrowsDatabaseError(try WhereFilter.from(json: try json(#"{"operator":"Foo","path":["n"],"valueInt":1}"#)),
+        await XCTAssertThrowsDatabaseError(try WhereFilter.from(json: try json(#"{"operator":"Foo","path":["n"],"valueInt":1}"#)),
             .unprocessable, "operator in body should be one of [And Or Not Equal NotEqual GreaterThan GreaterThanEqual LessThan LessThanEqual Like WithinGeoRange IsNull]")
         let parsed = try WhereFilter.from(json: try json(#"{"operator":"And","operands":[{"operator":"Equal","path":["n"],"valueInt":2},{"operator":"Like","path":["title"],"valueText":"r*"}]}"#))
         XCTAssertEqual(parsed.operands?.count, 2)
-        try check(parsed)
+        try await check(parsed)
     }
 
-    func testBatchDelete() throws {
+    func testBatchDelete() async throws {
         let f = WhereFilter(operator: .greaterThan, path: ["n"], valueInt: 2)
         let expected = rows.filter { matches(f, $0) }.count
-        let dry = try t.db.batchDelete(className: "F", filter: f, dryRun: true, verbose: true)
+        let dry = try await t.db.batchDelete(className: "F", filter: f, dryRun: true, verbose: true)
         XCTAssertEqual(dry.matches, expected)
         XCTAssertEqual(dry.objects.count, expected)
         XCTAssertTrue(dry.objects.allSatisfy { $0.status == "DRYRUN" })
-        XCTAssertEqual(try t.db.count(className: "F"), 120)
-        let real = try t.db.batchDelete(className: "F", filter: f, dryRun: false, verbose: false)
+        await XCTAssertEqualAsync(try await t.db.count(className: "F"), 120)
+        let real = try await t.db.batchDelete(className: "F", filter: f, dryRun: false, verbose: false)
         XCTAssertEqual(real.successful, expected)
         XCTAssertEqual(real.failed, 0)
         XCTAssertEqual(real.objects, [])
-        XCTAssertEqual(try t.db.count(className: "F"), 120 - expected)
-        XCTAssertEqual(try t.db.count(className: "F", filter: f), 0)
-        XCTAssertThrowsDatabaseError(try t.db.batchDelete(className: nil, filter: f, dryRun: false, verbose: false),
+        await XCTAssertEqualAsync(try await t.db.count(className: "F"), 120 - expected)
+        await XCTAssertEqualAsync(try await t.db.count(className: "F", filter: f), 0)
+        await XCTAssertThrowsDatabaseError(try await t.db.batchDelete(className: nil, filter: f, dryRun: false, verbose: false),
                                      .unprocessable, "validate: empty match.class clause")
-        XCTAssertThrowsDatabaseError(try t.db.batchDelete(className: "F", filter: nil, dryRun: false, verbose: false),
+        await XCTAssertThrowsDatabaseError(try await t.db.batchDelete(className: "F", filter: nil, dryRun: false, verbose: false),
                                      .unprocessable, "validate: empty match.where clause")
-        XCTAssertThrowsDatabaseError(try t.db.batchDelete(className: "G", filter: f, dryRun: false, verbose: false),
+        await XCTAssertThrowsDatabaseError(try await t.db.batchDelete(className: "G", filter: f, dryRun: false, verbose: false),
                                      .unprocessable, "validate: class: G doesn't exist")
     }
 
     func testBatchDeleteCappedAtMaximumResults() async throws {
         let small = try TempDatabase { $0.queryMaximumResults = 10 }
         _ = try await small.db.batchObjects((0..<25).map { ObjectInput(className: "C", properties: ["n": .int(Int64($0))]) })
-        let r = try small.db.batchDelete(className: "C", filter: WhereFilter(operator: .greaterThanEqual, path: ["n"], valueNumber: 0),
+        let r = try await small.db.batchDelete(className: "C", filter: WhereFilter(operator: .greaterThanEqual, path: ["n"], valueNumber: 0),
                                          dryRun: false, verbose: true)
         XCTAssertEqual(r.matches, 10)
         XCTAssertEqual(r.limit, 10)
         XCTAssertEqual(r.successful, 10)
         XCTAssertEqual(r.objects.count, 10)
-        XCTAssertEqual(try small.db.count(className: "C"), 15)
+        await XCTAssertEqualAsync(try await small.db.count(className: "C"), 15)
     }
 }

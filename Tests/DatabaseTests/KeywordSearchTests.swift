@@ -31,7 +31,7 @@ final class KeywordSearchTests: XCTestCase {
             ],
             vectorIndexConfig: ["distance": "cosine"])
         extra(&cls)
-        _ = try t.db.createClass(cls)
+        _ = try await t.db.createClass(cls)
         let inputs = Self.corpus.enumerated().map { i, p in
             ObjectInput(className: "Doc", id: docUUID(i), properties: p, vector: Self.vector(i))
         }
@@ -171,7 +171,7 @@ final class KeywordSearchTests: XCTestCase {
         current[1] = ["title": "Fox den", "body": "fox fox fox", "code": "FX-9", "n": 2]
         _ = try await t.db.replaceObject(className: "Doc", id: docUUID(1),
                                          ObjectInput(className: "Doc", id: docUUID(1), properties: current[1]!))
-        try t.db.deleteObject(className: "Doc", id: docUUID(4))
+        try await t.db.deleteObject(className: "Doc", id: docUUID(4))
         current[4] = nil
         let query = "the fox dog"
         let hits = try await t.db.getQuery(GetRequest(className: "Doc", bm25: BM25Parameter(query: query)))
@@ -206,7 +206,7 @@ final class KeywordSearchTests: XCTestCase {
         XCTAssertEqual(after, before)
         // Filters on the upgraded token table still work.
         let filter = try WhereFilter.from(json: json(#"{"path": ["title"], "operator": "Equal", "valueText": "lazy"}"#))
-        XCTAssertEqual(try t.db.findObjects(className: "Doc", filter: filter, limit: 10).map(\.id), [docUUID(1)])
+        await XCTAssertEqualAsync(try await t.db.findObjects(className: "Doc", filter: filter, limit: 10).map(\.id), [docUUID(1)])
     }
 
     func testBM25Errors() async throws {

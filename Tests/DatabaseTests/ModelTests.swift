@@ -65,7 +65,7 @@ final class ModelTests: XCTestCase {
 
     func testIntegerPropertyRejectsFractionsAndGeoPhoneValidation() async throws {
         let t = try TempDatabase { $0.autoSchemaEnabled = false }
-        _ = try t.db.createClass(ClassDefinition(className: "V", properties: [
+        _ = try await t.db.createClass(ClassDefinition(className: "V", properties: [
             PropertyDefinition(name: "n", dataType: ["int"]), PropertyDefinition(name: "g", dataType: ["geoCoordinates"]),
             PropertyDefinition(name: "p", dataType: ["phoneNumber"]),
         ]))
@@ -83,12 +83,13 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(o.properties["p"]?["national"], 201234567)
         XCTAssertEqual(o.properties["p"]?["valid"], true)
 
-        XCTAssertEqual(try t.db.updateShardStatus(ofClass: "V", shard: "node1", status: "READONLY").status, "READONLY")
+        let status = try await t.db.updateShardStatus(ofClass: "V", shard: "node1", status: "READONLY").status
+        XCTAssertEqual(status, "READONLY")
         await assertAsyncThrows(.unprocessable, "class 'V': shard 'node1' is read-only") {
             _ = try await t.db.createObject(ObjectInput(className: "V", properties: ["n": 1]))
         }
-        _ = try t.db.updateShardStatus(ofClass: "V", shard: "node1", status: "READY")
+        _ = try await t.db.updateShardStatus(ofClass: "V", shard: "node1", status: "READY")
         _ = try await t.db.createObject(ObjectInput(className: "V", properties: ["n": 1]))
-        XCTAssertThrowsDatabaseError(try t.db.updateShardStatus(ofClass: "V", shard: "other", status: "READY"), .notFound, "shard 'other' not found")
+        await XCTAssertThrowsDatabaseError(try await t.db.updateShardStatus(ofClass: "V", shard: "other", status: "READY"), .notFound, "shard 'other' not found")
     }
 }

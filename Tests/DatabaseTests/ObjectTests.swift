@@ -2,8 +2,8 @@ import XCTest
 @testable import Database
 
 final class ObjectTests: XCTestCase {
-    func makeClass(_ t: TempDatabase) throws {
-        _ = try t.db.createClass(ClassDefinition(className: "Item", properties: [
+    func makeClass(_ t: TempDatabase) async throws {
+        _ = try await t.db.createClass(ClassDefinition(className: "Item", properties: [
             PropertyDefinition(name: "name", dataType: ["text"]),
             PropertyDefinition(name: "count", dataType: ["int"]),
             PropertyDefinition(name: "price", dataType: ["number"]),
@@ -20,7 +20,7 @@ final class ObjectTests: XCTestCase {
 
     func testCreateGetReplaceMergeDelete() async throws {
         let t = try TempDatabase { $0.autoSchemaEnabled = false }
-        try makeClass(t)
+        try await makeClass(t)
         let id = "6E3F5E8B-0A1C-4B6A-9C57-1D2E3F4A5B6C"
         let created = try await t.db.createObject(ObjectInput(className: "Item", id: id, properties: [
             "name": "Red Apple", "count": 3, "price": 1.25, "ok": true, "when": "2023-05-01T10:00:00Z",
@@ -34,12 +34,12 @@ final class ObjectTests: XCTestCase {
         XCTAssertGreaterThan(created.creationTimeUnix, 1_600_000_000_000)
         XCTAssertEqual(created.creationTimeUnix, created.lastUpdateTimeUnix)
 
-        let got = try XCTUnwrap(try t.db.getObject(className: "Item", id: id, includeVector: true))
+        let got = try await XCTUnwrapAsync(try await t.db.getObject(className: "Item", id: id, includeVector: true))
         XCTAssertEqual(got.properties, created.properties)
         XCTAssertEqual(got.vector, [1, 0, 0])
-        XCTAssertNil(try t.db.getObject(className: "Item", id: id)?.vector)
-        XCTAssertNotNil(try t.db.getObject(className: nil, id: id))
-        XCTAssertTrue(try t.db.objectExists(className: "Item", id: id))
+        await XCTAssertNilAsync(try await t.db.getObject(className: "Item", id: id)?.vector)
+        await XCTAssertNotNilAsync(try await t.db.getObject(className: nil, id: id))
+        await XCTAssertTrueAsync(try await t.db.objectExists(className: "Item", id: id))
 
         await assertAsyncThrows(.unprocessable, "id '\(id.lowercased())' already exists") {
             _ = try await t.db.createObject(ObjectInput(className: "Item", id: id, properties: [:]))
@@ -47,7 +47,7 @@ final class ObjectTests: XCTestCase {
 
         try await Task.sleep(nanoseconds: 5_000_000)
         try await t.db.mergeObject(className: "Item", id: id, ObjectInput(properties: ["count": 4, "tags": nil]))
-        let merged = try XCTUnwrap(try t.db.getObject(className: "Item", id: id, includeVector: true))
+        let merged = try await XCTUnwrapAsync(try await t.db.getObject(className: "Item", id: id, includeVector: true))
         XCTAssertEqual(merged.properties["count"], .int(4))
         XCTAssertNil(merged.properties["tags"])
         XCTAssertEqual(merged.properties["name"], "Red Apple")
@@ -60,11 +60,11 @@ final class ObjectTests: XCTestCase {
         }
         let replaced = try await t.db.replaceObject(className: "Item", id: id, ObjectInput(className: "Item", properties: ["name": "Pear"], vector: [0, 1, 0]))
         XCTAssertEqual(replaced.properties, ["name": "Pear"])
-        XCTAssertEqual(try t.db.getObject(className: "Item", id: id, includeVector: true)?.vector, [0, 1, 0])
+        await XCTAssertEqualAsync(try await t.db.getObject(className: "Item", id: id, includeVector: true)?.vector, [0, 1, 0])
 
-        try t.db.deleteObject(className: "Item", id: id)
-        XCTAssertFalse(try t.db.objectExists(className: "Item", id: id))
-        XCTAssertThrowsDatabaseError(try t.db.deleteObject(className: "Item", id: id), .notFound, "object '\(id.lowercased())' not found")
+        try await t.db.deleteObject(className: "Item", id: id)
+        await XCTAssertFalseAsync(try await t.db.objectExists(className: "Item", id: id))
+        await XCTAssertThrowsDatabaseError(try await t.db.deleteObject(className: "Item", id: id), .notFound, "object '\(id.lowercased())' not found")
         await assertAsyncThrows(.notFound, "object '\(id.lowercased())' not found") {
             try await t.db.mergeObject(className: "Item", id: id, ObjectInput(properties: ["count": 1]))
         }
@@ -72,7 +72,7 @@ final class ObjectTests: XCTestCase {
 
     func testValidationMessages() async throws {
         let t = try TempDatabase { $0.autoSchemaEnabled = false }
-        try makeClass(t)
+        try await makeClass(t)
         let cases: [(String, JSONValue, String)] = [
             ("name", 5, "invalid text property 'name' on class 'Item': not a string, but json.Number"),
             ("count", 1.5, "invalid integer property 'count' on class 'Item': requires an integer, the given value is '1.5'"),
@@ -104,7 +104,7 @@ final class ObjectTests: XCTestCase {
         await assertAsyncThrows(.unprocessable, "new node has a vector with length 3. Existing nodes have vectors with length 2") {
             _ = try await t.db.createObject(ObjectInput(className: "Item", vector: [1, 2, 3]))
         }
-        XCTAssertEqual(try t.db.count(className: "Item"), 1)
+        await XCTAssertEqualAsync(try await t.db.count(className: "Item"), 1)
         try await t.db.validateObject(ObjectInput(className: "Item", properties: ["name": "fine", "image": "aGk="]))
     }
 
@@ -129,43 +129,43 @@ final class ObjectTests: XCTestCase {
 
     func testReferences() async throws {
         let t = try TempDatabase { $0.autoSchemaEnabled = false }
-        _ = try t.db.createClass(ClassDefinition(className: "Author", properties: [PropertyDefinition(name: "name", dataType: ["text"])]))
-        _ = try t.db.createClass(ClassDefinition(className: "Book", properties: [PropertyDefinition(name: "title", dataType: ["text"])]))
-        _ = try t.db.addProperty(toClass: "Book", PropertyDefinition(name: "writtenBy", dataType: ["Author"]))
+        _ = try await t.db.createClass(ClassDefinition(className: "Author", properties: [PropertyDefinition(name: "name", dataType: ["text"])]))
+        _ = try await t.db.createClass(ClassDefinition(className: "Book", properties: [PropertyDefinition(name: "title", dataType: ["text"])]))
+        _ = try await t.db.addProperty(toClass: "Book", PropertyDefinition(name: "writtenBy", dataType: ["Author"]))
         let a1 = try await t.db.createObject(ObjectInput(className: "Author", properties: ["name": "Ann"]))
         let a2 = try await t.db.createObject(ObjectInput(className: "Author", properties: ["name": "Bob"]))
         let b = try await t.db.createObject(ObjectInput(className: "Book", properties: ["title": "T"]))
-        try t.db.addReference(className: "Book", id: b.id, property: "writtenBy", ReferenceInput(beacon: a1.beacon))
-        try t.db.addReference(className: "Book", id: b.id, property: "writtenBy", ReferenceInput(beacon: "weaviate://localhost/\(a2.id)"))
-        var refs = try t.db.getObject(className: "Book", id: b.id)?.properties["writtenBy"]?.arrayValue
+        try await t.db.addReference(className: "Book", id: b.id, property: "writtenBy", ReferenceInput(beacon: a1.beacon))
+        try await t.db.addReference(className: "Book", id: b.id, property: "writtenBy", ReferenceInput(beacon: "weaviate://localhost/\(a2.id)"))
+        var refs = try await t.db.getObject(className: "Book", id: b.id)?.properties["writtenBy"]?.arrayValue
         XCTAssertEqual(refs?.count, 2)
         XCTAssertEqual(refs?[1]["beacon"], .string("weaviate://localhost/Author/\(a2.id)"))
         XCTAssertEqual(refs?[1]["href"], .string("/v1/objects/Author/\(a2.id)"))
         // Filter through the reference.
         let byAuthor = WhereFilter(operator: .equal, path: ["writtenBy", "Author", "name"], valueText: "bob")
-        XCTAssertEqual(try t.db.count(className: "Book", filter: byAuthor), 1)
-        XCTAssertEqual(try t.db.count(className: "Book", filter: WhereFilter(operator: .equal, path: ["writtenBy"], valueInt: 2)), 1)
-        XCTAssertEqual(try t.db.count(className: "Book", filter: WhereFilter(operator: .lessThan, path: ["writtenBy"], valueInt: 2)), 0)
-        try t.db.deleteReference(className: "Book", id: b.id, property: "writtenBy", ReferenceInput(beacon: a2.beacon))
-        XCTAssertEqual(try t.db.count(className: "Book", filter: byAuthor), 0)
-        try t.db.replaceReferences(className: "Book", id: b.id, property: "writtenBy", [ReferenceInput(beacon: a2.beacon)])
-        refs = try t.db.getObject(className: "Book", id: b.id)?.properties["writtenBy"]?.arrayValue
+        await XCTAssertEqualAsync(try await t.db.count(className: "Book", filter: byAuthor), 1)
+        await XCTAssertEqualAsync(try await t.db.count(className: "Book", filter: WhereFilter(operator: .equal, path: ["writtenBy"], valueInt: 2)), 1)
+        await XCTAssertEqualAsync(try await t.db.count(className: "Book", filter: WhereFilter(operator: .lessThan, path: ["writtenBy"], valueInt: 2)), 0)
+        try await t.db.deleteReference(className: "Book", id: b.id, property: "writtenBy", ReferenceInput(beacon: a2.beacon))
+        await XCTAssertEqualAsync(try await t.db.count(className: "Book", filter: byAuthor), 0)
+        try await t.db.replaceReferences(className: "Book", id: b.id, property: "writtenBy", [ReferenceInput(beacon: a2.beacon)])
+        refs = try await t.db.getObject(className: "Book", id: b.id)?.properties["writtenBy"]?.arrayValue
         XCTAssertEqual(refs?.count, 1)
-        XCTAssertThrowsDatabaseError(try t.db.addReference(className: "Book", id: b.id, property: "writtenBy", ReferenceInput(beacon: "nope")),
+        await XCTAssertThrowsDatabaseError(try await t.db.addReference(className: "Book", id: b.id, property: "writtenBy", ReferenceInput(beacon: "nope")),
             .unprocessable, "invalid reference property 'writtenBy' on class 'Book': invalid beacon 'nope': must be of the form weaviate://localhost/<className>/<uuid>")
         // Batch references, in input order, with a per-item failure.
-        let results = try t.db.batchReferences([
+        let results = try await t.db.batchReferences([
             BatchReferenceInput(from: "weaviate://localhost/Book/\(b.id)/writtenBy", to: a1.beacon),
             BatchReferenceInput(from: "weaviate://localhost/Book/\(b.id)/missing", to: a1.beacon),
         ])
         XCTAssertNil(results[0].error)
         XCTAssertNotNil(results[1].error)
-        XCTAssertEqual(try t.db.getObject(className: "Book", id: b.id)?.properties["writtenBy"]?.arrayValue?.count, 2)
+        await XCTAssertEqualAsync(try await t.db.getObject(className: "Book", id: b.id)?.properties["writtenBy"]?.arrayValue?.count, 2)
     }
 
     func testBatchUpsertKeepsOrderAndIsolatesFailures() async throws {
         let t = try TempDatabase { $0.autoSchemaEnabled = false }
-        try makeClass(t)
+        try await makeClass(t)
         let id = "11111111-1111-1111-1111-111111111111"
         let r1 = try await t.db.batchObjects([
             ObjectInput(className: "Item", id: id, properties: ["name": "first"], vector: [1, 0]),
@@ -179,12 +179,12 @@ final class ObjectTests: XCTestCase {
         XCTAssertNil(r1[2].error)
         XCTAssertEqual(r1[3].error, "new node has a vector with length 3. Existing nodes have vectors with length 2")
         XCTAssertEqual(r1[2].object.properties["name"], "third")
-        XCTAssertEqual(try t.db.count(className: "Item"), 2)
+        await XCTAssertEqualAsync(try await t.db.count(className: "Item"), 2)
         // Upsert: same id overwrites without "already exists".
         let r2 = try await t.db.batchObjects([ObjectInput(className: "Item", id: id, properties: ["name": "again"], vector: [0.5, 0.5])])
         XCTAssertNil(r2[0].error)
-        XCTAssertEqual(try t.db.getObject(className: "Item", id: id, includeVector: true)?.vector, [0.5, 0.5])
-        XCTAssertEqual(try t.db.count(className: "Item"), 2)
+        await XCTAssertEqualAsync(try await t.db.getObject(className: "Item", id: id, includeVector: true)?.vector, [0.5, 0.5])
+        await XCTAssertEqualAsync(try await t.db.count(className: "Item"), 2)
         await assertAsyncThrows(.unprocessable, "invalid param 'objects': cannot be empty, need at least one object for batching") {
             _ = try await t.db.batchObjects([])
         }
@@ -197,27 +197,27 @@ final class ObjectTests: XCTestCase {
             inputs.append(ObjectInput(className: "L", id: String(format: "00000000-0000-0000-0000-%012d", 29 - i), properties: ["n": .int(Int64(i))]))
         }
         _ = try await t.db.batchObjects(inputs)
-        let page = try t.db.listObjects(ListObjectsQuery(className: "L", limit: 5, offset: 10))
+        let page = try await t.db.listObjects(ListObjectsQuery(className: "L", limit: 5, offset: 10))
         // Without sort: uuid order (ids were assigned in reverse of n).
         XCTAssertEqual(page.map { $0.properties["n"]!.doubleValue! }, [19, 18, 17, 16, 15])
-        let sorted = try t.db.listObjects(ListObjectsQuery(className: "L", limit: 3, sort: ["n"], order: ["desc"]))
+        let sorted = try await t.db.listObjects(ListObjectsQuery(className: "L", limit: 3, sort: ["n"], order: ["desc"]))
         XCTAssertEqual(sorted.map { $0.properties["n"]!.doubleValue! }, [29, 28, 27])
         // Cursor: uuid order, pages chain without gaps or repeats.
         var seen: [String] = []
         var after = ""
         while true {
-            let p = try t.db.listObjects(ListObjectsQuery(className: "L", limit: 7, after: after))
+            let p = try await t.db.listObjects(ListObjectsQuery(className: "L", limit: 7, after: after))
             if p.isEmpty { break }
             seen += p.map(\.id)
             after = p.last!.id
         }
         XCTAssertEqual(seen, seen.sorted())
         XCTAssertEqual(seen.count, 30)
-        XCTAssertThrowsDatabaseError(try t.db.listObjects(ListObjectsQuery(className: "L", limit: 40, offset: 20)),
+        await XCTAssertThrowsDatabaseError(try await t.db.listObjects(ListObjectsQuery(className: "L", limit: 40, offset: 20)),
                                      .unprocessable, "query maximum results exceeded")
-        XCTAssertThrowsDatabaseError(try t.db.listObjects(ListObjectsQuery(limit: 40, offset: 20)), .internal, "query maximum results exceeded")
-        XCTAssertEqual(try t.db.listObjects(ListObjectsQuery(limit: 4, offset: 28)).count, 2)
-        XCTAssertThrowsDatabaseError(try t.db.listObjects(ListObjectsQuery(className: "L", sort: ["n"], order: ["up"])),
+        await XCTAssertThrowsDatabaseError(try await t.db.listObjects(ListObjectsQuery(limit: 40, offset: 20)), .internal, "query maximum results exceeded")
+        await XCTAssertEqualAsync(try await t.db.listObjects(ListObjectsQuery(limit: 4, offset: 28)).count, 2)
+        await XCTAssertThrowsDatabaseError(try await t.db.listObjects(ListObjectsQuery(className: "L", sort: ["n"], order: ["up"])),
                                      .unprocessable, "invalid order parameter, possible values are: [\"asc\", \"desc\"] not: \"up\"")
     }
 
@@ -226,11 +226,11 @@ final class ObjectTests: XCTestCase {
         let t = try TempDatabase()
         XCTAssertEqual(t.db.config.queryDefaultsLimit, 0)
         _ = try await t.db.batchObjects((0..<3).map { _ in ObjectInput(className: "Q") })
-        XCTAssertEqual(try t.db.listObjects(ListObjectsQuery(className: "Q")).count, 0)
-        XCTAssertEqual(try t.db.listObjects(ListObjectsQuery(className: "Q", limit: 10)).count, 3)
+        await XCTAssertEqualAsync(try await t.db.listObjects(ListObjectsQuery(className: "Q")).count, 0)
+        await XCTAssertEqualAsync(try await t.db.listObjects(ListObjectsQuery(className: "Q", limit: 10)).count, 3)
         let configured = try TempDatabase { $0.queryDefaultsLimit = 2 }
         _ = try await configured.db.batchObjects((0..<3).map { _ in ObjectInput(className: "Q") })
-        XCTAssertEqual(try configured.db.listObjects(ListObjectsQuery(className: "Q")).count, 2)
+        await XCTAssertEqualAsync(try await configured.db.listObjects(ListObjectsQuery(className: "Q")).count, 2)
     }
 
     func testTokenIndexIsBackfilledOnOpen() async throws {
@@ -238,12 +238,12 @@ final class ObjectTests: XCTestCase {
         _ = try await t.db.batchObjects([ObjectInput(className: "T", properties: ["title": "Hello brave World"]),
                                          ObjectInput(className: "T", properties: ["title": "goodbye world"])])
         let f = WhereFilter(operator: .equal, path: ["title"], valueText: "WORLD hello")
-        XCTAssertEqual(try t.db.count(className: "T", filter: f), 1)
+        await XCTAssertEqualAsync(try await t.db.count(className: "T", filter: f), 1)
         // Simulate a store written before the token table existed.
         let classID = try XCTUnwrap(t.db.state("T")?.id)
         try await t.db.store.pool.write { try $0.execute(sql: "DROP TABLE tok_\(classID)") }
         try t.reopen()
-        XCTAssertEqual(try t.db.count(className: "T", filter: f), 1)
-        XCTAssertEqual(try t.db.count(className: "T", filter: WhereFilter(operator: .like, path: ["title"], valueText: "wor*")), 2)
+        await XCTAssertEqualAsync(try await t.db.count(className: "T", filter: f), 1)
+        await XCTAssertEqualAsync(try await t.db.count(className: "T", filter: WhereFilter(operator: .like, path: ["title"], valueText: "wor*")), 2)
     }
 }

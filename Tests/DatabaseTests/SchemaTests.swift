@@ -2,9 +2,9 @@ import XCTest
 @testable import Database
 
 final class SchemaTests: XCTestCase {
-    func testCreateClassEchoesWeaviateDefaults() throws {
+    func testCreateClassEchoesWeaviateDefaults() async throws {
         let t = try TempDatabase()
-        let created = try t.db.createClass(ClassDefinition(className: "article", properties: [
+        let created = try await t.db.createClass(ClassDefinition(className: "article", properties: [
             PropertyDefinition(name: "Title", dataType: ["string"]),
             PropertyDefinition(name: "body", dataType: ["text"]),
             PropertyDefinition(name: "count", dataType: ["int"]),
@@ -36,9 +36,9 @@ final class SchemaTests: XCTestCase {
         XCTAssertEqual(t.db.schema().map(\.className), ["Article"])
     }
 
-    func testDefaultDistanceAndUserKeysPreserved() throws {
+    func testDefaultDistanceAndUserKeysPreserved() async throws {
         let t = try TempDatabase { $0.defaultDistance = .dot }
-        let c = try t.db.createClass(ClassDefinition(className: "A", vectorIndexConfig: ["ef": 77, "pq": ["enabled": true]]))
+        let c = try await t.db.createClass(ClassDefinition(className: "A", vectorIndexConfig: ["ef": 77, "pq": ["enabled": true]]))
         XCTAssertEqual(c.vectorIndexConfig?["distance"], "dot")
         XCTAssertEqual(c.vectorIndexConfig?["ef"], 77)
         XCTAssertEqual(c.vectorIndexConfig?["pq"]?["enabled"], true)
@@ -46,82 +46,83 @@ final class SchemaTests: XCTestCase {
         XCTAssertEqual(c.distanceMetric, .dot)
     }
 
-    func testCreateClassErrors() throws {
+    func testCreateClassErrors() async throws {
         let t = try TempDatabase()
-        _ = try t.db.createClass(ClassDefinition(className: "Thing"))
-        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "Thing")), .unprocessable,
+        _ = try await t.db.createClass(ClassDefinition(className: "Thing"))
+        await XCTAssertThrowsDatabaseError(try await t.db.createClass(ClassDefinition(className: "Thing")), .unprocessable,
                                      "class name \"Thing\" already exists")
-        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "Bad-Name")), .unprocessable,
+        await XCTAssertThrowsDatabaseError(try await t.db.createClass(ClassDefinition(className: "Bad-Name")), .unprocessable,
                                      "'Bad-Name' is not a valid class name")
-        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "P", properties: [
+        await XCTAssertThrowsDatabaseError(try await t.db.createClass(ClassDefinition(className: "P", properties: [
             PropertyDefinition(name: "id", dataType: ["text"])])), .unprocessable, "'id' is a reserved property name")
-        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "P", properties: [
+        await XCTAssertThrowsDatabaseError(try await t.db.createClass(ClassDefinition(className: "P", properties: [
             PropertyDefinition(name: "_additional", dataType: ["text"])])), .unprocessable, "'_additional' is a reserved property name")
-        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "P", properties: [
+        await XCTAssertThrowsDatabaseError(try await t.db.createClass(ClassDefinition(className: "P", properties: [
             PropertyDefinition(name: "a-b", dataType: ["text"])])), .unprocessable,
             "'a-b' is not a valid property name. Property names in Weaviate are restricted to valid GraphQL names, which must be “/[_A-Za-z][_0-9A-Za-z]*/”.")
-        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "P", vectorizer: "text2vec-nope")),
+        await XCTAssertThrowsDatabaseError(try await t.db.createClass(ClassDefinition(className: "P", vectorizer: "text2vec-nope")),
                                      .unprocessable, "vectorizer: no module with name \"text2vec-nope\" present")
-        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "P", vectorIndexConfig: ["maxConnections": 2])),
+        await XCTAssertThrowsDatabaseError(try await t.db.createClass(ClassDefinition(className: "P", vectorIndexConfig: ["maxConnections": 2])),
                                      .unprocessable, "invalid hnsw config: maxConnections must be a positive integer with a minimum of 4")
-        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "P", vectorIndexConfig: ["efConstruction": 3])),
+        await XCTAssertThrowsDatabaseError(try await t.db.createClass(ClassDefinition(className: "P", vectorIndexConfig: ["efConstruction": 3])),
                                      .unprocessable, "invalid hnsw config: efConstruction must be a positive integer with a minimum of 4")
         // Iris's own HNSW limit, refused by the index inside the class's transaction: nothing is left behind.
-        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "P", vectorIndexConfig: ["maxConnections": 5000])),
+        await XCTAssertThrowsDatabaseError(try await t.db.createClass(ClassDefinition(className: "P", vectorIndexConfig: ["maxConnections": 5000])),
                                      .unprocessable, "invalid hnsw config: maxConnections must be at most 2047")
-        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "P", properties: [
+        await XCTAssertThrowsDatabaseError(try await t.db.createClass(ClassDefinition(className: "P", properties: [
             PropertyDefinition(name: "r", dataType: ["Missing"])])), .unprocessable,
             "Data type of property 'r' is invalid; SingleRef class name 'Missing' does not exist")
         XCTAssertNil(t.db.getClass("P"))
         try t.reopen()
         XCTAssertNil(t.db.getClass("P"))
-        XCTAssertEqual(try t.db.createClass(ClassDefinition(className: "P", vectorIndexConfig: ["maxConnections": 2047])).className, "P")
+        let created = try await t.db.createClass(ClassDefinition(className: "P", vectorIndexConfig: ["maxConnections": 2047])).className
+        XCTAssertEqual(created, "P")
         XCTAssertEqual(t.db.schema().filter { $0.className == "P" }.count, 1)
     }
 
-    func testUpdateClassMutableAndImmutable() throws {
+    func testUpdateClassMutableAndImmutable() async throws {
         let t = try TempDatabase()
-        var c = try t.db.createClass(ClassDefinition(className: "U", properties: [PropertyDefinition(name: "a", dataType: ["text"])]))
+        var c = try await t.db.createClass(ClassDefinition(className: "U", properties: [PropertyDefinition(name: "a", dataType: ["text"])]))
         var changed = c
         changed.vectorIndexConfig = JSONMerge.deep(c.vectorIndexConfig!, ["ef": 200, "flatSearchCutoff": 10])
-        c = try t.db.updateClass("U", changed)
+        c = try await t.db.updateClass("U", changed)
         XCTAssertEqual(c.vectorIndexConfig?["ef"], 200)
         XCTAssertEqual(t.db.getClass("U")?.vectorIndexConfig?["flatSearchCutoff"], 10)
 
         var bad = c
         bad.vectorIndexConfig = JSONMerge.deep(c.vectorIndexConfig!, ["efConstruction": 64])
-        XCTAssertThrowsDatabaseError(try t.db.updateClass("U", bad), .unprocessable,
+        await XCTAssertThrowsDatabaseError(try await t.db.updateClass("U", bad), .unprocessable,
                                      "efConstruction is immutable: attempted change from \"128\" to \"64\"")
         bad = c
         bad.properties = [PropertyDefinition(name: "b", dataType: ["int"])]
-        XCTAssertThrowsDatabaseError(try t.db.updateClass("U", bad), .unprocessable,
+        await XCTAssertThrowsDatabaseError(try await t.db.updateClass("U", bad), .unprocessable,
             "properties cannot be updated through updating the class. Use the add property feature (e.g. \"POST /v1/schema/{className}/properties\") to add additional properties")
         bad = c
         bad.vectorizer = "other"
-        XCTAssertThrowsDatabaseError(try t.db.updateClass("U", bad), .unprocessable,
+        await XCTAssertThrowsDatabaseError(try await t.db.updateClass("U", bad), .unprocessable,
                                      "vectorizer is immutable: attempted change from \"none\" to \"other\"")
-        XCTAssertThrowsDatabaseError(try t.db.updateClass("Nope", c), .notFound, "class 'Nope' not found")
+        await XCTAssertThrowsDatabaseError(try await t.db.updateClass("Nope", c), .notFound, "class 'Nope' not found")
     }
 
     func testDeleteClassAndAddProperty() async throws {
         let t = try TempDatabase()
-        _ = try t.db.createClass(ClassDefinition(className: "D"))
-        let p = try t.db.addProperty(toClass: "D", PropertyDefinition(name: "Score", dataType: ["number"]))
+        _ = try await t.db.createClass(ClassDefinition(className: "D"))
+        let p = try await t.db.addProperty(toClass: "D", PropertyDefinition(name: "Score", dataType: ["number"]))
         XCTAssertEqual(p, PropertyDefinition(name: "score", dataType: ["number"], indexFilterable: true, indexSearchable: false))
-        XCTAssertThrowsDatabaseError(try t.db.addProperty(toClass: "D", PropertyDefinition(name: "score", dataType: ["int"])),
+        await XCTAssertThrowsDatabaseError(try await t.db.addProperty(toClass: "D", PropertyDefinition(name: "score", dataType: ["int"])),
                                      .unprocessable, "class \"D\": conflict for property \"score\": already in use or provided multiple times")
         _ = try await t.db.createObject(ObjectInput(className: "D", properties: ["score": 1.5]))
-        XCTAssertEqual(try t.db.count(className: "D", filter: WhereFilter(operator: .greaterThan, path: ["score"], valueNumber: 1)), 1)
-        try t.db.deleteClass("D")
+        await XCTAssertEqualAsync(try await t.db.count(className: "D", filter: WhereFilter(operator: .greaterThan, path: ["score"], valueNumber: 1)), 1)
+        try await t.db.deleteClass("D")
         XCTAssertNil(t.db.getClass("D"))
-        XCTAssertThrowsDatabaseError(try t.db.deleteClass("D"), .badRequest, "could not find class 'D'")
-        _ = try t.db.createClass(ClassDefinition(className: "D"))
-        XCTAssertEqual(try t.db.count(className: "D"), 0)
+        await XCTAssertThrowsDatabaseError(try await t.db.deleteClass("D"), .badRequest, "could not find class 'D'")
+        _ = try await t.db.createClass(ClassDefinition(className: "D"))
+        await XCTAssertEqualAsync(try await t.db.count(className: "D"), 0)
     }
 
-    func testSchemaPersistsAcrossReopen() throws {
+    func testSchemaPersistsAcrossReopen() async throws {
         let t = try TempDatabase()
-        let c = try t.db.createClass(ClassDefinition(className: "Keep", properties: [PropertyDefinition(name: "x", dataType: ["int[]"])]))
+        let c = try await t.db.createClass(ClassDefinition(className: "Keep", properties: [PropertyDefinition(name: "x", dataType: ["int[]"])]))
         try t.reopen()
         XCTAssertEqual(t.db.getClass("Keep"), c)
         XCTAssertEqual(try t.db.shards(ofClass: "Keep"), [ShardStatus(name: "node1", status: "READY")])

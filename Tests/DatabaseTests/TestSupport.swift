@@ -41,6 +41,12 @@ func XCTAssertThrowsDatabaseError<T>(_ expr: @autoclosure () throws -> T, _ kind
     }
 }
 
+/// `XCTAssertThrowsDatabaseError` for an async expression.
+func XCTAssertThrowsDatabaseError<T>(_ expr: @autoclosure () async throws -> T, _ kind: DatabaseError.Kind, _ message: String,
+                                     file: StaticString = #filePath, line: UInt = #line) async {
+    await assertAsyncThrows(kind, message, file: file, line: line) { _ = try await expr() }
+}
+
 func assertAsyncThrows(_ kind: DatabaseError.Kind, _ message: String, file: StaticString = #filePath, line: UInt = #line,
                        _ body: () async throws -> Void) async {
     do {

@@ -22,14 +22,14 @@ final class VectorTests: XCTestCase {
     func testNearVectorExactForEveryMetric() async throws {
         for metric in DistanceMetric.allCases {
             let t = try TempDatabase()
-            _ = try t.db.createClass(ClassDefinition(className: "V", vectorIndexConfig: ["distance": .string(metric.rawValue)]))
+            _ = try await t.db.createClass(ClassDefinition(className: "V", vectorIndexConfig: ["distance": .string(metric.rawValue)]))
             let vectors = (0..<60).map { _ in Self.randomVector(8, integers: metric == .hamming) }
             let results = try await t.db.batchObjects(vectors.enumerated().map {
                 ObjectInput(className: "V", properties: ["i": .int(Int64($0.offset))], vector: $0.element)
             })
             XCTAssertTrue(results.allSatisfy { $0.error == nil })
             let query = Self.randomVector(8, integers: metric == .hamming)
-            let hits = try t.db.vectorSearch(className: "V", vector: query, k: 10, includeVector: true)
+            let hits = try await t.db.vectorSearch(className: "V", vector: query, k: 10, includeVector: true)
             XCTAssertEqual(hits.count, 10)
             let expected = vectors.map { Self.distance($0, query, metric) }.sorted()
             for (k, h) in hits.enumerated() {
@@ -37,8 +37,8 @@ final class VectorTests: XCTestCase {
                 XCTAssertEqual(h.distance, Self.distance(h.object.vector!, query, metric), accuracy: 1e-4)
             }
             // Filtered search: only allowed doc ids come back.
-            let allowed = try t.db.filterDocIDs(className: "V", filter: WhereFilter(operator: .lessThan, path: ["i"], valueNumber: 20))
-            let filtered = try t.db.vectorSearch(className: "V", vector: query, k: 100, allowList: AllowList(allowed))
+            let allowed = try await t.db.filterDocIDs(className: "V", filter: WhereFilter(operator: .lessThan, path: ["i"], valueNumber: 20))
+            let filtered = try await t.db.vectorSearch(className: "V", vector: query, k: 100, allowList: AllowList(allowed))
             XCTAssertEqual(filtered.count, 20)
             XCTAssertTrue(filtered.allSatisfy { $0.object.properties["i"]!.doubleValue! < 20 })
         }
@@ -46,7 +46,7 @@ final class VectorTests: XCTestCase {
 
     func testVectorIndexFollowsWritesAndSurvivesRestart() async throws {
         let t = try TempDatabase()
-        _ = try t.db.createClass(ClassDefinition(className: "P"))
+        _ = try await t.db.createClass(ClassDefinition(className: "P"))
         var stored: [String: [Float]] = [:]
         let first = try await t.db.batchObjects((0..<40).map { _ in ObjectInput(className: "P", vector: Self.randomVector(4)) })
         for r in first { stored[r.object.id] = r.object.vector }
@@ -56,7 +56,7 @@ final class VectorTests: XCTestCase {
         let more = try await t.db.batchObjects((0..<10).map { _ in ObjectInput(className: "P", vector: Self.randomVector(4)) })
         for r in more { stored[r.object.id] = r.object.vector }
         let ids = Array(stored.keys.sorted().prefix(8))
-        for id in ids[0..<3] { try t.db.deleteObject(className: "P", id: id); stored[id] = nil }
+        for id in ids[0..<3] { try await t.db.deleteObject(className: "P", id: id); stored[id] = nil }
         for id in ids[3..<6] {
             let v = Self.randomVector(4)
             _ = try await t.db.replaceObject(className: "P", id: id, ObjectInput(className: "P", vector: v))
@@ -65,33 +65,33 @@ final class VectorTests: XCTestCase {
         _ = try await t.db.replaceObject(className: "P", id: ids[6], ObjectInput(className: "P"))
         stored[ids[6]] = nil
 
-        func checkIndex(_ label: String) throws {
+        func checkIndex(_ label: String) async throws {
             let q = Self.randomVector(4)
-            let hits = try t.db.vectorSearch(className: "P", vector: q, k: 100)
+            let hits = try await t.db.vectorSearch(className: "P", vector: q, k: 100)
             XCTAssertEqual(Set(hits.map(\.object.id)), Set(stored.keys), label)
             let expected = stored.values.map { Self.distance($0, q, .cosine) }.sorted()
             XCTAssertEqual(hits.map(\.distance).count, expected.count)
             for (a, b) in zip(hits.map(\.distance), expected) { XCTAssertEqual(a, b, accuracy: 1e-5, label) }
             XCTAssertEqual(t.db.vectorIndex(ofClass: "P")?.count, stored.count, label)
         }
-        try checkIndex("live")
+        try await checkIndex("live")
 
         // Crash: drop the database without close (no new snapshot), reopen → snapshot + change-log catch-up.
         let config = t.db.config
         t.db = nil
         t.db = try Database(config: config)
-        try checkIndex("after crash")
+        try await checkIndex("after crash")
 
         // Clean close (snapshot + log truncation) and reopen.
         try t.reopen()
-        try checkIndex("after clean restart")
+        try await checkIndex("after clean restart")
 
         // No snapshot at all: rebuilt from the stored vectors.
         try t.db.close()
         let dir = (config.dataPath as NSString).appendingPathComponent("indexes")
         try FileManager.default.removeItem(atPath: dir)
         t.db = try Database(config: config)
-        try checkIndex("rebuilt")
+        try await checkIndex("rebuilt")
 
         // Dimension is remembered across restarts.
         await assertAsyncThrows(.unprocessable, "new node has a vector with length 3. Existing nodes have vectors with length 4") {
@@ -106,7 +106,7 @@ final class VectorTests: XCTestCase {
         })
         try t.reopen()
         for item in r {
-            let o = try XCTUnwrap(try t.db.getObject(className: "K", id: item.object.id, includeVector: true))
+            let o = try await XCTUnwrapAsync(try await t.db.getObject(className: "K", id: item.object.id, includeVector: true))
             XCTAssertEqual(o.properties, item.object.properties)
             XCTAssertEqual(o.vector, item.object.vector)
             XCTAssertEqual(o.creationTimeUnix, item.object.creationTimeUnix)

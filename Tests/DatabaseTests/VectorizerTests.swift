@@ -40,14 +40,14 @@ final class VectorizerTests: XCTestCase {
     func testModuleConfigDefaultsValidationAndVectorisation() async throws {
         let module = LetterCountVectorizer()
         let t = try TempDatabase(modules: ModuleRegistry([module]))
-        XCTAssertThrowsDatabaseError(try t.db.createClass(ClassDefinition(className: "M", vectorizer: "letter-count")),
+        await XCTAssertThrowsDatabaseError(try await t.db.createClass(ClassDefinition(className: "M", vectorizer: "letter-count")),
                                      .unprocessable, "module 'letter-count': textFields setting needs to be present")
-        let c = try t.db.createClass(ClassDefinition(className: "M", properties: [
+        let c = try await t.db.createClass(ClassDefinition(className: "M", properties: [
             PropertyDefinition(name: "name", dataType: ["text"]), PropertyDefinition(name: "other", dataType: ["text"]),
         ], vectorizer: "letter-count", moduleConfig: ["letter-count": ["textFields": ["name"]]]))
         XCTAssertEqual(c.moduleConfig, ["letter-count": ["textFields": ["name"]]])
         XCTAssertEqual(c.properties?[0].moduleConfig, ["letter-count": [:]])
-        XCTAssertThrowsDatabaseError(try t.db.updateClass("M", ClassDefinition(className: "M", moduleConfig: ["letter-count": ["textFields": ["other"]]])),
+        await XCTAssertThrowsDatabaseError(try await t.db.updateClass("M", ClassDefinition(className: "M", moduleConfig: ["letter-count": ["textFields": ["other"]]])),
                                      .unprocessable, "module config is immutable")
 
         let o = try await t.db.createObject(ObjectInput(className: "M", properties: ["name": "abcd", "other": "x"]))
@@ -63,17 +63,17 @@ final class VectorizerTests: XCTestCase {
         let before = module.calls.count
         try await t.db.mergeObject(className: "M", id: u.id, ObjectInput(properties: ["other": "changed"]))
         XCTAssertEqual(module.calls.count, before)
-        XCTAssertEqual(try t.db.getObject(className: "M", id: u.id, includeVector: true)?.vector, [9, 9, 9, 9])
+        await XCTAssertEqualAsync(try await t.db.getObject(className: "M", id: u.id, includeVector: true)?.vector, [9, 9, 9, 9])
         try await t.db.mergeObject(className: "M", id: u.id, ObjectInput(properties: ["name": "aaaa"]))
         XCTAssertEqual(module.calls.count, before + 1)
-        XCTAssertEqual(try t.db.getObject(className: "M", id: u.id, includeVector: true)?.vector, [0, 4, 0, 0])  // 'a' = 97 → slot 1
+        await XCTAssertEqualAsync(try await t.db.getObject(className: "M", id: u.id, includeVector: true)?.vector, [0, 4, 0, 0])  // 'a' = 97 → slot 1
 
         // Batch: one vectorize call for the whole batch of the class.
         let callsBefore = module.calls.count
         let results = try await t.db.batchObjects((0..<25).map { ObjectInput(className: "M", properties: ["name": .string("item \($0)")]) })
         XCTAssertTrue(results.allSatisfy { $0.error == nil && $0.object.vector != nil })
         XCTAssertEqual(Array(module.calls[callsBefore...]), [25])
-        let hits = try t.db.vectorSearch(className: "M", vector: [1, 1, 1, 1], k: 3)
+        let hits = try await t.db.vectorSearch(className: "M", vector: [1, 1, 1, 1], k: 3)
         XCTAssertEqual(hits.count, 3)
     }
 }

@@ -5,7 +5,7 @@ import XCTest
 final class AggregateExploreTests: XCTestCase {
     private func seeded() async throws -> Fixture {
         let f = try Fixture()
-        try f.createClass("Shirt", properties: [("color", "text"), ("price", "number"), ("size", "int"),
+        try await f.createClass("Shirt", properties: [("color", "text"), ("price", "number"), ("size", "int"),
                                                  ("onSale", "boolean"), ("added", "date")])
         let rows: [(String, Double, Int64, Bool)] = [
             ("red", 10, 1, true), ("red", 20, 2, false), ("blue", 30, 2, true), ("green", 40, 3, true), ("red", 50, 5, false),
@@ -72,8 +72,8 @@ final class AggregateExploreTests: XCTestCase {
 
     func testExploreAcrossClasses() async throws {
         let f = try Fixture()
-        try f.createClass("A")
-        try f.createClass("B")
+        try await f.createClass("A")
+        try await f.createClass("B")
         try await f.insert("A", [([:], [1, 0]), ([:], [0, 1])])
         try await f.db.batchObjects([ObjectInput(className: "B", id: uuid(9), properties: [:], vector: [0.9, 0.1])])
         var (status, body) = try await f.query("{Explore(nearVector: {vector: [1, 0]}){beacon className certainty distance}}")
@@ -91,7 +91,7 @@ final class AggregateExploreTests: XCTestCase {
         (_, body) = try await f.query("{Explore(nearVector: {vector: [1, 0] distance: 0.5}){className}}")
         XCTAssertEqual(body["data"]?["Explore"]?.arrayValue?.count, 2)
 
-        try f.createClass("C", metric: "dot")
+        try await f.createClass("C", metric: "dot")
         let message = try await f.errorMessage("{Explore(nearVector: {vector: [1, 0]}){className}}")
         XCTAssertTrue(message?.hasPrefix("vector search across classes not possible: found different distance metrics") == true,
                       message ?? "nil")
@@ -99,7 +99,7 @@ final class AggregateExploreTests: XCTestCase {
 
     func testExploreDefaultLimitIsTwenty() async throws {
         let f = try Fixture()
-        try f.createClass("Many")
+        try await f.createClass("Many")
         var rng = SplitMix(state: 3)
         try await f.insert("Many", (0..<30).map { _ in ([:], rng.vector(3)) })
         let (_, body) = try await f.query("{Explore(nearVector: {vector: [1, 0, 0]}){beacon}}")

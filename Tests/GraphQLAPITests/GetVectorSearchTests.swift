@@ -7,7 +7,7 @@ final class GetVectorSearchTests: XCTestCase {
     /// Weaviate's acceptance case: 2-d cosine, query [0.7, 0.3].
     func testWeaviateCosineAcceptanceDistances() async throws {
         let f = try Fixture()
-        try f.createClass("Point")
+        try await f.createClass("Point")
         try await f.insert("Point", [([:], [0.7, 0.3]), ([:], [1.4, 0.6]), ([:], [1, 1]), ([:], [-0.7, -0.3])])
         let hits = try await f.get("Point", "{Get{Point(nearVector: {vector: [0.7, 0.3]} ){_additional{id distance certainty} }}}")
         let distances = hits.compactMap { $0["_additional"]?["distance"]?.doubleValue }
@@ -21,7 +21,7 @@ final class GetVectorSearchTests: XCTestCase {
     func testEveryMetricMatchesBruteForce() async throws {
         for metric in ["cosine", "dot", "l2-squared", "manhattan", "hamming"] {
             let f = try Fixture()
-            try f.createClass("Item", metric: metric, properties: [("rank", "int")])
+            try await f.createClass("Item", metric: metric, properties: [("rank", "int")])
             var rng = SplitMix(state: 42)
             var vectors: [[Float]] = []
             for _ in 0..<120 {
@@ -83,7 +83,7 @@ final class GetVectorSearchTests: XCTestCase {
 
     func testNearObjectByIdAndBeaconIncludesTheSourceObject() async throws {
         let f = try Fixture()
-        try f.createClass("Point")
+        try await f.createClass("Point")
         try await f.insert("Point", [([:], [1, 0]), ([:], [0.9, 0.1]), ([:], [0, 1])])
         for arg in ["id: \"\(uuid(0))\"", "beacon: \"weaviate://localhost/Point/\(uuid(0))\""] {
             let hits = try await f.get("Point", "{Get{Point(nearObject: {\(arg)} ){_additional{id distance} }}}")
@@ -98,7 +98,7 @@ final class GetVectorSearchTests: XCTestCase {
 
     func testLimitRules() async throws {
         let f = try Fixture { $0.queryMaximumResults = 130 }
-        try f.createClass("Many", properties: [("n", "int")])
+        try await f.createClass("Many", properties: [("n", "int")])
         var rng = SplitMix(state: 7)
         try await f.insert("Many", (0..<120).map { (["n": .int(Int64($0))], rng.vector(4)) })
         let q = vectorLiteral(rng.vector(4))
@@ -127,7 +127,7 @@ final class GetVectorSearchTests: XCTestCase {
 
     func testCertaintyOnlyForCosineAndConflicts() async throws {
         let f = try Fixture()
-        try f.createClass("L2", metric: "l2-squared")
+        try await f.createClass("L2", metric: "l2-squared")
         try await f.insert("L2", [([:], [1, 2])])
         let m1 = try await f.errorMessage("{Get{L2(nearVector: {vector: [1, 2] certainty: 0.5} ){_additional{id}}}}")
         XCTAssertEqual(m1, "can't use certainty when vector index is configured with l2-squared distance")
@@ -144,7 +144,7 @@ final class GetVectorSearchTests: XCTestCase {
 
     func testSortReordersVectorHitsAndPlainLists() async throws {
         let f = try Fixture()
-        try f.createClass("S", properties: [("name", "text"), ("n", "int")])
+        try await f.createClass("S", properties: [("name", "text"), ("n", "int")])
         try await f.insert("S", [(["name": "b", "n": 2], [1, 0]), (["name": "c", "n": 1], [1, 0.1]), (["name": "a", "n": 3], [0, 1])])
         let sorted = try await f.get("S", "{Get{S(limit: 2 nearVector: {vector: [1, 0]} sort: [{path: [\"name\"] order: desc}] ){name}}}")
         XCTAssertEqual(sorted.compactMap { $0["name"]?.stringValue }, ["c", "b"])

@@ -10,7 +10,7 @@ final class KeywordSearchGraphQLTests: XCTestCase {
 
     func fixture(dimension: Int = 3, modules: [any VectorizerModule] = [], vectorizer: String? = nil) async throws -> Fixture {
         let f = try Fixture(modules: modules)
-        try f.createClass("Doc", vectorizer: vectorizer, properties: [("text", "text"), ("rank", "int")])
+        try await f.createClass("Doc", vectorizer: vectorizer, properties: [("text", "text"), ("rank", "int")])
         var rng = SplitMix(state: 7)
         try await f.insert("Doc", Self.texts.enumerated().map {
             (["text": .string($0.element), "rank": .int(Int64($0.offset))], rng.vector(dimension))

@@ -32,7 +32,7 @@ final class ModuleSeamTests: XCTestCase {
         let module = FakeTextModule()
         module.table = ["fashion": [1, 0], "haute couture": [0, 1], "finance": [1, 1]]
         let f = try Fixture(modules: [module])
-        try f.createClass("Publication", vectorizer: module.name, properties: [("name", "text")])
+        try await f.createClass("Publication", vectorizer: module.name, properties: [("name", "text")])
         try await f.insert("Publication", [(["name": "p0"], [0, 2])])
         let p = NearTextParameter(concepts: ["fashion"],
                                   moveTo: Movement(force: 0.5, concepts: ["haute couture"], objects: [ObjectReference(id: uuid(0))]),
@@ -57,9 +57,9 @@ final class ModuleSeamTests: XCTestCase {
         let module = FakeTextModule()
         module.table = ["fashion": [1, 0]]
         let f = try Fixture(modules: [module])
-        try f.createClass("Publication", vectorizer: module.name, properties: [("name", "text")])
-        try f.createClass("FashionItem", vectorizer: module.name, properties: [("image", "blob")])
-        try f.createClass("Article", vectorizer: module.name)
+        try await f.createClass("Publication", vectorizer: module.name, properties: [("name", "text")])
+        try await f.createClass("FashionItem", vectorizer: module.name, properties: [("image", "blob")])
+        try await f.createClass("Article", vectorizer: module.name)
         try await f.insert("Publication", [(["name": "a"], [1, 0.1]), (["name": "b"], [0, 1])])
         try await f.db.batchObjects([
             // Movement objects are looked up in the query's class; only the beacon's uuid is used (reference 2.5).

@@ -16,7 +16,7 @@ final class ServiceTests: XCTestCase {
 
     func testParseAndValidationErrorsOmitData() async throws {
         let f = try Fixture()
-        try f.createClass("Article", properties: [("title", "text")])
+        try await f.createClass("Article", properties: [("title", "text")])
         var (status, body) = try await f.query("{Get{Article{title}")
         XCTAssertEqual(status, 200)
         XCTAssertNil(body["data"])
@@ -39,7 +39,7 @@ final class ServiceTests: XCTestCase {
 
     func testResolverErrorShape() async throws {
         let f = try Fixture()
-        try f.createClass("Article", metric: "dot", properties: [("title", "text")])
+        try await f.createClass("Article", metric: "dot", properties: [("title", "text")])
         let (status, body) = try await f.query("{Get{Article(nearVector: {vector: [1]}){_additional{certainty}}}}")
         XCTAssertEqual(status, 200)
         XCTAssertEqual(body["data"], ["Get": ["Article": nil]])
@@ -51,8 +51,8 @@ final class ServiceTests: XCTestCase {
 
     func testPropertyTypesAdditionalFieldsAndReferences() async throws {
         let f = try Fixture()
-        try f.createClass("Author", properties: [("name", "text")])
-        try f.db.createClass(ClassDefinition(className: "Book", properties: [
+        try await f.createClass("Author", properties: [("name", "text")])
+        try await f.db.createClass(ClassDefinition(className: "Book", properties: [
             PropertyDefinition(name: "title", dataType: ["text"]),
             PropertyDefinition(name: "pages", dataType: ["int"]),
             PropertyDefinition(name: "rating", dataType: ["number"]),
@@ -90,20 +90,20 @@ final class ServiceTests: XCTestCase {
 
     func testSchemaFollowsClassChanges() async throws {
         let f = try Fixture()
-        try f.createClass("First", properties: [("a", "text")])
+        try await f.createClass("First", properties: [("a", "text")])
         _ = try await f.get("First", "{Get{First{a}}}")
-        _ = try f.db.addProperty(toClass: "First", PropertyDefinition(name: "b", dataType: ["int"]))
-        try f.createClass("Second")
+        _ = try await f.db.addProperty(toClass: "First", PropertyDefinition(name: "b", dataType: ["int"]))
+        try await f.createClass("Second")
         let (_, body) = try await f.query("{Get{First{a b} Second{_additional{id}}}}")
         XCTAssertNil(body["errors"], body.jsonString())
-        try f.db.deleteClass("Second")
+        try await f.db.deleteClass("Second")
         let message = try await f.errorMessage("{Get{Second{_additional{id}}}}")
         XCTAssertEqual(message, "Cannot query field \"Second\" on type \"GetObjectsObj\".")
     }
 
     func testBatchAnswersInOrder() async throws {
         let f = try Fixture()
-        try f.createClass("P")
+        try await f.createClass("P")
         try await f.insert("P", [([:], [1, 0])])
         let body = #"[{"query":"{Get{P{_additional{id}}}}"},{"query":""},{"query":"{Aggregate{P{meta{count}}}}"}]"#
         let (status, data) = await f.service.handleBatch(body: Data(body.utf8))
@@ -117,7 +117,7 @@ final class ServiceTests: XCTestCase {
 
     func testVariablesAndOperationName() async throws {
         let f = try Fixture()
-        try f.createClass("P")
+        try await f.createClass("P")
         try await f.insert("P", [([:], [1, 0]), ([:], [0, 1])])
         let body = #"{"query":"query Q($v: [Float]!) {Get{P(limit: 1 nearVector: {vector: $v}){_additional{id}}}}","operationName":"Q","variables":{"v":[0,1]}}"#
         let (status, data) = await f.service.handle(body: Data(body.utf8))
@@ -128,7 +128,7 @@ final class ServiceTests: XCTestCase {
     /// Long number lists are validated through a shortened copy; errors still point into the query as sent.
     func testLongNumberListsValidateLikeTheFullQuery() async throws {
         let f = try Fixture()
-        try f.createClass("V")
+        try await f.createClass("V")
         try await f.insert("V", [([:], [Float](repeating: 0.5, count: 16))])
         let floats = [String](repeating: "0.5", count: 16).joined(separator: ", ")
         let ints = [String](repeating: "1", count: 16).joined(separator: ", ")

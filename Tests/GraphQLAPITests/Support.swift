@@ -26,8 +26,8 @@ final class Fixture {
     /// Creates a class with a vector index of `metric` and the given properties (name: dataType).
     @discardableResult
     func createClass(_ name: String, metric: String = "cosine", vectorizer: String? = nil,
-                     properties: [(String, String)] = []) throws -> ClassDefinition {
-        try db.createClass(ClassDefinition(
+                     properties: [(String, String)] = []) async throws -> ClassDefinition {
+        try await db.createClass(ClassDefinition(
             className: name,
             properties: properties.map { PropertyDefinition(name: $0.0, dataType: [$0.1]) },
             vectorizer: vectorizer,

@@ -48,7 +48,7 @@ final class VectorLiteralsTests: XCTestCase {
     /// own coercion), also with multi-byte text before the list (offsets are UTF-8 bytes).
     func testBlankedQueriesAnswerLikeQueriesAsSent() async throws {
         let f = try Fixture()
-        try f.createClass("Item", properties: [("name", "text")])
+        try await f.createClass("Item", properties: [("name", "text")])
         var rng = SplitMix(state: 7)
         let vectors = (0..<60).map { _ in rng.vector(32) }
         try await f.insert("Item", vectors.enumerated().map { (["name": .string("é \($0.offset % 2)")], $0.element) })
@@ -77,7 +77,7 @@ final class VectorLiteralsTests: XCTestCase {
     /// Errors are reported against the query as sent, with its locations.
     func testErrorsKeepTheLocationsOfTheQueryAsSent() async throws {
         let f = try Fixture()
-        try f.createClass("Item", properties: [("name", "text")])
+        try await f.createClass("Item", properties: [("name", "text")])
         let v = vectorLiteral((0..<16).map { Float($0) })
         let (_, body) = try await f.query("{Get{Item(nearVector: {vector: \(v)}\n) {nosuchfield}}}")
         let error = try XCTUnwrap(body["errors"]?.arrayValue?.first)
@@ -103,11 +103,11 @@ final class VectorLiteralShapeTests: XCTestCase {
     }
 
     /// Every argument or input field named `vector` is a [Float] (or [Float]!), with and without a module's arguments.
-    func testEveryVectorInputIsAFloatList() throws {
+    func testEveryVectorInputIsAFloatList() async throws {
         let module = FakeTextModule()
         let f = try Fixture(modules: [module])
-        try f.createClass("Publication", vectorizer: module.name, properties: [("name", "text")])
-        try f.createClass("Plain", properties: [("n", "int"), ("at", "Publication")])
+        try await f.createClass("Publication", vectorizer: module.name, properties: [("name", "text")])
+        try await f.createClass("Plain", properties: [("n", "int"), ("at", "Publication")])
         let schema = try XCTUnwrap(try f.service.currentSchema())
         func isFloatList(_ type: any GraphQLInputType) -> Bool {
             let list = (type as? GraphQLNonNull)?.ofType ?? type
@@ -133,13 +133,13 @@ final class VectorLiteralShapeTests: XCTestCase {
     /// A shape validated against one schema is validated again once the schema changes.
     func testAShapeIsRevalidatedAfterASchemaChange() async throws {
         let f = try Fixture()
-        try f.createClass("Item", properties: [("name", "text"), ("extra", "text")])
+        try await f.createClass("Item", properties: [("name", "text"), ("extra", "text")])
         let v = vectorLiteral((0..<16).map { Float($0) })
         let q = "{Get{Item(nearVector: {vector: \(v)}) {extra}}}"
         let before = try await f.errorMessage(q)
         XCTAssertNil(before)
-        try f.db.deleteClass("Item")
-        try f.createClass("Item", properties: [("name", "text")])
+        try await f.db.deleteClass("Item")
+        try await f.createClass("Item", properties: [("name", "text")])
         let after = try await f.errorMessage(q)
         XCTAssertEqual(after, "Cannot query field \"extra\" on type \"Item\".")
     }

@@ -11,8 +11,9 @@ extension Database {
         (indexDirectory as NSString).appendingPathComponent("class-\(classID).index")
     }
 
-    func removeSnapshot(classID: Int64) {
-        try? FileManager.default.removeItem(atPath: snapshotPath(classID: classID))
+    /// Removes a class's index files (snapshot and graph log).
+    func removeIndexFiles(classID: Int64) {
+        VectorIndexes.removeFiles(snapshotPath: snapshotPath(classID: classID))
     }
 
     /// A new, empty index for a class, configured from its vectorIndexConfig: HNSW, or flat with `skip`.
@@ -29,16 +30,16 @@ extension Database {
         }
     }
 
-    /// Loads the class's snapshot (if any and usable) and replays the change log after it; without a
-    /// usable snapshot, or with one older than the log's truncation point (`ChangeLog.truncatedThrough`:
-    /// it misses changes the log no longer has), builds the index from the stored vectors.
+    /// Opens the class's index from its snapshot and graph log (if any and usable) and replays the
+    /// store's change log after what they cover. Without a usable snapshot, or with one older than the
+    /// log's truncation point (`ChangeLog.truncatedThrough`: it misses changes the log no longer has),
+    /// builds the index from the stored vectors.
     func openIndex(classID: Int64, definition: ClassDefinition) throws -> any VectorIndex {
         try? FileManager.default.createDirectory(atPath: indexDirectory, withIntermediateDirectories: true)
         let path = snapshotPath(classID: classID)
         let config = try definition.hnswConfig()
-        let hadSnapshot = FileManager.default.fileExists(atPath: path)
         var (index, loadError) = try VectorIndexes.openOrCreate(config: config, snapshotPath: path)
-        if hadSnapshot && loadError == nil {
+        if loadError == nil {
             let truncated = try store.pool.read { db in try ChangeLog.truncatedThrough(db, classID: classID) }
             if index.coveredSequence >= truncated {
                 try catchUp(index, classID: classID)
@@ -48,40 +49,56 @@ extension Database {
                 "stale: it covers the change log up to \(index.coveredSequence), but entries up to \(truncated) were truncated")
             index = try VectorIndexes.make(config: config, snapshotPath: path)
         }
-        if let loadError {
-            logger.warning("vector index snapshot not usable, rebuilding from the store",
-                           metadata: ["class": "\(definition.className)", "error": "\(loadError)"])
-        }
+        logger.warning("vector index snapshot not usable, rebuilding from the store",
+                       metadata: ["class": "\(definition.className)", "error": "\(loadError!)"])
         try store.pool.read { db in
             let seq = try ChangeLog.lastSequence(db)
+            var batch: [VectorChange] = []
             try ObjectTables.forEachVector(db, classID: classID) { id, data in
-                try index.upsert(id: id, vector: VectorCoding.decode(data), sequence: seq)
+                batch.append(VectorChange(id: id, vector: VectorCoding.decode(data)))
+                if batch.count == Database.replayChunk { apply(batch, to: index, through: seq); batch = [] }
             }
-            // The rebuilt index holds every change up to `seq`, also when the class has no vector at all.
-            // Otherwise its next snapshot would look older than the truncation point and be rebuilt on every open.
-            index.markCovered(upTo: seq)
+            // Marks `seq` covered also when the class has no vector at all; otherwise its next snapshot
+            // would look older than the truncation point and be rebuilt on every open.
+            apply(batch, to: index, through: seq)
         }
         return index
     }
+
+    /// Changes replayed per `apply` call on open.
+    static let replayChunk = 4096
 
     /// Replays change-log entries after the index's covered sequence, reading each doc's current vector.
     func catchUp(_ index: any VectorIndex, classID: Int64) throws {
         try store.pool.read { db in
             let entries = try ChangeLog.entries(db, classID: classID, after: index.coveredSequence)
-            for e in entries {
-                if e.op == .upsert, let data = try ObjectTables.vector(db, classID: classID, docID: e.docID) {
-                    try index.upsert(id: e.docID, vector: VectorCoding.decode(data), sequence: e.sequence)
-                } else {
-                    index.delete(id: e.docID, sequence: e.sequence)
+            var start = 0
+            while start < entries.count {
+                let chunk = entries[start..<min(start + Database.replayChunk, entries.count)]
+                let changes = try chunk.map { e in
+                    let data = e.op == .upsert ? try ObjectTables.vector(db, classID: classID, docID: e.docID) : nil
+                    return VectorChange(id: e.docID, vector: data.map(VectorCoding.decode))
                 }
+                apply(changes, to: index, through: chunk.last!.sequence)
+                start += chunk.count
             }
         }
     }
 
-    /// Snapshots every class's index, then truncates the change-log entries each durable snapshot covers.
-    /// A failing class keeps its entries (and the others still snapshot); the first error is rethrown.
-    func persistIndexesImpl() throws {
-        let states: [ClassState] = { lock.lock(); defer { lock.unlock() }; return Array(classes.values) }()
+    /// Applies changes replayed on open on every core (nothing else runs yet); failures are logged.
+    private func apply(_ changes: [VectorChange], to index: any VectorIndex, through sequence: UInt64) {
+        let errors = index.apply(changes, through: sequence, threads: ProcessInfo.processInfo.activeProcessorCount)
+        for (k, e) in errors.enumerated() where e != nil {
+            logger.error("vector index replay failed", metadata: ["docID": "\(changes[k].id)", "error": "\(e!)"])
+        }
+    }
+
+    /// Writes every class's vector index snapshot and truncates each class's change log up to what its
+    /// durable snapshot covers. A failing class keeps its log (and the others still snapshot); the first
+    /// error is rethrown. Blocks while it writes: the timer runs it on a dispatch queue, not the
+    /// cooperative pool.
+    public func persistIndexes() throws {
+        let states: [ClassState] = withSchemaLock { Array(classes.values) }
         var firstError: Error?
         for st in states {
             do {
@@ -89,6 +106,7 @@ extension Database {
                 // the class commits between the snapshot and the truncation, so `coveredSequence` is exactly
                 // what the file holds. `persist()` returns once the file is fsynced and renamed.
                 try store.pool.writeWithoutTransaction { db in
+                    guard self.state(st.name) === st else { return }  // dropped meanwhile
                     try st.index.persist()
                     try ChangeLog.truncate(db, classID: st.id, upTo: st.index.coveredSequence)
                 }
@@ -101,15 +119,15 @@ extension Database {
 
     func startSnapshotTimer() {
         guard let interval = config.snapshotIntervalSeconds, interval > 0 else { return }
-        snapshotTask = Task.detached { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
-                if Task.isCancelled { return }
-                guard let self else { return }
-                do { try self.persistIndexes() } catch {
-                    self.logger.error("vector index snapshot failed", metadata: ["error": "\(error)"])
-                }
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "iris.snapshots", qos: .utility))
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        timer.setEventHandler { [weak self] in
+            guard let self else { return }
+            do { try self.persistIndexes() } catch {
+                self.logger.error("vector index snapshot failed", metadata: ["error": "\(error)"])
             }
         }
+        timer.resume()
+        snapshotTimer = timer
     }
 }

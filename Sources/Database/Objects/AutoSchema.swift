@@ -4,28 +4,29 @@ import Foundation
 extension Database {
     /// The class state for an object's class, creating the class and any missing properties when
     /// auto-schema is on. With auto-schema off, unknown classes and properties are left for validation.
-    func ensureSchema(className: String, properties: [String: JSONValue]) throws -> ClassState {
-        lock.lock(); defer { lock.unlock() }
-        var st = classes[className]
-        if st == nil {
-            guard config.autoSchemaEnabled else {
-                throw DatabaseError.unprocessable("class '\(className)' not present in schema")
-            }
-            do {
-                _ = try createClassImpl(ClassDefinition(className: className, properties: []))
-            } catch let e as DatabaseError {
-                throw DatabaseError(e.kind, e.message)
-            }
-            st = classes[className]
+    /// Types are inferred before the writer is taken (inference may look up a reference's class); the
+    /// writer then adds what is still missing, so two writers racing to add one property add it once.
+    func ensureSchema(className: String, properties: [String: JSONValue]) async throws -> ClassState {
+        let existing = state(className)
+        guard config.autoSchemaEnabled else {
+            guard let existing else { throw DatabaseError.unprocessable("class '\(className)' not present in schema") }
+            return existing
         }
-        guard let st else { throw DatabaseError.internal("class '\(className)' could not be created") }
-        guard config.autoSchemaEnabled else { return st }
+        var missing: [PropertyDefinition] = []
         for name in properties.keys.sorted() {
-            guard let value = properties[name], !value.isNull, st.definition.property(named: name) == nil else { continue }
+            guard let value = properties[name], !value.isNull, existing?.definition.property(named: name) == nil else { continue }
             guard let dataType = try inferDataType(value, property: name, className: className) else { continue }
-            _ = try addPropertyLocked(st, PropertyDefinition(name: name, dataType: dataType))
+            missing.append(PropertyDefinition(name: name, dataType: dataType))
         }
-        return st
+        if let existing, missing.isEmpty { return existing }
+        let toAdd = missing
+        return try await schemaWrite { db in
+            let st = try self.state(className) ?? self.createClass(ClassDefinition(className: className, properties: []), in: db)
+            for p in toAdd where st.definition.property(named: p.name) == nil {
+                _ = try self.addProperty(p, to: st, in: db)
+            }
+            return st
+        }
     }
 
     /// The data type auto-schema gives a value; nil when it cannot tell (null, empty array).

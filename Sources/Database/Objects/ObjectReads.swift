@@ -19,18 +19,19 @@ extension Database {
                               docID: row.docID)
     }
 
-    func read<T>(_ body: (GRDB.Database) throws -> T) throws -> T {
-        do { return try store.pool.read(body) } catch let e as DatabaseError { throw e } catch {
+    /// Runs `body` on one of the store's readers; the task waits without holding a cooperative thread.
+    func read<T: Sendable>(_ body: @escaping @Sendable (GRDB.Database) throws -> T) async throws -> T {
+        do { return try await store.pool.read(body) } catch let e as DatabaseError { throw e } catch {
             throw DatabaseError.internal("store read failed: \(error)")
         }
     }
 
     var orderedStates: [ClassState] {
-        lock.lock(); defer { lock.unlock() }
-        return classOrder.compactMap { classes[$0] }
+        withSchemaLock { classOrder.compactMap { classes[$0] } }
     }
 
-    func getObjectImpl(className: String?, id: String, includeVector: Bool) throws -> WeaviateObject? {
+    /// One object by class (nil: search every class, the legacy id-only path) and id; nil if absent.
+    public func getObject(className: String?, id: String, includeVector: Bool = false) async throws -> WeaviateObject? {
         let lid = id.lowercased()
         let states: [ClassState]
         if let className {
@@ -39,10 +40,10 @@ extension Database {
         } else {
             states = orderedStates
         }
-        return try read { db in
+        return try await read { db in
             for st in states {
                 if let row = try ObjectTables.fetch(db, classID: st.id, uuid: lid, withVector: includeVector) {
-                    return toObject(row, st)
+                    return self.toObject(row, st)
                 }
             }
             return nil
@@ -105,7 +106,10 @@ extension Database {
         }
     }
 
-    func listObjectsImpl(_ q: ListObjectsQuery) throws -> [WeaviateObject] {
+    /// A page of objects (`GET /v1/objects`), in uuid order unless `sort` is given (Weaviate's order). Errors:
+    /// `query maximum results exceeded` (422 with a class, 500 without, as Weaviate), unknown class (Weaviate
+    /// answers an empty list, and so do we).
+    public func listObjects(_ q: ListObjectsQuery) async throws -> [WeaviateObject] {
         let limit = q.limit ?? config.queryDefaultsLimit
         let offset = q.offset ?? 0
         if limit < 0 || offset < 0 {
@@ -123,60 +127,70 @@ extension Database {
                 throw DatabaseError.unprocessable("invalid cursor: 'after' parameter cannot be combined with 'offset' or 'sort'")
             }
             guard let st = state(Database.normalizeClassName(className)) else { return [] }
-            return try read { db in
+            return try await read { db in
                 try ObjectTables.fetch(db, classID: st.id, condition: after.isEmpty ? nil : "uuid > ?",
                                        arguments: after.isEmpty ? [] : [after.lowercased()], orderBy: "uuid",
-                                       limit: limit, offset: nil, withVector: q.includeVector).map { toObject($0, st) }
+                                       limit: limit, offset: nil, withVector: q.includeVector).map { self.toObject($0, st) }
             }
         }
         if let className = q.className {
             guard let st = state(Database.normalizeClassName(className)) else { return [] }
             let order = try listOrderClause(sort, st)
-            return try read { db in
+            return try await read { db in
                 try ObjectTables.fetch(db, classID: st.id, condition: nil, orderBy: order, limit: limit, offset: offset,
-                                       withVector: q.includeVector).map { toObject($0, st) }
+                                       withVector: q.includeVector).map { self.toObject($0, st) }
             }
         }
         // Across classes: classes in creation order, each in uuid order.
         var out: [WeaviateObject] = []
         var skip = offset
-        try read { db in
-            for st in orderedStates where out.count < limit {
+        try await read { db in
+            for st in self.orderedStates where out.count < limit {
                 let n = try ObjectTables.count(db, classID: st.id)
                 if skip >= n { skip -= n; continue }
-                let order = try listOrderClause(sort.filter { st.columns[$0.path[0]] != nil || $0.path[0].hasPrefix("_") || $0.path[0] == "id" }, st)
+                let order = try self.listOrderClause(sort.filter { st.columns[$0.path[0]] != nil || $0.path[0].hasPrefix("_") || $0.path[0] == "id" }, st)
                 let rows = try ObjectTables.fetch(db, classID: st.id, condition: nil, orderBy: order, limit: limit - out.count,
                                                   offset: skip, withVector: q.includeVector)
                 skip = 0
-                out += rows.map { toObject($0, st) }
+                out += rows.map { self.toObject($0, st) }
             }
         }
         return out
     }
 
-    func filterDocIDsImpl(className: String, filter: WhereFilter?) throws -> [UInt64] {
+    /// The doc ids of `className` matching `filter` (nil filter: all), ascending. Errors: 422 filter errors.
+    public func filterDocIDs(className: String, filter: WhereFilter?) async throws -> [UInt64] {
         let st = try requireState(className)
         let c = try compileFilter(filter, st)
-        return try read { db in
+        return try await read { db in
             try ObjectTables.ids(db, classID: st.id, condition: c?.sql, arguments: c?.arguments ?? []).map(\.docID)
         }
     }
 
-    func countImpl(className: String, filter: WhereFilter?) throws -> Int {
-        let st = try requireState(className)
-        let c = try compileFilter(filter, st)
-        return try read { db in try ObjectTables.count(db, classID: st.id, condition: c?.sql, arguments: c?.arguments ?? []) }
+    /// The ids `filter` allows (nil filter: nil, no restriction).
+    func allowList(_ filter: WhereFilter?, className: String) async throws -> AllowList? {
+        guard let filter else { return nil }
+        return AllowList(try await filterDocIDs(className: className, filter: filter))
     }
 
-    func objectsImpl(className: String, docIDs: [UInt64], includeVector: Bool) throws -> [WeaviateObject] {
+    /// The number of objects of `className` matching `filter`.
+    public func count(className: String, filter: WhereFilter? = nil) async throws -> Int {
         let st = try requireState(className)
-        return try read { db in
-            try ObjectTables.fetch(db, classID: st.id, docIDs: docIDs, withVector: includeVector).map { toObject($0, st) }
+        let c = try compileFilter(filter, st)
+        return try await read { db in try ObjectTables.count(db, classID: st.id, condition: c?.sql, arguments: c?.arguments ?? []) }
+    }
+
+    /// Objects by doc id, in the given order (ids that no longer exist are skipped).
+    public func objects(className: String, docIDs: [UInt64], includeVector: Bool) async throws -> [WeaviateObject] {
+        let st = try requireState(className)
+        return try await read { db in
+            try ObjectTables.fetch(db, classID: st.id, docIDs: docIDs, withVector: includeVector).map { self.toObject($0, st) }
         }
     }
 
-    func findObjectsImpl(className: String, filter: WhereFilter?, sort: [SortSpec], limit: Int?, offset: Int?, after: String?,
-                         includeVector: Bool) throws -> [WeaviateObject] {
+    /// Objects of `className` matching `filter`, ordered by `sort` (default doc id), paged by limit/offset.
+    public func findObjects(className: String, filter: WhereFilter?, sort: [SortSpec] = [], limit: Int?, offset: Int? = nil,
+                            after: String? = nil, includeVector: Bool = false) async throws -> [WeaviateObject] {
         let st = try requireState(className)
         var c = try compileFilter(filter, st)
         var order = try orderClause(sort, st)
@@ -193,14 +207,17 @@ extension Database {
         } else if after != nil {
             order = "\(ObjectTables.tableName(st.id)).uuid ASC"
         }
-        return try read { db in
+        return try await read { db in
             try ObjectTables.fetch(db, classID: st.id, condition: c?.sql, arguments: c?.arguments ?? [], orderBy: order,
-                                   limit: limit, offset: offset, withVector: includeVector).map { toObject($0, st) }
+                                   limit: limit, offset: offset, withVector: includeVector).map { self.toObject($0, st) }
         }
     }
 
-    func vectorSearchImpl(className: String, vector: [Float], k: Int, maxDistance: Float?, allowList: AllowList?,
-                          includeVector: Bool) throws -> [(object: WeaviateObject, distance: Float)] {
+    /// A kNN search over the class's vector index: the `k` nearest objects (optionally within `maxDistance`
+    /// and restricted to `allowList`), closest first, with their distances in the class's metric.
+    /// Errors: 404 unknown class; 422 vector length differs from the class's dimension.
+    public func vectorSearch(className: String, vector: [Float], k: Int, maxDistance: Float? = nil, allowList: AllowList? = nil,
+                             includeVector: Bool = false) async throws -> [(object: WeaviateObject, distance: Float)] {
         let st = try requireState(className)
         if let d = st.dimension, d != vector.count, st.index.count > 0 {
             throw DatabaseError.unprocessable(
@@ -213,7 +230,7 @@ extension Database {
         } else {
             hits = st.index.search(vector, k: k, allowList: allowList)
         }
-        let objects = try read { db in
+        let objects = try await read { db in
             try ObjectTables.fetch(db, classID: st.id, docIDs: hits.map(\.id), withVector: includeVector)
         }
         var byID: [UInt64: ObjectRow] = [:]

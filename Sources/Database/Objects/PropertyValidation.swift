@@ -136,7 +136,9 @@ extension Database {
 
     /// The class holding an object with this id (first in schema order), if any.
     func findClass(ofObject id: String) throws -> String? {
-        let states: [ClassState] = { lock.lock(); defer { lock.unlock() }; return classOrder.compactMap { classes[$0] } }()
+        // Synchronous on purpose: only legacy beacons without a class name get here, and value
+        // validation stays synchronous for it; one indexed lookup per class.
+        let states = orderedStates
         return try store.pool.read { db in
             for s in states where try ObjectTables.docID(db, classID: s.id, uuid: id) != nil { return s.name }
             return nil

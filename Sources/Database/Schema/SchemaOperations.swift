@@ -33,11 +33,12 @@ extension Database {
         removeOrphanSnapshots()
     }
 
-    /// Deletes snapshot files of classes that no longer exist (a snapshot racing a class deletion).
+    /// Deletes index files (snapshots, graph logs) of classes that no longer exist (a snapshot racing a
+    /// class deletion).
     func removeOrphanSnapshots() {
         let live = Set(classes.values.map { "class-\($0.id).index" })
         for file in (try? FileManager.default.contentsOfDirectory(atPath: indexDirectory)) ?? []
-        where file.hasPrefix("class-") && !live.contains(file) {
+        where file.hasPrefix("class-") && !live.contains(file.split(separator: ".").prefix(2).joined(separator: ".")) {
             try? FileManager.default.removeItem(atPath: (indexDirectory as NSString).appendingPathComponent(file))
         }
     }
@@ -56,8 +57,7 @@ extension Database {
     }
 
     func state(_ name: String) -> ClassState? {
-        lock.lock(); defer { lock.unlock() }
-        return classes[name]
+        withSchemaLock { classes[name] }
     }
 
     func requireState(_ name: String) throws -> ClassState {
@@ -65,29 +65,65 @@ extension Database {
         return s
     }
 
-    func createClassImpl(_ input: ClassDefinition) throws -> ClassDefinition {
-        lock.lock(); defer { lock.unlock() }
+    /// Runs a schema change in the store's writer: schema changes are serialised with each other and
+    /// with object writes, and the in-memory schema is updated there, after the transaction commits.
+    func schemaWrite<T: Sendable>(_ body: @escaping @Sendable (GRDB.Database) throws -> T) async throws -> T {
+        do {
+            return try await store.pool.writeWithoutTransaction(body)
+        } catch let e as DatabaseError {
+            throw e
+        } catch {
+            throw DatabaseError.internal("schema write failed: \(error)")
+        }
+    }
+
+    /// Runs `body` in a transaction of the writer `db`, rolling back if it throws.
+    func transaction(_ db: GRDB.Database, _ body: () throws -> Void) throws {
+        try db.inTransaction {
+            try body()
+            return .commit
+        }
+    }
+
+    /// Creates a class (`POST /v1/schema`): validates, applies defaults, persists; returns the echoed class.
+    /// Errors: 422 with Weaviate's messages (invalid names, already exists, module config, hnsw config).
+    public func createClass(_ input: ClassDefinition) async throws -> ClassDefinition {
+        try await schemaWrite { db in try self.createClass(input, in: db).definition }
+    }
+
+    /// Creates a class inside the writer `db`.
+    func createClass(_ input: ClassDefinition, in db: GRDB.Database) throws -> ClassState {
         let def = try normalizeNewClass(input)  // vectorIndexConfig checked by HNSWConfigParser (Weaviate's rules)
         let json = try Database.encodeClass(def)
         let columns = (def.properties ?? []).enumerated().flatMap { PropertyColumn.make($0.element, ordinal: $0.offset).storeColumns }
-        let (id, index): (Int64, any VectorIndex) = try store.pool.write { db in
+        var id: Int64 = 0
+        var index: (any VectorIndex)?
+        try transaction(db) {
             try db.execute(sql: "INSERT INTO classes(name, definition) VALUES (?, ?)", arguments: [def.className, json])
-            let id = db.lastInsertedRowID
+            id = db.lastInsertedRowID
             try ObjectTables.create(db, classID: id, columns: columns)
             // Made inside the transaction: if the index refuses the config (its own limits, such as
             // maxConnections <= 2047), the class rolls back instead of existing without an index.
-            return (id, try makeIndex(classID: id, definition: def))
+            // Files left by an earlier store with the same class id must not be mistaken for this index's.
+            removeIndexFiles(classID: id)
+            index = try makeIndex(classID: id, definition: def)
         }
-        removeSnapshot(classID: id)
-        let state = ClassState(id: id, definition: def, dimension: nil, index: index, shardStatus: "READY")
-        classes[def.className] = state
-        classOrder.append(def.className)
-        return def
+        let state = ClassState(id: id, definition: def, dimension: nil, index: index!, shardStatus: "READY")
+        withSchemaLock {
+            classes[def.className] = state
+            classOrder.append(def.className)
+        }
+        return state
     }
 
-    func updateClassImpl(_ name: String, _ input: ClassDefinition) throws -> ClassDefinition {
-        lock.lock(); defer { lock.unlock() }
-        guard let st = classes[name] else { throw DatabaseError.notFound("class '\(name)' not found") }
+    /// Updates a class (`PUT /v1/schema/{class}`): only the mutable settings may change (reference 5.2).
+    /// Errors: 404 unknown class, 422 immutable field changed.
+    public func updateClass(_ name: String, _ input: ClassDefinition) async throws -> ClassDefinition {
+        try await schemaWrite { db in try self.updateClass(name, input, in: db) }
+    }
+
+    private func updateClass(_ name: String, _ input: ClassDefinition, in db: GRDB.Database) throws -> ClassDefinition {
+        guard let st = state(name) else { throw DatabaseError.notFound("class '\(name)' not found") }
         let old = st.definition
         var new = old
         let incomingName = input.className.isEmpty ? name : input.className
@@ -138,34 +174,38 @@ extension Database {
             throw DatabaseError.unprocessable("could not set replication factor to \(f): not enough nodes: 1 node is available")
         }
         let json = try Database.encodeClass(new)
-        try store.pool.write { db in
-            try db.execute(sql: "UPDATE classes SET definition = ? WHERE id = ?", arguments: [json, st.id])
-        }
+        try db.execute(sql: "UPDATE classes SET definition = ? WHERE id = ?", arguments: [json, st.id])
         st.definition = new
         return new
     }
 
-    func deleteClassImpl(_ name: String) throws {
-        lock.lock(); defer { lock.unlock() }
-        guard let st = classes[name] else { throw DatabaseError.badRequest("could not find class '\(name)'") }
-        try store.pool.write { db in
-            try db.execute(sql: "DELETE FROM classes WHERE id = ?", arguments: [st.id])
-            try ObjectTables.drop(db, classID: st.id)
-            try ChangeLog.dropClass(db, classID: st.id)
+    /// Deletes a class and all its objects (`DELETE /v1/schema/{class}`). Unknown class: 400 `could not find class 'X'`.
+    public func deleteClass(_ name: String) async throws {
+        try await schemaWrite { db in
+            guard let st = self.state(name) else { throw DatabaseError.badRequest("could not find class '\(name)'") }
+            try self.transaction(db) {
+                try db.execute(sql: "DELETE FROM classes WHERE id = ?", arguments: [st.id])
+                try ObjectTables.drop(db, classID: st.id)
+                try ChangeLog.dropClass(db, classID: st.id)
+            }
+            self.removeIndexFiles(classID: st.id)
+            self.withSchemaLock {
+                self.classes[name] = nil
+                self.classOrder.removeAll { $0 == name }
+            }
         }
-        removeSnapshot(classID: st.id)
-        classes[name] = nil
-        classOrder.removeAll { $0 == name }
     }
 
-    func addPropertyImpl(_ className: String, _ input: PropertyDefinition) throws -> PropertyDefinition {
-        lock.lock(); defer { lock.unlock() }
-        guard let st = classes[className] else { throw DatabaseError.unprocessable("class '\(className)' not found") }
-        return try addPropertyLocked(st, input)
+    /// Adds a property (`POST /v1/schema/{class}/properties`); returns it with defaults applied. 422 on errors.
+    public func addProperty(toClass className: String, _ input: PropertyDefinition) async throws -> PropertyDefinition {
+        try await schemaWrite { db in
+            guard let st = self.state(className) else { throw DatabaseError.unprocessable("class '\(className)' not found") }
+            return try self.addProperty(input, to: st, in: db)
+        }
     }
 
-    /// Adds a property to a class (lock held): persists the definition and ALTERs the table.
-    func addPropertyLocked(_ st: ClassState, _ input: PropertyDefinition, in db: GRDB.Database? = nil) throws -> PropertyDefinition {
+    /// Adds a property inside the writer `db`: persists the definition and ALTERs the table.
+    func addProperty(_ input: PropertyDefinition, to st: ClassState, in db: GRDB.Database) throws -> PropertyDefinition {
         let p = try normalizeProperty(input, className: st.name, vectorizer: st.definition.vectorizerName)
         if (st.definition.properties ?? []).contains(where: { $0.name.lowercased() == p.name.lowercased() }) {
             throw DatabaseError.unprocessable(
@@ -175,31 +215,32 @@ extension Database {
         def.properties = (def.properties ?? []) + [p]
         let column = PropertyColumn.make(p, ordinal: def.properties!.count - 1)
         let json = try Database.encodeClass(def)
-        let work: (GRDB.Database) throws -> Void = { db in
+        try transaction(db) {
             try db.execute(sql: "UPDATE classes SET definition = ? WHERE id = ?", arguments: [json, st.id])
             try ObjectTables.addColumns(db, classID: st.id, columns: column.storeColumns)
         }
-        if let db { try work(db) } else { try store.pool.write(work) }
         st.definition = def
         return p
     }
 
-    func shardsImpl(_ name: String) throws -> [ShardStatus] {
+    /// The shards of a class (`GET /v1/schema/{class}/shards`); 404 for an unknown class.
+    public func shards(ofClass name: String) throws -> [ShardStatus] {
         let st = try requireState(name)
         return [ShardStatus(name: config.hostname, status: st.shardStatus)]
     }
 
-    func updateShardStatusImpl(_ name: String, shard: String, status: String) throws -> ShardStatus {
+    /// Sets a shard's status (`READY` or `READONLY`); 404 unknown class/shard, 422 bad status.
+    public func updateShardStatus(ofClass name: String, shard: String, status: String) async throws -> ShardStatus {
         let st = try requireState(name)
         guard shard == config.hostname else { throw DatabaseError.notFound("shard '\(shard)' not found") }
         let s = status.uppercased()
         guard s == "READY" || s == "READONLY" else {
             throw DatabaseError.unprocessable("invalid status: \(status)")
         }
-        try store.pool.write { db in
+        try await schemaWrite { db in
             try db.execute(sql: "UPDATE classes SET shard_status = ? WHERE id = ?", arguments: [s, st.id])
+            st.shardStatus = s
         }
-        st.shardStatus = s
         return ShardStatus(name: shard, status: s)
     }
 }

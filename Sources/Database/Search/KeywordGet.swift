@@ -25,25 +25,25 @@ extension Database {
         if offset + limit > config.queryMaximumResults {
             throw DatabaseError.unprocessable("query maximum results exceeded")
         }
-        let allowList = try r.filter.map { AllowList(try filterDocIDs(className: cls.className, filter: $0)) }
+        let allowList = try await allowList(r.filter, className: cls.className)
         if let bm25 = r.bm25 {
-            return try bm25Get(bm25, cls, limit: limit, offset: offset, allowList: allowList, r.additional)
+            return try await bm25Get(bm25, cls, limit: limit, offset: offset, allowList: allowList, r.additional)
         }
         return try await hybridGet(r.hybrid!, cls, limit: limit, offset: offset, allowList: allowList, r.additional)
     }
 
     private func bm25Get(_ p: BM25Parameter, _ cls: ClassDefinition, limit: Int, offset: Int, allowList: AllowList?,
-                         _ additional: AdditionalSelection) throws -> [GetHit] {
+                         _ additional: AdditionalSelection) async throws -> [GetHit] {
         if p.query.isEmpty { throw DatabaseError.unprocessable("keyword search (bm25) must have query set") }
         let found: [KeywordHit]
         do {
-            found = try keywordSearch(className: cls.className, query: p.query, properties: p.properties,
+            found = try await keywordSearch(className: cls.className, query: p.query, properties: p.properties,
                                       allowList: allowList, limit: offset + limit)
         } catch let e as DatabaseError {
             throw DatabaseError(e.kind, "explorer: get class: vector search: " + e.message)
         }
         let page = Array(found.dropFirst(offset))
-        let objects = try self.objects(className: cls.className, docIDs: page.map(\.docID), includeVector: additional.vector)
+        let objects = try await self.objects(className: cls.className, docIDs: page.map(\.docID), includeVector: additional.vector)
         let byDoc = Dictionary(uniqueKeysWithValues: page.map { ($0.docID, $0) })
         return objects.map { o in
             let hit = byDoc[o.docID]!
@@ -65,12 +65,12 @@ extension Database {
         if alpha < 1, !p.query.isEmpty {
             let found: [KeywordHit]
             do {
-                found = try keywordSearch(className: cls.className, query: p.query, properties: p.properties,
+                found = try await keywordSearch(className: cls.className, query: p.query, properties: p.properties,
                                           allowList: allowList, limit: subLimit)
             } catch let e as DatabaseError {
                 throw DatabaseError(e.kind, "explorer: get class: hybrid: sparse search: " + e.message)
             }
-            let objects = try self.objects(className: cls.className, docIDs: found.map(\.docID), includeVector: additional.vector)
+            let objects = try await self.objects(className: cls.className, docIDs: found.map(\.docID), includeVector: additional.vector)
             let scores = Dictionary(uniqueKeysWithValues: found.map { ($0.docID, $0.score) })
             sets.append(objects.map {
                 FusionCandidate(id: $0.id, object: $0, explanation: "(bm25)", secondary: Double(scores[$0.docID] ?? 0))
@@ -82,7 +82,7 @@ extension Database {
             if allowList?.count != 0 {
                 let found: [(object: WeaviateObject, distance: Float)]
                 do {
-                    found = try vectorSearch(className: cls.className, vector: vector, k: subLimit, allowList: allowList,
+                    found = try await vectorSearch(className: cls.className, vector: vector, k: subLimit, allowList: allowList,
                                              includeVector: additional.vector)
                 } catch let e as DatabaseError {
                     throw DatabaseError(e.kind, "explorer: get class: hybrid: dense search: " + e.message)

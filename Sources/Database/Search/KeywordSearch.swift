@@ -43,7 +43,7 @@ extension Database {
     /// BM25F over `properties` (nil or empty: every searchable text property) of `className`; the best
     /// `limit` documents of `allowList` (nil: all), highest score first, ties by doc id.
     public func keywordSearch(className: String, query: String, properties: [String]?, allowList: AllowList? = nil,
-                              limit: Int) throws -> [KeywordHit] {
+                              limit: Int) async throws -> [KeywordHit] {
         let st = try requireState(className)
         let def = st.definition
         let searched = try keywordProperties(properties, of: st)
@@ -61,7 +61,7 @@ extension Database {
             groups[tok, default: []].append(p)
         }
 
-        return try store.pool.read { db in
+        return try await read { [order, groups] db in
             let n = Double(try ObjectTables.count(db, classID: st.id))
             var meanSum = 0.0
             for p in searched {
@@ -73,7 +73,7 @@ extension Database {
             var scores: [UInt64: Double] = [:]
             var explained: [UInt64: [KeywordHit.Term]] = [:]
             for tok in order {
-                for (term, repeats) in queryTerms(query, tokenization: tok, stopwords: stopwords) {
+                for (term, repeats) in self.queryTerms(query, tokenization: tok, stopwords: stopwords) {
                     var merged: [UInt64: (frequency: Double, length: Double)] = [:]
                     for p in groups[tok]! {
                         for posting in try ObjectTables.postings(db, classID: st.id, prop: p.column.ordinal, token: term) {

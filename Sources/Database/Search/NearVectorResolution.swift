@@ -62,7 +62,7 @@ extension Database {
             if let v = near.nearVector { return v.vector }
             if let o = near.nearObject {
                 do {
-                    return try objectVector(id: o.id, beacon: o.beacon, className: cls?.className)
+                    return try await objectVector(id: o.id, beacon: o.beacon, className: cls?.className)
                 } catch let e as DatabaseError {
                     throw DatabaseError(e.kind, "nearObject params: " + e.message)
                 }
@@ -77,7 +77,7 @@ extension Database {
     }
 
     /// The stored vector of the object named by `id` or `beacon` (a beacon's class wins over `className`).
-    func objectVector(id: String?, beacon: String?, className: String?) throws -> [Float] {
+    func objectVector(id: String?, beacon: String?, className: String?) async throws -> [Float] {
         var lookupClass = className
         let uuid: String
         if let id, !id.isEmpty {
@@ -89,7 +89,7 @@ extension Database {
         } else {
             throw DatabaseError.unprocessable("empty id and beacon")
         }
-        guard let found = try vector(className: lookupClass, id: uuid) else {
+        guard let found = try await vector(className: lookupClass, id: uuid) else {
             throw DatabaseError.unprocessable("vector not found")
         }
         return found.vector
@@ -158,7 +158,7 @@ extension Database {
             var uuid = object.id ?? ""
             if uuid.isEmpty, let beacon = object.beacon, !beacon.isEmpty { uuid = try parseBeacon(beacon).id }
             guard !uuid.isEmpty else { throw DatabaseError.unprocessable("empty id and beacon") }
-            guard let found = try vector(className: className, id: uuid) else {
+            guard let found = try await vector(className: className, id: uuid) else {
                 throw DatabaseError.unprocessable("vector not found")
             }
             vectors.append(found.vector)

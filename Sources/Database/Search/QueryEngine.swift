@@ -19,26 +19,26 @@ extension Database {
         guard !r.near.isEmpty else {
             let pageLimit = limit ?? (r.offset == nil ? 100 : config.queryDefaultsLimit)
             if offset + pageLimit > maximum { throw DatabaseError.unprocessable("query maximum results exceeded") }
-            let objects = try findObjects(className: cls.className, filter: r.filter, sort: r.sort, limit: pageLimit,
+            let objects = try await findObjects(className: cls.className, filter: r.filter, sort: r.sort, limit: pageLimit,
                                           offset: offset, after: r.after, includeVector: r.additional.vector)
             return objects.map { GetHit(object: $0) }
         }
 
         try r.near.validateExtraction()
-        try checkCertainty(metric: cls.distanceMetric, requested: r.near.certainty != nil || r.additional.certainty)
+        try await checkCertainty(metric: cls.distanceMetric, requested: r.near.certainty != nil || r.additional.certainty)
         let vector = try await searchVector(for: r.near, in: cls)
-        let allowList = try r.filter.map { AllowList(try filterDocIDs(className: cls.className, filter: $0)) }
+        let allowList = try await allowList(r.filter, className: cls.className)
 
         var hits: [GetHit]
         if let threshold = r.near.maxDistance, limit == nil {
             // Search by distance: everything within the threshold, capped at QUERY_MAXIMUM_RESULTS.
-            hits = try vectorHits(cls, vector, k: maximum, maxDistance: Float(threshold), allowList: allowList,
+            hits = try await vectorHits(cls, vector, k: maximum, maxDistance: Float(threshold), allowList: allowList,
                                   includeVector: r.additional.vector)
             hits = Array(hits.dropFirst(offset))
         } else {
             let pageLimit = limit ?? (r.offset == nil ? 100 : config.queryDefaultsLimit)
             if offset + pageLimit > maximum { throw DatabaseError.unprocessable("query maximum results exceeded") }
-            hits = try vectorHits(cls, vector, k: offset + pageLimit, maxDistance: nil, allowList: allowList,
+            hits = try await vectorHits(cls, vector, k: offset + pageLimit, maxDistance: nil, allowList: allowList,
                                   includeVector: r.additional.vector)
             hits = Array(hits.dropFirst(offset))
             hits = postFilter(hits, certainty: r.near.certainty, distance: r.near.distance)
@@ -48,7 +48,7 @@ extension Database {
     }
 
     /// `can't use certainty when vector index is configured with <metric> distance`.
-    func checkCertainty(metric: DistanceMetric, requested: Bool) throws {
+    func checkCertainty(metric: DistanceMetric, requested: Bool) async throws {
         if requested && metric != .cosine {
             throw DatabaseError.unprocessable(
                 "can't use certainty when vector index is configured with \(metric.rawValue) distance")
@@ -56,10 +56,10 @@ extension Database {
     }
 
     private func vectorHits(_ cls: ClassDefinition, _ vector: [Float], k: Int, maxDistance: Float?,
-                            allowList: AllowList?, includeVector: Bool) throws -> [GetHit] {
+                            allowList: AllowList?, includeVector: Bool) async throws -> [GetHit] {
         if let allowList, allowList.count == 0 { return [] }
         do {
-            return try vectorSearch(className: cls.className, vector: vector, k: k, maxDistance: maxDistance,
+            return try await vectorSearch(className: cls.className, vector: vector, k: k, maxDistance: maxDistance,
                                     allowList: allowList, includeVector: includeVector)
                 .map { GetHit(object: $0.object, distance: $0.distance) }
         } catch let e as DatabaseError {
@@ -130,7 +130,7 @@ extension Database {
             throw DatabaseError.unprocessable(
                 "vector search across classes not possible: found different distance metrics: \(list)")
         }
-        try checkCertainty(metric: metrics.first ?? .cosine, requested: r.near.certainty != nil || r.certaintyRequested)
+        try await checkCertainty(metric: metrics.first ?? .cosine, requested: r.near.certainty != nil || r.certaintyRequested)
         let vector = try await searchVector(for: r.near, in: nil)
         let limit = (r.limit ?? -1) < 0 ? 20 : r.limit!
         let offset = max(0, r.offset ?? 0)
@@ -141,7 +141,7 @@ extension Database {
         for cls in classes {
             guard let index = vectorIndex(ofClass: cls.className), index.count > 0 else { continue }
             do {
-                let found = try vectorSearch(className: cls.className, vector: vector, k: offset + limit)
+                let found = try await vectorSearch(className: cls.className, vector: vector, k: offset + limit)
                 all += found.map { ExploreHit(className: cls.className, id: $0.object.id, distance: $0.distance) }
             } catch let e as DatabaseError where e.kind == .unprocessable {
                 continue  // a class with vectors of another length cannot hold a match
@@ -173,26 +173,26 @@ extension Database {
             guard r.objectLimit != nil || (certainty ?? 0) != 0 else {
                 throw DatabaseError.unprocessable("must provide certainty or objectLimit with vector search")
             }
-            try checkCertainty(metric: cls.distanceMetric, requested: r.near.certainty != nil)
+            try await checkCertainty(metric: cls.distanceMetric, requested: r.near.certainty != nil)
             let vector = try await searchVector(for: r.near, in: cls)
-            let allowList = try r.filter.map { AllowList(try filterDocIDs(className: cls.className, filter: $0)) }
+            let allowList = try await allowList(r.filter, className: cls.className)
             var hits: [GetHit]
             if let objectLimit = r.objectLimit {
-                hits = try vectorHits(cls, vector, k: max(0, objectLimit), maxDistance: nil, allowList: allowList,
+                hits = try await vectorHits(cls, vector, k: max(0, objectLimit), maxDistance: nil, allowList: allowList,
                                       includeVector: false)
                 hits = postFilter(hits, certainty: r.near.certainty, distance: r.near.distance)
             } else {
-                hits = try vectorHits(cls, vector, k: config.queryMaximumResults,
+                hits = try await vectorHits(cls, vector, k: config.queryMaximumResults,
                                       maxDistance: Float(r.near.maxDistance ?? 2), allowList: allowList, includeVector: false)
             }
             objects = hits.map(\.object)
             count = objects.count
         } else if needsObjects {
-            let ids = try filterDocIDs(className: cls.className, filter: r.filter)
-            objects = try self.objects(className: cls.className, docIDs: ids, includeVector: false)
+            let ids = try await filterDocIDs(className: cls.className, filter: r.filter)
+            objects = try await self.objects(className: cls.className, docIDs: ids, includeVector: false)
             count = objects.count
         } else {
-            count = try self.count(className: cls.className, filter: r.filter)
+            count = try await self.count(className: cls.className, filter: r.filter)
         }
 
         guard let path = r.groupBy, let property = path.first else {
@@ -232,13 +232,13 @@ extension Database {
     // MARK: References
 
     /// The objects `beacons` point to, in order; a beacon without a class is looked up in `targetClasses`.
-    public func referencedObjects(beacons: [String], targetClasses: [String], includeVector: Bool) throws -> [WeaviateObject] {
+    public func referencedObjects(beacons: [String], targetClasses: [String], includeVector: Bool) async throws -> [WeaviateObject] {
         var out: [WeaviateObject] = []
         for beacon in beacons {
             guard let parsed = try? parseBeacon(beacon) else { continue }
             let candidates = parsed.className.map { [$0] } ?? targetClasses
             for className in candidates {
-                if let o = try getObject(className: className, id: parsed.id, includeVector: includeVector) {
+                if let o = try await getObject(className: className, id: parsed.id, includeVector: includeVector) {
                     out.append(o)
                     break
                 }

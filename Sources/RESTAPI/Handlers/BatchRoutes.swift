@@ -44,7 +44,7 @@ enum BatchRoutes {
                 throw APIError.unprocessable("validate: invalid output: \(output)")
             }
             let filter = try matchFields.raw("where").map { try WhereFilter.from(json: $0) }
-            let result = try ctx.database.batchDelete(
+            let result = try await ctx.database.batchDelete(
                 className: className, filter: filter, dryRun: dryRun, verbose: output == "verbose")
             let items: [JSONValue] = result.objects.map { item in
                 var o: [String: JSONValue] = ["id": .string(item.id), "status": .string(item.status)]
@@ -68,7 +68,7 @@ enum BatchRoutes {
         table.add("POST", "/v1/batch/references") { request in
             let references = try BodyDecoding.batchReferences(try ctx.body(request))
             try ctx.authorize(request, "update", "batch/*")
-            let results = try ctx.database.batchReferences(references)
+            let results = try await ctx.database.batchReferences(references)
             return .json(200, .array(results.map { r in
                 var result: [String: JSONValue] = ["status": r.error == nil ? "SUCCESS" : "FAILED"]
                 if let error = r.error { result["errors"] = ["error": [["message": .string(error)]]] }

@@ -26,7 +26,7 @@ enum MetaRoutes {
             try ctx.authorize(request, "list", "nodes")
             var shards: [JSONValue] = []
             var total = 0
-            let counts = try ctx.database.objectCounts()
+            let counts = try await ctx.database.objectCounts()
             for definition in ctx.database.schema() {
                 let count = counts[definition.className] ?? 0
                 total += count

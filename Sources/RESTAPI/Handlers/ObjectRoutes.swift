@@ -29,7 +29,7 @@ enum ObjectRoutes {
                 query.after = ""
                 query.offset = nil
             }
-            let objects = try ctx.database.listObjects(query)
+            let objects = try await ctx.database.listObjects(query)
             var w = JSONWriter(reservingCapacity: 256 * max(objects.count, 1))
             w.raw("{\"deprecations\":null,\"objects\":[")
             for (i, object) in objects.enumerated() {
@@ -63,7 +63,7 @@ enum ObjectRoutes {
                 let t = try target(request)
                 try ctx.authorize(request, "get", t.resource)
                 let includeVector = ctx.includesVector(request)
-                guard let object = try ctx.database.getObject(className: t.className, id: t.id, includeVector: includeVector)
+                guard let object = try await ctx.database.getObject(className: t.className, id: t.id, includeVector: includeVector)
                 else { return .empty(404) }
                 return single(object, includeVector: includeVector)
             }
@@ -71,7 +71,7 @@ enum ObjectRoutes {
             table.add("HEAD", pattern) { request in
                 let t = try target(request)
                 try ctx.authorize(request, "head", t.resource)
-                return .empty(try ctx.database.objectExists(className: t.className, id: t.id) ? 204 : 404)
+                return await .empty(try ctx.database.objectExists(className: t.className, id: t.id) ? 204 : 404)
             }
 
             table.add("PUT", pattern) { request in
@@ -95,7 +95,7 @@ enum ObjectRoutes {
             table.add("DELETE", pattern) { request in
                 let t = try target(request)
                 try ctx.authorize(request, "delete", t.resource)
-                try ctx.database.deleteObject(className: t.className, id: t.id)
+                try await ctx.database.deleteObject(className: t.className, id: t.id)
                 return .empty(204)
             }
         }

@@ -11,7 +11,7 @@ enum SchemaRoutes {
         table.add("POST", "/v1/schema") { request in
             let definition = try BodyDecoding.classDefinition(try ctx.body(request))
             try ctx.authorize(request, "create", "schema/objects")
-            return .json(200, try ctx.database.createClass(definition).json)
+            return .json(200, try await ctx.database.createClass(definition).json)
         }
 
         table.add("GET", "/v1/schema/{className}") { request in
@@ -23,19 +23,19 @@ enum SchemaRoutes {
         table.add("PUT", "/v1/schema/{className}") { request in
             let definition = try BodyDecoding.classDefinition(try ctx.body(request))
             try ctx.authorize(request, "update", "schema/objects")
-            return .json(200, try ctx.database.updateClass(request.parameter("className"), definition).json)
+            return .json(200, try await ctx.database.updateClass(request.parameter("className"), definition).json)
         }
 
         table.add("DELETE", "/v1/schema/{className}") { request in
             try ctx.authorize(request, "delete", "schema/objects")
-            try ctx.database.deleteClass(request.parameter("className"))
+            try await ctx.database.deleteClass(request.parameter("className"))
             return .empty(200)
         }
 
         table.add("POST", "/v1/schema/{className}/properties") { request in
             let property = try BodyDecoding.property(try ctx.body(request))
             try ctx.authorize(request, "update", "schema/objects")
-            return .json(200, try ctx.database.addProperty(toClass: request.parameter("className"), property).json)
+            return .json(200, try await ctx.database.addProperty(toClass: request.parameter("className"), property).json)
         }
 
         table.add("GET", "/v1/schema/{className}/shards") { request in
@@ -51,7 +51,7 @@ enum SchemaRoutes {
             let fields = try GoFields(try ctx.body(request), model: "ShardStatus", goType: "models.ShardStatus")
             let status = try fields.string("status") ?? ""
             try ctx.authorize(request, "update", "schema/\(className)/shards/\(shardName)")
-            let updated = try ctx.database.updateShardStatus(ofClass: className, shard: shardName, status: status)
+            let updated = try await ctx.database.updateShardStatus(ofClass: className, shard: shardName, status: status)
             return .json(200, ["status": .string(updated.status)])
         }
     }

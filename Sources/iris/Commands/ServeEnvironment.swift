@@ -39,6 +39,8 @@ struct ServeEnvironment {
             distance = metric
         }
         let hostname = env["CLUSTER_HOSTNAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "node1"
+        // Iris's own: seconds between vector index snapshots (0: only at a clean stop).
+        let snapshotInterval = try reader.int("IRIS_SNAPSHOT_INTERVAL_SECONDS", default: 300, minimum: 0)
 
         let database = DatabaseConfig(
             dataPath: dataPath,
@@ -48,7 +50,8 @@ struct ServeEnvironment {
             defaultVectorizer: defaultVectorizer,
             defaultDistance: distance,
             enabledModules: modules,
-            hostname: hostname
+            hostname: hostname,
+            snapshotIntervalSeconds: snapshotInterval == 0 ? nil : Double(snapshotInterval)
         )
 
         let apiKeyEnabled = try reader.bool("AUTHENTICATION_APIKEY_ENABLED", default: false)

@@ -111,7 +111,7 @@ func run(_ o: Options) async throws -> [String: Any] {
         let dir = (root as NSString).appendingPathComponent("bench-store-\(batchSize)-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let db = try Database(config: DatabaseConfig(dataPath: dir, snapshotIntervalSeconds: nil))
-        _ = try db.createClass(ClassDefinition(className: "BenchImport", properties: [
+        _ = try await db.createClass(ClassDefinition(className: "BenchImport", properties: [
             PropertyDefinition(name: "title", dataType: ["text"]), PropertyDefinition(name: "index", dataType: ["int"]),
             PropertyDefinition(name: "score", dataType: ["number"]), PropertyDefinition(name: "tag", dataType: ["text"]),
         ], vectorIndexConfig: ["skip": .bool(indexKind == "flat")]))

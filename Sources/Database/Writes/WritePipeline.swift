@@ -1,0 +1,320 @@
+import Foundation
+import Storage
+import VectorIndex
+
+// Every change to an object goes through one pipeline: prepare → vectorise → commit → index apply.
+//
+// - prepare (any thread): resolves the class (auto-schema), validates and normalises what the request
+//   brings, without reading the stored object.
+// - vectorise (async): asks the class's module for vectors of what prepare produced.
+// - commit (the store's single writer): reads the object as it is now, resolves the intent against it
+//   (a PATCH merges into the current properties, a reference add appends to the current list), writes
+//   row, tokens and change-log entry in one transaction. Because every read-modify-write happens inside
+//   the writer, concurrent writes to one object apply in some serial order and none is lost.
+// - index apply (still inside the writer, after the commit): the vector changes go to the class
+//   indexes in commit order.
+//
+// A PATCH whose vector the commit finds stale (a concurrent write changed a vectorised property after
+// prepare) returns `.revectorise`; the caller vectorises the merged properties again and retries.
+
+/// How a write changes the stored object; resolved against the current row at commit time.
+enum WriteIntent: Sendable {
+    /// POST: insert; 422 if the id exists.
+    case create
+    /// Batch: insert or replace everything (creation time restarts, as before).
+    case upsert
+    /// PUT: replace everything but the creation time; 404 if absent.
+    case replace
+    /// PATCH: `properties` over the current ones, `removals` dropped (a `null` in the body).
+    case merge(removals: Set<String>)
+    /// Reference add/replace/delete on one reference property; values are normalised beacons.
+    case references(property: String, ReferenceChange)
+    /// DELETE; 404 if absent.
+    case delete
+}
+
+enum ReferenceChange: Sendable {
+    case add([JSONValue])
+    case replace([JSONValue])
+    /// Removes every reference to this target id.
+    case remove(targetID: String)
+}
+
+/// One prepared write.
+struct ObjectWrite: Sendable {
+    var st: ClassState
+    /// Lower-case uuid.
+    var id: String
+    var intent: WriteIntent
+    /// Normalised properties (for `.merge`, the normalised patch).
+    var properties: [String: JSONValue] = [:]
+    /// The request's vector, or the module's for `properties`.
+    var vector: [Float]?
+    /// The vector came with the request (never replaced by the module's).
+    var userVector = false
+    /// `.merge` only: the vectorised properties `vector` was computed from (nil: not vectorised).
+    var vectorizedFrom: [String: JSONValue]?
+    var time = ValueFormats.nowMillis()
+}
+
+/// The outcome of one write at commit.
+enum WriteOutcome: Sendable {
+    case written(WeaviateObject)
+    case deleted
+    case failed(DatabaseError)
+    /// `.merge` only: vectorise `properties` (the merged object as now stored + the patch) and retry.
+    case revectorise(properties: [String: JSONValue])
+}
+
+/// A vector change for the index, produced by a commit.
+struct IndexChange {
+    let index: any VectorIndex
+    let docID: UInt64
+    /// nil: delete.
+    let vector: [Float]?
+    let sequence: UInt64
+}
+
+extension Database {
+    // MARK: Vectorise
+
+    /// Fills in `vector` from the class's module for writes without one (one module call per class).
+    /// For `.merge` writes, vectorises `vectorizeProperties[k]` instead (the merged object).
+    func vectorize(_ writes: inout [ObjectWrite], only: Set<Int>? = nil,
+                   mergedProperties: [Int: [String: JSONValue]] = [:]) async throws {
+        var groups: [String: [Int]] = [:]
+        for (k, w) in writes.enumerated() where !w.userVector && w.vector == nil && (only?.contains(k) ?? true) {
+            if case .merge = w.intent, mergedProperties[k] == nil { continue }
+            if w.st.definition.vectorizerName != "none" { groups[w.st.name, default: []].append(k) }
+        }
+        for (_, idxs) in groups {
+            let def = writes[idxs[0]].st.definition
+            guard let module = modules.module(named: def.vectorizerName) else {
+                throw DatabaseError.internal("vectorizer: no module with name \"\(def.vectorizerName)\" present")
+            }
+            let inputs = idxs.map { VectorizeInput(id: writes[$0].id, properties: mergedProperties[$0] ?? writes[$0].properties) }
+            let vectors: [[Float]?]
+            do {
+                vectors = try await module.vectorize(objects: inputs, class: def)
+            } catch let e as DatabaseError {
+                throw e
+            } catch {
+                throw DatabaseError.internal("update vector: \(error)")
+            }
+            guard vectors.count == idxs.count else {
+                throw DatabaseError.internal("update vector: module '\(module.name)' returned \(vectors.count) vectors for \(idxs.count) objects")
+            }
+            let watched = module.vectorizedProperties(class: def)
+            for (j, k) in idxs.enumerated() {
+                writes[k].vector = vectors[j]
+                if let merged = mergedProperties[k] { writes[k].vectorizedFrom = merged.filter { watched.contains($0.key) } }
+            }
+        }
+    }
+
+    // MARK: Commit
+
+    /// Commits writes in one transaction of the store's writer, then applies their vector changes to
+    /// the indexes before releasing the writer, so index order is commit order. Per-item failures
+    /// (exists, not found, vector length, read-only shard) skip that item; a storage failure fails the
+    /// whole call and nothing is written.
+    func commit(_ writes: [ObjectWrite]) async throws -> [WriteOutcome] {
+        do {
+            return try await store.pool.writeWithoutTransaction { db in
+                var outcomes: [WriteOutcome] = []
+                var changes: [IndexChange] = []
+                var newDimensions: [(ClassState, Int)] = []
+                try db.inTransaction {
+                    outcomes = []
+                    changes = []
+                    newDimensions = []
+                    var pending = PendingDimensions()
+                    for w in writes {
+                        outcomes.append(try self.commitOne(w, db, &changes, &pending))
+                    }
+                    newDimensions = pending.added
+                    return .commit
+                }
+                // Still under the writer: the next transaction sees the dimension.
+                for (st, d) in newDimensions where st.dimension == nil { st.dimension = d }
+                self.applyToIndexes(changes)
+                return outcomes
+            }
+        } catch let e as DatabaseError {
+            throw e
+        } catch {
+            throw DatabaseError.internal("store write failed: \(error)")
+        }
+    }
+
+    /// Class dimensions set by vectors of this transaction (applied to ClassState once it commits).
+    struct PendingDimensions {
+        var byClass: [Int64: Int] = [:]
+        var added: [(ClassState, Int)] = []
+    }
+
+    private func commitOne(_ w: ObjectWrite, _ db: GRDB.Database, _ changes: inout [IndexChange],
+                           _ dims: inout PendingDimensions) throws -> WriteOutcome {
+        let st = w.st
+        guard state(st.name) === st else { return .failed(.notFound("class '\(st.name)' not found")) }
+        if st.shardStatus == "READONLY" {
+            return .failed(.unprocessable("class '\(st.name)': shard '\(config.hostname)' is read-only"))
+        }
+        // The object as it is now; only the intents that build on it read the whole row.
+        var current: WeaviateObject?
+        var currentDocID: UInt64?
+        switch w.intent {
+        case .create, .upsert:
+            currentDocID = try ObjectTables.docID(db, classID: st.id, uuid: w.id)
+        default:
+            if let row = try ObjectTables.fetch(db, classID: st.id, uuid: w.id, withVector: true) {
+                current = toObject(row, st)
+                currentDocID = row.docID
+            }
+        }
+
+        var properties = w.properties
+        var vector = w.vector
+        var created = w.time
+        var additional: [String: JSONValue]?
+        switch w.intent {
+        case .create:
+            if currentDocID != nil { return .failed(.unprocessable("id '\(w.id)' already exists")) }
+        case .upsert:
+            break
+        case .replace:
+            guard let current else { return .failed(.notFound("object '\(w.id)' not found")) }
+            created = current.creationTimeUnix
+        case .merge(let removals):
+            guard let current else { return .failed(.notFound("object '\(w.id)' not found")) }
+            properties = current.properties
+            for (k, v) in w.properties { properties[k] = v }
+            for k in removals { properties[k] = nil }
+            created = current.creationTimeUnix
+            additional = current.additional
+            if !w.userVector {
+                switch mergedVector(st, current: current, merged: properties, prepared: w) {
+                case .keep: vector = current.vector
+                case .use(let v): vector = v
+                case .revectorise: return .revectorise(properties: properties)
+                }
+            }
+        case .references(let property, let change):
+            guard let current else { return .failed(.notFound("source object '\(w.id)' not found")) }
+            var list = current.properties[property]?.arrayValue ?? []
+            switch change {
+            case .add(let refs): list += refs
+            case .replace(let refs): list = refs
+            case .remove(let targetID):
+                list.removeAll { item in
+                    item["beacon"]?.stringValue.flatMap { try? parseBeacon($0) }?.id.lowercased() == targetID
+                }
+            }
+            properties = current.properties
+            properties[property] = .array(list)
+            vector = current.vector
+            created = current.creationTimeUnix
+            additional = current.additional
+        case .delete:
+            guard let docID = currentDocID else { return .failed(.notFound("object '\(w.id)' not found")) }
+            try ObjectTables.delete(db, classID: st.id, docID: docID)
+            let seq = try ChangeLog.append(db, classID: st.id, docID: docID, op: .delete)
+            changes.append(IndexChange(index: st.index, docID: docID, vector: nil, sequence: seq))
+            return .deleted
+        }
+
+        if let v = vector, v.isEmpty { vector = nil }
+        if let v = vector {
+            if let d = dims.byClass[st.id] ?? st.dimension {
+                if d != v.count {
+                    return .failed(.unprocessable("new node has a vector with length \(v.count). Existing nodes have vectors with length \(d)"))
+                }
+            } else {
+                dims.byClass[st.id] = v.count
+                try db.execute(sql: "UPDATE classes SET dimension = ? WHERE id = ?", arguments: [v.count, st.id])
+                dims.added.append((st, v.count))
+            }
+        }
+        let row = ObjectRow(uuid: w.id, created: created, updated: w.time,
+                            properties: JSONValue.object(properties).jsonString(),
+                            vector: vector.map(VectorCoding.encode),
+                            additional: additional.map { JSONValue.object($0).jsonString() },
+                            columns: Database.columnValues(properties, of: st))
+        let docID: UInt64
+        if let d = currentDocID {
+            var r = row
+            r.docID = d
+            try ObjectTables.update(db, classID: st.id, row: r, allColumns: st.allColumnNames)
+            docID = d
+        } else {
+            docID = try ObjectTables.insert(db, classID: st.id, row: row)
+        }
+        try ObjectTables.setTokens(db, classID: st.id, docID: docID, tokens: Database.tokenRows(properties, of: st),
+                                   replacing: currentDocID != nil)
+        // The index only hears about vector changes (a PATCH of other fields keeps the node as it is).
+        let vectorChanged = current.map { $0.vector != vector } ?? (vector != nil || currentDocID != nil)
+        if vectorChanged {
+            let seq = try ChangeLog.append(db, classID: st.id, docID: docID, op: .upsert)
+            changes.append(IndexChange(index: st.index, docID: docID, vector: vector, sequence: seq))
+        }
+        return .written(WeaviateObject(className: st.name, id: w.id, properties: properties, vector: vector,
+                                       creationTimeUnix: created, lastUpdateTimeUnix: w.time, additional: additional,
+                                       docID: docID))
+    }
+
+    private enum MergedVector { case keep, use([Float]?), revectorise }
+
+    /// The vector of a merged object: the current one unless a vectorised property changed (or there is
+    /// none yet); then the one prepare computed, if it was computed from exactly these values.
+    private func mergedVector(_ st: ClassState, current: WeaviateObject, merged: [String: JSONValue],
+                              prepared w: ObjectWrite) -> MergedVector {
+        let def = st.definition
+        guard def.vectorizerName != "none", let module = modules.module(named: def.vectorizerName) else { return .keep }
+        let watched = module.vectorizedProperties(class: def)
+        let changed = watched.contains { current.properties[$0] != merged[$0] }
+        guard changed || current.vector == nil else { return .keep }
+        if let from = w.vectorizedFrom, from == merged.filter({ watched.contains($0.key) }) { return .use(w.vector) }
+        return .revectorise
+    }
+
+    // MARK: Index apply
+
+    /// Applies committed vector changes to the indexes. Called under the store's writer, so index state
+    /// follows commit order. A failed insert is logged, not thrown: the row is durable and a restart
+    /// rebuilds the index from the store.
+    func applyToIndexes(_ changes: [IndexChange]) {
+        var byIndex: [ObjectIdentifier: (index: any VectorIndex, changes: [IndexChange])] = [:]
+        for c in changes { byIndex[ObjectIdentifier(c.index), default: (c.index, [])].changes.append(c) }
+        for (_, group) in byIndex {
+            let batch = group.changes.map { VectorChange(id: $0.docID, vector: $0.vector) }
+            let through = group.changes.map(\.sequence).max() ?? 0
+            let errors = group.index.apply(batch, through: through, threads: indexThreads)
+            for (k, e) in errors.enumerated() {
+                guard let e else { continue }
+                logger.error("vector index insert failed", metadata: ["docID": "\(batch[k].id)", "error": "\(e)"])
+            }
+        }
+    }
+
+    /// Insert threads for a batch: one core is left for searches and requests while an import runs.
+    var indexThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount - 1) }
+
+    /// Runs a PATCH-style write to completion: commits, and while the commit finds the prepared vector
+    /// stale (a concurrent write changed a vectorised property), vectorises the merged object again.
+    func commitMerge(_ write: ObjectWrite) async throws -> WeaviateObject {
+        var w = write
+        for _ in 0..<16 {
+            switch try await commit([w])[0] {
+            case .written(let o): return o
+            case .deleted: throw DatabaseError.internal("merge deleted the object")
+            case .failed(let e): throw e
+            case .revectorise(let merged):
+                w.vector = nil
+                var ws = [w]
+                try await vectorize(&ws, mergedProperties: [0: merged])
+                w = ws[0]
+            }
+        }
+        throw DatabaseError.internal("object '\(w.id)' kept changing while it was being vectorised; try again")
+    }
+}

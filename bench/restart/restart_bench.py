@@ -1,0 +1,171 @@
+"""Restart after SIGKILL: how long until a killed server answers nearVector correctly again.
+
+For each --iris binary (several compare builds in one run): start `iris serve` with snapshots off
+(IRIS_SNAPSHOT_INTERVAL_SECONDS=0, so every vector was written after the last snapshot), import
+--count vectors of --dim dimensions, SIGKILL it, start it again and time (a) until
+`/v1/.well-known/ready` answers and (b) until --queries nearVector queries return the exact nearest
+object (each query is a stored vector, so its own object must come first). Then --kills more
+kill/restart rounds check that no acknowledged object is lost. Prints the times and writes --json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import numpy as np
+import requests
+
+CLASS = "RestartBench"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, binary: str, root: str):
+        self.binary, self.root, self.port = binary, root, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+
+    def start(self) -> float:
+        """Starts the process; returns its start time (perf_counter)."""
+        env = dict(os.environ, PERSISTENCE_DATA_PATH=os.path.join(self.root, "data"), LOG_LEVEL="warning",
+                   AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED="true", DEFAULT_VECTORIZER_MODULE="none",
+                   IRIS_SNAPSHOT_INTERVAL_SECONDS="0")
+        log = open(os.path.join(self.root, "server.log"), "ab")
+        t0 = time.perf_counter()
+        self.proc = subprocess.Popen([self.binary, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                                     env=env, stdout=log, stderr=subprocess.STDOUT)
+        return t0
+
+    def wait_ready(self, timeout: float = 3600) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"iris exited with {self.proc.returncode}")
+            try:
+                if requests.get(self.url + "/v1/.well-known/ready", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.01)
+        raise RuntimeError("not ready")
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(600)
+
+
+def data(count: int, dim: int) -> np.ndarray:
+    return np.random.default_rng(5).standard_normal((count, dim), dtype=np.float32)
+
+
+def object_id(k: int) -> str:
+    return str(uuid.UUID(int=k + 1))
+
+
+def import_all(url: str, vecs: np.ndarray, batch: int) -> None:
+    s = requests.Session()
+    for i in range(0, len(vecs), batch):
+        objs = [{"class": CLASS, "id": object_id(k), "properties": {"n": k}, "vector": vecs[k].tolist()}
+                for k in range(i, min(i + batch, len(vecs)))]
+        r = s.post(url + "/v1/batch/objects", json={"objects": objs}, timeout=600)
+        r.raise_for_status()
+        assert all("errors" not in o["result"] for o in r.json())
+
+
+def nearest_ok(url: str, vecs: np.ndarray, picks: list[int]) -> bool:
+    s = requests.Session()
+    for k in picks:
+        gql = "{Get{%s(nearVector:{vector:%s} limit:1){_additional{id}}}}" % (CLASS, json.dumps(vecs[k].tolist()))
+        try:
+            hits = s.post(url + "/v1/graphql", json={"query": gql}, timeout=30).json()["data"]["Get"][CLASS]
+        except (requests.RequestException, KeyError, TypeError, ValueError):
+            return False
+        if not hits or hits[0]["_additional"]["id"] != object_id(k):
+            return False
+    return True
+
+
+def count(url: str) -> int:
+    r = requests.post(url + "/v1/graphql", json={"query": "{Aggregate{%s{meta{count}}}}" % CLASS}, timeout=60)
+    return r.json()["data"]["Aggregate"][CLASS][0]["meta"]["count"]
+
+
+def run_one(binary: str, args) -> dict:
+    root = tempfile.mkdtemp(prefix="iris-restart-")
+    server = Server(binary, root)
+    vecs = data(args.count, args.dim)
+    picks = list(np.random.default_rng(6).choice(args.count, size=args.queries, replace=False))
+    try:
+        server.start()
+        server.wait_ready()
+        requests.post(server.url + "/v1/schema", json={"class": CLASS, "vectorizer": "none", "properties": [
+            {"name": "n", "dataType": ["int"]}]}, timeout=60).raise_for_status()
+        t = time.perf_counter()
+        import_all(server.url, vecs, args.batch)
+        import_seconds = time.perf_counter() - t
+        server.kill()
+
+        t0 = server.start()
+        server.wait_ready()
+        ready = time.perf_counter() - t0
+        while not nearest_ok(server.url, vecs, picks):
+            time.sleep(0.05)
+        correct = time.perf_counter() - t0
+        assert count(server.url) == args.count
+
+        lost = 0
+        for _ in range(args.kills):
+            server.kill()
+            server.start()
+            server.wait_ready()
+            lost = max(lost, args.count - count(server.url))
+            assert nearest_ok(server.url, vecs, picks[:5])
+        return {"binary": binary, "count": args.count, "dim": args.dim, "import_seconds": import_seconds,
+                "ready_after_kill_seconds": ready, "correct_after_kill_seconds": correct,
+                "kills": args.kills, "max_lost": lost}
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--iris", action="append", required=True)
+    ap.add_argument("--count", type=int, default=100_000)
+    ap.add_argument("--dim", type=int, default=128)
+    ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--queries", type=int, default=20)
+    ap.add_argument("--kills", type=int, default=0, help="extra kill/restart rounds checking for lost objects")
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    results = [run_one(b, args) for b in args.iris]
+    for r in results:
+        print(f"{r['binary']}: {r['count']} x {r['dim']}-d imported in {r['import_seconds']:.1f} s; after SIGKILL "
+              f"ready in {r['ready_after_kill_seconds']:.2f} s, correct nearVector in {r['correct_after_kill_seconds']:.2f} s; "
+              f"{r['kills']} more kills lost {r['max_lost']} objects")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Restart benchmark: import 100,000 128-d vectors with snapshots off, SIGKILL, and time until the
+# restarted server answers nearVector correctly; then 100 more kills checking nothing is lost.
+#   bench/restart/run.sh [--count N --dim D --kills K] [--iris OTHER_BINARY ...]
+# Builds into $IRIS_SCRATCH_PATH (default .build-load, shared with bench/load).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+SCRATCH=${IRIS_SCRATCH_PATH:-$ROOT/.build-load}
+swift build -c release --product iris --scratch-path "$SCRATCH" >&2
+mkdir -p bench/out
+python3 bench/restart/restart_bench.py --iris "$SCRATCH/release/iris" --kills 100 --json bench/out/restart.json "$@"
