@@ -365,7 +365,7 @@ final class HNSWLogTests: XCTestCase {
         }
     }
 
-    func testLogSizeAndFlatApply() throws {
+    func testFlatIndexApply() throws {
         // FlatIndex.apply: same contract, no log.
         let flat = try VectorIndexes.make(config: { var c = config(); c.skip = true; return c }(), snapshotPath: nil)
         let errors = flat.apply([VectorChange(id: 1, vector: [1, 0]), VectorChange(id: 2, vector: [0, 1]),

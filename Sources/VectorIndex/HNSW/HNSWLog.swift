@@ -97,7 +97,7 @@ struct GraphLogHeader: Equatable {
     }
 }
 
-/// The writer side: records are appended to an in-memory buffer under one mutex (callers append
+/// The writer side: records are appended to an in-memory buffer under one spin lock (callers append
 /// while holding the lock that orders the change in memory, so per node the log order is the memory
 /// order), and the buffer is handed to the kernel with write() at the end of each public write call.
 /// No fsync: that survives SIGKILL; after power loss the torn tail is dropped at replay and the
@@ -116,7 +116,9 @@ final class GraphLog: @unchecked Sendable {
     private var pendingCovered: UInt64 = 0
     /// After a failed write nothing more is written (a gap would make later records lie); the log
     /// then holds a valid prefix and the next `reset` starts a new one.
-    private(set) var failure: String?
+    private var failure: String?
+    /// Whether a write failed since the log was started (then `persist()` starts a new one).
+    var failed: Bool { fileLock.withLock { failure != nil } }
     /// Flush mid-batch past this many buffered bytes, so a big parallel batch does not buffer it all.
     static let flushThreshold = 4 << 20
 

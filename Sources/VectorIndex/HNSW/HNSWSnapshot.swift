@@ -17,7 +17,8 @@ extension HNSWIndex {
             let written: Bool = try structure.withReadLock {
                 let (slots, seq, current) = registry.withLock { (slotCount, sequence, version) }
                 // Nothing changed since the last snapshot (the Database persists every class on a timer).
-                if current == persistedVersion && access(snapshotPath, F_OK) == 0 && graphLog != nil && graphLog?.failure == nil { return false }
+                let logHealthy = graphLog.map { !$0.failed } ?? false
+                if current == persistedVersion && access(snapshotPath, F_OK) == 0 && logHealthy { return false }
 
                 let nonce = UInt64.random(in: 1..<GraphLogFormat.unmatchable)
                 let (entry, topLevel) = top.withLock { (entryPoint, maxLevel) }
