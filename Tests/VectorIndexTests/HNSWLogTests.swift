@@ -141,6 +141,30 @@ final class HNSWLogTests: XCTestCase {
         XCTAssertEqual(replayed.coveredSequence, 30)
     }
 
+    /// Single writes from several threads at once (the log's per-node order and `covered` bookkeeping
+    /// under contention), including deletes and a cleanup racing with inserts.
+    func testConcurrentSingleWritesReplayExactly() throws {
+        let path = temporaryPath("class-3.index")
+        let c = config(m: 6)
+        let data = clusteredData(count: 900, dim: 8, seed: 55)
+        let live = try XCTUnwrap(VectorIndexes.make(config: c, snapshotPath: path) as? HNSWIndex)
+        DispatchQueue.concurrentPerform(iterations: 3) { worker in
+            if worker < 2 {
+                for i in stride(from: worker, to: data.count, by: 2) { try! live.upsert(id: UInt64(i), vector: data[i], sequence: UInt64(i + 1)) }
+            } else {
+                for i in stride(from: 0, to: 600, by: 3) {
+                    live.delete(id: UInt64(i), sequence: 1)
+                    if i % 150 == 0 { live.cleanup() }
+                }
+            }
+        }
+        live.markCovered(upTo: 5000)
+        let replayed = try reopen(path, c)
+        assertValid(replayed)
+        XCTAssertEqual(dump(replayed), dump(live))
+        XCTAssertEqual(replayed.coveredSequence, 5000)
+    }
+
     /// The log is cut at many offsets (a torn tail) or its last record is damaged: opening never
     /// crashes, keeps a valid prefix (covered never beyond the truth), and appending after it works.
     func testTornOrDamagedTailKeepsAValidPrefix() throws {
