@@ -3,7 +3,10 @@
 // One target per module; see docs/architecture.md for how they fit together.
 import PackageDescription
 
-let optimise: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+// -Ounchecked strips bounds and overflow checks: in code that reads bytes from users or files a missed
+// check becomes memory corruption instead of a trap. So targets get plain -O (release's default) unless
+// they read no untrusted input AND a benchmark shows the flag matters; fuzz/README.md has the numbers.
+let unchecked: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "Iris",
@@ -23,26 +26,26 @@ let package = Package(
     targets: [
         // MARK: Vector search
         .target(name: "CDistances", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "VectorIndex", dependencies: ["CDistances"], swiftSettings: optimise),
+        .target(name: "VectorIndex", dependencies: ["CDistances"], swiftSettings: unchecked),
 
         // MARK: CLIP engine (no HTTP): tokenizers, images, transformer
-        .target(name: "Tokenizers", swiftSettings: optimise),
+        .target(name: "Tokenizers"),
         .target(
             name: "CImageCodecs",
             cSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png"), .linkedLibrary("gif"),
                              .linkedLibrary("webp"), .linkedLibrary("webpdemux"), .linkedLibrary("z")]
         ),
-        .target(name: "ImageProcessing", dependencies: ["CImageCodecs"], swiftSettings: optimise),
+        .target(name: "ImageProcessing", dependencies: ["CImageCodecs"]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "CTensorKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "Hashing", swiftSettings: optimise),
-        .target(name: "ModelFormats", swiftSettings: optimise),
-        .target(name: "ModelHub", dependencies: ["Hashing", "ModelFormats"], swiftSettings: optimise),
+        .target(name: "Hashing"),
+        .target(name: "ModelFormats"),
+        .target(name: "ModelHub", dependencies: ["Hashing", "ModelFormats"]),
         .target(
             name: "CLIPEngine",
             dependencies: ["Tokenizers", "ImageProcessing", "COpenBLAS", "CTensorKernels", "ModelFormats"],
-            swiftSettings: optimise
+            swiftSettings: unchecked
         ),
 
         // MARK: Database
@@ -77,9 +80,9 @@ let package = Package(
         ),
 
         // MARK: Benchmark drivers (run by the scripts in bench/)
-        .executableTarget(name: "bench-ann", dependencies: ["VectorIndex"], path: "bench/ann/driver", swiftSettings: optimise),
-        .executableTarget(name: "bench-clip", dependencies: ["CLIPEngine"], path: "bench/clip/driver", swiftSettings: optimise),
-        .executableTarget(name: "bench-store", dependencies: ["Database"], path: "bench/import/driver", swiftSettings: optimise),
+        .executableTarget(name: "bench-ann", dependencies: ["VectorIndex"], path: "bench/ann/driver", swiftSettings: unchecked),
+        .executableTarget(name: "bench-clip", dependencies: ["CLIPEngine"], path: "bench/clip/driver", swiftSettings: unchecked),
+        .executableTarget(name: "bench-store", dependencies: ["Database"], path: "bench/import/driver", swiftSettings: unchecked),
 
         // MARK: Tests
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
@@ -93,3 +96,17 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// MARK: Fuzzing (fuzz/README.md, fuzz/run.sh)
+// One libFuzzer executable, declared only when IRIS_FUZZ=1 so that `swift build` / `swift test` never see
+// it: it links only with -sanitize=fuzzer (fuzz/run.sh has the command).
+if Context.environment["IRIS_FUZZ"] == "1" {
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "fuzz/Sources/CLibFuzzer"),
+        .executableTarget(
+            name: "iris-fuzz",
+            dependencies: ["CLibFuzzer", "ImageProcessing", "Tokenizers", "ModelFormats", "Database", "GraphQLAPI"],
+            path: "fuzz/Sources/IrisFuzz"
+        ),
+    ]
+}

@@ -171,9 +171,10 @@ func runRestart(_ o: Options) throws {
     let plain = try HNSWIndex(config: config, initialCapacity: n, backgroundCleanup: false)
     try plain.reserve(n, dimensions: o.dim)
     if snapshotted > 0 { _ = plain.apply(Array(changes[..<snapshotted]), through: 1, threads: threads) }
-    let s0 = now()
+    let s0 = now(), sc0 = cpuNow()
     for c in changes[snapshotted...] { try plain.upsert(id: c.id, vector: c.vector!, sequence: 2) }
     out["reinsert_1_thread_seconds"] = now() - s0
+    out["reinsert_1_thread_cpu_seconds"] = cpuNow() - sc0
     // The same batch build without a log, to show what logging costs on the write path.
     let unlogged = try HNSWIndex(config: config, initialCapacity: n, backgroundCleanup: false)
     try unlogged.reserve(n, dimensions: o.dim)
