@@ -49,10 +49,12 @@ let package = Package(
         ),
 
         // MARK: Database
-        .target(name: "Storage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Storage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(
             name: "Database",
-            dependencies: ["Storage", "VectorIndex", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Storage", "VectorIndex", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
 
         // MARK: APIs
@@ -63,7 +65,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(name: "GraphQLAPI", dependencies: ["Database", .product(name: "GraphQL", package: "GraphQL")]),
         .target(name: "InferenceAPI", dependencies: ["CLIPEngine", .product(name: "Hummingbird", package: "hummingbird")]),

@@ -22,7 +22,7 @@ import Foundation
 ///
 /// Opened as a GRDB `DatabasePool` in WAL mode with `synchronous=FULL`, so a transaction is on disk
 /// when `write` returns: an acknowledged write survives SIGKILL and power loss.
-public final class Store: @unchecked Sendable {
+public final class Store: Sendable {
     public let pool: DatabasePool
     public let path: String
 

@@ -35,4 +35,43 @@ final class ConcurrencyTests: XCTestCase {
         XCTAssertEqual(t.db.vectorIndex(ofClass: "Shared")?.count, 1000)
         await XCTAssertEqualAsync(try await t.db.count(className: "Shared", filter: WhereFilter(operator: .equal, path: ["w"], valueNumber: 2)), 250)
     }
+
+    /// Concurrent PATCHes of different properties and reference adds to the same objects: every
+    /// acknowledged change is there afterwards (each read-modify-write happens inside the writer).
+    func testConcurrentMergesAndReferenceAddsToOneObjectLoseNothing() async throws {
+        let t = try TempDatabase()
+        let db = t.db!
+        _ = try await db.createClass(ClassDefinition(className: "Target"))
+        _ = try await db.createClass(ClassDefinition(className: "Shared", properties:
+            (0..<6).map { PropertyDefinition(name: "p\($0)", dataType: ["int"]) } + [PropertyDefinition(name: "refs", dataType: ["Target"])]))
+        let targets = (0..<4).map { String(format: "00000000-0000-4000-8000-%012d", $0) }
+        let ids = (0..<40).map { String(format: "00000000-0000-4000-9000-%012d", $0) }
+        _ = try await db.batchObjects(targets.map { ObjectInput(className: "Target", id: $0, properties: [:]) })
+        _ = try await db.batchObjects(ids.map { ObjectInput(className: "Shared", id: $0, properties: [:], vector: [1, 0]) })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for p in 0..<6 {
+                group.addTask {
+                    for (n, id) in ids.enumerated() {
+                        try await db.mergeObject(className: "Shared", id: id, ObjectInput(properties: ["p\(p)": .int(Int64(n))]))
+                    }
+                }
+            }
+            for target in targets {
+                group.addTask {
+                    for id in ids {
+                        try await db.addReference(className: "Shared", id: id, property: "refs",
+                                                  ReferenceInput(beacon: "weaviate://localhost/Target/\(target)"))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        for (n, id) in ids.enumerated() {
+            let o = try await db.getObject(className: "Shared", id: id, includeVector: true)!
+            for p in 0..<6 { XCTAssertEqual(o.properties["p\(p)"], .int(Int64(n)), "\(id) p\(p)") }
+            let refs = (o.properties["refs"]?.arrayValue ?? []).compactMap { $0["beacon"]?.stringValue }
+            XCTAssertEqual(Set(refs), Set(targets.map { "weaviate://localhost/Target/\($0)" }), id)
+            XCTAssertEqual(o.vector, [1, 0])
+        }
+    }
 }

@@ -56,7 +56,8 @@ extension Database {
             var batch: [VectorChange] = []
             try ObjectTables.forEachVector(db, classID: classID) { id, data in
                 batch.append(VectorChange(id: id, vector: VectorCoding.decode(data)))
-                if batch.count == Database.replayChunk { apply(batch, to: index, through: seq); batch = [] }
+                // Only the last chunk claims `seq`: an interrupted rebuild must not look complete.
+                if batch.count == Database.replayChunk { apply(batch, to: index, through: index.coveredSequence); batch = [] }
             }
             // Marks `seq` covered also when the class has no vector at all; otherwise its next snapshot
             // would look older than the truncation point and be rebuilt on every open.

@@ -15,7 +15,7 @@ extension Database {
         var missing: [PropertyDefinition] = []
         for name in properties.keys.sorted() {
             guard let value = properties[name], !value.isNull, existing?.definition.property(named: name) == nil else { continue }
-            guard let dataType = try inferDataType(value, property: name, className: className) else { continue }
+            guard let dataType = try await inferDataType(value, property: name, className: className) else { continue }
             missing.append(PropertyDefinition(name: name, dataType: dataType))
         }
         if let existing, missing.isEmpty { return existing }
@@ -30,7 +30,7 @@ extension Database {
     }
 
     /// The data type auto-schema gives a value; nil when it cannot tell (null, empty array).
-    func inferDataType(_ v: JSONValue, property p: String, className c: String) throws -> [String]? {
+    func inferDataType(_ v: JSONValue, property p: String, className c: String) async throws -> [String]? {
         switch v {
         case .null: return nil
         case .string(let s): return [ValueFormats.rfc3339Nanos(s) != nil ? "date" : "text"]
@@ -50,7 +50,7 @@ extension Database {
             case .object(let o):
                 if let beacon = o["beacon"]?.stringValue, let ref = try? parseBeacon(beacon), ref.isLocal {
                     if let cls = ref.className { return [cls] }
-                    if let found = try findClass(ofObject: ref.id.lowercased()) { return [found] }
+                    if let found = try await findClass(ofObject: ref.id.lowercased()) { return [found] }
                     throw DatabaseError.unprocessable(
                         "property '\(p)' on class '\(c)': cannot determine the class of reference '\(beacon)'")
                 }

@@ -142,9 +142,9 @@ extension Database {
             }
         }
         // Across classes: classes in creation order, each in uuid order.
-        var out: [WeaviateObject] = []
-        var skip = offset
-        try await read { db in
+        return try await read { db in
+            var out: [WeaviateObject] = []
+            var skip = offset
             for st in self.orderedStates where out.count < limit {
                 let n = try ObjectTables.count(db, classID: st.id)
                 if skip >= n { skip -= n; continue }
@@ -154,8 +154,8 @@ extension Database {
                 skip = 0
                 out += rows.map { self.toObject($0, st) }
             }
+            return out
         }
-        return out
     }
 
     /// The doc ids of `className` matching `filter` (nil filter: all), ascending. Errors: 422 filter errors.
@@ -207,7 +207,7 @@ extension Database {
         } else if after != nil {
             order = "\(ObjectTables.tableName(st.id)).uuid ASC"
         }
-        return try await read { db in
+        return try await read { [c, order] db in
             try ObjectTables.fetch(db, classID: st.id, condition: c?.sql, arguments: c?.arguments ?? [], orderBy: order,
                                    limit: limit, offset: offset, withVector: includeVector).map { self.toObject($0, st) }
         }

@@ -135,14 +135,21 @@ extension Database {
     }
 
     /// The class holding an object with this id (first in schema order), if any.
-    func findClass(ofObject id: String) throws -> String? {
-        // Synchronous on purpose: only legacy beacons without a class name get here, and value
-        // validation stays synchronous for it; one indexed lookup per class.
+    func findClass(ofObject id: String) async throws -> String? {
         let states = orderedStates
-        return try store.pool.read { db in
-            for s in states where try ObjectTables.docID(db, classID: s.id, uuid: id) != nil { return s.name }
-            return nil
-        }
+        return try await read { db in try Database.findClass(ofObject: id, in: states, db) }
+    }
+
+    /// The blocking variant, for value validation (synchronous), which needs it only for legacy beacons
+    /// without a class name: one indexed lookup per class.
+    func findClass(ofObject id: String) throws -> String? {
+        let states = orderedStates
+        return try store.pool.read { db in try Database.findClass(ofObject: id, in: states, db) }
+    }
+
+    private static func findClass(ofObject id: String, in states: [ClassState], _ db: GRDB.Database) throws -> String? {
+        for s in states where try ObjectTables.docID(db, classID: s.id, uuid: id) != nil { return s.name }
+        return nil
     }
 
     /// The tokens of each tokenized text property (by ordinal) with their counts, for the token table.

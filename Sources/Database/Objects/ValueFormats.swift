@@ -144,3 +144,13 @@ func parseBeacon(_ beacon: String) throws -> Beacon {
     }
     return Beacon(host: parts[0], className: className, id: id)
 }
+
+extension ValueFormats {
+    /// Refuses a vector with a component that is not a finite Float32 (NaN, ±inf, or a JSON number
+    /// beyond Float32's range that became inf): stored, it could never be found again.
+    static func checkFinite(_ vector: [Float], _ what: String) throws {
+        if let k = vector.firstIndex(where: { !$0.isFinite }) {
+            throw DatabaseError.unprocessable("\(what): component \(k) is not a finite 32-bit float (\(vector[k]))")
+        }
+    }
+}

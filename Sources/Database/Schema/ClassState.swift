@@ -60,6 +60,7 @@ struct PropertyColumn: Sendable {
 ///
 /// Fields are read by writers while the schema may change, so each is guarded by `stateLock`, a leaf
 /// lock (never held while waiting for the store's writer or the schema lock).
+// @unchecked: every mutable field is private and read or written only under `stateLock`.
 final class ClassState: @unchecked Sendable {
     let id: Int64
     let index: any VectorIndex

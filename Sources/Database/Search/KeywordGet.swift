@@ -107,7 +107,10 @@ extension Database {
     /// The vector half of hybrid: the given vector, else the class's text vectorizer on the query; nil
     /// when there is neither a vector nor a query.
     private func hybridVector(_ p: HybridParameter, _ cls: ClassDefinition) async throws -> [Float]? {
-        if let v = p.vector, !v.isEmpty { return v }
+        if let v = p.vector, !v.isEmpty {
+            try ValueFormats.checkFinite(v, "explorer: get class: hybrid: vector")
+            return v
+        }
         guard !p.query.isEmpty else { return nil }
         guard let module = modules.nearSearchVectorizer(for: cls), module.nearArguments.contains(.nearText) else {
             throw DatabaseError.unprocessable(

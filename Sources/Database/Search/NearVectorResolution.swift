@@ -59,7 +59,10 @@ extension Database {
     func searchVector(for near: NearParameters, in cls: ClassDefinition?) async throws -> [Float] {
         do {
             if let message = near.conflict() { throw DatabaseError.unprocessable(message) }
-            if let v = near.nearVector { return v.vector }
+            if let v = near.nearVector {
+                try ValueFormats.checkFinite(v.vector, "nearVector")
+                return v.vector
+            }
             if let o = near.nearObject {
                 do {
                     return try await objectVector(id: o.id, beacon: o.beacon, className: cls?.className)

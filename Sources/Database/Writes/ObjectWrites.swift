@@ -40,6 +40,7 @@ extension Database {
         var w = ObjectWrite(st: schema, id: id.lowercased(), intent: .merge(removals: Set(patch.filter { $0.value.isNull }.keys)),
                             properties: normalized)
         if let v = input.vector, !v.isEmpty {
+            try ValueFormats.checkFinite(v, "invalid vector")
             w.vector = v
             w.userVector = true
         }
@@ -148,6 +149,7 @@ extension Database {
         let normalized = try invalidObject { try self.normalizeProperties(props, of: st) }
         var w = ObjectWrite(st: st, id: id, intent: intent, properties: normalized)
         if let v = input.vector, !v.isEmpty {
+            try ValueFormats.checkFinite(v, "invalid vector")
             if let d = st.dimension, d != v.count {
                 throw DatabaseError.unprocessable("new node has a vector with length \(v.count). Existing nodes have vectors with length \(d)")
             }

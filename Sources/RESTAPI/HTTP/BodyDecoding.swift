@@ -80,7 +80,8 @@ struct GoFields {
         out.reserveCapacity(a.count)
         for e in a {
             switch e {
-            case .double(let d): out.append(Float(d))
+            // A value beyond Float32's range would be stored as inf: refused like Go refuses it.
+            case .double(let d) where Float(d).isFinite: out.append(Float(d))
             case .int(let i): out.append(Float(i))
             default: throw mismatch(key, e, "float32")
             }

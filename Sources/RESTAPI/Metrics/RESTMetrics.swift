@@ -37,6 +37,7 @@ public final class RESTMetrics: Sendable {
 }
 
 /// The per-class gauges, registered on `registry` directly so a deleted class can be unregistered.
+// @unchecked: `gauges` is read and written only under `lock`.
 private final class NIOLockedGauges: @unchecked Sendable {
     private let lock = NSLock()
     private var gauges: [String: Prometheus.Gauge] = [:]
