@@ -102,7 +102,10 @@ public final class RESTServer: Sendable {
         } catch let error as APIError {
             return error.response
         } catch {
-            return .error(500, "\(error)")
+            // Not one of ours: its text may hold internals, so the client gets an id to quote instead.
+            let id = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+            logger.error("unexpected error", metadata: ["errorID": "\(id)", "error": "\(error)"])
+            return .error(500, "internal error (error id \(id))")
         }
     }
 

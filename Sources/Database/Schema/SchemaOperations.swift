@@ -73,7 +73,7 @@ extension Database {
         } catch let e as DatabaseError {
             throw e
         } catch {
-            throw DatabaseError.internal("schema write failed: \(error)")
+            throw storageFailure(error, "schema write")
         }
     }
 

@@ -87,7 +87,7 @@ extension Database {
         } catch let e as DatabaseError {
             throw e
         } catch {
-            throw DatabaseError.internal("store delete failed: \(error)")
+            throw storageFailure(error, "store delete")
         }
         let items = verbose ? hits.map { BatchDeleteResult.Item(id: $0.uuid, status: "SUCCESS", error: nil) } : []
         return BatchDeleteResult(matches: hits.count, limit: limit, successful: hits.count, failed: 0, objects: items)

@@ -143,7 +143,7 @@ extension Database {
         } catch let e as DatabaseError {
             throw e
         } catch {
-            throw DatabaseError.internal("store write failed: \(error)")
+            throw storageFailure(error, "store write")
         }
     }
 
