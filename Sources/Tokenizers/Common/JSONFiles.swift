@@ -1,28 +1,25 @@
 import Foundation
+import JSON
 
-/// A parsed JSON value (see ``JSONParser``): tokenizer.json and the config files.
-enum JSONValue: Sendable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
+/// Tokenizer files are read with the shared parser (JSON target), strictly: invalid UTF-8 or a lone
+/// surrogate in a vocabulary means a corrupt file, not text to repair. The short accessor names are the
+/// ones the tokenizer code was written with.
+extension JSONValue {
+    /// tokenizer.json nests a few levels; this leaves room without letting a corrupt file recurse deeply.
+    static let tokenizerMaxDepth = 256
 
-    subscript(key: String) -> JSONValue? {
-        if case .object(let o) = self { return o[key] }
-        return nil
-    }
-
-    var string: String? { if case .string(let s) = self { return s }; return nil }
-    var bool: Bool? { if case .bool(let b) = self { return b }; return nil }
+    var string: String? { stringValue }
+    var bool: Bool? { boolValue }
+    /// An integral number below 1e15 (vocabulary ids, lengths); 2.0 counts, 2.5 does not.
     var int: Int? {
-        if case .number(let d) = self, d.rounded() == d, abs(d) < 1e15 { return Int(d) }
-        return nil
+        switch self {
+        case .int(let i) where abs(i) < 1_000_000_000_000_000: return Int(i)
+        case .double(let d) where d.rounded() == d && abs(d) < 1e15: return Int(d)
+        default: return nil
+        }
     }
-    var array: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
-    var object: [String: JSONValue]? { if case .object(let o) = self { return o }; return nil }
-    var isNull: Bool { if case .null = self { return true }; return false }
+    var array: [JSONValue]? { arrayValue }
+    var object: [String: JSONValue]? { objectValue }
 
     /// Reads and parses a whole JSON file.
     static func read(_ url: URL) throws -> JSONValue {
@@ -30,8 +27,8 @@ enum JSONValue: Sendable {
         do { data = try Data(contentsOf: url) } catch {
             throw TokenizerError.unreadableFile(path: url.path, reason: error.localizedDescription)
         }
-        do { return try JSONParser.parse(data) } catch {
-            throw TokenizerError.unreadableFile(path: url.path, reason: "invalid JSON (\(error))")
+        do { return try JSONValue.parse(data, maxDepth: tokenizerMaxDepth, strictUnicode: true) } catch let e as JSONParseError {
+            throw TokenizerError.unreadableFile(path: url.path, reason: "invalid JSON (\(e.message) at byte \(e.offset))")
         }
     }
 
