@@ -68,20 +68,22 @@ let documents: [(String, [UInt8])] = [
 ]
 
 print("runs: \(runs) per parser, interleaved; median ms (lower is better); ratio = new / old")
-print("document                          MB   old Database  old Tokenizers    new    new/oldDB  new/oldTok")
+print("document                          MB   old Database  old Tokenizers    new  new strict  new/oldDB  strict/oldTok")
 for (name, bytes) in documents {
     // The old Database parser and the new one must agree value for value.
     let new = try JSONValue.parse(bytes: bytes)
     let old = try OldDatabaseParser.parse(bytes, maxDepth: JSONValue.defaultMaxDepth)
     precondition(new == old, "\(name): old and new parsers disagree")
-    var oldDB: [Double] = [], oldTok: [Double] = [], newT: [Double] = []
+    var oldDB: [Double] = [], oldTok: [Double] = [], newT: [Double] = [], strictT: [Double] = []
     let data = Data(bytes)
     for _ in 0..<runs {
         oldDB.append(try time { _ = try OldDatabaseParser.parse(bytes, maxDepth: JSONValue.defaultMaxDepth) })
         oldTok.append(try time { _ = try OldTokenizersParser.parse(data) })
         newT.append(try time { _ = try JSONValue.parse(bytes: bytes) })
+        // What Tokenizers and ModelFormats now call: Data in, strict Unicode.
+        strictT.append(try time { _ = try JSONValue.parse(data, maxDepth: 256, strictUnicode: true) })
     }
-    let (a, b, c) = (median(oldDB), median(oldTok), median(newT))
+    let (a, b, c, d) = (median(oldDB), median(oldTok), median(newT), median(strictT))
     print(name.padding(toLength: 32, withPad: " ", startingAt: 0),
-          String(format: "%5.2f %12.2f %14.2f %8.2f %10.2f %11.2f", Double(bytes.count) / 1e6, a, b, c, c / a, c / b))
+          String(format: "%5.2f %12.2f %14.2f %8.2f %11.2f %10.2f %14.2f", Double(bytes.count) / 1e6, a, b, c, d, c / a, d / b))
 }
