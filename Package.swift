@@ -28,8 +28,11 @@ let package = Package(
         .target(name: "CDistances", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "VectorIndex", dependencies: ["CDistances"], swiftSettings: unchecked),
 
+        // MARK: JSON: the one value type, parser and escaper (no Foundation; reads untrusted input, so plain -O)
+        .target(name: "JSON", swiftSettings: [.swiftLanguageMode(.v6)]),
+
         // MARK: CLIP engine (no HTTP): tokenizers, images, transformer
-        .target(name: "Tokenizers"),
+        .target(name: "Tokenizers", dependencies: ["JSON"]),
         .target(
             name: "CImageCodecs",
             cSettings: [.unsafeFlags(["-O2"])],
@@ -40,7 +43,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "CTensorKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Hashing"),
-        .target(name: "ModelFormats"),
+        .target(name: "ModelFormats", dependencies: ["JSON"]),
         .target(name: "ModelHub", dependencies: ["Hashing", "ModelFormats"]),
         .target(
             name: "CLIPEngine",
@@ -53,7 +56,7 @@ let package = Package(
                 swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(
             name: "Database",
-            dependencies: ["Storage", "VectorIndex", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["JSON", "Storage", "VectorIndex", .product(name: "Logging", package: "swift-log")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
 
@@ -61,14 +64,14 @@ let package = Package(
         .target(
             name: "RESTAPI",
             dependencies: [
-                "Database", "Hashing",
+                "Database", "Hashing", "JSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
-        .target(name: "GraphQLAPI", dependencies: ["Database", .product(name: "GraphQL", package: "GraphQL")]),
+        .target(name: "GraphQLAPI", dependencies: ["Database", "JSON", .product(name: "GraphQL", package: "GraphQL")]),
         .target(name: "InferenceAPI", dependencies: ["CLIPEngine", .product(name: "Hummingbird", package: "hummingbird")]),
         .target(name: "Multi2VecCLIP", dependencies: ["Database", "CLIPEngine"]),
 
@@ -76,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "iris",
             dependencies: [
-                "RESTAPI", "GraphQLAPI", "InferenceAPI", "Multi2VecCLIP", "ModelHub", "Hashing",
+                "RESTAPI", "GraphQLAPI", "InferenceAPI", "Multi2VecCLIP", "ModelHub", "Hashing", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -85,9 +88,11 @@ let package = Package(
         // MARK: Benchmark drivers (run by the scripts in bench/)
         .executableTarget(name: "bench-ann", dependencies: ["VectorIndex"], path: "bench/ann/driver", swiftSettings: unchecked),
         .executableTarget(name: "bench-clip", dependencies: ["CLIPEngine"], path: "bench/clip/driver", swiftSettings: unchecked),
+        .executableTarget(name: "bench-json", dependencies: ["JSON"], path: "bench/json/driver"),
         .executableTarget(name: "bench-store", dependencies: ["Database"], path: "bench/import/driver", swiftSettings: unchecked),
 
         // MARK: Tests
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "Hashing"]),

@@ -3,6 +3,7 @@
 // as Go's encoding/json prints float64 (shortest round-trip form).
 import Foundation
 import GraphQL
+import JSON
 
 enum ResponseEncoding {
     static func encode(_ result: GraphQLResult) -> Data {
@@ -94,30 +95,9 @@ enum ResponseEncoding {
         case .bool: out += n.boolValue ? "true" : "false"
         case .int, .unknown: out += String(n.intValue)
         case .double:
-            let d = n.doubleValue
-            guard d.isFinite else { out += "null"; return }
-            if d == d.rounded(), abs(d) < 1e15 { out += String(Int64(d)) } else { out += "\(d)" }
+            JSONText.appendDouble(n.doubleValue, to: &out)
         }
     }
 
-    static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        out += "\""
-    }
+    static func writeString(_ s: String, to out: inout String) { JSONText.appendQuoted(s, to: &out) }
 }

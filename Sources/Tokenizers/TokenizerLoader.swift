@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Picks and loads the tokenizer of a model folder.
 ///

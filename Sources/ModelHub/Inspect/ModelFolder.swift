@@ -147,12 +147,11 @@ public struct ModelFolder: Codable, Equatable, Sendable {
         var kind = "unknown"
         var vocab: Int?
         if let fast = try JSONObject.fileIfPresent(dir.appendingPathComponent("tokenizer.json")), let model = fast.lenient.object("model") {
-            kind = model.string("type") ?? (model.raw["merges"] != nil ? "BPE" : "unknown")
-            if let dict = model.raw["vocab"] as? [String: Any] { vocab = dict.count }
-            if let list = model.raw["vocab"] as? [Any] { vocab = list.count }
+            kind = model.string("type") ?? (model.fields["merges"] != nil ? "BPE" : "unknown")
+            vocab = model.count("vocab")
         } else if files.contains("vocab.json"), files.contains("merges.txt") {
             kind = "BPE"
-            vocab = try JSONObject(file: dir.appendingPathComponent("vocab.json")).raw.count
+            vocab = try JSONObject(file: dir.appendingPathComponent("vocab.json")).fields.count
         } else if files.contains("vocab.txt") {
             kind = "WordPiece"
             let text = try String(contentsOf: dir.appendingPathComponent("vocab.txt"), encoding: .utf8)

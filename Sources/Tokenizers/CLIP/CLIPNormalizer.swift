@@ -1,3 +1,4 @@
+import JSON
 /// The CLIP fast tokenizer's normaliser, as a list of steps read from tokenizer.json
 /// (CLIPConverter writes Sequence[NFC, Replace(`\s+` -> " "), Lowercase]). The steps run in file order.
 struct CLIPNormalizer {

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// CLIP's byte-level BPE tokenizer, reproducing the Hugging Face *fast* tokenizer (what CLIPProcessor and
 /// sentence-transformers use) id for id:

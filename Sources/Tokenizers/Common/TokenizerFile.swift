@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// The parts of a Hugging Face `tokenizer.json` that the tokenizers here read. The model section is typed
 /// (its vocabulary is large); the pipeline sections stay as JSON and are interpreted by each tokenizer.
@@ -79,7 +80,7 @@ struct TokenizerFile {
                       end_of_word_suffix: m["end_of_word_suffix"]?.string,
                       max_input_chars_per_word: m["max_input_chars_per_word"]?.int,
                       ignore_merges: m["ignore_merges"]?.bool, byte_fallback: m["byte_fallback"]?.bool,
-                      dropout: { if case .number(let d)? = m["dropout"] { return d }; return nil }())
+                      dropout: m["dropout"]?.doubleValue)
         var added: [AddedTokenEntry] = []
         for t in root["added_tokens"]?.array ?? [] {
             guard let id = t["id"]?.int, let content = t["content"]?.string else {

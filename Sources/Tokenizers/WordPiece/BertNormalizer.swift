@@ -1,3 +1,4 @@
+import JSON
 /// BERT's normaliser as the tokenizers library's BertNormalizer runs it (the fast tokenizer that
 /// sentence-transformers uses), in this order:
 /// 1. clean text: drop U+0000, U+FFFD and control characters (Cc/Cf/Cn/Co except tab/LF/CR), whitespace -> " ";

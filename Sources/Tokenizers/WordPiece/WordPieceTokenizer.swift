@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// BERT / DistilBERT WordPiece tokenizer, reproducing the Hugging Face fast tokenizer that
 /// sentence-transformers uses:

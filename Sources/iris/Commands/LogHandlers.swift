@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Logging
 
 /// Log lines in Weaviate's logrus shapes: one JSON object per line by default
@@ -38,7 +39,9 @@ struct LogrusStyleHandler: LogHandler {
             line = "{"
             for (i, key) in object.keys.sorted().enumerated() {
                 if i > 0 { line += "," }
-                line += Self.quoted(key) + ":" + Self.quoted(object[key]!)
+                JSONText.appendQuoted(key, to: &line)
+                line += ":"
+                JSONText.appendQuoted(object[key]!, to: &line)
             }
             line += "}"
         case .text:
@@ -66,19 +69,5 @@ struct LogrusStyleHandler: LogHandler {
         return formatter.string(from: Date())
     }
 
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ s: String) -> String { JSONText.quoted(s) }
 }

@@ -132,7 +132,7 @@ func run(_ o: Options) async throws -> [String: Any] {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         let cpu = cpuSeconds() - cpu0
-        let stored = try db.count(className: "BenchImport")
+        let stored = try await db.count(className: "BenchImport")
         try db.close()
         guard failed == 0, stored == o.count else {
             throw BenchError("batch size \(batchSize): \(failed) failed items, \(stored) of \(o.count) stored")

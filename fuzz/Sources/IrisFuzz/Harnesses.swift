@@ -11,7 +11,7 @@ import Tokenizers
 /// name -> (what it feeds, the call). `fuzz/run.sh` picks one with IRIS_FUZZ_HARNESS.
 let harnesses: [String: (String, (UnsafeRawBufferPointer) -> Void)] = [
     "image": ("ImageDecoder.decode: JPEG, PNG, GIF, WebP (C codecs) and BMP (Swift), format sniffed", fuzzImage),
-    "json": ("JSONValue.parse, the Database's JSON parser for request bodies", fuzzJSON),
+    "json": ("JSONValue.parse, the one JSON parser (JSON target): request bodies, tokenizer and config files", fuzzJSON),
     "graphql-vector": ("VectorLiterals(query:), the GraphQL vector-list scanner", fuzzVectorLiterals),
     "unpickle": ("RestrictedUnpickler.run, the pickle reader of PyTorch checkpoints", fuzzUnpickle),
     "checkpoint": ("TorchCheckpoint: stored zip + data.pkl, then every tensor loaded", fuzzCheckpoint),
@@ -32,6 +32,7 @@ func fuzzImage(_ bytes: UnsafeRawBufferPointer) {
 
 func fuzzJSON(_ bytes: UnsafeRawBufferPointer) {
     _ = try? JSONValue.parse(bytes: Array(bytes))
+    _ = try? JSONValue.parse(bytes: Array(bytes), strictUnicode: true)  // as tokenizer and config files are read
 }
 
 func fuzzVectorLiterals(_ bytes: UnsafeRawBufferPointer) {

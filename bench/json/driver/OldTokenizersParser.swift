@@ -1,9 +1,12 @@
 import Foundation
 
-/// A small, strict JSON parser into ``JSONValue``. tokenizer.json files are megabytes of vocabulary and
+// Frozen copy of the Tokenizers parser before the JSON target (git show 746d2a9:Sources/Tokenizers/Common/JSONParser.swift),
+// the baseline for bench-json. Not used by Iris.
+
+/// A small, strict JSON parser into ``OldTokenizerValue``. tokenizer.json files are megabytes of vocabulary and
 /// merges; Foundation's JSONDecoder takes about half a second for CLIP's, this takes a fraction of that.
 /// Duplicate object keys keep the last value (as serde_json and Python do).
-struct JSONParser {
+struct OldTokenizersParser {
     struct Failure: Error, CustomStringConvertible {
         let offset: Int
         let message: String
@@ -15,9 +18,9 @@ struct JSONParser {
     private var depth = 0
     private static let maxDepth = 256
 
-    static func parse(_ data: Data) throws -> JSONValue {
+    static func parse(_ data: Data) throws -> OldTokenizerValue {
         try data.withUnsafeBytes { raw in
-            var p = JSONParser(bytes: raw.bindMemory(to: UInt8.self))
+            var p = OldTokenizersParser(bytes: raw.bindMemory(to: UInt8.self))
             p.skipWhitespace()
             let v = try p.value()
             p.skipWhitespace()
@@ -47,7 +50,7 @@ struct JSONParser {
         i += n
     }
 
-    private mutating func value() throws -> JSONValue {
+    private mutating func value() throws -> OldTokenizerValue {
         guard i < bytes.count else { throw fail("unexpected end") }
         switch bytes[i] {
         case UInt8(ascii: "{"): return try object()
@@ -60,12 +63,12 @@ struct JSONParser {
         }
     }
 
-    private mutating func object() throws -> JSONValue {
+    private mutating func object() throws -> OldTokenizerValue {
         depth += 1
         defer { depth -= 1 }
         guard depth <= Self.maxDepth else { throw fail("nesting too deep") }
         i += 1
-        var result: [String: JSONValue] = [:]
+        var result: [String: OldTokenizerValue] = [:]
         skipWhitespace()
         if i < bytes.count && bytes[i] == UInt8(ascii: "}") { i += 1; return .object(result) }
         while true {
@@ -85,12 +88,12 @@ struct JSONParser {
         }
     }
 
-    private mutating func array() throws -> JSONValue {
+    private mutating func array() throws -> OldTokenizerValue {
         depth += 1
         defer { depth -= 1 }
         guard depth <= Self.maxDepth else { throw fail("nesting too deep") }
         i += 1
-        var result: [JSONValue] = []
+        var result: [OldTokenizerValue] = []
         skipWhitespace()
         if i < bytes.count && bytes[i] == UInt8(ascii: "]") { i += 1; return .array(result) }
         while true {
@@ -158,7 +161,7 @@ struct JSONParser {
                 } else if (0xDC00..<0xE000).contains(scalar) {
                     throw fail("lone surrogate")
                 }
-                UnicodeClass.appendUTF8(Unicode.Scalar(scalar)!, to: &out)
+                out.append(contentsOf: UTF8.encode(Unicode.Scalar(scalar)!)!)
             default:
                 throw fail("invalid escape")
             }
@@ -221,4 +224,14 @@ struct JSONParser {
         guard let d = Double(text) else { throw fail("invalid number") }
         return d
     }
+}
+
+/// The Tokenizers' value type before the JSON target: every number a Double.
+enum OldTokenizerValue {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([OldTokenizerValue])
+    case object([String: OldTokenizerValue])
 }

@@ -1,9 +1,11 @@
+// Frozen copy of the Database's parser before the JSON target (git show 746d2a9:Sources/Database/Model/JSONParser.swift),
+// the baseline for bench-json. Not used by Iris.
 import Foundation
+import JSON
 
-/// A malformed JSON document; `message` reads like Go's `encoding/json` (what Weaviate reports).
-public struct JSONParseError: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+struct OldDatabaseParseError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }
 
 /// The one JSON parser behind `JSONValue.parse`: strict, single pass, int vs float kept apart.
@@ -11,8 +13,8 @@ public struct JSONParseError: Error, Sendable, CustomStringConvertible {
 /// Why our own: it bounds nesting depth (a deeply nested body must not overflow the stack), it is
 /// fast on the batch hot path (thousands of 512-d vectors per request), and its messages read like
 /// Go's `encoding/json`, which is what Weaviate's go-swagger layer puts into its parse errors.
-enum JSONParser {
-    typealias Failure = JSONParseError
+enum OldDatabaseParser {
+    typealias Failure = OldDatabaseParseError
 
     static func parse(_ bytes: [UInt8], maxDepth: Int) throws -> JSONValue {
         var buffer = bytes
