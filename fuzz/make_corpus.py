@@ -80,9 +80,9 @@ def bmp(width, height, bits, compression, pixels, palette=b"", header=40, masks=
 
 
 pal = b"".join(struct.pack("<BBBB", c, 255 - c, c // 2, 0) for c in range(0, 256, 16))
-# RLE8: a run, an absolute run, end of line, a delta, end of bitmap.
-put("image", "rle8.bmp", bmp(6, 3, 8, 1, bytes([3, 1, 0, 3, 2, 3, 4, 0, 0, 0, 2, 1, 1, 2, 5, 0, 1]), pal))
-put("image", "rle4.bmp", bmp(6, 2, 4, 2, bytes([6, 0x12, 0, 0, 0, 4, 0x34, 0x56, 0, 1]), pal))
+# RLE8: a run, an absolute run (padded to a word), end of line, a full row, a delta, end of bitmap.
+put("image", "rle8.bmp", bmp(6, 3, 8, 1, bytes([3, 1, 0, 3, 2, 3, 4, 0, 0, 0, 6, 5, 0, 0, 0, 2, 2, 0, 4, 7, 0, 1]), pal))
+put("image", "rle4.bmp", bmp(6, 2, 4, 2, bytes([6, 0x12, 0, 0, 0, 4, 0x34, 0x56, 2, 0x77, 0, 1]), pal))
 put("image", "rgb565.bmp", bmp(2, 2, 16, 3, b"\x1f\x00\xe0\x07\x00\xf8\xff\xff", masks=struct.pack("<III", 0xF800, 0x7E0, 0x1F)))
 put("image", "v5-bitfields32.bmp", bmp(2, -2, 32, 3, b"\x00\x00\xff\x00" * 4, header=124,
                                         masks=struct.pack("<IIII", 0xFF0000, 0xFF00, 0xFF, 0xFF000000)))
@@ -172,11 +172,12 @@ def checkpoint(state, blobs, protocol=2):
     b = io.BytesIO(); P(b, protocol=protocol).dump(state); pkl = b.getvalue()
     z = io.BytesIO()
     with zipfile.ZipFile(z, "w", zipfile.ZIP_STORED) as zf:
-        zf.writestr("archive/data.pkl", pkl)
-        zf.writestr("archive/byteorder", "little")
+        stamp = lambda name: zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))  # reproducible bytes
+        zf.writestr(stamp("archive/data.pkl"), pkl)
+        zf.writestr(stamp("archive/byteorder"), "little")
         for k, v in blobs.items():
-            zf.writestr("archive/data/" + k, v)
-        zf.writestr("archive/version", "3\n")
+            zf.writestr(stamp("archive/data/" + k), v)
+        zf.writestr(stamp("archive/version"), "3\n")
     return pkl, z.getvalue()
 
 
@@ -195,7 +196,7 @@ pkl, ck = checkpoint(collections.OrderedDict([("x", Tensor(Storage("0", "BFloat1
                                               ("i", Tensor(Storage("1", "LongStorage", 1), 0, [], []))]),
                      {"0": b"\x80\x3f\x00\x40", "1": struct.pack("<q", 3)}, protocol=4)
 put("unpickle", "protocol4.pkl", pkl); put("checkpoint", "protocol4.bin", ck)
-put("unpickle", "dict-misc.pkl", pickle.dumps({"a": [1, 2.5, None, True, "s", b"by", (1, (2,))], "big": 1 << 40}, protocol=2))
+put("unpickle", "dict-misc.pkl", pickle.dumps({"a": [1, 2.5, None, True, "s", (1, (2,))], "big": 1 << 40}, protocol=2))
 
 # --- safetensors --------------------------------------------------------------------------------------
 def safetensors(tensors, metadata=None, pad=True):
@@ -247,7 +248,8 @@ put("tokenizer-file", "clip-tokenizers-0.23.json", json.dumps(new, ensure_ascii=
 wp = json.load(open(os.path.join(fx, "models", "mclip-tiny", "tokenizer.json")))
 wp["model"]["vocab"] = {k: v for k, v in wp["model"]["vocab"].items() if v < 1200 or k in ("a", "photo", "of", "cat", "##s")}
 put("tokenizer-file", "wordpiece.json", json.dumps(wp, ensure_ascii=False, separators=(",", ":")))
-put("tokenizer-file", "untyped-bpe.json", json.dumps({"model": {"vocab": {"a": 0, "b": 1, "ab</w>": 2, "a</w>": 3},
+# No model type and no pre_tokenizer: read as BPE, refused as not CLIP's (the tests expect the error).
+put("tokenizer-file", "invalid-no-pre-tokenizer.json", json.dumps({"model": {"vocab": {"a": 0, "b": 1, "ab</w>": 2, "a</w>": 3},
                                                                "merges": ["a b</w>"], "end_of_word_suffix": "</w>"}}))
 
 total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(out) for f in fs)

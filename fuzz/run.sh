@@ -45,8 +45,8 @@ for h in $HARNESSES; do
         -artifact_prefix="$dir/artifacts/" -print_final_stats=1 ${FUZZ_FLAGS:-} > "$dir/log.txt" 2>&1
     rc=$?
     set -e
-    execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$dir/log.txt" | awk '{print $2}' | tail -1)
-    speed=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$dir/log.txt" | awk '{print $2}' | tail -1)
+    execs=$(awk '/^stat::number_of_executed_units:/ {v=$2} END {print v}' "$dir/log.txt")
+    speed=$(awk '/^stat::average_exec_per_sec:/ {v=$2} END {print v}' "$dir/log.txt")
     cov=$(grep -oE 'cov: [0-9]+' "$dir/log.txt" | tail -1 | awk '{print $2}')
     ft=$(grep -oE 'ft: [0-9]+' "$dir/log.txt" | tail -1 | awk '{print $2}')
     artifacts=$(find "$dir/artifacts" -type f | sort)

@@ -65,7 +65,8 @@ struct RestrictedUnpickler {
     }
 
     private mutating func read(_ n: Int) throws -> ArraySlice<UInt8> {
-        guard n >= 0, pos + n <= bytes.count else { throw fail("truncated pickle") }
+        // `n <= count - pos`, not `pos + n <= count`: a length field near Int.max must not overflow.
+        guard n >= 0, n <= bytes.count - pos else { throw fail("truncated pickle") }
         defer { pos += n }
         return bytes[pos..<(pos + n)]
     }

@@ -42,7 +42,8 @@ public struct StoredZip: Sendable {
         var cdOffset = u32(eocd + 16)
         if (count == 0xFFFF || cdOffset == 0xFFFF_FFFF), eocd >= 20, u32(eocd - 20) == 0x0706_4B50 {
             let z64 = u64(eocd - 20 + 8)
-            guard z64 >= 0, z64 + 56 <= n, u32(z64) == 0x0606_4B50 else {
+            // Offsets and sizes are file data (64-bit in zip64): compare as `x <= n - k` so none can overflow.
+            guard z64 >= 0, z64 <= n - 56, u32(z64) == 0x0606_4B50 else {
                 throw ModelFormatError(path, "bad zip64 end of central directory")
             }
             count = u64(z64 + 32)
@@ -52,7 +53,7 @@ public struct StoredZip: Sendable {
         var names: [String] = []
         var q = cdOffset
         for _ in 0..<max(0, count) {
-            guard q >= 0, q + 46 <= n, u32(q) == 0x0201_4B50 else {
+            guard q >= 0, q <= n - 46, u32(q) == 0x0201_4B50 else {
                 throw ModelFormatError(path, "corrupt zip central directory")
             }
             let method = u16(q + 10)
@@ -76,7 +77,7 @@ public struct StoredZip: Sendable {
                 e += 4 + len
             }
             q = extraEnd + commentLen
-            guard localOffset >= 0, localOffset + 30 <= n, u32(localOffset) == 0x0403_4B50 else {
+            guard localOffset >= 0, localOffset <= n - 30, u32(localOffset) == 0x0403_4B50 else {
                 throw ModelFormatError(path, "bad local header for \(entryName)")
             }
             names.append(entryName)
@@ -86,7 +87,7 @@ public struct StoredZip: Sendable {
                 entries[entryName] = Entry(name: entryName, dataOffset: -1, size: size)
                 continue
             }
-            guard compSize == size, dataOffset + size <= n else {
+            guard compSize == size, size >= 0, size <= n - dataOffset else {
                 throw ModelFormatError(path, "entry \(entryName) extends past the end of the file")
             }
             entries[entryName] = Entry(name: entryName, dataOffset: dataOffset, size: size)

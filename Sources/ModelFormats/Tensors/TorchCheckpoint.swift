@@ -85,16 +85,32 @@ public final class TorchCheckpoint: TensorFile {
             throw ModelFormatError(url.path, "storage \(entryName) of '\(name)' is missing or compressed")
         }
         let es = t.dtype.byteSize
-        guard entry.size >= t.storageNumel * es else {
+        // Every number here comes from the pickle: check signs and overflow before any arithmetic, so a
+        // forged file is an error rather than a trap (or, unchecked, a read outside the storage).
+        let storageBytes = t.storageNumel.multipliedReportingOverflow(by: es)
+        guard t.storageNumel >= 0, !storageBytes.overflow, entry.size >= storageBytes.partialValue else {
             throw ModelFormatError(url.path, "storage of '\(name)' is shorter than declared")
         }
-        let count = t.shape.reduce(1, *)
+        guard t.shape.allSatisfy({ $0 >= 0 }), t.stride.allSatisfy({ $0 >= 0 }), t.offset >= 0 else {
+            throw ModelFormatError(url.path, "negative size, stride or offset in '\(name)'")
+        }
+        var count = 1
+        for d in t.shape {
+            let (m, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw ModelFormatError(url.path, "tensor '\(name)' is too large") }
+            count = m
+        }
         var values = [Float](repeating: 0, count: count)
         if count > 0 {
-            // The furthest element the view touches must lie inside the storage.
+            // The furthest element the view touches must lie inside the storage (count > 0: every d >= 1).
             var last = t.offset
-            for (d, s) in zip(t.shape, t.stride) { guard s >= 0 else { throw ModelFormatError(url.path, "negative stride in '\(name)'") }; last += (d - 1) * s }
-            guard t.offset >= 0, last < t.storageNumel else {
+            for (d, s) in zip(t.shape, t.stride) {
+                let (step, o1) = (d - 1).multipliedReportingOverflow(by: s)
+                let (sum, o2) = last.addingReportingOverflow(step)
+                guard !o1, !o2 else { throw ModelFormatError(url.path, "tensor '\(name)' reaches past its storage") }
+                last = sum
+            }
+            guard last < t.storageNumel else {
                 throw ModelFormatError(url.path, "tensor '\(name)' reaches past its storage")
             }
             let storage = try file.bytes(at: entry.dataOffset, length: entry.size)

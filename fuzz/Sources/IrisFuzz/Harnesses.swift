@@ -79,6 +79,9 @@ func fuzzWordPiece(_ bytes: UnsafeRawBufferPointer) {
 }
 
 func fuzzTokenizerFile(_ bytes: UnsafeRawBufferPointer) {
+    // Foundation's Data(contentsOf:) leaks its 4 KiB read buffer for an empty file (swift-foundation, not
+    // Iris), which LeakSanitizer would report as a finding on libFuzzer's first, empty input.
+    guard bytes.count > 0 else { return }
     let url = scratchFile("tokenizer.json", bytes)
     guard let tokenizer = try? TokenizerLoader.load(directory: url.deletingLastPathComponent()) else { return }
     _ = tokenizer.encode("a photo of a cat, ÉTÉ 東京 ##s <|endoftext|> [SEP]", truncate: false)
