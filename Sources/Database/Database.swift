@@ -27,6 +27,8 @@ public final class Database: @unchecked Sendable {
     var classOrder: [String] = []
     var closed = false
     var snapshotTimer: DispatchSourceTimer?
+    /// When a vector search last ran (imports leave a core free while searches run).
+    let searchActivity = ActivityClock()
 
     /// Opens the database at `config.dataPath`: loads the schema, opens each class's vector index from
     /// its snapshot and replays the change log after the snapshot (`coveredSequence`).
@@ -102,4 +104,16 @@ public struct SortSpec: Sendable, Equatable {
     public var path: [String]
     public var ascending: Bool
     public init(path: [String], ascending: Bool = true) { self.path = path; self.ascending = ascending }
+}
+
+/// The time of the latest `touch()`, readable from any thread.
+final class ActivityClock: Sendable {
+    private let lock = NSLock()
+    // nonisolated(unsafe): read and written only under `lock`.
+    private nonisolated(unsafe) var time: UInt64 = 0
+    func touch() {
+        let now = DispatchTime.now().uptimeNanoseconds
+        lock.lock(); time = now; lock.unlock()
+    }
+    var last: UInt64 { lock.lock(); defer { lock.unlock() }; return time }
 }

@@ -144,7 +144,7 @@ public final class RESTServer: Sendable {
 
     private func metricsResponse() async -> APIResponse {
         guard let metrics else { return .swaggerError(404, "path /metrics was not found") }
-        if let counts = await try? database.objectCounts() {
+        if let counts = try? await database.objectCounts() {
             metrics.updateObjectCounts(counts)
         }
         return APIResponse(status: 200, body: metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")

@@ -218,6 +218,7 @@ extension Database {
     /// Errors: 404 unknown class; 422 vector length differs from the class's dimension.
     public func vectorSearch(className: String, vector: [Float], k: Int, maxDistance: Float? = nil, allowList: AllowList? = nil,
                              includeVector: Bool = false) async throws -> [(object: WeaviateObject, distance: Float)] {
+        searchActivity.touch()
         let st = try requireState(className)
         if let d = st.dimension, d != vector.count, st.index.count > 0 {
             throw DatabaseError.unprocessable(

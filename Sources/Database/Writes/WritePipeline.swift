@@ -296,8 +296,13 @@ extension Database {
         }
     }
 
-    /// Insert threads for a batch: one core is left for searches and requests while an import runs.
-    var indexThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount - 1) }
+    /// Insert threads for a batch: every core while nobody searches, all but one while searches run
+    /// (seen in the last second), so queries during an import keep their latency.
+    var indexThreads: Int {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let searching = DispatchTime.now().uptimeNanoseconds &- searchActivity.last < 1_000_000_000
+        return max(1, searching ? cores - 1 : cores)
+    }
 
     /// Runs a PATCH-style write to completion: commits, and while the commit finds the prepared vector
     /// stale (a concurrent write changed a vectorised property), vectorises the merged object again.
