@@ -9,18 +9,23 @@ public final class GraphQLService: @unchecked Sendable {
         "no graphql provider present, this is most likely because no schema is present. Import a schema first!"
 
     private let backend: any QueryBackend
+    private let limits: QueryLimits
     private let lock = NSLock()
     private var cached: (classes: [ClassDefinition], schema: GraphQLSchema?)?
     /// Query shapes (VectorLiterals.shape) that passed validation against `schema`; bounded.
     private var validShapes: (schema: GraphQLSchema?, shapes: Set<String>) = (nil, [])
     private static let maxValidShapes = 1024
 
-    public init(backend: any QueryBackend) {
+    /// Longer error messages are cut: validation messages print the offending literal, which may be long.
+    static let maxMessageCharacters = 1000
+
+    public init(backend: any QueryBackend, limits: QueryLimits = QueryLimits()) {
         self.backend = backend
+        self.limits = limits
     }
 
-    public convenience init(database: Database) {
-        self.init(backend: database)
+    public convenience init(database: Database, limits: QueryLimits = QueryLimits()) {
+        self.init(backend: database, limits: limits)
     }
 
     /// The schema for the current classes (nil when there are none). Rebuilt only when the class
@@ -87,16 +92,23 @@ public final class GraphQLService: @unchecked Sendable {
     }
 
     /// Parses, validates and executes; parse and validation errors come back without `data`.
+    /// The text is checked against the limits before GraphQLSwift parses it, the document before it is
+    /// validated (see QueryLimits).
     func execute(_ request: Request, schema: GraphQLSchema) async -> GraphQLResult {
+        if let problem = limits.checkText(request.query) { return GraphQLResult(errors: [GraphQLError(message: problem)]) }
         do {
             var result: GraphQLResult
             if let literals = VectorLiterals(query: request.query),
                let document = try? parse(source: Source(body: literals.blankedQuery, name: "GraphQL request")),
+               limits.checkSearches(document) == nil,
                isValid(document, shape: literals.shape, schema: schema) {
                 result = try await run(request, document: document, context: literals, schema: schema)
             } else {
                 // As sent: also how every error of a query with long vectors is reported.
                 let document = try parse(source: Source(body: request.query, name: "GraphQL request"))
+                if let problem = limits.checkSearches(document) {
+                    return GraphQLResult(errors: [GraphQLError(message: problem)])
+                }
                 let problems = validate(schema: schema, ast: document)
                 result = problems.isEmpty
                     ? try await run(request, document: document, context: (), schema: schema)
@@ -104,15 +116,22 @@ public final class GraphQLService: @unchecked Sendable {
             }
             if result.data == nil {
                 result.errors = result.errors.map { e in
-                    GraphQLError(message: Self.graphqlGoWording(e.message), locations: e.locations, path: e.path)
+                    GraphQLError(message: Self.capped(Self.graphqlGoWording(e.message)), locations: e.locations, path: e.path)
                 }
             }
             return result
         } catch let error as GraphQLError {
-            return GraphQLResult(errors: [error])
+            return GraphQLResult(errors: [GraphQLError(message: Self.capped(error.message), locations: error.locations,
+                                                       path: error.path)])
         } catch {
-            return GraphQLResult(errors: [GraphQLError(message: String(describing: error))])
+            return GraphQLResult(errors: [GraphQLError(message: Self.capped(String(describing: error)))])
         }
+    }
+
+    /// At most maxMessageCharacters characters, marked as cut.
+    static func capped(_ message: String) -> String {
+        guard message.count > maxMessageCharacters else { return message }
+        return message.prefix(maxMessageCharacters) + "… (message cut)"
     }
 
     /// Validates `document` unless a query of the same shape already passed against this schema.

@@ -11,7 +11,7 @@ struct Serve: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the database server: Weaviate v1.19's REST and GraphQL APIs.",
         discussion: "Configured by Weaviate's environment variables (PERSISTENCE_DATA_PATH, QUERY_DEFAULTS_LIMIT, "
-            + "AUTHENTICATION_*, AUTHORIZATION_ADMINLIST_*, ENABLE_MODULES, …) and IRIS_MAX_BODY_BYTES; see the README."
+            + "AUTHENTICATION_*, AUTHORIZATION_ADMINLIST_*, ENABLE_MODULES, …) IRIS_MAX_BODY_BYTES and GRAPHQL_MAX_*; see the README."
     )
 
     @Option(help: "The IP to listen on.")
@@ -79,7 +79,7 @@ struct Serve: AsyncParsableCommand {
             "took": "\(ContinuousClock.now - started)",
         ])
 
-        let graphQL = GraphQLService(database: database)
+        let graphQL = GraphQLService(database: database, limits: environment.graphQLLimits)
         let provider = GraphQLProvider(
             query: { body, _ in await graphQL.handle(body: body) },
             batch: { body, _ in await graphQL.handleBatch(body: body) }

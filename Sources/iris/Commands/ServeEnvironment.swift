@@ -1,5 +1,6 @@
 import Database
 import Foundation
+import GraphQLAPI
 import RESTAPI
 import VectorIndex
 
@@ -16,6 +17,7 @@ struct ServeEnvironment {
     var logLevel: String
     var logFormat: String
     var maxBodyBytes: Int
+    var graphQLLimits: QueryLimits
 
     static func read(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> ServeEnvironment {
         let reader = EnvReader(env: env)
@@ -58,6 +60,13 @@ struct ServeEnvironment {
         let logFormat = (env["LOG_FORMAT"] ?? "json").lowercased()
         // Weaviate: debug or trace, anything else is info.
         let level = (env["LOG_LEVEL"] ?? "info").lowercased()
+        // Bounds on one GraphQL query (issue #17); Weaviate 1.19 has none, so these names are Iris's.
+        let defaults = QueryLimits()
+        let graphQLLimits = QueryLimits(
+            maxQueryBytes: try reader.int("GRAPHQL_MAX_QUERY_BYTES", default: defaults.maxQueryBytes, minimum: 1),
+            maxDepth: try reader.int("GRAPHQL_MAX_DEPTH", default: defaults.maxDepth, minimum: 1),
+            maxValueDepth: try reader.int("GRAPHQL_MAX_VALUE_DEPTH", default: defaults.maxValueDepth, minimum: 1),
+            maxSearches: try reader.int("GRAPHQL_MAX_SEARCHES", default: defaults.maxSearches, minimum: 1))
         return ServeEnvironment(
             database: database,
             anonymousAccess: try reader.bool("AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED", default: false),
@@ -68,7 +77,8 @@ struct ServeEnvironment {
             readOnlyUsers: reader.list("AUTHORIZATION_ADMINLIST_READONLY_USERS"),
             logLevel: level == "debug" || level == "trace" ? level : "info",
             logFormat: logFormat == "text" ? "text" : "json",
-            maxBodyBytes: try reader.int("IRIS_MAX_BODY_BYTES", default: 256 << 20, minimum: 1)
+            maxBodyBytes: try reader.int("IRIS_MAX_BODY_BYTES", default: 256 << 20, minimum: 1),
+            graphQLLimits: graphQLLimits
         )
     }
 

@@ -1,0 +1,109 @@
+"""Hostile GraphQL queries (issue #17): each gets a prompt error naming its limit, and the server stays
+up, ready and within a bounded amount of memory."""
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+GIB = 1 << 30
+
+
+def rss_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def bombs() -> list[tuple[str, str, str]]:
+    """(name, query, the setting its error must name)."""
+    vector = "[" + ", ".join(["0.5"] * 8) + "]"
+    where = ('{Get{Bomb(where: ' + '{operator: Not, operands: [' * 10_000 + '{path: ["a"], operator: Equal, valueText: "x"}'
+             + ']}' * 10_000 + ') {a}}}')
+    return [
+        ("nested selections", "{Get{Bomb" + "{s" * 3000 + "}" * 3002, "GRAPHQL_MAX_DEPTH"),
+        ("nested where", where, "GRAPHQL_MAX_DEPTH"),
+        ("nested nearVector list", "{Get{Bomb(nearVector: {vector: " + "[" * 100 + "1" + "]" * 100 + "}) {a}}}",
+         "GRAPHQL_MAX_DEPTH"),
+        ("deep list inside the depth bound", "{Get{Bomb(nearVector: {vector: " + "[" * 40 + ", ".join(["1"] * 40)
+         + "]" * 40 + "}) {a}}}", "GRAPHQL_MAX_VALUE_DEPTH"),
+        ("2,000 Get aliases", "{" + " ".join(f"g{i}: Get{{Bomb{{a}}}}" for i in range(2000)) + "}",
+         "GRAPHQL_MAX_SEARCHES"),
+        ("100,000 aliases", "{Get{" + " ".join(f"a{i}: Bomb(nearVector: {{vector: {vector}}}){{a}}"
+                                              for i in range(100_000)) + "}}", "GRAPHQL_MAX_QUERY_BYTES"),
+        # Just under 1 MiB: parsed, then counted.
+        ("60,000 small aliases", "{Get{" + " ".join(f"a{i}:Bomb{{a}}" for i in range(60_000)) + "}}",
+         "GRAPHQL_MAX_SEARCHES"),
+    ]
+
+
+def test_hostile_queries_get_prompt_errors(iris_factory):
+    server = iris_factory()
+    r = requests.post(server.url + "/v1/schema", json={
+        "class": "Bomb", "vectorizer": "none", "properties": [{"name": "a", "dataType": ["text"]}]})
+    assert r.status_code == 200, r.text
+    r = requests.post(server.url + "/v1/objects", json={"class": "Bomb", "properties": {"a": "x"},
+                                                          "vector": [0.5] * 8})
+    assert r.status_code == 200, r.text
+    before = rss_bytes(server.proc.pid)
+
+    for name, query, setting in bombs():
+        started = time.monotonic()
+        r = requests.post(server.url + "/v1/graphql", json={"query": query}, timeout=30)
+        took = time.monotonic() - started
+        assert r.status_code == 200, (name, r.text[:500])
+        body = r.json()
+        assert "data" not in body, name
+        message = body["errors"][0]["message"]
+        assert setting in message, (name, message[:500])
+        assert len(message) < 200, name
+        assert took < 5, (name, took)
+        assert server.running, (name, server.log_tail())
+        started = time.monotonic()
+        assert requests.get(server.url + "/v1/.well-known/ready", timeout=1).status_code == 200, name
+        assert time.monotonic() - started < 1, name
+
+    # The same in one batch request.
+    r = requests.post(server.url + "/v1/graphql/batch", json=[{"query": q} for _, q, _ in bombs()], timeout=60)
+    assert r.status_code == 200
+    assert all("errors" in part and "data" not in part for part in r.json())
+    assert server.running, server.log_tail()
+    assert rss_bytes(server.proc.pid) - before < GIB
+
+    # An ordinary query still works afterwards.
+    r = requests.post(server.url + "/v1/graphql", json={"query": "{Get{Bomb{a}}}"}, timeout=10)
+    assert r.json() == {"data": {"Get": {"Bomb": [{"a": "x"}]}}}
+
+
+def test_limits_come_from_the_environment(iris_factory):
+    server = iris_factory({"GRAPHQL_MAX_DEPTH": "5", "GRAPHQL_MAX_SEARCHES": "2", "GRAPHQL_MAX_QUERY_BYTES": "200"})
+    requests.post(server.url + "/v1/schema", json={"class": "Bomb", "vectorizer": "none"}).raise_for_status()
+
+    def message(query: str) -> str | None:
+        errors = requests.post(server.url + "/v1/graphql", json={"query": query}, timeout=10).json().get("errors")
+        return errors[0]["message"] if errors else None
+
+    assert message("{Get{Bomb{_additional{id}}}}") is None
+    assert "GRAPHQL" not in message("{Get{Bomb{_additional{id{x}}}}}")  # 5 deep: GraphQLSwift's own error
+    assert message("{Get{Bomb{_additional{id{x{y}}}}}}") == \
+        "query is nested 6 levels deep; the maximum is 5 (GRAPHQL_MAX_DEPTH)"
+    assert message("{Get{a: Bomb{_additional{id}} b: Bomb{_additional{id}}}}") is None
+    assert message("{Get{a: Bomb{_additional{id}} b: Bomb{_additional{id}} c: Bomb{_additional{id}}}}") == \
+        "query asks for 3 searches; the maximum is 2 (GRAPHQL_MAX_SEARCHES)"
+    assert message("{Get{Bomb{_additional{id}}}}" + " " * 200) == \
+        "query is 228 bytes; the maximum is 200 (GRAPHQL_MAX_QUERY_BYTES)"
+
+
+@pytest.mark.parametrize("variable,value", [
+    ("GRAPHQL_MAX_QUERY_BYTES", "0"),
+    ("GRAPHQL_MAX_DEPTH", "deep"),
+    ("GRAPHQL_MAX_VALUE_DEPTH", "-3"),
+    ("GRAPHQL_MAX_SEARCHES", "1.5"),
+])
+def test_bad_limits_stop_start_up(iris_factory, variable, value):
+    server = iris_factory({variable: value}, wait=False)
+    assert server.proc.wait(timeout=30) != 0
+    assert variable in server.log_tail()
