@@ -6,7 +6,7 @@ extension Database {
     /// A storage failure as a client sees it: a short, stable message with an error id. The log line
     /// with the same id holds SQLite's text and the SQL, which must not reach clients (they name
     /// tables, columns and query shapes). A full or read-only disk is 503 (retry later), anything
-    /// else 500.
+    /// else 500. A `DatabaseError` (a per-request failure thrown inside the transaction) passes unchanged.
     func storageFailure(_ error: Error, _ operation: String) -> DatabaseError {
         if let e = error as? DatabaseError { return e }
         let id = String(ValueFormats.newUUID().prefix(8))

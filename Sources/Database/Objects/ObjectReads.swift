@@ -21,7 +21,7 @@ extension Database {
 
     /// Runs `body` on one of the store's readers; the task waits without holding a cooperative thread.
     func read<T: Sendable>(_ body: @escaping @Sendable (GRDB.Database) throws -> T) async throws -> T {
-        do { return try await store.pool.read(body) } catch let e as DatabaseError { throw e } catch {
+        do { return try await store.pool.read(body) } catch {
             throw storageFailure(error, "store read")
         }
     }

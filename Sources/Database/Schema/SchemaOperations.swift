@@ -70,8 +70,6 @@ extension Database {
     func schemaWrite<T: Sendable>(_ body: @escaping @Sendable (GRDB.Database) throws -> T) async throws -> T {
         do {
             return try await store.pool.writeWithoutTransaction(body)
-        } catch let e as DatabaseError {
-            throw e
         } catch {
             throw storageFailure(error, "schema write")
         }

@@ -84,8 +84,6 @@ extension Database {
                 self.applyToIndexes(changes)
                 return hits
             }
-        } catch let e as DatabaseError {
-            throw e
         } catch {
             throw storageFailure(error, "store delete")
         }

@@ -140,8 +140,6 @@ extension Database {
                 self.applyToIndexes(changes)
                 return outcomes
             }
-        } catch let e as DatabaseError {
-            throw e
         } catch {
             throw storageFailure(error, "store write")
         }
