@@ -280,6 +280,27 @@ public enum ObjectTables {
         }
     }
 
+    /// Up to `count` distinct (doc id, vector) rows spread at random over the doc id range: one rowid seek
+    /// each, so sampling a million-row class costs no scan (a class whose doc ids span fewer: all of them).
+    public static func sampleVectors(_ db: GRDB.Database, classID: Int64, count: Int) throws -> [(UInt64, Data)] {
+        let table = tableName(classID)
+        guard let lo = try Int64.fetchOne(db, sql: "SELECT MIN(doc_id) FROM \(table)"),
+              let hi = try Int64.fetchOne(db, sql: "SELECT MAX(doc_id) FROM \(table)") else { return [] }
+        if hi - lo < Int64(count) {  // a small class: every row
+            return try Row.fetchAll(db, sql: "SELECT doc_id, vector FROM \(table) WHERE vector IS NOT NULL ORDER BY doc_id")
+                .map { (UInt64(bitPattern: $0[0] as Int64), $0[1] as Data) }
+        }
+        let seek = try db.makeStatement(sql: "SELECT doc_id, vector FROM \(table) WHERE doc_id >= ? AND vector IS NOT NULL ORDER BY doc_id LIMIT 1")
+        var seen = Set<Int64>()
+        var out: [(UInt64, Data)] = []
+        for _ in 0..<count {
+            guard let r = try Row.fetchOne(seek, arguments: [Int64.random(in: lo...hi)]) else { continue }
+            let id: Int64 = r[0]
+            if seen.insert(id).inserted { out.append((UInt64(bitPattern: id), r[1])) }
+        }
+        return out
+    }
+
     /// The vector of one doc id (nil if the row is gone or has no vector).
     public static func vector(_ db: GRDB.Database, classID: Int64, docID: UInt64) throws -> Data? {
         try Data.fetchOne(db, sql: "SELECT vector FROM \(tableName(classID)) WHERE doc_id = ?", arguments: [Int64(bitPattern: docID)])
