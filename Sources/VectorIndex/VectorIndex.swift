@@ -78,4 +78,7 @@ public protocol VectorIndex: AnyObject, Sendable {
     func update(config: HNSWConfig) throws
     /// Writes a snapshot so the next start loads instead of rebuilding; safe to call at any time.
     func persist() throws
+    /// Whether `id` is live and stored with exactly `vector` (as the index prepares it: normalised for
+    /// cosine). The start-up check samples stored objects through it to prove the index matches the store.
+    func holds(id: UInt64, vector: [Float]) -> Bool
 }

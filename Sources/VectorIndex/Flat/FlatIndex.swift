@@ -114,6 +114,14 @@ public final class FlatIndex: VectorIndex, @unchecked Sendable {
         capacity = newCapacity
     }
 
+    public func holds(id: UInt64, vector: [Float]) -> Bool {
+        lock.withReadLock {
+            guard let slot = slotOf[id], let v = kernel.prepareQuery(vector, dimensions: dim) else { return false }
+            let stored = UnsafeBufferPointer(start: vectors + Int(slot) * dim, count: dim)
+            return v.elementsEqual(stored)
+        }
+    }
+
     public func search(_ query: [Float], k: Int, allowList: AllowList?) -> [SearchResult] {
         lock.withReadLock {
             let k = min(k, slotOf.count)  // also keeps the heap size sane for absurd k

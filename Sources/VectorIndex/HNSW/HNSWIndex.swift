@@ -114,6 +114,14 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
     // MARK: Introspection
 
     public var count: Int { registry.withLock { slotOf.count } }
+
+    public func holds(id: UInt64, vector: [Float]) -> Bool {
+        structure.withReadLock {
+            guard let g = graph, let slot = registry.withLock({ slotOf[id] }),
+                  let v = kernel.prepareQuery(vector, dimensions: g.dim) else { return false }
+            return v.elementsEqual(UnsafeBufferPointer(start: g.vector(slot), count: g.dim))
+        }
+    }
     public var coveredSequence: UInt64 { registry.withLock { sequence } }
     /// Tombstones waiting for `cleanup()`.
     public var tombstoneCount: Int { registry.withLock { deletedCount } }
