@@ -20,30 +20,83 @@ public final class Database: @unchecked Sendable {
     let store: Store
     let logger: Logger
 
-    /// Guards `classes`, `classOrder` and `closed`: a leaf lock, never held while waiting for anything.
+    /// Guards `classes`, `classOrder`, `closed` and the storage condition: a leaf lock, never held while
+    /// waiting for anything.
     private let schemaLock = NSLock()
     var classes: [String: ClassState] = [:]
     /// Class names in creation order (Weaviate lists classes in creation order).
     var classOrder: [String] = []
     var closed = false
     var snapshotTimer: DispatchSourceTimer?
+    var storageProbeTimer: DispatchSourceTimer?
+    var _storageCondition: StorageCondition = .writable
+    var diskWarningLogged = false
+    /// Where the vector index files live: `<dataPath>/indexes`, or `indexCopies`.
+    let indexDirectory: String
+    /// A temporary folder of index file copies when the store is read-only; removed at close.
+    let indexCopies: String?
+    /// Set by `inspect` (`iris store check`): nothing is written, and what start-up would refuse or
+    /// repair is collected here instead (only touched during init, single-threaded).
+    var findings: [String]?
     /// When a vector search last ran (imports leave a core free while searches run).
     let searchActivity = ActivityClock()
 
-    /// Opens the database at `config.dataPath`: loads the schema, opens each class's vector index from
-    /// its snapshot and replays the change log after the snapshot (`coveredSequence`).
-    public init(config: DatabaseConfig, modules: ModuleRegistry = ModuleRegistry(), logger: Logger = Logger(label: "iris.database")) throws {
+    /// Opens the database at `config.dataPath`: probes whether the disk takes writes (a read-only disk
+    /// opens the store read-only), checks the store file, loads the schema, and opens each class's
+    /// vector index from its snapshot, replays the change log after it and proves it agrees with the
+    /// store (Integrity/StartupCheck.swift). Throws a refusal naming `iris store recover` when the store
+    /// has lost or damaged data.
+    public convenience init(config: DatabaseConfig, modules: ModuleRegistry = ModuleRegistry(), logger: Logger = Logger(label: "iris.database")) throws {
+        try self.init(config: config, modules: modules, logger: logger, inspecting: false)
+    }
+
+    /// `inspecting`: for `inspect` (`iris store check`): nothing is written and no timer starts.
+    ///
+    /// A store opened read-only (inspecting, or a disk that takes no writes) opens its vector indexes
+    /// from copies in a temporary folder: opening an index replays and rewrites its graph log.
+    init(config: DatabaseConfig, modules: ModuleRegistry = ModuleRegistry(), logger: Logger, inspecting: Bool) throws {
         self.config = config
         self.modules = modules
         self.logger = logger
+        if inspecting { findings = [] }
+        try? FileManager.default.createDirectory(atPath: config.dataPath, withIntermediateDirectories: true)
+        let condition = inspecting ? .readOnly("inspecting") : Database.probeStorage(config)
+        let prepare: @Sendable (GRDB.Database) throws -> Void = { db in try SQLFunctions.register(db) }
         do {
-            store = try Store(directory: config.dataPath, prepare: { db in try SQLFunctions.register(db) })
+            do {
+                store = try Store(directory: config.dataPath, readOnly: inspecting, prepare: prepare)
+            } catch where !condition.isWritable && !inspecting {
+                store = try Store(directory: config.dataPath, readOnly: true, prepare: prepare)
+            }
         } catch {
             throw DatabaseError.internal("could not open the store at \(config.dataPath): \(error)")
         }
+        let indexes = (config.dataPath as NSString).appendingPathComponent("indexes")
+        if store.pool.configuration.readonly {
+            indexDirectory = NSTemporaryDirectory() + "iris-indexes-\(UUID().uuidString)"
+            indexCopies = indexDirectory
+            if FileManager.default.fileExists(atPath: indexes) {
+                do { try FileManager.default.copyItem(atPath: indexes, toPath: indexDirectory) } catch {
+                    throw DatabaseError.internal("could not copy the vector index files of a read-only store: \(error)")
+                }
+            }
+        } else {
+            indexDirectory = indexes
+            indexCopies = nil
+        }
+        _storageCondition = condition
+        try checkStoreFile()
         try loadSchema()
+        guard !inspecting else { return }
+        if let why = condition.reason { logger.error("store refuses writes", metadata: ["reason": "\(why)"]) }
+        // A store opened read-only has nothing to snapshot, and only a restart makes it writable.
+        guard indexCopies == nil else { return }
         startSnapshotTimer()
+        startStorageProbe()
     }
+
+    /// Whether the store takes writes, and why not (`/v1/.well-known/ready`, `/v1/nodes`).
+    public var storageCondition: StorageCondition { withSchemaLock { _storageCondition } }
 
     /// Persists every vector index snapshot, truncates the covered change log, and closes the store
     /// (also when a snapshot fails: its class keeps its change log and catches up on the next open).
@@ -52,13 +105,15 @@ public final class Database: @unchecked Sendable {
         let first: Bool = withSchemaLock { defer { closed = true }; return !closed }
         guard first else { return }
         snapshotTimer?.cancel()
+        storageProbeTimer?.cancel()
         var snapshotError: Error?
-        do { try persistIndexes() } catch { snapshotError = error }
+        if indexCopies == nil { do { try persistIndexes() } catch { snapshotError = error } }
         try store.close()
+        if let indexCopies { try? FileManager.default.removeItem(atPath: indexCopies) }
         if let snapshotError { throw snapshotError }
     }
 
-    deinit { snapshotTimer?.cancel() }
+    deinit { snapshotTimer?.cancel(); storageProbeTimer?.cancel() }
 
     func withSchemaLock<T>(_ body: () throws -> T) rethrows -> T {
         schemaLock.lock(); defer { schemaLock.unlock() }

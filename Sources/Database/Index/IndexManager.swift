@@ -5,8 +5,6 @@ import VectorIndex
 /// Ownership of the per-class vector indexes: creation, loading a snapshot plus change-log catch-up on
 /// open, and periodic snapshots that let the covered change log be truncated.
 extension Database {
-    var indexDirectory: String { (config.dataPath as NSString).appendingPathComponent("indexes") }
-
     func snapshotPath(classID: Int64) -> String {
         (indexDirectory as NSString).appendingPathComponent("class-\(classID).index")
     }
@@ -30,11 +28,39 @@ extension Database {
         }
     }
 
+    /// Opens the class's index (`loadIndex`) and proves it agrees with the store (Integrity/StartupCheck.swift):
+    /// an index that disagrees with the store is rebuilt from it; one that has seen changes the store
+    /// lost stops the open with the refusal that names the recovery commands.
+    func openIndex(classID: Int64, definition: ClassDefinition) throws -> any VectorIndex {
+        let index = try loadIndex(classID: classID, definition: definition)
+        let found: String?
+        do {
+            found = try disagreement(of: index, classID: classID, className: definition.className)
+        } catch let refusal as DatabaseError where findings != nil {
+            findings!.append(refusal.message)
+            return index
+        }
+        guard let why = found else { return index }
+        if findings != nil {
+            findings!.append("class '\(definition.className)': its vector index disagrees with the store (\(why)); the next start rebuilds it")
+            return index
+        }
+        logger.warning("vector index disagrees with the store, rebuilding it from the store",
+                       metadata: ["class": "\(definition.className)", "reason": "\(why)"])
+        let rebuilt = try VectorIndexes.make(config: definition.hnswConfig(), snapshotPath: snapshotPath(classID: classID))
+        try rebuild(rebuilt, classID: classID)
+        if let still = try disagreement(of: rebuilt, classID: classID, className: definition.className) {
+            logger.error("vector index still disagrees with the store after a rebuild",
+                         metadata: ["class": "\(definition.className)", "reason": "\(still)"])
+        }
+        return rebuilt
+    }
+
     /// Opens the class's index from its snapshot and graph log (if any and usable) and replays the
     /// store's change log after what they cover. Without a usable snapshot, or with one older than the
     /// log's truncation point (`ChangeLog.truncatedThrough`: it misses changes the log no longer has),
     /// builds the index from the stored vectors.
-    func openIndex(classID: Int64, definition: ClassDefinition) throws -> any VectorIndex {
+    private func loadIndex(classID: Int64, definition: ClassDefinition) throws -> any VectorIndex {
         try? FileManager.default.createDirectory(atPath: indexDirectory, withIntermediateDirectories: true)
         let path = snapshotPath(classID: classID)
         let config = try definition.hnswConfig()
@@ -51,6 +77,12 @@ extension Database {
         }
         logger.warning("vector index snapshot not usable, rebuilding from the store",
                        metadata: ["class": "\(definition.className)", "error": "\(loadError!)"])
+        try rebuild(index, classID: classID)
+        return index
+    }
+
+    /// Fills an empty index with every stored vector of the class and marks the whole log covered.
+    private func rebuild(_ index: any VectorIndex, classID: Int64) throws {
         try store.pool.read { db in
             let seq = try ChangeLog.lastSequence(db)
             var batch: [VectorChange] = []
@@ -63,7 +95,6 @@ extension Database {
             // would look older than the truncation point and be rebuilt on every open.
             apply(batch, to: index, through: seq)
         }
-        return index
     }
 
     /// Changes replayed per `apply` call on open.

@@ -21,6 +21,14 @@ public struct DatabaseConfig: Sendable {
     public var hostname: String
     /// How often (seconds) vector index snapshots are written in the background; nil: only at close.
     public var snapshotIntervalSeconds: Double?
+    /// DISK_USE_READONLY_PERCENTAGE: at or above this share of the data disk in use the store refuses
+    /// writes (503) and is not ready, until usage drops again; nil: never for disk usage alone.
+    public var diskUseReadOnlyPercentage: Double?
+    /// DISK_USE_WARNING_PERCENTAGE: at or above this share a warning is logged; nil: never.
+    public var diskUseWarningPercentage: Double?
+    /// IRIS_STARTUP_QUICK_CHECK: read the whole store file once at start (`PRAGMA quick_check`), so damage is
+    /// found before it is served or written into; off only for stores too big to read at every start.
+    public var startupQuickCheck: Bool
 
     /// Weaviate's QUERY_DEFAULTS_LIMIT when the variable is unset.
     public static let unsetQueryDefaultsLimit = 0
@@ -36,7 +44,10 @@ public struct DatabaseConfig: Sendable {
         defaultDistance: DistanceMetric? = nil,
         enabledModules: [String] = [],
         hostname: String = "node1",
-        snapshotIntervalSeconds: Double? = 300
+        snapshotIntervalSeconds: Double? = 300,
+        diskUseReadOnlyPercentage: Double? = nil,
+        diskUseWarningPercentage: Double? = nil,
+        startupQuickCheck: Bool = true
     ) {
         self.dataPath = dataPath
         self.queryDefaultsLimit = queryDefaultsLimit
@@ -47,5 +58,8 @@ public struct DatabaseConfig: Sendable {
         self.enabledModules = enabledModules
         self.hostname = hostname
         self.snapshotIntervalSeconds = snapshotIntervalSeconds
+        self.diskUseReadOnlyPercentage = diskUseReadOnlyPercentage
+        self.diskUseWarningPercentage = diskUseWarningPercentage
+        self.startupQuickCheck = startupQuickCheck
     }
 }

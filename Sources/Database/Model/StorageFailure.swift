@@ -12,6 +12,7 @@ extension Database {
         let id = String(ValueFormats.newUUID().prefix(8))
         logger.error("storage failure", metadata: ["errorID": "\(id)", "operation": "\(operation)", "error": "\(error)"])
         let code = (error as? GRDB.DatabaseError)?.resultCode
+        noteStorageError(code)
         if code == .SQLITE_FULL || code == .SQLITE_READONLY || code == .SQLITE_IOERR || code == .SQLITE_CANTOPEN {
             let why = code == .SQLITE_FULL ? "the disk is full" : code == .SQLITE_READONLY ? "the store is read-only" : "the store cannot be written"
             return DatabaseError(.unavailable, "\(operation) failed: \(why) (error id \(id))")

@@ -28,7 +28,7 @@ extension Database {
                                    shardStatus: r[4])
             classes[def.className] = state
             classOrder.append(def.className)
-            try backfillTokens(state)
+            if _storageCondition.isWritable { try backfillTokens(state) }
         }
         removeOrphanSnapshots()
     }
@@ -68,6 +68,7 @@ extension Database {
     /// Runs a schema change in the store's writer: schema changes are serialised with each other and
     /// with object writes, and the in-memory schema is updated there, after the transaction commits.
     func schemaWrite<T: Sendable>(_ body: @escaping @Sendable (GRDB.Database) throws -> T) async throws -> T {
+        try ensureWritable()
         do {
             return try await store.pool.writeWithoutTransaction(body)
         } catch {

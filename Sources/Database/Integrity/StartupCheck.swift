@@ -1,0 +1,65 @@
+import Foundation
+import Storage
+import VectorIndex
+
+/// What opening proves before anything is served: the store file reads back sound, and each class's
+/// vector index holds exactly the store's vectors. The store is the source of truth, so
+/// - an index that disagrees with an intact store is rebuilt from the store (with a log line), but
+/// - an index that has seen changes the store no longer has means acknowledged writes were lost (a
+///   damaged or deleted WAL, a file restored from an old copy): Iris refuses to start rather than serve
+///   a silently smaller store, and says how to look (`iris store check`) and how to accept the loss
+///   (`iris store recover`).
+extension Database {
+    /// Objects whose vectors are compared with the index at open, per class.
+    static let agreementSample = 64
+
+    /// The refusal for a store that cannot be served as it is, naming the commands that inspect and repair it.
+    static func refusal(_ what: String, dataPath: String) -> DatabaseError {
+        DatabaseError(.internal, """
+            \(what). Iris does not serve a store that lost or damaged data without a word. \
+            Run `iris store check --data-path \(dataPath)` to see what is affected; \
+            `iris store recover --data-path \(dataPath)` keeps every readable object, sets the damaged \
+            files aside and rebuilds the indexes.
+            """)
+    }
+
+    /// Reads every page of the store file once (`PRAGMA quick_check`), unless IRIS_STARTUP_QUICK_CHECK is off.
+    func checkStoreFile() throws {
+        guard config.startupQuickCheck else { return }
+        let started = ContinuousClock.now
+        let problems: [String]
+        do { problems = try store.quickCheck() } catch {
+            throw Database.refusal("the store file \(store.path) cannot be read: \(error)", dataPath: config.dataPath)
+        }
+        if !problems.isEmpty, findings != nil {
+            findings!.append("the store file \(store.path) is damaged: \(problems.joined(separator: "; "))")
+        } else if !problems.isEmpty {
+            throw Database.refusal("the store file \(store.path) is damaged (\(problems.prefix(3).joined(separator: "; ")))",
+                                   dataPath: config.dataPath)
+        }
+        logger.info("store file checked", metadata: ["check": "quick_check", "took": "\(ContinuousClock.now - started)"])
+    }
+
+    /// Compares a freshly opened index with the store. Throws the refusal when the index has seen changes
+    /// the store lost; returns why the index is wrong when it merely disagrees (nil when it agrees).
+    func disagreement(of index: any VectorIndex, classID: Int64, className: String) throws -> String? {
+        try store.pool.read { db in
+            let last = try ChangeLog.lastSequence(db)
+            if index.coveredSequence > last {
+                throw Database.refusal("""
+                    class '\(className)': its vector index holds changes up to sequence \(index.coveredSequence) \
+                    but the store's change log ends at \(last): the store has lost acknowledged writes
+                    """, dataPath: config.dataPath)
+            }
+            let stored = try ObjectTables.count(db, classID: classID, condition: "vector IS NOT NULL")
+            if stored != index.count {
+                return "the index holds \(index.count) vectors, the store \(stored)"
+            }
+            for (docID, data) in try ObjectTables.sampleVectors(db, classID: classID, count: Database.agreementSample)
+            where !index.holds(id: docID, vector: VectorCoding.decode(data)) {
+                return "the index does not hold the stored vector of document \(docID)"
+            }
+            return nil
+        }
+    }
+}
