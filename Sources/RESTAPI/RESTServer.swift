@@ -118,9 +118,14 @@ public final class RESTServer: Sendable {
         case "/v1", "/v1/":
             label = "/v1"
             return .json(200, MetaRoutes.rootLinks)
-        case "/v1/.well-known/live", "/v1/.well-known/ready":
+        case "/v1/.well-known/live":
             label = path
             return .empty(200)
+        case "/v1/.well-known/ready":
+            // Not ready while the store refuses writes (read-only or full disk, damage): a load balancer
+            // then sends clients to a node that can take them. The reason is in the log and /v1/nodes.
+            label = path
+            return .empty(database.storageCondition.isWritable ? 200 : 503)
         case "/v1/.well-known/openid-configuration":
             label = path
             return .empty(404)  // Iris has no OIDC

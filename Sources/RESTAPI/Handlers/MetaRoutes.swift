@@ -26,25 +26,33 @@ enum MetaRoutes {
             try ctx.authorize(request, "list", "nodes")
             var shards: [JSONValue] = []
             var total = 0
+            // A store that refuses writes shows as Weaviate shows a node whose shards went read-only.
+            let condition = ctx.database.storageCondition
             let counts = try await ctx.database.objectCounts()
             for definition in ctx.database.schema() {
                 let count = counts[definition.className] ?? 0
                 total += count
                 for shard in (try? ctx.database.shards(ofClass: definition.className)) ?? [] {
-                    shards.append([
+                    var fields: [String: JSONValue] = [
                         "name": .string(shard.name), "class": .string(definition.className),
                         "objectCount": .int(Int64(count)),
-                    ])
+                    ]
+                    if !condition.isWritable { fields["vectorIndexingStatus"] = "READONLY" }
+                    shards.append(.object(fields))
                 }
             }
-            let node: JSONValue = [
+            var node: JSONValue = [
                 "name": .string(ctx.configuration.nodeName),
-                "status": "HEALTHY",
+                "status": condition.isWritable ? "HEALTHY" : "UNHEALTHY",
                 "version": .string(RESTConfiguration.weaviateVersion),
                 "gitHash": "iris",
                 "stats": ["shardCount": .int(Int64(shards.count)), "objectCount": .int(Int64(total))],
                 "shards": .array(shards),
             ]
+            if let why = condition.reason, case .object(var fields) = node {
+                fields["storageRefusesWrites"] = .string(why)
+                node = .object(fields)
+            }
             return .json(200, ["nodes": [node]])
         }
 

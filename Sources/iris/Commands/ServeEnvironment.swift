@@ -44,6 +44,9 @@ struct ServeEnvironment {
         // Iris's own: seconds between vector index snapshots (0: only at a clean stop).
         let snapshotInterval = try reader.int("IRIS_SNAPSHOT_INTERVAL_SECONDS", default: 300, minimum: 0)
 
+        // Weaviate's disk pressure settings (percent of the data disk in use; 0 turns one off).
+        let readOnlyPercent = try reader.int("DISK_USE_READONLY_PERCENTAGE", default: 90, minimum: 0)
+        let warningPercent = try reader.int("DISK_USE_WARNING_PERCENTAGE", default: 80, minimum: 0)
         let database = DatabaseConfig(
             dataPath: dataPath,
             queryDefaultsLimit: defaultsLimit,
@@ -53,7 +56,10 @@ struct ServeEnvironment {
             defaultDistance: distance,
             enabledModules: modules,
             hostname: hostname,
-            snapshotIntervalSeconds: snapshotInterval == 0 ? nil : Double(snapshotInterval)
+            snapshotIntervalSeconds: snapshotInterval == 0 ? nil : Double(snapshotInterval),
+            diskUseReadOnlyPercentage: readOnlyPercent == 0 ? nil : Double(readOnlyPercent),
+            diskUseWarningPercentage: warningPercent == 0 ? nil : Double(warningPercent),
+            startupQuickCheck: try reader.bool("IRIS_STARTUP_QUICK_CHECK", default: true)
         )
 
         let apiKeyEnabled = try reader.bool("AUTHENTICATION_APIKEY_ENABLED", default: false)
