@@ -31,6 +31,8 @@ public final class Database: @unchecked Sendable {
     var storageProbeTimer: DispatchSourceTimer?
     var _storageCondition: StorageCondition = .writable
     var diskWarningLogged = false
+    /// The start-up whole-file check running beside the server (set once in init).
+    var startupCheck: Task<Void, Never>?
     /// Where the vector index files live: `<dataPath>/indexes`, or `indexCopies`.
     let indexDirectory: String
     /// A temporary folder of index file copies when the store is read-only; removed at close.
@@ -85,10 +87,17 @@ public final class Database: @unchecked Sendable {
             indexCopies = nil
         }
         _storageCondition = condition
-        try checkStoreFile()
+        if inspecting {
+            do {
+                if let problem = try store.pool.read({ db in storeFileProblem(db) }) { findings!.append(problem.message) }
+            } catch {
+                findings!.append("the store file \(store.path) cannot be read: \(error)")
+            }
+        }
         try loadSchema()
         guard !inspecting else { return }
         if let why = condition.reason { logger.error("store refuses writes", metadata: ["reason": "\(why)"]) }
+        startStoreFileCheck(then: condition)
         // A store opened read-only has nothing to snapshot, and only a restart makes it writable.
         guard indexCopies == nil else { return }
         startSnapshotTimer()

@@ -63,7 +63,16 @@ public enum ObjectTables {
         try db.execute(sql: "CREATE INDEX \(t)_created ON \(t)(created)")
         try db.execute(sql: "CREATE INDEX \(t)_updated ON \(t)(updated)")
         for c in columns where c.indexed { try createIndex(db, table: t, column: c.name) }
+        try createVectorIndex(db, classID: classID)
         try createTokenTable(db, classID: classID)
+    }
+
+    /// A partial index of the doc ids that have a vector, so counting them (the start-up check compares
+    /// the count with the vector index) reads megabytes, not every row with its vector. Tables made
+    /// before it existed get it when they are opened (one scan, once).
+    public static func createVectorIndex(_ db: GRDB.Database, classID: Int64) throws {
+        let t = tableName(classID)
+        try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(t)_vec ON \(t)(doc_id) WHERE vector IS NOT NULL")
     }
 
     /// `tok_<classID>`: the inverted index of tokenized text, one row per distinct token of a property of a

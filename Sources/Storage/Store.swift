@@ -94,22 +94,20 @@ public final class Store: Sendable {
         try pool.close()
     }
 
-    /// SQLite's `PRAGMA quick_check`: every page of the file is read and each b-tree's structure,
+    /// SQLite's `PRAGMA quick_check` on `db`: every page of the file is read and each b-tree's structure,
     /// record format and free list checked (not that indexes match their tables: that would be
     /// `integrity_check`, several times slower). Returns the problems found, empty when the file is sound.
-    public func quickCheck(maxProblems: Int = 20) throws -> [String] {
-        try pool.read { db in
-            let rows = try String.fetchAll(db, sql: "PRAGMA quick_check(\(maxProblems))")
-            if rows == ["ok"] { return [] }
-            // SQLite 3.40 reports "NULL value in T.C" for WITHOUT ROWID tables whose key columns are
-            // declared in another order (older token tables) although no row holds a NULL: each such
-            // line is kept only if a query finds the NULL.
-            return try rows.filter { line in
-                guard line.hasPrefix("NULL value in "), case let parts = line.dropFirst(14).split(separator: "."),
-                      parts.count == 2 else { return true }
-                let (table, column) = (String(parts[0]), String(parts[1]))
-                return try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table.quotedDatabaseIdentifier) WHERE \(column.quotedDatabaseIdentifier) IS NULL)") ?? true
-            }
+    public static func quickCheck(_ db: GRDB.Database, maxProblems: Int = 20) throws -> [String] {
+        let rows = try String.fetchAll(db, sql: "PRAGMA quick_check(\(maxProblems))")
+        if rows == ["ok"] { return [] }
+        // SQLite 3.40 reports "NULL value in T.C" for WITHOUT ROWID tables whose key columns are
+        // declared in another order (older token tables) although no row holds a NULL: each such
+        // line is kept only if a query finds the NULL.
+        return try rows.filter { line in
+            guard line.hasPrefix("NULL value in "), case let parts = line.dropFirst(14).split(separator: "."),
+                  parts.count == 2 else { return true }
+            let (table, column) = (String(parts[0]), String(parts[1]))
+            return try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table.quotedDatabaseIdentifier) WHERE \(column.quotedDatabaseIdentifier) IS NULL)") ?? true
         }
     }
 }

@@ -1,8 +1,8 @@
 """The store and its indexes check each other at start (issue #17): a clean stop leaves nothing in the
-WAL; a store that lost acknowledged writes (damaged WAL after a crash) or has a damaged page is refused
-with a message naming `iris store check` / `iris store recover`, never served silently smaller; recover
-keeps every readable object and rebuilds indexes that agree with it; a read-only disk makes the server
-not ready and refuses writes with 503."""
+WAL; a store that lost acknowledged writes (damaged WAL after a crash) is refused at start, and one with
+a damaged page is never ready and refuses writes, both with a message naming `iris store check` /
+`iris store recover`, never served silently smaller; recover keeps every readable object and rebuilds
+indexes that agree with it; a read-only or full disk makes the server not ready and refuses writes with 503."""
 import json
 import os
 import subprocess
@@ -138,8 +138,26 @@ def test_damaged_page_in_the_store_file_is_refused_then_recovered(iris_factory):
         f.seek((size // 4096 // 2) * 4096)
         f.write(os.urandom(4096))
 
-    log = assert_refuses_start(server)
-    assert "is damaged" in log, log
+    # The whole-file check runs beside the server: reads are served, but it never becomes ready, and
+    # writes are refused with the message that names the recovery commands.
+    server.start(wait=False)
+    deadline = time.monotonic() + 60
+    while True:
+        assert server.running, server.log_tail()
+        try:
+            node = requests.get(server.url + "/v1/nodes", timeout=2).json()["nodes"][0]
+            if "damaged" in node.get("storageRefusesWrites", ""):
+                break
+        except (requests.RequestException, ValueError, KeyError):
+            pass
+        assert time.monotonic() < deadline, server.log_tail()
+        time.sleep(0.1)
+    assert "iris store recover" in node["storageRefusesWrites"]
+    assert requests.get(server.url + "/v1/.well-known/ready", timeout=2).status_code == 503
+    r = requests.post(server.url + "/v1/objects", json={"class": CLASS, "properties": {"n": 1}, "vector": [0.0] * DIM})
+    assert r.status_code == 503 and "iris store recover" in r.text, r.text
+    assert "iris store check" in server.log_tail(20000)
+    server.stop()
     check = iris_store(server, "check")
     assert check.returncode == 1 and "damaged" in check.stdout, check.stdout + check.stderr
 
@@ -187,6 +205,46 @@ def test_read_only_disk_is_not_ready_and_refuses_writes_with_503(iris_factory, t
         server.start()
         r = requests.post(server.url + "/v1/objects", json={"class": CLASS, "properties": {"n": 1}, "vector": [0.0] * DIM})
         assert r.status_code == 200, r.text
+        server.stop()
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def test_full_disk_refuses_writes_with_503_keeps_what_was_acknowledged_and_recovers(iris_factory, tmp_path):
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root / CAP_SYS_ADMIN)")
+    try:
+        # The usage threshold is off, so the writes run into the real end of the disk.
+        server = iris_factory(data_path=mount / "data", env={"DISK_USE_READONLY_PERCENTAGE": "0"})
+        create_class(server.url)
+        vectors = np.random.default_rng(6).standard_normal((200_000, DIM), dtype=np.float32)
+        acknowledged, refused = 0, None
+        session = requests.Session()
+        for i in range(0, len(vectors), 500):
+            objs = [{"class": CLASS, "id": object_id(k), "properties": {"n": k, "title": "x" * 200},
+                     "vector": vectors[k].tolist()} for k in range(i, i + 500)]
+            r = session.post(server.url + "/v1/batch/objects", json={"objects": objs}, timeout=120)
+            if r.status_code != 200:
+                refused = r
+                break
+            acknowledged = i + 500
+        assert refused is not None, "the disk never filled"
+        assert refused.status_code == 503, refused.text
+        assert "disk is full" in refused.text and "sqlite" not in refused.text.lower(), refused.text
+        assert requests.get(server.url + "/v1/.well-known/ready", timeout=1).status_code == 503
+        assert count(server.url) == acknowledged
+        # Room again (the tmpfs grows): the probe notices and the next write is taken.
+        subprocess.run(["mount", "-o", "remount,size=256m", str(mount)], check=True)
+        deadline = time.monotonic() + 20
+        while requests.get(server.url + "/v1/.well-known/ready", timeout=1).status_code != 200:
+            assert time.monotonic() < deadline, server.log_tail()
+            time.sleep(0.2)
+        import_objects(server.url, vectors, acknowledged, acknowledged + 500)
+        server.kill()
+        server.start()
+        assert count(server.url) == acknowledged + 500
         server.stop()
     finally:
         subprocess.run(["umount", "-l", str(mount)], capture_output=True)

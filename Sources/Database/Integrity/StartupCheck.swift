@@ -23,21 +23,45 @@ extension Database {
             """)
     }
 
-    /// Reads every page of the store file once (`PRAGMA quick_check`), unless IRIS_STARTUP_QUICK_CHECK is off.
-    func checkStoreFile() throws {
-        guard config.startupQuickCheck else { return }
+    /// What `PRAGMA quick_check` says of the store file: nil when sound, else the refusal to report.
+    func storeFileProblem(_ db: GRDB.Database) -> DatabaseError? {
         let started = ContinuousClock.now
         let problems: [String]
-        do { problems = try store.quickCheck() } catch {
-            throw Database.refusal("the store file \(store.path) cannot be read: \(error)", dataPath: config.dataPath)
+        do { problems = try Store.quickCheck(db) } catch {
+            return Database.refusal("the store file \(store.path) cannot be read: \(error)", dataPath: config.dataPath)
         }
-        if !problems.isEmpty, findings != nil {
-            findings!.append("the store file \(store.path) is damaged: \(problems.joined(separator: "; "))")
-        } else if !problems.isEmpty {
-            throw Database.refusal("the store file \(store.path) is damaged (\(problems.prefix(3).joined(separator: "; ")))",
-                                   dataPath: config.dataPath)
+        if problems.isEmpty {
+            logger.info("store file checked", metadata: ["check": "quick_check", "took": "\(ContinuousClock.now - started)"])
+            return nil
         }
-        logger.info("store file checked", metadata: ["check": "quick_check", "took": "\(ContinuousClock.now - started)"])
+        return Database.refusal("the store file \(store.path) is damaged (\(problems.prefix(3).joined(separator: "; ")))",
+                                dataPath: config.dataPath)
+    }
+
+    /// Starts the whole-file check (unless IRIS_STARTUP_QUICK_CHECK is off). It reads every page, which
+    /// costs seconds per GB with a cold cache, so it runs beside the server: reads are served at once,
+    /// `/v1/.well-known/ready` is 503 and writes wait (`awaitStartupCheck`) until it passes. Damage
+    /// found makes the store `.damaged`: every write is refused with the message naming the recovery.
+    func startStoreFileCheck(then condition: StorageCondition) {
+        guard config.startupQuickCheck else { return }
+        _storageCondition = .checking
+        startupCheck = Task { [self] in
+            let problem: DatabaseError?
+            do { problem = try await store.pool.read { db in self.storeFileProblem(db) } } catch {
+                problem = Database.refusal("the store file \(store.path) cannot be read: \(error)", dataPath: config.dataPath)
+            }
+            if let problem {
+                logger.critical("store file damaged", metadata: ["error": "\(problem.message)"])
+                setStorageCondition(.damaged(problem.message))
+            } else {
+                setStorageCondition(condition.isWritable ? Database.probeStorage(config) : condition)
+            }
+        }
+    }
+
+    /// Writes call this first: they wait for the start-up file check rather than go into a file not yet proven sound.
+    func awaitStartupCheck() async {
+        await startupCheck?.value
     }
 
     /// Compares a freshly opened index with the store. Throws the refusal when the index has seen changes

@@ -9,6 +9,8 @@ import Glibc
 /// `.writable`, and every write is refused with 503 before it reaches SQLite.
 public enum StorageCondition: Sendable, Equatable {
     case writable
+    /// The start-up check is reading the store file (`startStoreFileCheck`); writes wait for it.
+    case checking
     /// A read-only file system, or the disk in use at or above DISK_USE_READONLY_PERCENTAGE, or a write
     /// that failed for lack of space. Cleared by itself once a probe write succeeds again, except when
     /// the store had to be opened read-only at start (then a restart clears it).
@@ -22,6 +24,7 @@ public enum StorageCondition: Sendable, Equatable {
     public var reason: String? {
         switch self {
         case .writable: return nil
+        case .checking: return "the store file is being checked after start (IRIS_STARTUP_QUICK_CHECK)"
         case .readOnly(let why), .damaged(let why): return why
         }
     }
@@ -65,6 +68,7 @@ extension Database {
     func recheckStorage() {
         let current = storageCondition
         if case .damaged = current { return }
+        if current == .checking { return }
         if store.pool.configuration.readonly { return }
         let now = Database.probeStorage(config)
         if now != current { setStorageCondition(now) }

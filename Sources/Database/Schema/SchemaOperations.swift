@@ -20,6 +20,7 @@ extension Database {
         }
         for r in rows {
             let id: Int64 = r[0]
+            if _storageCondition.isWritable { try store.pool.write { db in try ObjectTables.createVectorIndex(db, classID: id) } }
             let def: ClassDefinition
             do { def = try Database.decodeClass(r[2]) } catch {
                 throw DatabaseError.internal("stored definition of class \(r[1] as String) is unreadable: \(error)")
@@ -68,6 +69,7 @@ extension Database {
     /// Runs a schema change in the store's writer: schema changes are serialised with each other and
     /// with object writes, and the in-memory schema is updated there, after the transaction commits.
     func schemaWrite<T: Sendable>(_ body: @escaping @Sendable (GRDB.Database) throws -> T) async throws -> T {
+        await awaitStartupCheck()
         try ensureWritable()
         do {
             return try await store.pool.writeWithoutTransaction(body)

@@ -67,6 +67,7 @@ extension Database {
         // Matching and deleting in one transaction: an object that a concurrent write makes match (or stop
         // matching) is deleted exactly when the serial order says so.
         let hits: [(docID: UInt64, uuid: String)]
+        await awaitStartupCheck()
         try ensureWritable()
         do {
             hits = try await store.pool.writeWithoutTransaction { db in

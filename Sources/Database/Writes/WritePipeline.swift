@@ -119,6 +119,7 @@ extension Database {
     /// (exists, not found, vector length, read-only shard) skip that item; a storage failure fails the
     /// whole call and nothing is written.
     func commit(_ writes: [ObjectWrite]) async throws -> [WriteOutcome] {
+        await awaitStartupCheck()
         try ensureWritable()
         do {
             return try await store.pool.writeWithoutTransaction { db in
