@@ -43,10 +43,11 @@ extension Database {
         let bytes = [UInt8](repeating: 0, count: 4096)
         let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         let writeErrno = errno
-        let synced = fsync(fd) == 0
+        // No fsync: file systems reserve blocks at write(), so a full disk fails there, and an fsync
+        // every few seconds could wait behind every other process's dirty pages.
         Glibc.close(fd)
         unlink(probe)
-        if written != bytes.count || !synced {
+        if written != bytes.count {
             return .readOnly("the data directory cannot be written: \(String(cString: strerror(writeErrno)))")
         }
         if let limit = config.diskUseReadOnlyPercentage, let used = diskUsePercent(config.dataPath), used >= limit {
@@ -83,7 +84,7 @@ extension Database {
         guard old != new else { return }
         if let why = new.reason {
             logger.error("store refuses writes", metadata: ["reason": "\(why)"])
-        } else {
+        } else if old != .checking {
             logger.notice("store takes writes again")
         }
     }
