@@ -11,6 +11,24 @@ final class MalformedTensorFileTests: XCTestCase {
         XCTAssertThrowsError(try unpickler.run())
     }
 
+    func testDeeplyNestedPickleIsAnErrorNotAStackOverflow() {
+        // An integer wrapped a million levels deep, in tuples (TUPLE1) and in lists (MARKs, then LISTs):
+        // releasing such a value used to recurse once per level and overflow the stack.
+        let levels = 1_000_000
+        let tuples: [UInt8] = [0x80, 0x02, 0x4B, 0x07] + [UInt8](repeating: 0x85, count: levels) + [0x2E]
+        let lists: [UInt8] = [0x80, 0x02] + [UInt8](repeating: 0x28, count: levels) + [0x4B, 0x07]
+            + [UInt8](repeating: 0x6C, count: levels) + [0x2E]
+        for bytes in [tuples, lists] {
+            var unpickler = RestrictedUnpickler(bytes, label: "t")
+            XCTAssertThrowsError(try unpickler.run()) { error in
+                XCTAssertTrue("\(error)".contains("nests deeper than \(RestrictedUnpickler.maxDepth) levels"), "\(error)")
+            }
+        }
+        // The few levels a state dict uses still load.
+        var shallow = RestrictedUnpickler([0x80, 0x02, 0x4B, 0x07, 0x85, 0x85, 0x85, 0x2E], label: "t")
+        XCTAssertNoThrow(try shallow.run())
+    }
+
     func testZip64DirectoryOffsetNearIntMaxIsRejected() throws {
         // A zip64 locator pointing at Int.max - 15, then an end record asking for it: `z64 + 56` overflowed.
         var bytes: [UInt8] = []

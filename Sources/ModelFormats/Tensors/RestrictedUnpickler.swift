@@ -38,11 +38,21 @@ public struct TensorRef: Sendable {
 }
 
 struct RestrictedUnpickler {
+    /// A value on the stack or in the memo with its nesting depth: a crafted pickle can nest tuples a
+    /// million deep in a few megabytes, and releasing (or walking) such a value recurses once per level.
+    private struct Slot {
+        var value: PickleValue
+        var depth: Int
+    }
+
+    /// Deepest container nesting accepted; a state dict nests about five levels.
+    static let maxDepth = 100
+
     private let bytes: [UInt8]
     private var pos = 0
-    private var stack: [PickleValue] = []
+    private var stack: [Slot] = []
     private var marks: [Int] = []
-    private var memo: [Int: PickleValue] = [:]
+    private var memo: [Int: Slot] = [:]
     private let label: String
 
     static let storageTypes: [String: TensorDType] = [
@@ -85,17 +95,30 @@ struct RestrictedUnpickler {
         return String(decoding: bytes[pos..<nl], as: UTF8.self)
     }
 
-    private mutating func pop() throws -> PickleValue {
+    private mutating func popSlot() throws -> Slot {
         guard let v = stack.popLast() else { throw fail("stack underflow") }
-        if case .mark = v { throw fail("unexpected mark") }
+        if case .mark = v.value { throw fail("unexpected mark") }
         return v
     }
 
-    private mutating func popToMark() throws -> [PickleValue] {
+    private mutating func pop() throws -> PickleValue { try popSlot().value }
+
+    private mutating func popToMark() throws -> [Slot] {
         guard let m = marks.popLast(), m <= stack.count else { throw fail("no mark") }
         let items = Array(stack[m...])
         stack.removeSubrange(m...)
         return items
+    }
+
+    /// Pushes a scalar (depth 0) or a container one level deeper than its deepest element.
+    private mutating func push(_ value: PickleValue, containing elements: [Slot] = []) throws {
+        let depth = elements.isEmpty ? 0 : 1 + elements.map(\.depth).max()!
+        try push(Slot(value: value, depth: depth))
+    }
+
+    private mutating func push(_ slot: Slot) throws {
+        guard slot.depth <= Self.maxDepth else { throw fail("pickle nests deeper than \(Self.maxDepth) levels") }
+        stack.append(slot)
     }
 
     private func global(_ module: String, _ name: String) throws -> PickleValue {
@@ -113,17 +136,17 @@ struct RestrictedUnpickler {
             case 0x95: _ = try read(8) // FRAME
             case 0x2E: return try pop() // STOP
             case 0x28: marks.append(stack.count) // MARK
-            case 0x7D: stack.append(.dict([])) // EMPTY_DICT
-            case 0x5D: stack.append(.list([])) // EMPTY_LIST
-            case 0x29: stack.append(.tuple([])) // EMPTY_TUPLE
-            case 0x4E: stack.append(.none)
-            case 0x88: stack.append(.bool(true))
-            case 0x89: stack.append(.bool(false))
-            case 0x4B: stack.append(.int(try readUInt(1))) // BININT1
-            case 0x4D: stack.append(.int(try readUInt(2))) // BININT2
+            case 0x7D: try push(.dict([])) // EMPTY_DICT
+            case 0x5D: try push(.list([])) // EMPTY_LIST
+            case 0x29: try push(.tuple([])) // EMPTY_TUPLE
+            case 0x4E: try push(.none)
+            case 0x88: try push(.bool(true))
+            case 0x89: try push(.bool(false))
+            case 0x4B: try push(.int(try readUInt(1))) // BININT1
+            case 0x4D: try push(.int(try readUInt(2))) // BININT2
             case 0x4A: // BININT (signed 32)
                 let v = try readUInt(4)
-                stack.append(.int(Int(Int32(truncatingIfNeeded: UInt32(v)))))
+                try push(.int(Int(Int32(truncatingIfNeeded: UInt32(v)))))
             case 0x8A: // LONG1
                 let n = try readUInt(1)
                 let s = try read(n)
@@ -131,64 +154,67 @@ struct RestrictedUnpickler {
                 var v: UInt64 = 0
                 for (i, b) in s.enumerated() { v |= UInt64(b) << (8 * UInt64(i)) }
                 if n > 0, n < 8, s.last! & 0x80 != 0 { v |= ~UInt64(0) << (8 * UInt64(n)) }
-                stack.append(.int(Int(Int64(bitPattern: v))))
+                try push(.int(Int(Int64(bitPattern: v))))
             case 0x47: // BINFLOAT (big-endian double)
                 let s = try read(8)
                 var v: UInt64 = 0
                 for b in s { v = v << 8 | UInt64(b) }
-                stack.append(.float(Double(bitPattern: v)))
-            case 0x58: stack.append(.string(String(decoding: try read(try readUInt(4)), as: UTF8.self))) // BINUNICODE
-            case 0x8C: stack.append(.string(String(decoding: try read(try readUInt(1)), as: UTF8.self))) // SHORT_BINUNICODE
-            case 0x8D: stack.append(.string(String(decoding: try read(try readUInt(8)), as: UTF8.self))) // BINUNICODE8
-            case 0x54: stack.append(.string(String(decoding: try read(try readUInt(4)), as: UTF8.self))) // BINSTRING
-            case 0x55: stack.append(.string(String(decoding: try read(try readUInt(1)), as: UTF8.self))) // SHORT_BINSTRING
-            case 0x42: stack.append(.bytes(Array(try read(try readUInt(4))))) // BINBYTES
-            case 0x43: stack.append(.bytes(Array(try read(try readUInt(1))))) // SHORT_BINBYTES
+                try push(.float(Double(bitPattern: v)))
+            case 0x58: try push(.string(String(decoding: try read(try readUInt(4)), as: UTF8.self))) // BINUNICODE
+            case 0x8C: try push(.string(String(decoding: try read(try readUInt(1)), as: UTF8.self))) // SHORT_BINUNICODE
+            case 0x8D: try push(.string(String(decoding: try read(try readUInt(8)), as: UTF8.self))) // BINUNICODE8
+            case 0x54: try push(.string(String(decoding: try read(try readUInt(4)), as: UTF8.self))) // BINSTRING
+            case 0x55: try push(.string(String(decoding: try read(try readUInt(1)), as: UTF8.self))) // SHORT_BINSTRING
+            case 0x42: try push(.bytes(Array(try read(try readUInt(4))))) // BINBYTES
+            case 0x43: try push(.bytes(Array(try read(try readUInt(1))))) // SHORT_BINBYTES
             case 0x71: memo[try readUInt(1)] = stack.last // BINPUT
             case 0x72: memo[try readUInt(4)] = stack.last // LONG_BINPUT
             case 0x94: memo[memo.count] = stack.last // MEMOIZE
             case 0x68, 0x6A: // BINGET, LONG_BINGET
                 let k = try readUInt(op == 0x68 ? 1 : 4)
                 guard let v = memo[k] else { throw fail("unknown memo key \(k)") }
-                stack.append(v)
+                try push(v)
             case 0x63: // GLOBAL "module\nname\n"
                 let module = try readLine(), name = try readLine()
-                stack.append(try global(module, name))
+                try push(try global(module, name))
             case 0x93: // STACK_GLOBAL
                 let name = try pop(), module = try pop()
                 guard let m = module.asString, let n = name.asString else { throw fail("bad STACK_GLOBAL") }
-                stack.append(try global(m, n))
-            case 0x74: stack.append(.tuple(try popToMark())) // TUPLE
-            case 0x85: stack.append(.tuple([try pop()])) // TUPLE1
-            case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple([a, b])) // TUPLE2
-            case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple([a, b, c])) // TUPLE3
-            case 0x6C: stack.append(.list(try popToMark())) // LIST
+                try push(try global(m, n))
+            case 0x74: let items = try popToMark(); try push(.tuple(items.map(\.value)), containing: items) // TUPLE
+            case 0x85: let a = try popSlot(); try push(.tuple([a.value]), containing: [a]) // TUPLE1
+            case 0x86: let b = try popSlot(), a = try popSlot(); try push(.tuple([a.value, b.value]), containing: [a, b]) // TUPLE2
+            case 0x87: // TUPLE3
+                let c = try popSlot(), b = try popSlot(), a = try popSlot()
+                try push(.tuple([a.value, b.value, c.value]), containing: [a, b, c])
+            case 0x6C: let items = try popToMark(); try push(.list(items.map(\.value)), containing: items) // LIST
             case 0x61: // APPEND
-                let v = try pop()
-                guard case .list(var l) = try pop() else { throw fail("APPEND to a non-list") }
-                l.append(v); stack.append(.list(l))
+                let v = try popSlot(), list = try popSlot()
+                guard case .list(var l) = list.value else { throw fail("APPEND to a non-list") }
+                l.append(v.value); try push(Slot(value: .list(l), depth: max(list.depth, v.depth + 1)))
             case 0x65: // APPENDS
-                let items = try popToMark()
-                guard case .list(var l) = try pop() else { throw fail("APPENDS to a non-list") }
-                l.append(contentsOf: items); stack.append(.list(l))
+                let items = try popToMark(), list = try popSlot()
+                guard case .list(var l) = list.value else { throw fail("APPENDS to a non-list") }
+                l.append(contentsOf: items.map(\.value))
+                try push(Slot(value: .list(l), depth: max(list.depth, 1 + (items.map(\.depth).max() ?? -1))))
             case 0x73: // SETITEM
-                let v = try pop(), k = try pop()
-                guard case .dict(var d) = try pop() else { throw fail("SETITEM on a non-dict") }
-                d.append((k, v)); stack.append(.dict(d))
+                let v = try popSlot(), k = try popSlot(), dict = try popSlot()
+                guard case .dict(var d) = dict.value else { throw fail("SETITEM on a non-dict") }
+                d.append((k.value, v.value)); try push(Slot(value: .dict(d), depth: max(dict.depth, 1 + max(k.depth, v.depth))))
             case 0x75: // SETITEMS
-                let items = try popToMark()
-                guard items.count % 2 == 0, case .dict(var d) = try pop() else { throw fail("SETITEMS on a non-dict") }
-                for i in stride(from: 0, to: items.count, by: 2) { d.append((items[i], items[i + 1])) }
-                stack.append(.dict(d))
+                let items = try popToMark(), dict = try popSlot()
+                guard items.count % 2 == 0, case .dict(var d) = dict.value else { throw fail("SETITEMS on a non-dict") }
+                for i in stride(from: 0, to: items.count, by: 2) { d.append((items[i].value, items[i + 1].value)) }
+                try push(Slot(value: .dict(d), depth: max(dict.depth, 1 + (items.map(\.depth).max() ?? -1))))
             case 0x51: // BINPERSID
-                let pid = try pop()
-                stack.append(try persistentLoad(pid))
+                let pid = try popSlot()
+                try push(Slot(value: try persistentLoad(pid.value), depth: pid.depth))
             case 0x52: // REDUCE
-                let args = try pop(), callable = try pop()
-                stack.append(try reduce(callable, args))
+                let args = try popSlot(), callable = try popSlot()
+                try push(Slot(value: try reduce(callable.value, args.value), depth: args.depth + 1))
             case 0x62: // BUILD: only an OrderedDict's attribute state (its _metadata), which is dropped
                 _ = try pop()
-                guard let top = stack.last, case .dict = top else { throw fail("BUILD on an object that is not a dict") }
+                guard let top = stack.last, case .dict = top.value else { throw fail("BUILD on an object that is not a dict") }
             default:
                 throw fail(String(format: "unsupported pickle opcode 0x%02X", op))
             }
