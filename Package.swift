@@ -27,24 +27,24 @@ let package = Package(
     targets: [
         // MARK: Vector search
         .target(name: "CDistances", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "VectorIndex", dependencies: ["CDistances"]),
+        .target(name: "VectorIndex", dependencies: ["CDistances"], swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // MARK: JSON: the one value type, parser and escaper (no Foundation; reads untrusted input, so plain -O)
         .target(name: "JSON", swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // MARK: CLIP engine (no HTTP): tokenizers, images, transformer
-        .target(name: "Tokenizers", dependencies: ["JSON"]),
+        .target(name: "Tokenizers", dependencies: ["JSON"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(
             name: "CImageCodecs",
             cSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png"), .linkedLibrary("gif"),
                              .linkedLibrary("webp"), .linkedLibrary("webpdemux"), .linkedLibrary("z")]
         ),
-        .target(name: "ImageProcessing", dependencies: ["CImageCodecs"]),
+        .target(name: "ImageProcessing", dependencies: ["CImageCodecs"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "CTensorKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Hashing"),
-        .target(name: "ModelFormats", dependencies: ["JSON"]),
+        .target(name: "ModelFormats", dependencies: ["JSON"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "ModelHub", dependencies: ["Hashing", "ModelFormats"]),
         .target(
             name: "CLIPEngine",

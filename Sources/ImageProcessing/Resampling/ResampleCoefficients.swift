@@ -61,6 +61,7 @@ struct ResampleCoefficients: Sendable {
         let inSize: Int, outSize: Int, filter: ResampleFilter
     }
     private static let cacheLock = NSLock()
+    // nonisolated(unsafe): touched only under `cacheLock`.
     nonisolated(unsafe) private static var cache: [Key: ResampleCoefficients] = [:]
     private static let cacheLimit = 256
 

@@ -226,6 +226,7 @@ enum UnicodeClass {
 }
 
 /// Full canonical decompositions of single scalars, computed once by Foundation and kept (bounded).
+/// @unchecked Sendable: `table` is touched only under `lock`.
 final class DecompositionCache: @unchecked Sendable {
     static let shared = DecompositionCache()
     private let lock = NSLock()

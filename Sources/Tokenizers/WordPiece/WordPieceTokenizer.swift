@@ -11,6 +11,8 @@ import JSON
 ///
 /// Settings come from tokenizer.json when present, else from vocab.txt + tokenizer_config.json.
 /// `maxLength` is sentence_bert_config.json's max_seq_length (e.g. 128 or 256) unless given.
+///
+/// @unchecked Sendable: every stored property is a `let` set in init; its parts are immutable too but not declared Sendable.
 public final class WordPieceTokenizer: TextTokenizer, @unchecked Sendable {
     public let maxLength: Int
     public let clsTokenId: Int32

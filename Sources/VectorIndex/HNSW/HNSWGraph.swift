@@ -14,7 +14,10 @@ import Darwin
 /// under the shared lock, with per-node spin locks around neighbour-list writes. Readers read a
 /// list's count atomically and then its entries without a lock: entries are always valid slots, so
 /// a racing read costs at most a slightly stale list, never a wild pointer.
-final class HNSWGraph {
+///
+/// @unchecked Sendable: shared by the index's worker threads under exactly the locking described above,
+/// which the compiler cannot see through raw buffers.
+final class HNSWGraph: @unchecked Sendable {
     let dim: Int
     let maxM: Int            // neighbours per node on levels >= 1 (Weaviate maxConnections)
     let maxM0: Int           // neighbours per node on level 0 (2 x maxConnections)

@@ -229,8 +229,9 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
             var distinct = Set<UInt64>(minimumCapacity: changes.count)
             let parallel = threads > 1 && changes.count > 1 && changes.allSatisfy { distinct.insert($0.id).inserted }
             errors.withUnsafeMutableBufferPointer { out in
-                let out = out  // workers write disjoint elements
-                func one(_ i: Int) {
+                // nonisolated(unsafe): the workers write disjoint elements.
+                nonisolated(unsafe) let out = out
+                @Sendable func one(_ i: Int) {
                     let c = changes[i]
                     guard let vector = c.vector else { remove(id: c.id, sequence: seq); return }
                     do {
@@ -249,7 +250,9 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
                     return
                 }
                 var next: UInt64 = 0
-                withUnsafeMutablePointer(to: &next) { counter in
+                withUnsafeMutablePointer(to: &next) { pointer in
+                    // nonisolated(unsafe): only touched through the atomic fetch-add.
+                    nonisolated(unsafe) let counter = pointer
                     DispatchQueue.concurrentPerform(iterations: min(threads, changes.count)) { _ in
                         while true {
                             let i = Int(cd_fetch_add_u64(counter, 1))

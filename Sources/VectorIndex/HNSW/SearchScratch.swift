@@ -45,6 +45,7 @@ final class SearchScratch {
     }
 }
 
+/// @unchecked Sendable: `spare` is touched only under `mutex`.
 final class ScratchPool: @unchecked Sendable {
     private let mutex = Mutex()
     private var spare: [SearchScratch] = []
