@@ -188,12 +188,14 @@ extension Database {
         }
     }
 
-    /// Objects of `className` matching `filter`, ordered by `sort` (default doc id), paged by limit/offset.
+    /// Objects of `className` matching `filter`, paged by limit/offset, ordered by `sort`; without one as
+    /// Weaviate orders them: a filter's matches in doc id order (its inverted index yields doc ids), all
+    /// objects in uuid order (its object store's key order, which the `after` cursor walks too).
     public func findObjects(className: String, filter: WhereFilter?, sort: [SortSpec] = [], limit: Int?, offset: Int? = nil,
                             after: String? = nil, includeVector: Bool = false) async throws -> [WeaviateObject] {
         let st = try requireState(className)
         var c = try compileFilter(filter, st)
-        var order = try orderClause(sort, st)
+        var order = filter == nil ? try listOrderClause(sort, st) : try orderClause(sort, st)
         if let after, !after.isEmpty {
             let cond = "\(ObjectTables.tableName(st.id)).uuid > ?"
             if var existing = c {
