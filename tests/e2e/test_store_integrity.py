@@ -85,11 +85,26 @@ def assert_consistent_after_recovery(server, vectors: np.ndarray, at_most: int) 
     return kept
 
 
-def test_clean_stop_leaves_an_empty_wal_and_check_passes(iris_factory):
-    server = iris_factory()
+def server_with_objects(iris_factory, seed: int, env: dict | None = None):
+    """A server holding 3,000 objects with random vectors, and those vectors."""
+    server = iris_factory(env=env)
     create_class(server.url)
-    vectors = np.random.default_rng(1).standard_normal((3000, DIM), dtype=np.float32)
+    vectors = np.random.default_rng(seed).standard_normal((3000, DIM), dtype=np.float32)
     import_objects(server.url, vectors, 0, 3000)
+    return server, vectors
+
+
+def recover(server, vectors) -> int:
+    """`iris store recover` succeeds, keeps the damaged files, and leaves a consistent store."""
+    recovered = iris_store(server, "recover")
+    assert recovered.returncode == 0, recovered.stdout + recovered.stderr
+    assert "rows kept" in recovered.stdout
+    assert list(server.data_path.glob("damaged-*/iris.sqlite")), "the damaged files must be kept"
+    return assert_consistent_after_recovery(server, vectors, 3000)
+
+
+def test_clean_stop_leaves_an_empty_wal_and_check_passes(iris_factory):
+    server, _ = server_with_objects(iris_factory, 1)
     assert server.stop() == 0
     wal = server.data_path / "iris.sqlite-wal"
     assert not wal.exists() or wal.stat().st_size == 0, f"the WAL holds {wal.stat().st_size} bytes after a clean stop"
@@ -102,10 +117,7 @@ def test_clean_stop_leaves_an_empty_wal_and_check_passes(iris_factory):
 
 
 def test_damaged_wal_after_a_crash_is_refused_then_recovered(iris_factory):
-    server = iris_factory(env={"IRIS_SNAPSHOT_INTERVAL_SECONDS": "0"})
-    create_class(server.url)
-    vectors = np.random.default_rng(2).standard_normal((3000, DIM), dtype=np.float32)
-    import_objects(server.url, vectors, 0, 3000)
+    server, vectors = server_with_objects(iris_factory, 2, {"IRIS_SNAPSHOT_INTERVAL_SECONDS": "0"})
     server.kill()  # the last commits live in the WAL; the HNSW graph log has seen them
     wal = server.data_path / "iris.sqlite-wal"
     size = wal.stat().st_size
@@ -119,18 +131,11 @@ def test_damaged_wal_after_a_crash_is_refused_then_recovered(iris_factory):
     check = iris_store(server, "check")
     assert check.returncode == 1 and "lost acknowledged writes" in check.stdout, check.stdout + check.stderr
 
-    recovered = iris_store(server, "recover")
-    assert recovered.returncode == 0, recovered.stdout + recovered.stderr
-    assert list(server.data_path.glob("damaged-*/iris.sqlite")), "the damaged files must be kept"
-    kept = assert_consistent_after_recovery(server, vectors, 3000)
-    assert kept < 3000
+    assert recover(server, vectors) < 3000
 
 
 def test_damaged_page_in_the_store_file_is_refused_then_recovered(iris_factory):
-    server = iris_factory()
-    create_class(server.url)
-    vectors = np.random.default_rng(3).standard_normal((3000, DIM), dtype=np.float32)
-    import_objects(server.url, vectors, 0, 3000)
+    server, vectors = server_with_objects(iris_factory, 3)
     assert server.stop() == 0
     path = server.data_path / "iris.sqlite"
     size = path.stat().st_size
@@ -161,10 +166,7 @@ def test_damaged_page_in_the_store_file_is_refused_then_recovered(iris_factory):
     check = iris_store(server, "check")
     assert check.returncode == 1 and "damaged" in check.stdout, check.stdout + check.stderr
 
-    recovered = iris_store(server, "recover")
-    assert recovered.returncode == 0, recovered.stdout + recovered.stderr
-    assert "rows kept" in recovered.stdout
-    assert_consistent_after_recovery(server, vectors, 3000)
+    recover(server, vectors)
 
 
 def test_read_only_disk_is_not_ready_and_refuses_writes_with_503(iris_factory, tmp_path):
