@@ -13,10 +13,7 @@ import json
 import multiprocessing as mp
 import os
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,32 +22,10 @@ import uuid
 import numpy as np
 import requests
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from iris_server import IrisServer  # noqa: E402
+
 CLASS = "LoadBench"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(binary: str, data: str, log_path: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = dict(os.environ, PERSISTENCE_DATA_PATH=data, AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED="true",
-               DEFAULT_VECTORIZER_MODULE="none", LOG_LEVEL="warning", QUERY_DEFAULTS_LIMIT="25")
-    log = open(log_path, "ab")
-    proc = subprocess.Popen([binary, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url + "/v1/.well-known/ready", timeout=1).status_code == 200:
-                return proc, url
-        except requests.RequestException:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("server did not become ready")
 
 
 def vectors(seed: int, n: int, dim: int) -> np.ndarray:
@@ -114,7 +89,10 @@ def measure(url: str, dim: int, seconds: float | None, pause: float, work=None):
 
 def run_one(binary: str, args) -> dict:
     root = tempfile.mkdtemp(prefix="iris-load-")
-    proc, url = start_server(binary, os.path.join(root, "data"), os.path.join(root, "server.log"))
+    server = IrisServer(binary, root, {"QUERY_DEFAULTS_LIMIT": "25"})
+    server.start()
+    server.wait_ready(120)
+    url = server.url
     try:
         requests.post(url + "/v1/schema", json={"class": CLASS, "vectorizer": "none", "properties": [
             {"name": "n", "dataType": ["int"]}]}, timeout=60).raise_for_status()
@@ -143,11 +121,7 @@ def run_one(binary: str, args) -> dict:
                        "objects_per_second": imported / elapsed},
         }
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        server.stop()
         shutil.rmtree(root, ignore_errors=True)
 
 

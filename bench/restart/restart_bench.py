@@ -13,9 +13,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,53 +21,10 @@ import uuid
 import numpy as np
 import requests
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from iris_server import IrisServer  # noqa: E402
+
 CLASS = "RestartBench"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, binary: str, root: str):
-        self.binary, self.root, self.port = binary, root, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = None
-
-    def start(self) -> float:
-        """Starts the process; returns its start time (perf_counter)."""
-        env = dict(os.environ, PERSISTENCE_DATA_PATH=os.path.join(self.root, "data"), LOG_LEVEL="warning",
-                   AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED="true", DEFAULT_VECTORIZER_MODULE="none",
-                   IRIS_SNAPSHOT_INTERVAL_SECONDS="0")
-        log = open(os.path.join(self.root, "server.log"), "ab")
-        t0 = time.perf_counter()
-        self.proc = subprocess.Popen([self.binary, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                                     env=env, stdout=log, stderr=subprocess.STDOUT)
-        return t0
-
-    def wait_ready(self, timeout: float = 3600) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"iris exited with {self.proc.returncode}")
-            try:
-                if requests.get(self.url + "/v1/.well-known/ready", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.01)
-        raise RuntimeError("not ready")
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(600)
 
 
 def data(count: int, dim: int) -> np.ndarray:
@@ -111,7 +65,7 @@ def count(url: str) -> int:
 
 def run_one(binary: str, args) -> dict:
     root = tempfile.mkdtemp(prefix="iris-restart-")
-    server = Server(binary, root)
+    server = IrisServer(binary, root, {"IRIS_SNAPSHOT_INTERVAL_SECONDS": "0"})
     vecs = data(args.count, args.dim)
     picks = list(np.random.default_rng(6).choice(args.count, size=args.queries, replace=False))
     try:
