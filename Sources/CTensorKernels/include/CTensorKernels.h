@@ -3,6 +3,7 @@
 // supports is picked once at first use (tk_set_isa can force a narrower one, for tests).
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -39,6 +40,31 @@ void tk_add_bias(float *x, size_t rows, size_t cols, size_t stride, const float 
 void tk_add(float *y, const float *x, size_t n);
 /// x *= s for n values.
 void tk_scale(float *x, size_t n, float s);
+
+// MARK: int8 matrix products (int8_gemm.c: the scheme, the packed layout, and why weights use 7 bits)
+
+typedef enum { TK_Q8_SCALAR = 0, TK_Q8_AVX2 = 1, TK_Q8_AVXVNNI = 2, TK_Q8_AVX512VNNI = 3 } tk_q8_isa_t;
+
+/// The int8 kernel in use; the best the CPU has unless `tk_q8_set_isa` chose another.
+tk_q8_isa_t tk_q8_isa(void);
+/// Use `isa` if this CPU has it, else the best it has; returns the one now in use.
+tk_q8_isa_t tk_q8_set_isa(tk_q8_isa_t isa);
+tk_q8_isa_t tk_q8_best_isa(void);
+int tk_q8_isa_supported(tk_q8_isa_t isa);
+
+/// k rounded up to a multiple of 4: the row length of quantised activations and of packed weight groups.
+size_t tk_q8_padded_k(size_t k);
+/// Bytes of `tk_q8_pack_weights`' output for a [k, n] weight.
+size_t tk_q8_packed_bytes(size_t k, size_t n);
+/// Quantises w [k, n] (row-major, rows at stride `ldw`) per output column to 7-bit symmetric int8 and packs
+/// it; writes each column's scale (max|w| / 63) and the sum of its quantised values.
+void tk_q8_pack_weights(const float *w, size_t k, size_t n, size_t ldw, int8_t *packed, float *scales, int32_t *colsums);
+/// Quantises each row of x [rows, k] (stride `ldx`) to u8 (q + 128, q = round(x 127 / max|x|)) into
+/// q (stride `ldq` >= tk_q8_padded_k(k)); writes each row's scale (max|x| / 127).
+void tk_q8_quantize_rows(const float *x, size_t rows, size_t k, size_t ldx, uint8_t *q, size_t ldq, float *scales);
+/// y [m, n] (stride `ldy`) = dequantised (a [m, k] . w [k, n]) + bias (may be NULL).
+void tk_q8_gemm(const uint8_t *a, size_t lda, const float *ascale, size_t m, const int8_t *packed, const float *wscale,
+                const int32_t *colsum, size_t k, size_t n, const float *bias, float *y, size_t ldy);
 
 #ifdef __cplusplus
 }
