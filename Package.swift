@@ -87,7 +87,7 @@ let package = Package(
 
         // MARK: Benchmark drivers (run by the scripts in bench/)
         .executableTarget(name: "bench-ann", dependencies: ["VectorIndex"], path: "bench/ann/driver"),
-        .executableTarget(name: "bench-clip", dependencies: ["CLIPEngine"], path: "bench/clip/driver"),
+        .executableTarget(name: "bench-clip", dependencies: ["CLIPEngine", "COpenBLAS", "CTensorKernels"], path: "bench/clip/driver"),
         .executableTarget(name: "bench-json", dependencies: ["JSON"], path: "bench/json/driver"),
         .executableTarget(name: "bench-store", dependencies: ["Database"], path: "bench/import/driver"),
 

@@ -83,127 +83,121 @@ static inline void q8_store(const int32_t *acc, size_t cols, float ascale, const
     }
 }
 
-static void q8_gemm_scalar(const uint8_t *a, size_t lda, const float *ascale, size_t m, const int8_t *packed,
-                           const float *wscale, const int32_t *colsum, size_t k, size_t n, const float *bias,
-                           float *y, size_t ldy) {
-    size_t kp = tk_q8_padded_k(k);
-    for (size_t j = 0; j < n; j += Q8_NB) {
-        const int8_t *block = packed + (j / Q8_NB) * Q8_NB * kp;
-        size_t cols = n - j < Q8_NB ? n - j : Q8_NB;
-        for (size_t r = 0; r < m; r++) {
-            int32_t acc[Q8_NB] = {0};
-            const uint8_t *ar = a + r * lda;
-            for (size_t g = 0; g < kp / 4; g++) {
-                const int8_t *bg = block + g * Q8_NB * 4;
-                for (size_t c = 0; c < Q8_NB; c++)
-                    for (size_t t = 0; t < 4; t++) acc[c] += (int32_t)ar[g * 4 + t] * (int32_t)bg[c * 4 + t];
-            }
-            q8_store(acc, cols, ascale[r], wscale + j, colsum + j, bias ? bias + j : NULL, y + r * ldy + j);
+// A micro-kernel: int32 sums of `rows` (<= Q8_MR) activation rows against one packed block of 16 columns.
+typedef void (*q8_micro_fn)(const uint8_t *a, size_t lda, size_t rows, const int8_t *block, size_t groups,
+                            int32_t out[Q8_MR][Q8_NB]);
+
+static void q8_micro_scalar(const uint8_t *a, size_t lda, size_t rows, const int8_t *block, size_t groups,
+                            int32_t out[Q8_MR][Q8_NB]) {
+    for (size_t i = 0; i < rows; i++) {
+        const uint8_t *ar = a + i * lda;
+        for (size_t c = 0; c < Q8_NB; c++) out[i][c] = 0;
+        for (size_t g = 0; g < groups; g++) {
+            const int8_t *bg = block + g * Q8_NB * 4;
+            for (size_t c = 0; c < Q8_NB; c++)
+                for (size_t t = 0; t < 4; t++) out[i][c] += (int32_t)ar[g * 4 + t] * (int32_t)bg[c * 4 + t];
         }
     }
 }
 
 #ifdef Q8_X86
-// One broadcast group of 4 activation bytes times 8 columns: vpmaddubsw then vpmaddwd against ones.
+// Four activation bytes broadcast against 8 columns x 4 k: vpmaddubsw (pairs into int16, which 7-bit
+// weights keep from saturating) then vpmaddwd against ones (pairs of those into int32).
 #define Q8_AVX2_DOT(acc, av, bv) acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(av, bv), ones))
 
-__attribute__((target("avx2,fma"))) static void q8_gemm_avx2(
-    const uint8_t *a, size_t lda, const float *ascale, size_t m, const int8_t *packed, const float *wscale,
-    const int32_t *colsum, size_t k, size_t n, const float *bias, float *y, size_t ldy) {
-    size_t kp = tk_q8_padded_k(k), groups = kp / 4;
+__attribute__((target("avx2,fma"))) static void q8_micro_avx2(const uint8_t *a, size_t lda, size_t rows,
+                                                              const int8_t *block, size_t groups, int32_t out[Q8_MR][Q8_NB]) {
     const __m256i ones = _mm256_set1_epi16(1);
-    for (size_t j = 0; j < n; j += Q8_NB) {
-        const int8_t *block = packed + (j / Q8_NB) * Q8_NB * kp;
-        size_t cols = n - j < Q8_NB ? n - j : Q8_NB;
-        size_t r = 0;
-        for (; r < m; r += Q8_MR) {
-            size_t rows = m - r < Q8_MR ? m - r : Q8_MR;
-            __m256i acc[Q8_MR][2];
-            for (size_t i = 0; i < Q8_MR; i++) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
-            for (size_t g = 0; g < groups; g++) {
-                __m256i b0 = _mm256_loadu_si256((const __m256i *)(block + g * 64));
-                __m256i b1 = _mm256_loadu_si256((const __m256i *)(block + g * 64 + 32));
-                for (size_t i = 0; i < rows; i++) {
-                    int32_t four;
-                    memcpy(&four, a + (r + i) * lda + g * 4, 4);
-                    __m256i av = _mm256_set1_epi32(four);
-                    Q8_AVX2_DOT(acc[i][0], av, b0);
-                    Q8_AVX2_DOT(acc[i][1], av, b1);
-                }
-            }
-            for (size_t i = 0; i < rows; i++) {
-                int32_t out[Q8_NB];
-                _mm256_storeu_si256((__m256i *)out, acc[i][0]);
-                _mm256_storeu_si256((__m256i *)(out + 8), acc[i][1]);
-                q8_store(out, cols, ascale[r + i], wscale + j, colsum + j, bias ? bias + j : NULL, y + (r + i) * ldy + j);
-            }
+    if (rows == Q8_MR) { // the common case, with every accumulator in a register
+        __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (size_t g = 0; g < groups; g++) {
+            __m256i b0 = _mm256_loadu_si256((const __m256i *)(block + g * 64));
+            __m256i b1 = _mm256_loadu_si256((const __m256i *)(block + g * 64 + 32));
+            int32_t f0, f1, f2, f3;
+            memcpy(&f0, a + g * 4, 4);
+            memcpy(&f1, a + lda + g * 4, 4);
+            memcpy(&f2, a + 2 * lda + g * 4, 4);
+            memcpy(&f3, a + 3 * lda + g * 4, 4);
+            __m256i a0 = _mm256_set1_epi32(f0), a1 = _mm256_set1_epi32(f1), a2 = _mm256_set1_epi32(f2), a3 = _mm256_set1_epi32(f3);
+            Q8_AVX2_DOT(c00, a0, b0); Q8_AVX2_DOT(c01, a0, b1);
+            Q8_AVX2_DOT(c10, a1, b0); Q8_AVX2_DOT(c11, a1, b1);
+            Q8_AVX2_DOT(c20, a2, b0); Q8_AVX2_DOT(c21, a2, b1);
+            Q8_AVX2_DOT(c30, a3, b0); Q8_AVX2_DOT(c31, a3, b1);
         }
+        _mm256_storeu_si256((__m256i *)out[0], c00); _mm256_storeu_si256((__m256i *)(out[0] + 8), c01);
+        _mm256_storeu_si256((__m256i *)out[1], c10); _mm256_storeu_si256((__m256i *)(out[1] + 8), c11);
+        _mm256_storeu_si256((__m256i *)out[2], c20); _mm256_storeu_si256((__m256i *)(out[2] + 8), c21);
+        _mm256_storeu_si256((__m256i *)out[3], c30); _mm256_storeu_si256((__m256i *)(out[3] + 8), c31);
+        return;
+    }
+    for (size_t i = 0; i < rows; i++) {
+        __m256i c0 = _mm256_setzero_si256(), c1 = c0;
+        for (size_t g = 0; g < groups; g++) {
+            int32_t f;
+            memcpy(&f, a + i * lda + g * 4, 4);
+            __m256i av = _mm256_set1_epi32(f);
+            Q8_AVX2_DOT(c0, av, _mm256_loadu_si256((const __m256i *)(block + g * 64)));
+            Q8_AVX2_DOT(c1, av, _mm256_loadu_si256((const __m256i *)(block + g * 64 + 32)));
+        }
+        _mm256_storeu_si256((__m256i *)out[i], c0);
+        _mm256_storeu_si256((__m256i *)(out[i] + 8), c1);
     }
 }
 
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma"))) static void q8_gemm_avx512vnni(
-    const uint8_t *a, size_t lda, const float *ascale, size_t m, const int8_t *packed, const float *wscale,
-    const int32_t *colsum, size_t k, size_t n, const float *bias, float *y, size_t ldy) {
-    size_t kp = tk_q8_padded_k(k), groups = kp / 4;
-    for (size_t j = 0; j < n; j += Q8_NB) {
-        const int8_t *block = packed + (j / Q8_NB) * Q8_NB * kp;
-        size_t cols = n - j < Q8_NB ? n - j : Q8_NB;
-        for (size_t r = 0; r < m; r += Q8_MR) {
-            size_t rows = m - r < Q8_MR ? m - r : Q8_MR;
-            __m512i acc[Q8_MR];
-            for (size_t i = 0; i < Q8_MR; i++) acc[i] = _mm512_setzero_si512();
-            for (size_t g = 0; g < groups; g++) {
-                __m512i b = _mm512_loadu_si512((const void *)(block + g * 64));
-                for (size_t i = 0; i < rows; i++) {
-                    int32_t four;
-                    memcpy(&four, a + (r + i) * lda + g * 4, 4);
-                    acc[i] = _mm512_dpbusd_epi32(acc[i], _mm512_set1_epi32(four), b);
-                }
-            }
-            for (size_t i = 0; i < rows; i++) {
-                int32_t out[Q8_NB];
-                _mm512_storeu_si512((void *)out, acc[i]);
-                q8_store(out, cols, ascale[r + i], wscale + j, colsum + j, bias ? bias + j : NULL, y + (r + i) * ldy + j);
-            }
+__attribute__((target("avx2,avxvnni,fma"))) static void q8_micro_avxvnni(const uint8_t *a, size_t lda, size_t rows,
+                                                                         const int8_t *block, size_t groups,
+                                                                         int32_t out[Q8_MR][Q8_NB]) {
+    for (size_t i = 0; i < rows; i++) {
+        __m256i c0 = _mm256_setzero_si256(), c1 = c0;
+        for (size_t g = 0; g < groups; g++) {
+            int32_t f;
+            memcpy(&f, a + i * lda + g * 4, 4);
+            __m256i av = _mm256_set1_epi32(f);
+            c0 = _mm256_dpbusd_avx_epi32(c0, av, _mm256_loadu_si256((const __m256i *)(block + g * 64)));
+            c1 = _mm256_dpbusd_avx_epi32(c1, av, _mm256_loadu_si256((const __m256i *)(block + g * 64 + 32)));
         }
+        _mm256_storeu_si256((__m256i *)out[i], c0);
+        _mm256_storeu_si256((__m256i *)(out[i] + 8), c1);
     }
 }
 
-__attribute__((target("avx2,avxvnni,fma"))) static void q8_gemm_avxvnni(
-    const uint8_t *a, size_t lda, const float *ascale, size_t m, const int8_t *packed, const float *wscale,
-    const int32_t *colsum, size_t k, size_t n, const float *bias, float *y, size_t ldy) {
-    size_t kp = tk_q8_padded_k(k), groups = kp / 4;
-    for (size_t j = 0; j < n; j += Q8_NB) {
-        const int8_t *block = packed + (j / Q8_NB) * Q8_NB * kp;
-        size_t cols = n - j < Q8_NB ? n - j : Q8_NB;
-        for (size_t r = 0; r < m; r += Q8_MR) {
-            size_t rows = m - r < Q8_MR ? m - r : Q8_MR;
-            __m256i acc[Q8_MR][2];
-            for (size_t i = 0; i < Q8_MR; i++) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
-            for (size_t g = 0; g < groups; g++) {
-                __m256i b0 = _mm256_loadu_si256((const __m256i *)(block + g * 64));
-                __m256i b1 = _mm256_loadu_si256((const __m256i *)(block + g * 64 + 32));
-                for (size_t i = 0; i < rows; i++) {
-                    int32_t four;
-                    memcpy(&four, a + (r + i) * lda + g * 4, 4);
-                    __m256i av = _mm256_set1_epi32(four);
-                    acc[i][0] = _mm256_dpbusd_avx_epi32(acc[i][0], av, b0);
-                    acc[i][1] = _mm256_dpbusd_avx_epi32(acc[i][1], av, b1);
-                }
-            }
-            for (size_t i = 0; i < rows; i++) {
-                int32_t out[Q8_NB];
-                _mm256_storeu_si256((__m256i *)out, acc[i][0]);
-                _mm256_storeu_si256((__m256i *)(out + 8), acc[i][1]);
-                q8_store(out, cols, ascale[r + i], wscale + j, colsum + j, bias ? bias + j : NULL, y + (r + i) * ldy + j);
-            }
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma"))) static void q8_micro_avx512vnni(
+    const uint8_t *a, size_t lda, size_t rows, const int8_t *block, size_t groups, int32_t out[Q8_MR][Q8_NB]) {
+    for (size_t i = 0; i < rows; i++) {
+        __m512i c = _mm512_setzero_si512();
+        for (size_t g = 0; g < groups; g++) {
+            int32_t f;
+            memcpy(&f, a + i * lda + g * 4, 4);
+            c = _mm512_dpbusd_epi32(c, _mm512_set1_epi32(f), _mm512_loadu_si512((const void *)(block + g * 64)));
         }
+        _mm512_storeu_si512((void *)out[i], c);
     }
 }
 #endif
 
-typedef void (*q8_gemm_fn)(const uint8_t *, size_t, const float *, size_t, const int8_t *, const float *,
-                           const int32_t *, size_t, size_t, const float *, float *, size_t);
+/// Rows of activations handled per pass over the weight blocks: a panel this size (48 x 3072 bytes at
+/// most) stays in cache while every column block streams past it, instead of all of A per block.
+#define Q8_PANEL 48
+
+static void q8_gemm_with(q8_micro_fn micro, const uint8_t *a, size_t lda, const float *ascale, size_t m,
+                         const int8_t *packed, const float *wscale, const int32_t *colsum, size_t k, size_t n,
+                         const float *bias, float *y, size_t ldy) {
+    size_t kp = tk_q8_padded_k(k), groups = kp / 4;
+    for (size_t p = 0; p < m; p += Q8_PANEL) {
+        size_t pend = m - p < Q8_PANEL ? m : p + Q8_PANEL;
+        for (size_t j = 0; j < n; j += Q8_NB) {
+            const int8_t *block = packed + (j / Q8_NB) * Q8_NB * kp;
+            size_t cols = n - j < Q8_NB ? n - j : Q8_NB;
+            for (size_t r = p; r < pend; r += Q8_MR) {
+                size_t rows = pend - r < Q8_MR ? pend - r : Q8_MR;
+                int32_t out[Q8_MR][Q8_NB];
+                micro(a + r * lda, lda, rows, block, groups, out);
+                for (size_t i = 0; i < rows; i++)
+                    q8_store(out[i], cols, ascale[r + i], wscale + j, colsum + j, bias ? bias + j : NULL, y + (r + i) * ldy + j);
+            }
+        }
+    }
+}
 
 static int q8_supported(tk_q8_isa_t isa) {
     switch (isa) {
@@ -248,14 +242,14 @@ tk_q8_isa_t tk_q8_set_isa(tk_q8_isa_t isa) {
 void tk_q8_gemm(const uint8_t *a, size_t lda, const float *ascale, size_t m, const int8_t *packed, const float *wscale,
                 const int32_t *colsum, size_t k, size_t n, const float *bias, float *y, size_t ldy) {
     if (m == 0 || n == 0) return;
-    q8_gemm_fn fn = q8_gemm_scalar;
+    q8_micro_fn micro = q8_micro_scalar;
 #ifdef Q8_X86
     switch (tk_q8_isa()) {
-    case TK_Q8_AVX2: fn = q8_gemm_avx2; break;
-    case TK_Q8_AVXVNNI: fn = q8_gemm_avxvnni; break;
-    case TK_Q8_AVX512VNNI: fn = q8_gemm_avx512vnni; break;
+    case TK_Q8_AVX2: micro = q8_micro_avx2; break;
+    case TK_Q8_AVXVNNI: micro = q8_micro_avxvnni; break;
+    case TK_Q8_AVX512VNNI: micro = q8_micro_avx512vnni; break;
     default: break;
     }
 #endif
-    fn(a, lda, ascale, m, packed, wscale, colsum, k, n, bias, y, ldy);
+    q8_gemm_with(micro, a, lda, ascale, m, packed, wscale, colsum, k, n, bias, y, ldy);
 }

@@ -4,7 +4,12 @@
 //       token ids of the captions (ids.json) and 16 preprocessed pixel tensors (pixels.f32) for both sides
 //   bench-clip run MODEL_DIR OUT_DIR [--threads N] [--mode auto|blasThreads|splitBatch]
 //       loads the model, times images (batch 1 and 16) and the caption mix, writes iris.json and vectors
+//   bench-clip gemm [REPEATS]
+//       one thread: OpenBLAS sgemm against the int8 kernel (tk_q8_gemm, with its row quantisation) on
+//       ViT-B/32's projection shapes, rows for 1 and 16 images; prints GFLOP/s and the ratio
 import CLIPEngine
+import COpenBLAS
+import CTensorKernels
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -154,6 +159,33 @@ case "profile":
         let t = now()
         for _ in 0..<repeats { _ = try model.embed(tokenIDs: ids, settings: settings) }
         print("texts/s", Double(ids.count * repeats) / (now() - t))
+    }
+
+case "gemm":
+    let repeats = args.count > 2 ? Int(args[2]) ?? 5 : 5
+    openblas_set_num_threads(1)
+    print("isa \(tk_q8_isa().rawValue) (0 scalar, 1 AVX2, 2 AVX-VNNI, 3 AVX-512 VNNI); one thread; best of \(repeats)")
+    print("    m     k     n   fp32 GFLOP/s  int8 GFLOP/s  int8/fp32")
+    for (k, n) in [(768, 2304), (768, 768), (768, 3072), (3072, 768)] {
+        for m in [50, 800] {
+            let x = (0..<(m * k)).map { Float(($0 * 7919) % 1000) / 500 - 1 }
+            let w = (0..<(k * n)).map { Float(($0 * 104_729) % 1000) / 5000 - 0.1 }
+            var y = [Float](repeating: 0, count: m * n)
+            let kp = tk_q8_padded_k(k)
+            var packed = [Int8](repeating: 0, count: tk_q8_packed_bytes(k, n))
+            var wscale = [Float](repeating: 0, count: n), colsum = [Int32](repeating: 0, count: n)
+            tk_q8_pack_weights(w, k, n, n, &packed, &wscale, &colsum)
+            var a = [UInt8](repeating: 0, count: m * kp), ascale = [Float](repeating: 0, count: m)
+            let fp32 = time(repeats: repeats) {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, x, Int32(k), w, Int32(n), 0, &y, Int32(n))
+            }.wall
+            let int8 = time(repeats: repeats) {
+                tk_q8_quantize_rows(x, m, k, k, &a, kp, &ascale)
+                tk_q8_gemm(a, kp, ascale, m, packed, wscale, colsum, k, n, nil, &y, n)
+            }.wall
+            let flops = 2.0 * Double(m * k * n) / 1e9
+            print(String(format: "%5d %5d %5d %14.1f %13.1f %10.2f", m, k, n, flops / fp32, flops / int8, fp32 / int8))
+        }
     }
 
 default:
