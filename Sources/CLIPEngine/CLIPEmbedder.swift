@@ -30,12 +30,13 @@ public final class CLIPEmbedder: @unchecked Sendable {
     ///   - textModel: an optional separate text model folder (Transformer + Pooling + Dense…).
     ///   - settings: thread count and how batches use the cores.
     ///   - maxImagePixels: decompression-bomb limit passed to the image decoder.
+    ///   - precision: fp32, or int8 Linear layers (faster, slightly different vectors).
     public init(clipModel clipURL: URL, textModel textURL: URL? = nil, settings: ComputeSettings = ComputeSettings(),
-                maxImagePixels: Int = ImageDecoder.defaultMaxPixels) throws {
+                maxImagePixels: Int = ImageDecoder.defaultMaxPixels, precision: Precision = .fp32) throws {
         self.settings = settings
-        clipModel = try EmbeddingModel.shared(folder: clipURL)
+        clipModel = try EmbeddingModel.shared(folder: clipURL, precision: precision)
         guard clipModel.supportsImages else { throw CLIPEngineError("\(clipURL.path) is not a CLIP model (no vision tower)") }
-        textModel = try textURL.map { try EmbeddingModel.shared(folder: $0) } ?? clipModel
+        textModel = try textURL.map { try EmbeddingModel.shared(folder: $0, precision: precision) } ?? clipModel
         guard textModel.supportsText else { throw CLIPEngineError("\(textModel.folder.path) has no text model") }
         if textModel !== clipModel, textModel.dimension != clipModel.dimension {
             throw CLIPEngineError("the text model gives \(textModel.dimension)-d vectors but the CLIP model \(clipModel.dimension)-d")
@@ -73,6 +74,9 @@ public final class CLIPEmbedder: @unchecked Sendable {
     /// Output vector length.
     public var dimension: Int { clipModel.dimension }
 
+    /// How the models' Linear layers compute.
+    public var precision: Precision { clipModel.precision }
+
     /// One vector per text, in order.
     public func embed(texts: [String]) throws -> [[Float]] { try textQueue.submit(texts) }
 
@@ -91,8 +95,9 @@ public final class CLIPEmbedder: @unchecked Sendable {
 
     /// What the container's GET /meta returns on the sentence-transformers path:
     /// {"clip_model": <CLIP config.json>, "text_model": <text model config.json>}.
+    /// The container's /meta (both models' configs), plus Iris's `precision` (fp32 or int8).
     public var meta: [String: Any] {
-        ["clip_model": clipModel.configDictionary, "text_model": textModel.configDictionary]
+        ["clip_model": clipModel.configDictionary, "text_model": textModel.configDictionary, "precision": precision.rawValue]
     }
 
     public func metaJSON() throws -> Data {

@@ -17,7 +17,7 @@ final class CLIPTextModel: @unchecked Sendable {
         positionEmbedding = try store.tensor("text_model.embeddings.position_embedding.weight", shape: [c.maxPositions, d]).values
         layers = try TransformerLayer.clipEncoder(store, tower: "text", config: c)
         finalNorm = try LayerNorm(store, "text_model.final_layer_norm", dim: d, eps: c.layerNormEps)
-        projection = try Linear(store, "text_projection", in: d, out: projectionDim, bias: false)
+        projection = try Linear(store, "text_projection", in: d, out: projectionDim, bias: false).prepared(store.precision)
     }
 
     /// The row each text is pooled at: transformers' rule — argmax of the ids when the config's

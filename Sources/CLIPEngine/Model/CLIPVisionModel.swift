@@ -31,7 +31,7 @@ final class CLIPVisionModel: @unchecked Sendable {
         preNorm = try LayerNorm(store, preName, dim: d, eps: c.layerNormEps)
         layers = try TransformerLayer.clipEncoder(store, tower: "vision", config: c)
         postNorm = try LayerNorm(store, "vision_model.post_layernorm", dim: d, eps: c.layerNormEps)
-        projection = try Linear(store, "visual_projection", in: d, out: projectionDim, bias: false)
+        projection = try Linear(store, "visual_projection", in: d, out: projectionDim, bias: false).prepared(store.precision)
     }
 
     /// Embeddings [projectionDim] of preprocessed images, each [channels, size, size] channel-major.

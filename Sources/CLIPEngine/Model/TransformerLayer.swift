@@ -131,14 +131,15 @@ extension TransformerLayer {
          activation: Activation, eps: Float, preNorm: Bool) throws {
         self.hidden = hidden
         self.heads = heads
+        let precision = store.precision
         qkv = Linear.fused([
             try Linear(store, n.q, in: hidden, out: hidden, bias: true),
             try Linear(store, n.k, in: hidden, out: hidden, bias: true),
             try Linear(store, n.v, in: hidden, out: hidden, bias: true),
-        ])
-        out = try Linear(store, n.out, in: hidden, out: hidden, bias: true)
-        fc1 = try Linear(store, n.fc1, in: hidden, out: intermediate, bias: true)
-        fc2 = try Linear(store, n.fc2, in: intermediate, out: hidden, bias: true)
+        ]).prepared(precision)
+        out = try Linear(store, n.out, in: hidden, out: hidden, bias: true).prepared(precision)
+        fc1 = try Linear(store, n.fc1, in: hidden, out: intermediate, bias: true).prepared(precision)
+        fc2 = try Linear(store, n.fc2, in: intermediate, out: hidden, bias: true).prepared(precision)
         ln1 = try LayerNorm(store, n.ln1, dim: hidden, eps: eps)
         ln2 = try LayerNorm(store, n.ln2, dim: hidden, eps: eps)
         self.activation = activation

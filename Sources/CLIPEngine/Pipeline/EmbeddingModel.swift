@@ -32,8 +32,12 @@ public final class EmbeddingModel: @unchecked Sendable {
     /// Image edge the vision tower expects (nil without one).
     public var imageSize: Int? { vision?.config.imageSize }
 
-    public init(folder: URL) throws {
+    /// How the Linear layers compute.
+    public let precision: Precision
+
+    public init(folder: URL, precision: Precision = .fp32) throws {
         self.folder = folder
+        self.precision = precision
         let layout = try ModelFolderLayout(folder: folder)
         guard layout.kind != .huggingFaceText else {
             throw CLIPEngineError("\(folder.path): no modules.json, and config.json is not a CLIP model")
@@ -51,7 +55,7 @@ public final class EmbeddingModel: @unchecked Sendable {
         if layout.kind == .sentenceTransformersCLIP || layout.kind == .huggingFaceCLIP {
             let cfg = try CLIPConfig(json: configJSON)
             clipConfig = cfg
-            let store = try WeightStore.open(folder: modelFolder)
+            let store = try WeightStore.open(folder: modelFolder, precision: precision)
             text = .clip(try CLIPTextModel(store, config: cfg.text, projectionDim: cfg.projectionDim))
             vision = try CLIPVisionModel(store, config: cfg.vision, projectionDim: cfg.projectionDim)
             maxTextTokens = cfg.text.maxPositions
@@ -63,7 +67,7 @@ public final class EmbeddingModel: @unchecked Sendable {
             clipConfig = nil
             vision = nil
             let cfg = try EncoderConfig(json: configJSON)
-            let store = try WeightStore.open(folder: modelFolder)
+            let store = try WeightStore.open(folder: modelFolder, precision: precision)
             let encoder = try BertEncoder(store, config: cfg)
             var maxSeq = encoder.maxTokens
             if let m = try JSONObject.fileIfPresent(modelFolder.appendingPathComponent("sentence_bert_config.json"))?.int("max_seq_length") {

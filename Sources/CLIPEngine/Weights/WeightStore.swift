@@ -7,10 +7,13 @@ import ModelFormats
 final class WeightStore {
     let source: any TensorFile
     private let names: Set<String>
+    /// What the model's Linear layers are prepared for (`Linear.prepared`).
+    let precision: Precision
 
-    init(_ source: any TensorFile) {
+    init(_ source: any TensorFile, precision: Precision = .fp32) {
         self.source = source
         self.names = Set(source.tensorNames)
+        self.precision = precision
     }
 
     var label: String { source.label }
@@ -43,5 +46,7 @@ final class WeightStore {
     }
 
     /// Opens the weights of a model folder: model.safetensors if present, else pytorch_model.bin.
-    static func open(folder: URL) throws -> WeightStore { WeightStore(try TensorFiles.open(folder: folder)) }
+    static func open(folder: URL, precision: Precision = .fp32) throws -> WeightStore {
+        WeightStore(try TensorFiles.open(folder: folder), precision: precision)
+    }
 }

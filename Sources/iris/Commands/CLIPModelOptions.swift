@@ -16,6 +16,9 @@ struct CLIPModelOptions: ParsableArguments {
     @Option(help: "Threads for model work (default: all cores). Env: IRIS_CLIP_THREADS.")
     var threads: Int?
 
+    @Option(help: "fp32, or int8 Linear layers (faster; vectors differ slightly, see the CLIPEngine guide). Env: IRIS_CLIP_PRECISION.")
+    var precision: Precision?
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
@@ -39,7 +42,10 @@ struct CLIPModelOptions: ParsableArguments {
         return try CLIPEmbedder(
             clipModel: URL(fileURLWithPath: clip),
             textModel: text.map { URL(fileURLWithPath: $0) },
-            settings: ComputeSettings(threads: threads ?? local.threads)
+            settings: ComputeSettings(threads: threads ?? local.threads),
+            precision: precision ?? local.precision
         )
     }
 }
+
+extension Precision: ExpressibleByArgument {}

@@ -54,9 +54,10 @@ enum ServeModules {
         let started = ContinuousClock.now
         do {
             let embedder = try CLIPEmbedder(clipModel: URL(fileURLWithPath: clip), textModel: text.map { URL(fileURLWithPath: $0) },
-                                            settings: ComputeSettings(threads: local.threads))
+                                            settings: ComputeSettings(threads: local.threads), precision: local.precision)
             logger.info("CLIP models loaded in-process", metadata: [
                 "clip_model": "\(clip)", "text_model": "\(text ?? clip)", "dimension": "\(embedder.dimension)",
+                "precision": "\(embedder.precision.rawValue)",
                 "took": "\(ContinuousClock.now - started)",
             ])
             return try EmbeddedCLIPInference(embedder: embedder)
