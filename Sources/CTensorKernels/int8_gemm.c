@@ -2,14 +2,16 @@
 // output column, accumulated in int32 and scaled back in fp32.
 //
 // Scheme (the same on every instruction set, so results do not depend on the CPU):
-// - activations: symmetric per row, q = round(x * 127 / max|x|) in [-127, 127], stored as u8 q + 128;
+// - activations: asymmetric per row over [min, max] with 256 levels, u = round((x - min) / ascale) in
+//   [0, 255], so x ~ min + ascale u. Asymmetric because most rows are one-sided (after GELU, say): a
+//   symmetric code would spend half its levels on values that never occur (measured on all-MiniLM-L6-v2's
+//   25 golden sentences: cosine to fp32 min 0.978 / mean 0.995 symmetric, 0.989 / 0.997 asymmetric);
 // - weights: symmetric per output column with 7 bits, q = round(w * 63 / max|w|) in [-63, 63]. Seven
 //   bits because vpmaddubsw adds two u8 x s8 products into an int16 with saturation: 2 * 255 * 63 fits,
 //   2 * 255 * 127 does not. VNNI (vpdpbusd) would not saturate, but sharing one weight format keeps
 //   every path bit-identical;
-// - acc = sum (qa + 128) qw over k, exact in int32 for k < 33,000; the +128 is removed with the column
-//   sums: acc - 128 colsum = sum qa qw;
-// - y = fma((float)(acc - 128 colsum), ascale * wscale, bias).
+// - acc = sum u q over k, exact in int32 for k < 33,000; sum x w ~ wscale (ascale acc + min colsum);
+// - y = fma((float)acc, ascale * wscale, fma((float)colsum, min * wscale, bias)).
 //
 // Packed weights: columns in blocks of 16; per block, k in groups of 4 (zero-padded), each group 16
 // columns x 4 bytes (one int32 lane per column holds its 4 consecutive k). A broadcast of 4 bytes of one
@@ -53,33 +55,39 @@ void tk_q8_pack_weights(const float *w, size_t k, size_t n, size_t ldw, int8_t *
     }
 }
 
-void tk_q8_quantize_rows(const float *x, size_t rows, size_t k, size_t ldx, uint8_t *q, size_t ldq, float *scales) {
+void tk_q8_quantize_rows(const float *x, size_t rows, size_t k, size_t ldx, uint8_t *q, size_t ldq, float *scales,
+                         float *offsets) {
     size_t kp = tk_q8_padded_k(k);
     for (size_t r = 0; r < rows; r++) {
         const float *xr = x + r * ldx;
         uint8_t *qr = q + r * ldq;
-        float maxabs = 0;
-        for (size_t i = 0; i < k; i++) {
-            float a = fabsf(xr[i]);
-            maxabs = a > maxabs ? a : maxabs;
+        float lo = xr[0], hi = xr[0];
+        for (size_t i = 1; i < k; i++) {
+            lo = xr[i] < lo ? xr[i] : lo;
+            hi = xr[i] > hi ? xr[i] : hi;
         }
-        float inv = maxabs > 0 ? 127.0f / maxabs : 0.0f;
-        scales[r] = maxabs > 0 ? maxabs / 127.0f : 0.0f;
+        float range = hi - lo;
+        float inv = range > 0 ? 255.0f / range : 0.0f;
+        scales[r] = range > 0 ? range / 255.0f : 0.0f;
+        offsets[r] = lo;
+        // Round half to even by adding and subtracting 1.5 * 2^23 (exact for the 0...255 range here): unlike
+        // a nearbyintf call per value, this loop vectorises, and at 16 images it is a quarter of the product's time.
+        const float magic = 12582912.0f;
         for (size_t i = 0; i < k; i++) {
-            float v = nearbyintf(xr[i] * inv);
-            v = v > 127 ? 127 : v < -127 ? -127 : v;
-            qr[i] = (uint8_t)((int32_t)v + 128);
+            float v = ((xr[i] - lo) * inv + magic) - magic;
+            v = v > 255 ? 255 : v < 0 ? 0 : v;
+            qr[i] = (uint8_t)v;
         }
-        for (size_t i = k; i < kp; i++) qr[i] = 128; // padding meets zero weights
+        for (size_t i = k; i < kp; i++) qr[i] = 0; // padding meets zero weights anyway
     }
 }
 
 // Writes the `cols` valid columns of one row of int32 accumulators as floats.
-static inline void q8_store(const int32_t *acc, size_t cols, float ascale, const float *wscale, const int32_t *colsum,
-                            const float *bias, float *y) {
+static inline void q8_store(const int32_t *acc, size_t cols, float ascale, float aoffset, const float *wscale,
+                            const int32_t *colsum, const float *bias, float *y) {
     for (size_t c = 0; c < cols; c++) {
-        float v = (float)(acc[c] - 128 * colsum[c]);
-        y[c] = fmaf(v, ascale * wscale[c], bias ? bias[c] : 0.0f);
+        float base = fmaf((float)colsum[c], aoffset * wscale[c], bias ? bias[c] : 0.0f);
+        y[c] = fmaf((float)acc[c], ascale * wscale[c], base);
     }
 }
 
@@ -179,7 +187,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma"))) static void 
 /// most) stays in cache while every column block streams past it, instead of all of A per block.
 #define Q8_PANEL 48
 
-static void q8_gemm_with(q8_micro_fn micro, const uint8_t *a, size_t lda, const float *ascale, size_t m,
+static void q8_gemm_with(q8_micro_fn micro, const uint8_t *a, size_t lda, const float *ascale, const float *aoffset, size_t m,
                          const int8_t *packed, const float *wscale, const int32_t *colsum, size_t k, size_t n,
                          const float *bias, float *y, size_t ldy) {
     size_t kp = tk_q8_padded_k(k), groups = kp / 4;
@@ -193,7 +201,8 @@ static void q8_gemm_with(q8_micro_fn micro, const uint8_t *a, size_t lda, const 
                 int32_t out[Q8_MR][Q8_NB];
                 micro(a + r * lda, lda, rows, block, groups, out);
                 for (size_t i = 0; i < rows; i++)
-                    q8_store(out[i], cols, ascale[r + i], wscale + j, colsum + j, bias ? bias + j : NULL, y + (r + i) * ldy + j);
+                    q8_store(out[i], cols, ascale[r + i], aoffset[r + i], wscale + j, colsum + j, bias ? bias + j : NULL,
+                             y + (r + i) * ldy + j);
             }
         }
     }
@@ -239,7 +248,7 @@ tk_q8_isa_t tk_q8_set_isa(tk_q8_isa_t isa) {
     return (tk_q8_isa_t)q8_current;
 }
 
-void tk_q8_gemm(const uint8_t *a, size_t lda, const float *ascale, size_t m, const int8_t *packed, const float *wscale,
+void tk_q8_gemm(const uint8_t *a, size_t lda, const float *ascale, const float *aoffset, size_t m, const int8_t *packed, const float *wscale,
                 const int32_t *colsum, size_t k, size_t n, const float *bias, float *y, size_t ldy) {
     if (m == 0 || n == 0) return;
     q8_micro_fn micro = q8_micro_scalar;
@@ -251,5 +260,5 @@ void tk_q8_gemm(const uint8_t *a, size_t lda, const float *ascale, size_t m, con
     default: break;
     }
 #endif
-    q8_gemm_with(micro, a, lda, ascale, m, packed, wscale, colsum, k, n, bias, y, ldy);
+    q8_gemm_with(micro, a, lda, ascale, aoffset, m, packed, wscale, colsum, k, n, bias, y, ldy);
 }

@@ -3,8 +3,9 @@ import Foundation
 import XCTest
 
 /// The int8 matrix product (int8_gemm.c) on every instruction set this CPU has, against a plain Swift
-/// reference that quantises with the documented formulas and sums in Int: the integer part is exact,
-/// so every kernel must match it bit for bit, on shapes that leave tails everywhere.
+/// reference that quantises with the documented formulas and sums in Int: the integer part is exact and
+/// the float epilogue is the same two fused multiply-adds, so every kernel must match it bit for bit, on
+/// shapes that leave tails everywhere.
 final class Int8KernelTests: XCTestCase {
     override func tearDown() { _ = tk_q8_set_isa(tk_q8_best_isa()) }
 
@@ -15,21 +16,37 @@ final class Int8KernelTests: XCTestCase {
     struct Quantised {
         var q: [Int]       // [vectors, length]
         var scales: [Float]
+        var offsets: [Float] = []
     }
 
-    /// Symmetric, round half to even, per vector of `length` values at `stride` apart (rows: stride 1 in a
-    /// row-major matrix; columns: stride n), `levels` levels each side (127 activations, 63 weights).
-    static func quantise(_ v: [Float], vectors: Int, length: Int, start: (Int) -> Int, stride: Int, levels: Float) -> Quantised {
-        var out = Quantised(q: [Int](repeating: 0, count: vectors * length), scales: [])
+    /// Weights: symmetric per column (values `stride` apart), 63 levels each side, round half to even.
+    static func quantiseColumns(_ v: [Float], columns: Int, length: Int) -> Quantised {
+        var out = Quantised(q: [Int](repeating: 0, count: columns * length), scales: [])
         v.withUnsafeBufferPointer { v in
-            for i in 0..<vectors {
+            for c in 0..<columns {
                 var maxabs: Float = 0
-                for j in 0..<length { maxabs = max(maxabs, abs(v[start(i) + j * stride])) }
-                let inv = maxabs > 0 ? levels / maxabs : 0
-                out.scales.append(maxabs > 0 ? maxabs / levels : 0)
+                for j in 0..<length { maxabs = max(maxabs, abs(v[c + j * columns])) }
+                let inv = maxabs > 0 ? 63 / maxabs : 0
+                out.scales.append(maxabs > 0 ? maxabs / 63 : 0)
                 for j in 0..<length {
-                    out.q[i * length + j] = Int(min(levels, max(-levels, (v[start(i) + j * stride] * inv).rounded(.toNearestOrEven))))
+                    out.q[c * length + j] = Int(min(63, max(-63, (v[c + j * columns] * inv).rounded(.toNearestOrEven))))
                 }
+            }
+        }
+        return out
+    }
+
+    /// Activations: asymmetric per row over [min, max], 256 levels, round half to even.
+    static func quantiseRows(_ v: [Float], rows: Int, length: Int) -> Quantised {
+        var out = Quantised(q: [Int](repeating: 0, count: rows * length), scales: [], offsets: [])
+        v.withUnsafeBufferPointer { v in
+            for r in 0..<rows {
+                let row = v[(r * length)..<(r * length + length)]
+                let lo = row.min()!, range = row.max()! - lo
+                let inv = range > 0 ? 255 / range : 0
+                out.scales.append(range > 0 ? range / 255 : 0)
+                out.offsets.append(lo)
+                for (j, x) in row.enumerated() { out.q[r * length + j] = Int(min(255, max(0, ((x - lo) * inv).rounded(.toNearestOrEven)))) }
             }
         }
         return out
@@ -42,16 +59,17 @@ final class Int8KernelTests: XCTestCase {
         let bias: [Float]? = withBias ? (0..<n).map { _ in rng.float() } : nil
 
         // Reference.
-        let qa = Self.quantise(x, vectors: m, length: k, start: { $0 * k }, stride: 1, levels: 127)
-        let qw = Self.quantise(w, vectors: n, length: k, start: { $0 }, stride: n, levels: 63)
+        let qa = Self.quantiseRows(x, rows: m, length: k)
+        let qw = Self.quantiseColumns(w, columns: n, length: k)
         var expected = [Float](repeating: 0, count: m * n)
         qa.q.withUnsafeBufferPointer { a in
             qw.q.withUnsafeBufferPointer { b in
                 for r in 0..<m {
                     for c in 0..<n {
-                        var dot = 0
-                        for i in 0..<k { dot += a[r * k + i] * b[c * k + i] }
-                        expected[r * n + c] = (bias?[c] ?? 0).addingProduct(Float(dot), qa.scales[r] * qw.scales[c])
+                        var dot = 0, sum = 0
+                        for i in 0..<k { dot += a[r * k + i] * b[c * k + i]; sum += b[c * k + i] }
+                        let base = (bias?[c] ?? 0).addingProduct(Float(sum), qa.offsets[r] * qw.scales[c])
+                        expected[r * n + c] = base.addingProduct(Float(dot), qa.scales[r] * qw.scales[c])
                     }
                 }
             }
@@ -64,15 +82,16 @@ final class Int8KernelTests: XCTestCase {
         tk_q8_pack_weights(w, k, n, n, &packed, &wscale, &colsum)
         XCTAssertEqual(wscale, qw.scales)
         XCTAssertEqual(colsum.map(Int.init), (0..<n).map { c in qw.q[(c * k)..<(c * k + k)].reduce(0, +) })
-        var a = [UInt8](repeating: 0, count: m * kp), ascale = [Float](repeating: 0, count: m)
-        tk_q8_quantize_rows(x, m, k, k, &a, kp, &ascale)
+        var a = [UInt8](repeating: 0, count: m * kp), ascale = [Float](repeating: 0, count: m), aoffset = ascale
+        tk_q8_quantize_rows(x, m, k, k, &a, kp, &ascale, &aoffset)
         XCTAssertEqual(ascale, qa.scales)
-        XCTAssertEqual((0..<m).flatMap { r in a[(r * kp)..<(r * kp + k)].map { Int($0) - 128 } }, qa.q)
+        XCTAssertEqual(aoffset, qa.offsets)
+        XCTAssertEqual((0..<m).flatMap { r in a[(r * kp)..<(r * kp + k)].map { Int($0) } }, qa.q)
         for isa in isas {
             XCTAssertEqual(tk_q8_set_isa(isa), isa)
             let ldy = n + 3  // rows of y at a stride: the kernel must not write between them
             var y = [Float](repeating: .nan, count: m * ldy)
-            tk_q8_gemm(a, kp, ascale, m, packed, wscale, colsum, k, n, bias, &y, ldy)
+            tk_q8_gemm(a, kp, ascale, aoffset, m, packed, wscale, colsum, k, n, bias, &y, ldy)
             for r in 0..<m {
                 XCTAssertEqual(Array(y[(r * ldy)..<(r * ldy + n)]), Array(expected[(r * n)..<(r * n + n)]),
                                "isa \(isa.rawValue) m \(m) k \(k) n \(n) row \(r)")
@@ -103,12 +122,12 @@ final class Int8KernelTests: XCTestCase {
         var packed = [Int8](repeating: 1, count: tk_q8_packed_bytes(k, n))
         var wscale = [Float](repeating: 1, count: n), colsum = [Int32](repeating: 1, count: n)
         tk_q8_pack_weights([Float](repeating: 0, count: k * n), k, n, n, &packed, &wscale, &colsum)
-        var a = [UInt8](repeating: 0, count: 2 * tk_q8_padded_k(k)), ascale: [Float] = [1, 1]
-        tk_q8_quantize_rows([Float](repeating: 0, count: 2 * k), 2, k, k, &a, tk_q8_padded_k(k), &ascale)
+        var a = [UInt8](repeating: 0, count: 2 * tk_q8_padded_k(k)), ascale: [Float] = [1, 1], aoffset: [Float] = [1, 1]
+        tk_q8_quantize_rows([Float](repeating: 0, count: 2 * k), 2, k, k, &a, tk_q8_padded_k(k), &ascale, &aoffset)
         for isa in isas {
             _ = tk_q8_set_isa(isa)
             var y = [Float](repeating: .nan, count: 2 * n)
-            tk_q8_gemm(a, tk_q8_padded_k(k), ascale, 2, packed, wscale, colsum, k, n, [1, 2, 3, 4, 5], &y, n)
+            tk_q8_gemm(a, tk_q8_padded_k(k), ascale, aoffset, 2, packed, wscale, colsum, k, n, [1, 2, 3, 4, 5], &y, n)
             XCTAssertEqual(y, [1, 2, 3, 4, 5, 1, 2, 3, 4, 5])
         }
     }
@@ -123,10 +142,10 @@ final class Int8KernelTests: XCTestCase {
         var packed = [Int8](repeating: 0, count: tk_q8_packed_bytes(k, n))
         var wscale = [Float](repeating: 0, count: n), colsum = [Int32](repeating: 0, count: n)
         tk_q8_pack_weights(w, k, n, n, &packed, &wscale, &colsum)
-        var a = [UInt8](repeating: 0, count: m * kp), ascale = [Float](repeating: 0, count: m)
-        tk_q8_quantize_rows(x, m, k, k, &a, kp, &ascale)
+        var a = [UInt8](repeating: 0, count: m * kp), ascale = [Float](repeating: 0, count: m), aoffset = ascale
+        tk_q8_quantize_rows(x, m, k, k, &a, kp, &ascale, &aoffset)
         var y = [Float](repeating: 0, count: m * n)
-        tk_q8_gemm(a, kp, ascale, m, packed, wscale, colsum, k, n, nil, &y, n)
+        tk_q8_gemm(a, kp, ascale, aoffset, m, packed, wscale, colsum, k, n, nil, &y, n)
         var err = 0.0, norm = 0.0
         for r in 0..<m {
             for c in 0..<n {

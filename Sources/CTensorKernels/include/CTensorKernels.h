@@ -59,12 +59,13 @@ size_t tk_q8_packed_bytes(size_t k, size_t n);
 /// Quantises w [k, n] (row-major, rows at stride `ldw`) per output column to 7-bit symmetric int8 and packs
 /// it; writes each column's scale (max|w| / 63) and the sum of its quantised values.
 void tk_q8_pack_weights(const float *w, size_t k, size_t n, size_t ldw, int8_t *packed, float *scales, int32_t *colsums);
-/// Quantises each row of x [rows, k] (stride `ldx`) to u8 (q + 128, q = round(x 127 / max|x|)) into
-/// q (stride `ldq` >= tk_q8_padded_k(k)); writes each row's scale (max|x| / 127).
-void tk_q8_quantize_rows(const float *x, size_t rows, size_t k, size_t ldx, uint8_t *q, size_t ldq, float *scales);
+/// Quantises each row of x [rows, k] (stride `ldx`) to u8, u = round((x - min) 255 / (max - min)), into
+/// q (stride `ldq` >= tk_q8_padded_k(k)); writes each row's scale ((max - min) / 255) and offset (min).
+void tk_q8_quantize_rows(const float *x, size_t rows, size_t k, size_t ldx, uint8_t *q, size_t ldq, float *scales,
+                         float *offsets);
 /// y [m, n] (stride `ldy`) = dequantised (a [m, k] . w [k, n]) + bias (may be NULL).
-void tk_q8_gemm(const uint8_t *a, size_t lda, const float *ascale, size_t m, const int8_t *packed, const float *wscale,
-                const int32_t *colsum, size_t k, size_t n, const float *bias, float *y, size_t ldy);
+void tk_q8_gemm(const uint8_t *a, size_t lda, const float *ascale, const float *aoffset, size_t m, const int8_t *packed,
+                const float *wscale, const int32_t *colsum, size_t k, size_t n, const float *bias, float *y, size_t ldy);
 
 #ifdef __cplusplus
 }

@@ -2,7 +2,7 @@
 //
 //   bench-clip prepare MODEL_DIR CAPTIONS.txt IMAGES_DIR OUT_DIR
 //       token ids of the captions (ids.json) and 16 preprocessed pixel tensors (pixels.f32) for both sides
-//   bench-clip run MODEL_DIR OUT_DIR [--threads N] [--mode auto|blasThreads|splitBatch]
+//   bench-clip run MODEL_DIR OUT_DIR [--threads N] [--mode auto|blasThreads|splitBatch] [--precision fp32|int8]
 //       loads the model, times images (batch 1 and 16) and the caption mix, writes iris.json and vectors
 //   bench-clip gemm [REPEATS]
 //       one thread: OpenBLAS sgemm against the int8 kernel (tk_q8_gemm, with its row quantisation) on
@@ -92,15 +92,17 @@ case "prepare":
     print("prepared \(captions.count) captions (\(lengths.min()!)–\(lengths.max()!) tokens, \(lengths.reduce(0, +)) total) and 16 images")
 
 case "run":
-    guard args.count >= 4 else { fail("usage: bench-clip run MODEL_DIR OUT_DIR [--threads N] [--mode M]") }
+    guard args.count >= 4 else { fail("usage: bench-clip run MODEL_DIR OUT_DIR [--threads N] [--mode M] [--precision P]") }
     let modelURL = URL(fileURLWithPath: args[2]), out = URL(fileURLWithPath: args[3])
     var threads: Int?
     var mode = ComputeSettings.Mode.auto
+    var precision = Precision.fp32
     var i = 4
     while i + 1 < args.count {
         switch args[i] {
         case "--threads": threads = Int(args[i + 1])
         case "--mode": mode = ComputeSettings.Mode(rawValue: args[i + 1]) ?? { fail("bad mode \(args[i + 1])") }()
+        case "--precision": precision = Precision(rawValue: args[i + 1]) ?? { fail("bad precision \(args[i + 1])") }()
         default: fail("unknown option \(args[i])")
         }
         i += 2
@@ -108,7 +110,7 @@ case "run":
     let settings = ComputeSettings(threads: threads, mode: mode)
     let rssBefore = currentRSSMiB()
     let t0 = now()
-    let model = try EmbeddingModel(folder: modelURL)
+    let model = try EmbeddingModel(folder: modelURL, precision: precision)
     let loadSeconds = now() - t0
     let rssLoaded = currentRSSMiB()
     let idsJSON = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("ids.json"))) as! [String: Any]
@@ -122,11 +124,13 @@ case "run":
     let img16 = try time(repeats: 3) { imageVectors = try model.embed(pixels: pixels, settings: settings) }
     var textVectors: [[Float]] = []
     let texts = try time(repeats: 3) { textVectors = try model.embed(tokenIDs: ids, settings: settings) }
-    try writeFloats(imageVectors, to: out.appendingPathComponent("iris.image.f32"))
-    try writeFloats(textVectors, to: out.appendingPathComponent("iris.text.f32"))
+    // int8 results go beside the fp32 ones (iris-int8.*), so report.py can set them side by side.
+    let tag = precision == .fp32 ? "iris" : "iris-\(precision.rawValue)"
+    try writeFloats(imageVectors, to: out.appendingPathComponent("\(tag).image.f32"))
+    try writeFloats(textVectors, to: out.appendingPathComponent("\(tag).text.f32"))
     let weightsMiB = Double(try FileManager.default.attributesOfItem(atPath: modelURL.appendingPathComponent("0_CLIPModel/model.safetensors").path)[.size] as! Int) / 1_048_576
     let result: [String: Any] = [
-        "threads": settings.threads, "mode": settings.mode.rawValue, "kernels": tensorKernelISA,
+        "threads": settings.threads, "mode": settings.mode.rawValue, "kernels": tensorKernelISA, "precision": precision.rawValue,
         "load_seconds": loadSeconds,
         "images_per_s_batch1": 1 / img1.wall, "images_per_s_batch16": 16 / img16.wall,
         "texts_per_s_mix": Double(ids.count) / texts.wall,
@@ -134,7 +138,7 @@ case "run":
         "rss_before_mib": rssBefore, "rss_loaded_mib": rssLoaded, "peak_rss_mib": peakRSSMiB(), "weights_mib": weightsMiB,
     ]
     let suffix = mode == .auto ? "" : "-\(mode.rawValue)"
-    try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .prettyPrinted]).write(to: out.appendingPathComponent("iris\(suffix).json"))
+    try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .prettyPrinted]).write(to: out.appendingPathComponent("\(tag)\(suffix).json"))
     print(String(data: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), encoding: .utf8)!)
 
 case "profile":
@@ -175,13 +179,13 @@ case "gemm":
             var packed = [Int8](repeating: 0, count: tk_q8_packed_bytes(k, n))
             var wscale = [Float](repeating: 0, count: n), colsum = [Int32](repeating: 0, count: n)
             tk_q8_pack_weights(w, k, n, n, &packed, &wscale, &colsum)
-            var a = [UInt8](repeating: 0, count: m * kp), ascale = [Float](repeating: 0, count: m)
+            var a = [UInt8](repeating: 0, count: m * kp), ascale = [Float](repeating: 0, count: m), aoffset = ascale
             let fp32 = time(repeats: repeats) {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, x, Int32(k), w, Int32(n), 0, &y, Int32(n))
             }.wall
             let int8 = time(repeats: repeats) {
-                tk_q8_quantize_rows(x, m, k, k, &a, kp, &ascale)
-                tk_q8_gemm(a, kp, ascale, m, packed, wscale, colsum, k, n, nil, &y, n)
+                tk_q8_quantize_rows(x, m, k, k, &a, kp, &ascale, &aoffset)
+                tk_q8_gemm(a, kp, ascale, aoffset, m, packed, wscale, colsum, k, n, nil, &y, n)
             }.wall
             let flops = 2.0 * Double(m * k * n) / 1e9
             print(String(format: "%5d %5d %5d %14.1f %13.1f %10.2f", m, k, n, flops / fp32, flops / int8, fp32 / int8))
