@@ -71,7 +71,9 @@ struct ServeEnvironment {
             maxQueryBytes: try reader.int("GRAPHQL_MAX_QUERY_BYTES", default: defaults.maxQueryBytes, minimum: 1),
             maxDepth: try reader.int("GRAPHQL_MAX_DEPTH", default: defaults.maxDepth, minimum: 1),
             maxValueDepth: try reader.int("GRAPHQL_MAX_VALUE_DEPTH", default: defaults.maxValueDepth, minimum: 1),
-            maxSearches: try reader.int("GRAPHQL_MAX_SEARCHES", default: defaults.maxSearches, minimum: 1))
+            maxSearches: try reader.int("GRAPHQL_MAX_SEARCHES", default: defaults.maxSearches, minimum: 1),
+            maxQuerySeconds: try reader.int("GRAPHQL_MAX_QUERY_SECONDS", default: defaults.maxQuerySeconds, minimum: 1),
+            maxResultValues: try reader.int("GRAPHQL_MAX_RESULT_VALUES", default: defaults.maxResultValues, minimum: 1))
         // Weaviate: metrics on their own port (default 2112) only when enabled.
         var metricsPort: Int?
         if try reader.bool("PROMETHEUS_MONITORING_ENABLED", default: false) {
