@@ -143,7 +143,7 @@ enum AggregateSchema {
                 objectLimit: args[field: "objectLimit"]?.asInt,
                 near: ArgumentParsing.near(args, context: context, info: info),
                 needsObjects: groupBy != nil || !selected.subtracting(["meta", "__typename"]).isEmpty)
-            let groups = try await backend.aggregate(request)
+            let groups = try await QueryBudget.withSlot { try await backend.aggregate(request) }
             try QueryBudget.charge(objects: groups.count, info: info)
             return groups.map { AggregateGroupSource(group: $0, cls: cls) as (any Sendable)? }
         })

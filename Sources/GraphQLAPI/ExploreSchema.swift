@@ -31,7 +31,7 @@ enum ExploreSchema {
                 limit: args[field: "limit"]?.asInt,
                 offset: args[field: "offset"]?.asInt,
                 certaintyRequested: selected.contains("certainty"))
-            let hits = try await backend.explore(request)
+            let hits = try await QueryBudget.withSlot { try await backend.explore(request) }
             try QueryBudget.charge(objects: hits.count, info: info)
             return hits.map {
                 [

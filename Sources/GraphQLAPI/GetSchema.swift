@@ -136,7 +136,7 @@ final class GetTypes: @unchecked Sendable {
                 bm25: ArgumentParsing.bm25(args),
                 hybrid: ArgumentParsing.hybrid(args, context: context, info: info),
                 additional: SelectionReader.additional(info))
-            let hits = try await backend.get(request)
+            let hits = try await QueryBudget.withSlot { try await backend.get(request) }
             try QueryBudget.charge(objects: hits.count,
                                    extra: request.additional.vector ? hits.map(\.object).vectorComponents : 0, info: info)
             let withCertainty = request.additional.certainty
