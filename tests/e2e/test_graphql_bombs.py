@@ -105,6 +105,8 @@ def test_limits_come_from_the_environment(iris_factory):
     ("GRAPHQL_MAX_DEPTH", "deep"),
     ("GRAPHQL_MAX_VALUE_DEPTH", "-3"),
     ("GRAPHQL_MAX_SEARCHES", "1.5"),
+    ("GRAPHQL_MAX_QUERY_SECONDS", "0"),
+    ("GRAPHQL_MAX_RESULT_VALUES", "many"),
 ])
 def test_bad_limits_stop_start_up(iris_factory, variable, value):
     server = iris_factory({variable: value}, wait=False)

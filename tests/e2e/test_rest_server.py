@@ -51,6 +51,7 @@ def test_graphql_route_with_empty_schema(client, iris):
     ({"QUERY_DEFAULTS_LIMIT": "-1"}, "QUERY_DEFAULTS_LIMIT"),
     ({"AUTOSCHEMA_ENABLED": "perhaps"}, "AUTOSCHEMA_ENABLED"),
     ({"IRIS_MAX_BODY_BYTES": "0"}, "IRIS_MAX_BODY_BYTES"),
+    ({"IRIS_MAX_BODY_VALUES": "-5"}, "IRIS_MAX_BODY_VALUES"),
     ({"DEFAULT_VECTOR_DISTANCE_METRIC": "euclid"}, "DEFAULT_VECTOR_DISTANCE_METRIC"),
     ({"DEFAULT_VECTORIZER_MODULE": "text2vec-openai"}, "DEFAULT_VECTORIZER_MODULE"),
     ({"ENABLE_MODULES": "no-such-module"}, "ENABLE_MODULES"),
