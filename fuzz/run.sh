@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER=${1:-60}
 SCRATCH=${SCRATCH:-.build-fuzz}
 OUT=${OUT:-fuzz/out}
-ALL="image json graphql-vector unpickle checkpoint safetensors clip-bpe wordpiece tokenizer-file"
+ALL="image json graphql-vector graphql unpickle checkpoint safetensors clip-bpe wordpiece tokenizer-file"
 HARNESSES=${HARNESSES:-$ALL}
 export IRIS_FIXTURES=${IRIS_FIXTURES:-$PWD/../shared/fixtures}
 

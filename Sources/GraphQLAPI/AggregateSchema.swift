@@ -132,6 +132,7 @@ enum AggregateSchema {
         }
         let type = try classType(for: cls)
         return GraphQLField(type: GraphQLList(type), args: args, resolve: { _, args, context, info in
+            try QueryBudget.check()
             let selected = SelectionReader.childNames(info.fieldASTs, fragments: info.fragments)
             let groupBy = args[field: "groupBy"]?.asStrings
             let request = AggregateRequest(
@@ -142,7 +143,8 @@ enum AggregateSchema {
                 objectLimit: args[field: "objectLimit"]?.asInt,
                 near: ArgumentParsing.near(args, context: context, info: info),
                 needsObjects: groupBy != nil || !selected.subtracting(["meta", "__typename"]).isEmpty)
-            let groups = try await backend.aggregate(request)
+            let groups = try await QueryBudget.withSlot { try await backend.aggregate(request) }
+            try QueryBudget.charge(objects: groups.count, info: info)
             return groups.map { AggregateGroupSource(group: $0, cls: cls) as (any Sendable)? }
         })
     }

@@ -24,13 +24,15 @@ enum ExploreSchema {
             ]
         )
         return GraphQLField(type: GraphQLList(hitType), args: args, resolve: { _, args, context, info in
+            try QueryBudget.check()
             let selected = SelectionReader.childNames(info.fieldASTs, fragments: info.fragments)
             let request = ExploreRequest(
                 near: ArgumentParsing.near(args, context: context, info: info),
                 limit: args[field: "limit"]?.asInt,
                 offset: args[field: "offset"]?.asInt,
                 certaintyRequested: selected.contains("certainty"))
-            let hits = try await backend.explore(request)
+            let hits = try await QueryBudget.withSlot { try await backend.explore(request) }
+            try QueryBudget.charge(objects: hits.count, info: info)
             return hits.map {
                 [
                     "beacon": $0.beacon, "className": $0.className,

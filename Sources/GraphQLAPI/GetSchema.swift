@@ -89,13 +89,15 @@ final class GetTypes: @unchecked Sendable {
             let backend = self.backend
             let name = property.name
             return GraphQLField(type: GraphQLList(union), resolve: { source, _, _, info in
+                try QueryBudget.check()
                 guard let source = source as? ObjectSource,
                       case .array(let refs)? = source.object.properties[name] else { return nil }
                 let beacons = refs.compactMap { $0["beacon"]?.stringValue }
                 let wantsVector = SelectionReader.grandchildNames(info.fieldASTs, child: "_additional",
                                                                   fragments: info.fragments).contains("vector")
-                let objects = try await backend.referencedObjects(beacons: beacons, targetClasses: targets,
-                                                                  includeVector: wantsVector)
+                let objects = try await QueryBudget.lookup(beacons: beacons.count, info: info) {
+                    try await backend.referencedObjects(beacons: beacons, targetClasses: targets, includeVector: wantsVector)
+                }
                 return objects.map { ObjectSource(object: $0) as (any Sendable)? }
             })
         }
@@ -122,6 +124,7 @@ final class GetTypes: @unchecked Sendable {
         let backend = self.backend
         let className = cls.className
         return GraphQLField(type: GraphQLList(type), args: args, resolve: { _, args, context, info in
+            try QueryBudget.check()
             let request = GetRequest(
                 className: className,
                 filter: try ArgumentParsing.whereFilter(args),
@@ -133,7 +136,9 @@ final class GetTypes: @unchecked Sendable {
                 bm25: ArgumentParsing.bm25(args),
                 hybrid: ArgumentParsing.hybrid(args, context: context, info: info),
                 additional: SelectionReader.additional(info))
-            let hits = try await backend.get(request)
+            let hits = try await QueryBudget.withSlot { try await backend.get(request) }
+            try QueryBudget.charge(objects: hits.count,
+                                   extra: request.additional.vector ? hits.map(\.object).vectorComponents : 0, info: info)
             let withCertainty = request.additional.certainty
             return hits.map {
                 ObjectSource(object: $0.object, distance: $0.distance,
@@ -147,6 +152,11 @@ final class GetTypes: @unchecked Sendable {
 /// The module arguments a class gets: those of the module that is its vectorizer.
 func moduleArguments(for cls: ClassDefinition, modules: [any NearSearchVectorizer]) -> [ModuleNearArgumentKind] {
     ModuleNearArgumentKind.allCases.filter { kind in modules.contains { $0.offers(kind, on: cls) } }
+}
+
+extension [WeaviateObject] {
+    /// Vector components the answer lists (each is a value GraphQLSwift completes on its own).
+    var vectorComponents: Int { reduce(0) { $0 + ($1.vector?.count ?? 0) } }
 }
 
 func capitalized(_ s: String) -> String {

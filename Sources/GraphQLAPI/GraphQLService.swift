@@ -150,10 +150,17 @@ public final class GraphQLService: @unchecked Sendable {
         return true
     }
 
+    /// Executes within the request's QueryBudget; a query that passed a bound answers only that error
+    /// (not the partial data and one error per field that stopped).
     private func run(_ request: Request, document: Document, context: any Sendable,
                      schema: GraphQLSchema) async throws -> GraphQLResult {
-        try await GraphQL.execute(schema: schema, documentAST: document, rootValue: (), context: context,
-                                  variableValues: request.variables, operationName: request.operationName)
+        let budget = QueryBudget(limits: limits)
+        let result = try await QueryBudget.$current.withValue(budget) {
+            try await GraphQL.execute(schema: schema, documentAST: document, rootValue: (), context: context,
+                                      variableValues: request.variables, operationName: request.operationName)
+        }
+        if let exceeded = budget.exceeded { return GraphQLResult(errors: [GraphQLError(message: exceeded)]) }
+        return result
     }
 
     /// Weaviate's GraphQL library (graphql-go) words an unknown argument differently from GraphQLSwift:

@@ -46,6 +46,41 @@ enum SelectionReader {
         }
     }
 
+    /// Fields selected under `fields`, at every level, fragments expanded (each spread counted where it is
+    /// used, each fragment's count computed once), saturating at Int.max.
+    static func fieldCount(_ fields: [Field], fragments: [String: FragmentDefinition]) -> Int {
+        var memo: [String: Int] = [:]
+        func add(_ a: Int, _ b: Int) -> Int {
+            let (sum, overflow) = a.addingReportingOverflow(b)
+            return overflow ? .max : sum
+        }
+        func count(_ set: SelectionSet) -> Int {
+            var total = 0
+            for selection in set.selections {
+                switch selection {
+                case let field as Field:
+                    total = add(total, add(1, field.selectionSet.map(count) ?? 0))
+                case let inline as InlineFragment:
+                    total = add(total, count(inline.selectionSet))
+                case let spread as FragmentSpread:
+                    let name = spread.name.value
+                    if let known = memo[name] {
+                        total = add(total, known)
+                    } else if let fragment = fragments[name] {
+                        memo[name] = 0  // a cycle (refused by validation before execution) counts nothing
+                        let n = count(fragment.selectionSet)
+                        memo[name] = n
+                        total = add(total, n)
+                    }
+                default:
+                    break
+                }
+            }
+            return total
+        }
+        return fields.reduce(0) { add($0, $1.selectionSet.map(count) ?? 0) }
+    }
+
     static func additional(_ info: GraphQLResolveInfo) -> AdditionalSelection {
         let names = grandchildNames(info.fieldASTs, child: "_additional", fragments: info.fragments)
         return AdditionalSelection(

@@ -19,6 +19,12 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
     }
 }
 
+/// More values (scalars, arrays and objects) than the caller allowed: the document is refused before
+/// its tree outgrows memory (a 200 MB body of `1,1,1,…` is 100 M values, 16 bytes each as JSONValues).
+public struct JSONTooManyValuesError: Error, Sendable, Hashable {
+    public let limit: Int
+}
+
 /// The one JSON parser in Iris: strict RFC 8259 grammar, single pass, recursion bounded by `maxDepth`
 /// (a deeply nested body must not overflow the stack), ints kept apart from doubles, Go-style messages.
 ///
@@ -28,11 +34,17 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
 /// of the one multiplication or division are then exact, so the result is correctly rounded). The rest
 /// goes to `strtod`.
 enum JSONParser {
-    static func parse(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int, strictUnicode: Bool) throws -> JSONValue {
+    /// `streamedKey`/`element`: see `JSONValue.parse(bytes:maxDepth:streaming:element:)`.
+    static func parse(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int, strictUnicode: Bool, maxValues: Int = .max,
+                      streamedKey: String? = nil, element: ((Int, JSONValue) throws -> Void)? = nil) throws -> JSONValue {
         guard let base = buffer.baseAddress, buffer.count > 0 else {
             throw JSONParseError(message: "unexpected end of JSON input", offset: 0)
         }
         var parser = Parser(bytes: base, count: buffer.count, maxDepth: maxDepth, strictUnicode: strictUnicode)
+        parser.streamedKey = streamedKey
+        parser.maxValues = maxValues
+        parser.valuesLeft = maxValues
+        parser.element = element
         parser.skipWhitespace()
         if parser.pos >= parser.count { throw parser.endOfInput() }
         let value = try parser.parseValue(depth: 0)
@@ -53,6 +65,11 @@ enum JSONParser {
         let maxDepth: Int
         let strictUnicode: Bool
         var pos = 0
+        /// A member of the top-level object whose array elements go to `element` instead of the result.
+        var streamedKey: String?
+        var element: ((Int, JSONValue) throws -> Void)?
+        var maxValues = Int.max
+        var valuesLeft = Int.max
 
         init(bytes: UnsafePointer<UInt8>, count: Int, maxDepth: Int, strictUnicode: Bool) {
             self.bytes = bytes
@@ -91,6 +108,8 @@ enum JSONParser {
 
         mutating func parseValue(depth: Int) throws -> JSONValue {
             guard pos < count else { throw endOfInput() }
+            valuesLeft -= 1
+            if valuesLeft < 0 { throw JSONTooManyValuesError(limit: maxValues) }
             switch bytes[pos] {
             case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
             case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
@@ -128,7 +147,12 @@ enum JSONParser {
                 guard pos < count, bytes[pos] == UInt8(ascii: ":") else { throw unexpected("after object key") }
                 pos += 1
                 skipWhitespace()
-                object[key] = try parseValue(depth: depth)  // a repeated key keeps the last value, as Go does
+                if depth == 1, let streamedKey, key == streamedKey, pos < count, bytes[pos] == UInt8(ascii: "[") {
+                    try streamArray(depth: depth + 1)
+                    object[key] = .array([])
+                } else {
+                    object[key] = try parseValue(depth: depth)  // a repeated key keeps the last value, as Go does
+                }
                 skipWhitespace()
                 guard pos < count else { throw endOfInput() }
                 if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
@@ -150,6 +174,28 @@ enum JSONParser {
                 guard pos < count else { throw endOfInput() }
                 if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
                 if bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(array) }
+                throw unexpected("after array element")
+            }
+        }
+
+        /// An array whose elements are handed to `element` one by one (index from 0) and not kept.
+        mutating func streamArray(depth: Int) throws {
+            if depth > maxDepth { throw tooDeep() }
+            valuesLeft -= 1  // the array itself, as parseValue counts it
+            if valuesLeft < 0 { throw JSONTooManyValuesError(limit: maxValues) }
+            pos += 1
+            skipWhitespace()
+            if pos < count && bytes[pos] == UInt8(ascii: "]") { pos += 1; return }
+            var index = 0
+            while true {
+                skipWhitespace()
+                let value = try parseValue(depth: depth)
+                try element?(index, value)
+                index += 1
+                skipWhitespace()
+                guard pos < count else { throw endOfInput() }
+                if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
+                if bytes[pos] == UInt8(ascii: "]") { pos += 1; return }
                 throw unexpected("after array element")
             }
         }

@@ -58,9 +58,29 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
-    /// `parse` over bytes already in memory (request bodies).
-    public static func parse(bytes: [UInt8], maxDepth: Int = defaultMaxDepth, strictUnicode: Bool = false) throws -> JSONValue {
-        try bytes.withUnsafeBufferPointer { try JSONParser.parse($0, maxDepth: maxDepth, strictUnicode: strictUnicode) }
+    /// `parse` over bytes already in memory (request bodies). More than `maxValues` values (scalars,
+    /// arrays and objects) throw `JSONTooManyValuesError`.
+    public static func parse(bytes: [UInt8], maxDepth: Int = defaultMaxDepth, strictUnicode: Bool = false,
+                             maxValues: Int = .max) throws -> JSONValue {
+        try bytes.withUnsafeBufferPointer {
+            try JSONParser.parse($0, maxDepth: maxDepth, strictUnicode: strictUnicode, maxValues: maxValues)
+        }
+    }
+
+    /// `parse` of a top-level object whose member `key`, when it is an array, is not kept: each element
+    /// goes to `element` (with its index) as soon as it is parsed, and the result holds `[]` there. A
+    /// request like `{"objects":[…]}` then never holds the whole tree of its items, only one at a time
+    /// (a 200 MB batch of vectors is ~16 M numbers: 16 bytes each as JSONValues, 4 as the floats the
+    /// caller keeps). A repeated `key` starts again at index 0; Go keeps the last value of a repeated key.
+    /// `maxValues` counts the streamed elements' values too.
+    public static func parse(bytes: [UInt8], maxDepth: Int = defaultMaxDepth, maxValues: Int = .max, streaming key: String,
+                             element: (Int, JSONValue) throws -> Void) throws -> JSONValue {
+        try withoutActuallyEscaping(element) { element in
+            try bytes.withUnsafeBufferPointer {
+                try JSONParser.parse($0, maxDepth: maxDepth, strictUnicode: false, maxValues: maxValues,
+                                     streamedKey: key, element: element)
+            }
+        }
     }
 
     // MARK: Writing

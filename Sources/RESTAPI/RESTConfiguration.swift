@@ -5,6 +5,8 @@ import Foundation
 public struct RESTConfiguration: Sendable {
     /// The `/v1/meta` version string (the Weaviate release whose API Iris speaks).
     public static let weaviateVersion = "1.19.13"
+    /// Room for the default 256 MiB body of vectors (~22 M components of 12 characters).
+    public static let defaultMaxBodyValues = 25_000_000
 
     public var authenticator: Authenticator
     public var authorizer: Authorizer
@@ -12,29 +14,39 @@ public struct RESTConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// Deeper JSON bodies are rejected as unparsable (protects the parser's stack).
     public var maxJSONDepth: Int
+    /// IRIS_MAX_BODY_VALUES: bodies with more JSON values (numbers, strings, arrays, objects …) get 413.
+    /// The body-size limit alone does not bound memory: each value is 16+ bytes once parsed, 8 times the
+    /// 2 bytes of a `1,`.
+    public var maxBodyValues: Int
     /// `/v1/meta` `hostname`, e.g. `http://[::]:8080`.
     public var metaHostname: String
     /// CLUSTER_HOSTNAME: the node's name in `/v1/nodes` and shard names.
     public var nodeName: String
     /// Added to `/v1` links and logs (`http` or `https`).
     public var scheme: String
+    /// CORS_ALLOW_ORIGIN: the origins browsers may call from (default any).
+    public var cors: CORSPolicy
 
     public init(
         authenticator: Authenticator,
         authorizer: Authorizer = .disabled,
         maxBodyBytes: Int = 256 << 20,
         maxJSONDepth: Int = JSONValue.defaultMaxDepth,
+        maxBodyValues: Int = RESTConfiguration.defaultMaxBodyValues,
         metaHostname: String = "http://[::]:8080",
         nodeName: String = "node1",
-        scheme: String = "http"
+        scheme: String = "http",
+        cors: CORSPolicy = CORSPolicy()
     ) {
         self.authenticator = authenticator
         self.authorizer = authorizer
         self.maxBodyBytes = maxBodyBytes
         self.maxJSONDepth = maxJSONDepth
+        self.maxBodyValues = maxBodyValues
         self.metaHostname = metaHostname
         self.nodeName = nodeName
         self.scheme = scheme
+        self.cors = cors
     }
 }
 

@@ -37,6 +37,14 @@ public final class RESTServer: Sendable {
         let started = ContinuousClock.now
         let method = request.method.rawValue
         let path = request.uri.path
+        let origin = request.headers[.origin]
+        if request.method == .options {
+            // Weaviate answers every OPTIONS as a CORS preflight, before routing and authentication.
+            var headers: HTTPFields = [.contentLength: "0"]
+            configuration.cors.addPreflightHeaders(to: &headers, origin: origin)
+            metrics?.record(method: method, route: "preflight", status: 200, seconds: 0)
+            return Response(status: .ok, headers: headers)
+        }
         var label = "unmatched"
         let answer = await dispatch(request, method: method, path: path, label: &label)
         let elapsed = ContinuousClock.now - started
@@ -50,7 +58,9 @@ public final class RESTServer: Sendable {
         } else {
             logger.debug("request", metadata: ["method": "\(method)", "path": "\(path)", "status": "\(answer.status)"])
         }
-        return Self.makeResponse(answer, isHead: request.method == .head)
+        var response = Self.makeResponse(answer, isHead: request.method == .head)
+        configuration.cors.addResponseHeaders(to: &response.headers, origin: origin, method: method)
+        return response
     }
 
     private func dispatch(_ request: Request, method: String, path: String, label: inout String) async -> APIResponse {
@@ -80,14 +90,16 @@ public final class RESTServer: Sendable {
 
         var body: [UInt8] = []
         if method != "GET" && method != "HEAD" {
-            if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxBodyBytes {
-                return bodyTooLarge()
-            }
+            let length = request.headers[.contentLength].flatMap(Int.init)
+            if let length, length > configuration.maxBodyBytes { return bodyTooLarge() }
+            // Straight into one array sized from Content-Length: collecting into a growing ByteBuffer
+            // and copying it out held the body up to three times over.
+            body.reserveCapacity(max(length ?? 0, 0))
             do {
-                var buffer = try await request.body.collect(upTo: configuration.maxBodyBytes)
-                body = buffer.readBytes(length: buffer.readableBytes) ?? []
-            } catch is NIOTooManyBytesError {
-                return bodyTooLarge()
+                for try await part in request.body {
+                    guard part.readableBytes <= configuration.maxBodyBytes - body.count else { return bodyTooLarge() }
+                    part.withUnsafeReadableBytes { body.append(contentsOf: $0) }
+                }
             } catch {
                 return .swaggerError(400, "reading request body failed: \(error)")
             }
@@ -129,9 +141,6 @@ public final class RESTServer: Sendable {
         case "/v1/.well-known/openid-configuration":
             label = path
             return .empty(404)  // Iris has no OIDC
-        case "/metrics":
-            label = path
-            return await metricsResponse()
         default:
             return nil
         }
@@ -147,13 +156,25 @@ public final class RESTServer: Sendable {
         return .error(error.httpStatus, error.message)
     }
 
-    private func metricsResponse() async -> APIResponse {
-        guard let metrics else { return .swaggerError(404, "path /metrics was not found") }
-        if let counts = try? await database.objectCounts() {
-            metrics.updateObjectCounts(counts)
+    /// The metrics port (PROMETHEUS_MONITORING_PORT) serves only `/metrics`, like Weaviate's
+    /// promhttp mux; anything else is Go's plain 404.
+    var metricsResponder: some HTTPResponder<BasicRequestContext> {
+        CallbackResponder { request, _ in
+            guard request.uri.path == "/metrics", let metrics = self.metrics else {
+                return Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(string: "404 page not found\n")))
+            }
+            if let counts = try? await self.database.objectCounts() {
+                metrics.updateObjectCounts(counts)
+            }
+            return Self.makeResponse(
+                APIResponse(status: 200, body: metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8"),
+                isHead: request.method == .head)
         }
-        return APIResponse(status: 200, body: metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
+
+    /// Bodies above this are written in pieces of this size, not copied whole into one ByteBuffer.
+    static let responseChunkBytes = 1 << 20
 
     static func makeResponse(_ answer: APIResponse, isHead: Bool) -> Response {
         var headers = HTTPFields()
@@ -163,18 +184,33 @@ public final class RESTServer: Sendable {
             headers[.contentLength] = "0"
             return Response(status: .init(code: answer.status), headers: headers)
         }
+        let bytes = answer.body
+        guard bytes.count > responseChunkBytes else {
+            return Response(status: .init(code: answer.status), headers: headers,
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
         return Response(
             status: .init(code: answer.status), headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+            body: ResponseBody(contentLength: bytes.count) { writer in
+                var start = 0
+                while start < bytes.count {
+                    let end = min(start + responseChunkBytes, bytes.count)
+                    try await writer.write(ByteBuffer(bytes: bytes[start..<end]))
+                    start = end
+                }
+                try await writer.finish(nil)
+            })
     }
 }
 
-/// Decodes a request body as JSON with the configured depth limit; parse failures are 400s.
-func parseBody(_ request: APIRequest, maxDepth: Int) throws -> JSONValue {
+/// Decodes a request body as JSON with the configured depth and value limits; parse failures are 400s.
+func parseBody(_ request: APIRequest, maxDepth: Int, maxValues: Int) throws -> JSONValue {
     if request.body.isEmpty { throw APIError.requiredBody }
     do {
-        return try JSONValue.parse(bytes: request.body, maxDepth: maxDepth)
+        return try JSONValue.parse(bytes: request.body, maxDepth: maxDepth, maxValues: maxValues)
     } catch let failure as JSONParseError {
         throw APIError.unparsableBody(failure.message)
+    } catch let failure as JSONTooManyValuesError {
+        throw APIError.tooManyValues(limit: failure.limit)
     }
 }

@@ -120,6 +120,27 @@ final class SchemaTests: XCTestCase {
         await XCTAssertEqualAsync(try await t.db.count(className: "D"), 0)
     }
 
+    /// Property names are capped as Weaviate caps them (231 characters) at class creation, property add
+    /// and auto-schema; class names at 255.
+    func testNameLengthCaps() async throws {
+        let t = try TempDatabase()
+        let longest = String(repeating: "p", count: 231), tooLong = String(repeating: "p", count: 232)
+        let message = "'\(tooLong)' is not a valid property name. Name should not be longer than 231 characters"
+        _ = try await t.db.createClass(ClassDefinition(className: "N", properties: [PropertyDefinition(name: longest, dataType: ["text"])]))
+        await XCTAssertThrowsDatabaseError(try await t.db.createClass(ClassDefinition(className: "M", properties: [
+            PropertyDefinition(name: tooLong, dataType: ["text"])])), .unprocessable, message)
+        XCTAssertNil(t.db.getClass("M"))
+        await XCTAssertThrowsDatabaseError(try await t.db.addProperty(toClass: "N", PropertyDefinition(name: tooLong, dataType: ["int"])),
+                                     .unprocessable, message)
+        // Auto-schema: the same cap, in its "invalid object" error.
+        await XCTAssertThrowsDatabaseError(try await t.db.createObject(ObjectInput(className: "N", properties: [tooLong: 1])),
+                                     .unprocessable, "invalid object: " + message)
+        XCTAssertEqual(t.db.getClass("N")?.properties?.map(\.name), [longest])
+        _ = try await t.db.createClass(ClassDefinition(className: "C" + String(repeating: "c", count: 254)))
+        await XCTAssertThrowsDatabaseError(try await t.db.createClass(ClassDefinition(className: "C" + String(repeating: "c", count: 255))),
+                                     .unprocessable, "'C\(String(repeating: "c", count: 255))' is not a valid class name")
+    }
+
     func testSchemaPersistsAcrossReopen() async throws {
         let t = try TempDatabase()
         let c = try await t.db.createClass(ClassDefinition(className: "Keep", properties: [PropertyDefinition(name: "x", dataType: ["int[]"])]))

@@ -2,10 +2,13 @@
 up, ready and within a bounded amount of memory."""
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
 import requests
+
+from test_rest_body_bombs import ReadyProbe
 
 GIB = 1 << 30
 
@@ -102,8 +105,98 @@ def test_limits_come_from_the_environment(iris_factory):
     ("GRAPHQL_MAX_DEPTH", "deep"),
     ("GRAPHQL_MAX_VALUE_DEPTH", "-3"),
     ("GRAPHQL_MAX_SEARCHES", "1.5"),
+    ("GRAPHQL_MAX_QUERY_SECONDS", "0"),
+    ("GRAPHQL_MAX_RESULT_VALUES", "many"),
 ])
 def test_bad_limits_stop_start_up(iris_factory, variable, value):
     server = iris_factory({variable: value}, wait=False)
     assert server.proc.wait(timeout=30) != 0
     assert variable in server.log_tail()
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def uid(i: int) -> str:
+    return f"00000000-0000-4000-8000-{i:012d}"
+
+
+def test_result_bombs_are_refused_before_they_are_built(iris_factory):
+    """Aliases of a plain field and references fanning out: few searches, but millions of values for
+    GraphQLSwift to build (~4 KB and 20 us each: 10,000 aliases of 200 objects ran past 120 s and 10 GiB;
+    the fan-out below took 15 s and 1.2 GiB when lookups were charged only after they ran)."""
+    server = iris_factory()
+    r = requests.post(server.url + "/v1/schema", json={"class": "Bomb", "vectorizer": "none", "properties": [
+        {"name": "a", "dataType": ["text"]}, {"name": "ref", "dataType": ["Bomb"]}]})
+    assert r.status_code == 200, r.text
+    n = 60
+    objects = [{"class": "Bomb", "id": uid(i), "properties": {"a": "x" * 20}, "vector": [1.0, i / n]}
+               for i in range(n)]
+    assert requests.post(server.url + "/v1/batch/objects", json={"objects": objects}).status_code == 200
+    refs = [{"from": f"weaviate://localhost/Bomb/{uid(i)}/ref", "to": f"weaviate://localhost/Bomb/{uid(j)}"}
+            for i in range(n) for j in range(n)]
+    assert requests.post(server.url + "/v1/batch/references", json=refs).status_code == 200
+    before = rss_bytes(server.proc.pid)
+
+    bombs = [
+        ("5,000 aliases x 60 objects", "{Get{Bomb(limit: 60){" + " ".join(f"a{i}:a" for i in range(5000)) + "}}}"),
+        ("references fanning out 60^4", "{Get{Bomb(limit: 60){ref{... on Bomb{ref{... on Bomb{ref{... on Bomb{a}}}}}}}}}"),
+        ("vectors through aliases", "{Get{Bomb{" + " ".join(f"v{i}:_additional{{vector}}" for i in range(3000)) + "}}}"),
+    ]
+    for name, query in bombs:
+        probe = ReadyProbe(server.url)
+        probe.start()
+        started = time.monotonic()
+        r = requests.post(server.url + "/v1/graphql", json={"query": query}, timeout=60)
+        took = time.monotonic() - started
+        probe.stop.set()
+        probe.join()
+        print(f"{name}: {took:.1f} s, slowest ready {probe.slowest:.2f} s, RSS +{(rss_bytes(server.proc.pid) - before) >> 20} MiB")
+        assert r.status_code == 200
+        body = r.json()
+        assert "data" not in body, (name, r.text[:300])
+        assert body["errors"] == [{"message": "query results hold more than 100000 values; the maximum is 100000 "
+                                              "(GRAPHQL_MAX_RESULT_VALUES)"}], (name, r.text[:300])
+        assert took < 5, (name, took)
+        assert probe.slowest < 1, (name, probe.slowest)
+        started = time.monotonic()
+        assert requests.get(server.url + "/v1/.well-known/ready", timeout=1).status_code == 200, name
+        assert time.monotonic() - started < 1, name
+    assert server.running, server.log_tail()
+    assert rss_bytes(server.proc.pid) - before < GIB
+
+    # Within the bound, the same shapes answer.
+    r = requests.post(server.url + "/v1/graphql", json={"query": "{Get{Bomb(limit: 2){ref{... on Bomb{a}}}}}"})
+    assert [len(o["ref"]) for o in r.json()["data"]["Get"]["Bomb"]] == [n, n]
+
+
+def test_time_budget_stops_the_work(iris_factory):
+    """100 searches that each scan 30,000 objects for 4 LIKE patterns (~7 s in all on 2 busy cores): with
+    a 1 s budget the query answers one error naming the setting, and the server stops scanning."""
+    server = iris_factory({"GRAPHQL_MAX_QUERY_SECONDS": "1"})
+    r = requests.post(server.url + "/v1/schema", json={"class": "Slow", "vectorizer": "none", "properties": [
+        {"name": "a", "dataType": ["text"]}]})
+    assert r.status_code == 200, r.text
+    for start in range(0, 30_000, 5_000):
+        objects = [{"class": "Slow", "properties": {"a": f"word{i} filler text"}} for i in range(start, start + 5_000)]
+        assert requests.post(server.url + "/v1/batch/objects", json={"objects": objects}, timeout=120).status_code == 200
+    like = ", ".join(f'{{path: ["a"], operator: Like, valueText: "*{w}*"}}' for w in ("zzz", "yyy", "xxx", "qqq"))
+    search = "Slow(where: {operator: Or, operands: [" + like + "]}) {a}"
+    one = requests.post(server.url + "/v1/graphql", json={"query": "{Get{" + search + "}}"}, timeout=60)
+    assert one.json() == {"data": {"Get": {"Slow": []}}}, one.text
+
+    query = "{Get{" + " ".join(f"s{i}: {search}" for i in range(100)) + "}}"
+    started = time.monotonic()
+    r = requests.post(server.url + "/v1/graphql", json={"query": query}, timeout=120)
+    took = time.monotonic() - started
+    assert r.json() == {"errors": [{"message": "query ran for more than 1 s; the maximum is 1 "
+                                               "(GRAPHQL_MAX_QUERY_SECONDS)"}]}, r.text[:300]
+    assert took < 5, took
+    # Execution stopped, not only the answer: the server is idle right after.
+    cpu = cpu_seconds(server.proc.pid)
+    time.sleep(1.0)
+    assert cpu_seconds(server.proc.pid) - cpu < 0.2
+    assert requests.get(server.url + "/v1/.well-known/ready", timeout=1).status_code == 200

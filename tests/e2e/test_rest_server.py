@@ -1,4 +1,4 @@
-"""Server-level behaviour: root/meta/probes/nodes, /metrics, configuration errors, graceful shutdown."""
+"""Server-level behaviour: root/meta/probes/nodes, configuration errors, graceful shutdown (metrics: test_rest_cors_metrics.py)."""
 import json
 import os
 import signal
@@ -46,24 +46,12 @@ def test_graphql_route_with_empty_schema(client, iris):
         "no graphql provider present, this is most likely because no schema is present. Import a schema first!"]
 
 
-def test_metrics(client, iris):
-    client.schema.create_class({"class": "Metered"})
-    client.data_object.create({"a": 1}, "Metered")
-    client.data_object.create({"a": 2}, "Metered")
-    requests.get(iris.url + "/v1/objects/Metered/00000000-0000-4000-8000-000000000000")
-    text = requests.get(iris.url + "/metrics").text
-    assert 'iris_objects{class="Metered"} 2' in text
-    lines = [l for l in text.splitlines() if l.startswith("iris_http_requests_total{")]
-    assert any('route="/v1/objects"' in l and 'status="200"' in l and 'method="POST"' in l for l in lines), lines
-    assert any('route="/v1/objects/{className}/{id}"' in l and 'status="404"' in l for l in lines), lines
-    assert any(l.startswith("iris_http_request_duration_seconds_bucket{") for l in text.splitlines())
-
-
 @pytest.mark.parametrize("env,variable", [
     ({"QUERY_MAXIMUM_RESULTS": "lots"}, "QUERY_MAXIMUM_RESULTS"),
     ({"QUERY_DEFAULTS_LIMIT": "-1"}, "QUERY_DEFAULTS_LIMIT"),
     ({"AUTOSCHEMA_ENABLED": "perhaps"}, "AUTOSCHEMA_ENABLED"),
     ({"IRIS_MAX_BODY_BYTES": "0"}, "IRIS_MAX_BODY_BYTES"),
+    ({"IRIS_MAX_BODY_VALUES": "-5"}, "IRIS_MAX_BODY_VALUES"),
     ({"DEFAULT_VECTOR_DISTANCE_METRIC": "euclid"}, "DEFAULT_VECTOR_DISTANCE_METRIC"),
     ({"DEFAULT_VECTORIZER_MODULE": "text2vec-openai"}, "DEFAULT_VECTORIZER_MODULE"),
     ({"ENABLE_MODULES": "no-such-module"}, "ENABLE_MODULES"),

@@ -30,9 +30,18 @@ extension Database {
         }
     }
 
+    /// Weaviate's cap (entities/schema/validation.go, propertyNameMaxLength): class names are capped at
+    /// 255 because they name directories; property names at 231, leaving room for the index suffixes
+    /// appended to them.
+    static let maxPropertyNameLength = 231
+
     static func validatePropertyName(_ name: String) throws {
         if reservedPropertyNames.contains(name) {
             throw DatabaseError.unprocessable("'\(name)' is a reserved property name")
+        }
+        if name.utf8.count > maxPropertyNameLength {
+            throw DatabaseError.unprocessable(
+                "'\(name)' is not a valid property name. Name should not be longer than \(maxPropertyNameLength) characters")
         }
         if !matches(propertyNameRegex, name) {
             throw DatabaseError.unprocessable(

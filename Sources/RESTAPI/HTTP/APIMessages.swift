@@ -63,6 +63,8 @@ public enum APIError: Error {
     case unprocessable(String)
     /// 403.
     case forbidden(String)
+    /// 413: more JSON values than IRIS_MAX_BODY_VALUES.
+    case tooManyValues(limit: Int)
 
     var response: APIResponse {
         switch self {
@@ -74,6 +76,8 @@ public enum APIError: Error {
             return .error(422, message)
         case .forbidden(let message):
             return .error(403, message)
+        case .tooManyValues(let limit):
+            return .swaggerError(413, "request body too large: it holds more than \(limit) JSON values (IRIS_MAX_BODY_VALUES)")
         }
     }
 }

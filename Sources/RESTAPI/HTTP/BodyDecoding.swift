@@ -104,16 +104,37 @@ enum BodyDecoding {
         return input
     }
 
-    static func objects(batchBody value: JSONValue) throws -> [ObjectInput] {
+    /// A `POST /v1/batch/objects` body. Each item becomes an ObjectInput as soon as it is parsed, so
+    /// the body is never held as one JSON tree (see JSONValue.parse(bytes:streaming:)). An item's error
+    /// is thrown only once the whole body parsed, so malformed JSON is still a 400 wherever it is.
+    static func batchObjects(_ request: APIRequest, maxDepth: Int, maxValues: Int) throws -> [ObjectInput] {
+        if request.body.isEmpty { throw APIError.requiredBody }
+        var inputs: [ObjectInput] = []
+        var itemError: Error?
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(bytes: request.body, maxDepth: maxDepth, maxValues: maxValues,
+                                        streaming: "objects") { i, item in
+                if i == 0 { (inputs, itemError) = ([], nil) }  // a repeated "objects": the last one counts
+                guard itemError == nil else { return }
+                do {
+                    inputs.append(item.isNull ? ObjectInput() : try object(item, field: "objects.\(i)."))
+                } catch {
+                    itemError = error
+                }
+            }
+        } catch let failure as JSONParseError {
+            throw APIError.unparsableBody(failure.message)
+        } catch let failure as JSONTooManyValuesError {
+            throw APIError.tooManyValues(limit: failure.limit)
+        }
         let f = try GoFields(value, model: "ObjectsBatchRequest", goType: "batch.BatchObjectsCreateBody")
-        guard let raw = f.raw("objects") else { return [] }
-        guard case .array(let items) = raw else {
+        // Streamed arrays are left empty in `value`; anything else in "objects" is the wrong type.
+        if let raw = f.raw("objects"), raw.arrayValue == nil {
             throw f.mismatch("objects", raw, "[]*models.Object")
         }
-        return try items.enumerated().map { i, item in
-            if item.isNull { return ObjectInput() }
-            return try object(item, field: "objects.\(i).")
-        }
+        if let itemError { throw itemError }
+        return inputs
     }
 
     static func property(_ value: JSONValue) throws -> PropertyDefinition {

@@ -4,19 +4,23 @@ import Database
 enum BatchRoutes {
     static func register(into table: inout RouteTable, _ ctx: RouteContext) {
         table.add("POST", "/v1/batch/objects") { request in
-            let inputs = try BodyDecoding.objects(batchBody: try ctx.body(request))
+            let inputs = try BodyDecoding.batchObjects(
+                request, maxDepth: ctx.configuration.maxJSONDepth, maxValues: ctx.configuration.maxBodyValues)
             try ctx.authorize(request, "create", "batch/objects")
             let results = try await ctx.database.batchObjects(inputs)
-            // Each item echoes the object (vector included) with its own result, in input order.
-            let dimension = results.first?.object.vector?.count ?? 0
-            var w = JSONWriter(reservingCapacity: results.count * (200 + dimension * 12))
+            // Each item echoes the object with its own result, in input order. Weaviate also echoes every
+            // vector, megabytes that clients do not read (the Python client reads `result`, and resends
+            // failed items from the reply); so a stored item's vector is echoed only with include=vector,
+            // a failed item's always.
+            let echoVectors = ctx.includesVector(request)
+            var w = JSONWriter(reservingCapacity: results.count * 256)
             w.raw("[")
             for (i, result) in results.enumerated() {
                 if i > 0 { w.raw(",") }
                 var echoed = result.object
                 // Weaviate echoes each batch item's id as sent (it does not lower-case batch ids).
                 if i < inputs.count, let id = inputs[i].id, id.lowercased() == echoed.id.lowercased() { echoed.id = id }
-                w.object(echoed, includeVector: true) { w in
+                w.object(echoed, includeVector: echoVectors || result.error != nil) { w in
                     w.raw(",\"deprecations\":null,\"result\":")
                     if let error = result.error {
                         w.raw("{\"errors\":{\"error\":[{\"message\":")

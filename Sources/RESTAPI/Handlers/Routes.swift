@@ -14,7 +14,7 @@ struct RouteContext: Sendable {
     }
 
     func body(_ request: APIRequest) throws -> JSONValue {
-        try parseBody(request, maxDepth: configuration.maxJSONDepth)
+        try parseBody(request, maxDepth: configuration.maxJSONDepth, maxValues: configuration.maxBodyValues)
     }
 
     /// A `{id}` path parameter, checked as go-swagger checks `format: uuid`.

@@ -11,7 +11,8 @@ struct Serve: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the database server: Weaviate v1.19's REST and GraphQL APIs.",
         discussion: "Configured by Weaviate's environment variables (PERSISTENCE_DATA_PATH, QUERY_DEFAULTS_LIMIT, "
-            + "AUTHENTICATION_*, AUTHORIZATION_ADMINLIST_*, ENABLE_MODULES, …) IRIS_MAX_BODY_BYTES and GRAPHQL_MAX_*; see the README."
+            + "AUTHENTICATION_*, AUTHORIZATION_ADMINLIST_*, ENABLE_MODULES, PROMETHEUS_MONITORING_*, CORS_ALLOW_ORIGIN, …) "
+            + "IRIS_MAX_BODY_BYTES and GRAPHQL_MAX_*; see the README."
     )
 
     @Option(help: "The IP to listen on.")
@@ -39,9 +40,11 @@ struct Serve: AsyncParsableCommand {
                 authenticator: try environment.authenticator(),
                 authorizer: try environment.authorizer(),
                 maxBodyBytes: environment.maxBodyBytes,
+                maxBodyValues: environment.maxBodyValues,
                 metaHostname: "\(scheme)://\(host == "0.0.0.0" ? "[::]" : host):\(port)",
                 nodeName: environment.database.hostname,
-                scheme: scheme
+                scheme: scheme,
+                cors: environment.cors
             )
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("iris serve: invalid configuration: \(error.message)\n".utf8))
@@ -86,11 +89,11 @@ struct Serve: AsyncParsableCommand {
         )
         let server = RESTServer(
             configuration: restConfiguration, database: database, graphQL: provider,
-            metrics: RESTMetrics.bootstrapPrometheus(), logger: logger
+            metrics: environment.metricsPort == nil ? nil : RESTMetrics.bootstrapPrometheus(), logger: logger
         )
 
         do {
-            try await server.run(host: host, port: port) { boundPort in
+            try await server.run(host: host, port: port, metricsPort: environment.metricsPort) { boundPort in
                 logger.info("Serving weaviate at \(scheme)://\(host):\(boundPort)", metadata: ["action": "startup"])
             }
         } catch {

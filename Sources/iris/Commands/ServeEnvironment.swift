@@ -17,7 +17,12 @@ struct ServeEnvironment {
     var logLevel: String
     var logFormat: String
     var maxBodyBytes: Int
+    var maxBodyValues: Int
     var graphQLLimits: QueryLimits
+    /// PROMETHEUS_MONITORING_PORT when PROMETHEUS_MONITORING_ENABLED is on, else nil.
+    var metricsPort: Int?
+    /// CORS_ALLOW_ORIGIN.
+    var cors: CORSPolicy
 
     static func read(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> ServeEnvironment {
         let reader = EnvReader(env: env)
@@ -72,7 +77,20 @@ struct ServeEnvironment {
             maxQueryBytes: try reader.int("GRAPHQL_MAX_QUERY_BYTES", default: defaults.maxQueryBytes, minimum: 1),
             maxDepth: try reader.int("GRAPHQL_MAX_DEPTH", default: defaults.maxDepth, minimum: 1),
             maxValueDepth: try reader.int("GRAPHQL_MAX_VALUE_DEPTH", default: defaults.maxValueDepth, minimum: 1),
-            maxSearches: try reader.int("GRAPHQL_MAX_SEARCHES", default: defaults.maxSearches, minimum: 1))
+            maxSearches: try reader.int("GRAPHQL_MAX_SEARCHES", default: defaults.maxSearches, minimum: 1),
+            maxQuerySeconds: try reader.int("GRAPHQL_MAX_QUERY_SECONDS", default: defaults.maxQuerySeconds, minimum: 1),
+            maxResultValues: try reader.int("GRAPHQL_MAX_RESULT_VALUES", default: defaults.maxResultValues, minimum: 1))
+        // Weaviate: metrics on their own port (default 2112) only when enabled.
+        var metricsPort: Int?
+        if try reader.bool("PROMETHEUS_MONITORING_ENABLED", default: false) {
+            let port = try reader.int("PROMETHEUS_MONITORING_PORT", default: 2112, minimum: 0)
+            guard port <= 65535 else {
+                throw ConfigurationError("PROMETHEUS_MONITORING_PORT: \(port) is not a port (0 to 65535)")
+            }
+            metricsPort = port
+        }
+        // Weaviate's CORS_ALLOW_ORIGIN (a comma-separated list; `*`, the default, allows any origin).
+        let cors = CORSPolicy(allowedOrigins: reader.list("CORS_ALLOW_ORIGIN"))
         return ServeEnvironment(
             database: database,
             anonymousAccess: try reader.bool("AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED", default: false),
@@ -84,7 +102,10 @@ struct ServeEnvironment {
             logLevel: level == "debug" || level == "trace" ? level : "info",
             logFormat: logFormat == "text" ? "text" : "json",
             maxBodyBytes: try reader.int("IRIS_MAX_BODY_BYTES", default: 256 << 20, minimum: 1),
-            graphQLLimits: graphQLLimits
+            maxBodyValues: try reader.int("IRIS_MAX_BODY_VALUES", default: RESTConfiguration.defaultMaxBodyValues, minimum: 1),
+            graphQLLimits: graphQLLimits,
+            metricsPort: metricsPort,
+            cors: cors
         )
     }
 

@@ -13,6 +13,7 @@ let harnesses: [String: (String, (UnsafeRawBufferPointer) -> Void)] = [
     "image": ("ImageDecoder.decode: JPEG, PNG, GIF, WebP (C codecs) and BMP (Swift), format sniffed", fuzzImage),
     "json": ("JSONValue.parse, the one JSON parser (JSON target): request bodies, tokenizer and config files", fuzzJSON),
     "graphql-vector": ("VectorLiterals(query:), the GraphQL vector-list scanner", fuzzVectorLiterals),
+    "graphql": ("GraphQLService.handle: query limits, parse, validation and execution against a small database", fuzzGraphQL),
     "unpickle": ("RestrictedUnpickler.run, the pickle reader of PyTorch checkpoints", fuzzUnpickle),
     "checkpoint": ("TorchCheckpoint: stored zip + data.pkl, then every tensor loaded", fuzzCheckpoint),
     "safetensors": ("SafeTensorsFile: header parse and checks, then every tensor loaded", fuzzSafeTensors),
@@ -41,6 +42,84 @@ func fuzzVectorLiterals(_ bytes: UnsafeRawBufferPointer) {
     // The scanner promises error locations of the query as sent: the blanked copy keeps every offset.
     precondition(literals.blankedQuery.utf8.count == query.utf8.count, "blanking changed the query's length")
 }
+
+// MARK: GraphQL, end to end without HTTP
+
+/// A small database in a per-process temporary folder: two classes, one referencing the other, with
+/// every scalar type and a few objects, so fuzzed queries reach filters, sorting, vector and keyword
+/// search, references, Aggregate and Explore. GraphQL has no mutations, so inputs cannot change it.
+/// Bounds below the defaults (10,000 result values, 5 s) keep each input fast; the checks are the same.
+private let graphQLService: GraphQLService = blocking {
+    let folder = scratchFolder.appendingPathComponent("graphql-db").path
+    let db = try Database(config: DatabaseConfig(dataPath: folder, queryDefaultsLimit: 25, snapshotIntervalSeconds: nil))
+    _ = try await db.createClass(ClassDefinition(className: "Person", properties: [
+        PropertyDefinition(name: "name", dataType: ["text"]), PropertyDefinition(name: "age", dataType: ["int"])]))
+    _ = try await db.createClass(ClassDefinition(className: "Article", properties: [
+        PropertyDefinition(name: "title", dataType: ["text"]), PropertyDefinition(name: "words", dataType: ["int"]),
+        PropertyDefinition(name: "score", dataType: ["number"]), PropertyDefinition(name: "ok", dataType: ["boolean"]),
+        PropertyDefinition(name: "published", dataType: ["date"]), PropertyDefinition(name: "tags", dataType: ["text[]"]),
+        PropertyDefinition(name: "author", dataType: ["Person"])]))
+    let people = (0..<3).map { (i: Int) -> ObjectInput in
+        let properties: [String: JSONValue] = ["name": .string("person \(i)"), "age": .int(Int64(20 + i))]
+        return ObjectInput(className: "Person", id: "00000000-0000-4000-8000-00000000000\(i)", properties: properties,
+                           vector: [Float(i), 1, 0])
+    }
+    let words = ["quick", "lazy", "brown"]
+    let articles = (0..<6).map { (i: Int) -> ObjectInput in
+        var properties: [String: JSONValue] = [:]
+        properties["title"] = .string("the \(words[i % 3]) fox \(i)")
+        properties["words"] = .int(Int64(i * 10))
+        properties["score"] = .double(Double(i) / 3)
+        properties["ok"] = .bool(i % 2 == 0)
+        properties["published"] = .string("2020-0\(i + 1)-01T00:00:00Z")
+        properties["tags"] = .array([.string("a"), .string("t\(i)")])
+        let beacon = JSONValue.object(["beacon": .string("weaviate://localhost/Person/00000000-0000-4000-8000-00000000000\(i % 3)")])
+        properties["author"] = .array([beacon])
+        return ObjectInput(className: "Article", id: "00000000-0000-4000-8000-0000000001\(i)0", properties: properties,
+                           vector: [1, Float(i), 0.5])
+    }
+    for batch in [people, articles] {
+        for result in try await db.batchObjects(batch) where result.error != nil { fatalError("fuzz database: \(result.error!)") }
+    }
+    return GraphQLService(database: db, limits: QueryLimits(maxQuerySeconds: 5, maxResultValues: 10_000))
+}
+
+func fuzzGraphQL(_ bytes: UnsafeRawBufferPointer) {
+    let service = graphQLService  // built here, not inside `blocking` (which is not reentrant)
+    let body = JSONValue.object(["query": .string(String(decoding: bytes, as: UTF8.self))]).jsonString()
+    handoff.input = Data(body.utf8)  // through the global, like the result: the closure captures nothing per input
+    let (status, answer) = blocking { await service.handle(body: handoff.input) }
+    handoff.input = Data()
+    // Every answer is a JSON body; only an empty query (or no schema) is refused outright.
+    precondition(status == 200 || status == 422, "status \(status)")
+    precondition((try? JSONValue.parse(answer)) != nil, "the answer is not JSON")
+}
+
+/// Runs async work to completion from libFuzzer's synchronous callback. The result passes through a
+/// global: the detached task is torn down only after it signals, and a result still held by its context
+/// at that moment looks leaked to LeakSanitizer.
+private func blocking<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) -> T {
+    Task.detached {
+        do { handoff.value = .success(try await work()) } catch { handoff.value = .failure(error) }
+        handoff.done.signal()
+    }
+    handoff.done.wait()
+    let outcome = handoff.value
+    handoff.value = nil
+    switch outcome {
+    case .success(let value as T): return value
+    case .failure(let error): fatalError("iris-fuzz: \(error)")
+    default: fatalError("iris-fuzz: no result")
+    }
+}
+
+private final class Handoff: @unchecked Sendable {
+    let done = DispatchSemaphore(value: 0)
+    var value: Result<any Sendable, Error>?
+    var input = Data()
+}
+
+private let handoff = Handoff()
 
 // MARK: Model files
 
