@@ -11,7 +11,7 @@ import PackageDescription
 
 let package = Package(
     name: "Iris",
-    platforms: [.macOS(.v15)]  // grpc-swift-2 needs macOS 15,
+    platforms: [.macOS(.v15)],  // grpc-swift-2 needs macOS 15
     products: [
         .executable(name: "iris", targets: ["iris"]),
     ],

@@ -4,8 +4,8 @@ import Foundation
 
 /// Everything the HTTP layer needs besides the Database.
 public struct RESTConfiguration: Sendable {
-    /// The `/v1/meta` version string (the Weaviate release whose API Iris speaks).
-    public static let weaviateVersion = "1.19.13"
+    /// The `/v1/meta` version string: `ServerVersion.weaviate` (Database), shared with the gRPC API.
+    public static let weaviateVersion = ServerVersion.weaviate
 
     public var authenticator: Authenticator
     public var authorizer: Authorizer

@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import GraphQLAPI
+import GRPCAPI
 import RESTAPI
 import VectorIndex
 
@@ -18,6 +19,10 @@ struct ServeEnvironment {
     var logFormat: String
     var maxBodyBytes: Int
     var graphQLLimits: QueryLimits
+    /// GRPC_PORT (`--grpc-port` overrides it).
+    var grpcPort: Int
+    /// GRPC_MAX_MESSAGE_SIZE, in bytes.
+    var grpcMaxMessageBytes: Int
 
     static func read(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> ServeEnvironment {
         let reader = EnvReader(env: env)
@@ -78,7 +83,10 @@ struct ServeEnvironment {
             logLevel: level == "debug" || level == "trace" ? level : "info",
             logFormat: logFormat == "text" ? "text" : "json",
             maxBodyBytes: try reader.int("IRIS_MAX_BODY_BYTES", default: 256 << 20, minimum: 1),
-            graphQLLimits: graphQLLimits
+            graphQLLimits: graphQLLimits,
+            grpcPort: try reader.int("GRPC_PORT", default: GRPCConfiguration.defaultPort, minimum: 0),
+            grpcMaxMessageBytes: try reader.int("GRPC_MAX_MESSAGE_SIZE", default: GRPCConfiguration.defaultMaxMessageBytes,
+                                                minimum: 1)
         )
     }
 
