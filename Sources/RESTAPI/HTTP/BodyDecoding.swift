@@ -241,7 +241,15 @@ extension ClassDefinition {
         if let v = vectorizer { o["vectorizer"] = .string(v) }
         if let v = vectorIndexType { o["vectorIndexType"] = .string(v) }
         if let v = vectorIndexConfig { o["vectorIndexConfig"] = v }
-        if let v = invertedIndexConfig { o["invertedIndexConfig"] = v }
+        if var v = invertedIndexConfig {
+            // Weaviate always shows stopwords' additions and removals (null when unset); the v4 client
+            // reads both keys, also of classes stored before Iris filled them in.
+            if var stopwords = v["stopwords"]?.objectValue {
+                for key in ["additions", "removals"] where stopwords[key] == nil { stopwords[key] = .null }
+                if case .object(var inverted) = v { inverted["stopwords"] = .object(stopwords); v = .object(inverted) }
+            }
+            o["invertedIndexConfig"] = v
+        }
         if let v = shardingConfig { o["shardingConfig"] = v }
         if let v = replicationConfig { o["replicationConfig"] = v }
         if let v = moduleConfig { o["moduleConfig"] = v }
