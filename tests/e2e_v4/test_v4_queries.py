@@ -286,3 +286,20 @@ def test_errors_use_weaviate_status_codes(client, items):
     with pytest.raises(weaviate.exceptions.WeaviateTenantGetError) as e:
         col.tenants.get()
     assert "multi-tenancy" in str(e.value)
+
+
+def test_aggregate_over_all_and_grouped(items):
+    """Aggregations go over GraphQL at server version 1.27 (the client's own gate)."""
+    from weaviate.classes.aggregate import GroupByAggregate
+    from weaviate.classes.query import Metrics
+
+    col, data = items
+    total = col.aggregate.over_all(total_count=True, return_metrics=Metrics("n").integer(mean=True, maximum=True))
+    assert total.total_count == 60
+    assert total.properties["n"].mean == np.mean([r["props"]["n"] for r in data])
+    assert total.properties["n"].maximum == 59
+    grouped = col.aggregate.over_all(group_by=GroupByAggregate(prop="color"), total_count=True)
+    counts = {g.grouped_by.value: g.total_count for g in grouped.groups}
+    assert counts == {c: sum(r["props"]["color"] == c for r in data) for c in COLORS}
+    red = col.aggregate.over_all(filters=Filter.by_property("color").equal("red"), total_count=True)
+    assert red.total_count == counts["red"]
