@@ -18,7 +18,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
 COPY --from=build /usr/share/swift/usr/lib/swift/linux/*.so /usr/lib/swift/linux/
 COPY --from=build /usr/local/bin/iris /usr/local/bin/iris
 ENV LD_LIBRARY_PATH=/usr/lib/swift/linux PERSISTENCE_DATA_PATH=/var/lib/iris
-EXPOSE 8080
+EXPOSE 8080 50051
 VOLUME /var/lib/iris
 ENTRYPOINT ["iris"]
 CMD ["serve", "--host", "0.0.0.0", "--port", "8080", "--scheme", "http"]

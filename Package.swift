@@ -1,5 +1,5 @@
 // swift-tools-version:6.0
-// Iris: a multimodal vector database that speaks Weaviate v1.19's REST and GraphQL APIs.
+// Iris: a multimodal vector database that speaks Weaviate's REST and GraphQL APIs (1.19 behaviour) and its gRPC API.
 // One target per module; see docs/architecture.md for how they fit together.
 import PackageDescription
 
@@ -11,7 +11,7 @@ import PackageDescription
 
 let package = Package(
     name: "Iris",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],  // grpc-swift-2 needs macOS 15
     products: [
         .executable(name: "iris", targets: ["iris"]),
     ],
@@ -23,6 +23,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // gRPC (GRPCAPI). The generated code in Sources/GRPCAPI/Generated is committed (scripts/generate-grpc.sh),
+        // so no protoc build plugin runs here.
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         // MARK: Vector search
@@ -61,10 +67,12 @@ let package = Package(
         ),
 
         // MARK: APIs
+        // API-key authentication and the admin list, shared by the REST and gRPC servers.
+        .target(name: "Auth", dependencies: ["Hashing"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(
             name: "RESTAPI",
             dependencies: [
-                "Database", "Hashing", "JSON",
+                "Auth", "Database", "Hashing", "JSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -72,6 +80,19 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(name: "GraphQLAPI", dependencies: ["Database", "JSON", .product(name: "GraphQL", package: "GraphQL")]),
+        .target(
+            name: "GRPCAPI",
+            dependencies: [
+                "Auth", "Database", "JSON",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Proto"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .target(name: "InferenceAPI", dependencies: ["CLIPEngine", .product(name: "Hummingbird", package: "hummingbird")]),
         .target(name: "Multi2VecCLIP", dependencies: ["Database", "CLIPEngine"]),
 
@@ -79,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "iris",
             dependencies: [
-                "RESTAPI", "GraphQLAPI", "InferenceAPI", "Multi2VecCLIP", "ModelHub", "Hashing", "JSON",
+                "RESTAPI", "GraphQLAPI", "GRPCAPI", "InferenceAPI", "Multi2VecCLIP", "ModelHub", "Hashing", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -101,6 +122,7 @@ let package = Package(
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
         .testTarget(name: "DatabaseTests", dependencies: ["Database"]),
         .testTarget(name: "GraphQLAPITests", dependencies: ["GraphQLAPI"]),
+        .testTarget(name: "GRPCAPITests", dependencies: ["GRPCAPI", "Database"], swiftSettings: [.swiftLanguageMode(.v6)]),
     ],
     swiftLanguageModes: [.v5]
 )

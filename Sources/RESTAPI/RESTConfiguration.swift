@@ -1,10 +1,11 @@
+import Auth
 import Database
 import Foundation
 
 /// Everything the HTTP layer needs besides the Database.
 public struct RESTConfiguration: Sendable {
-    /// The `/v1/meta` version string (the Weaviate release whose API Iris speaks).
-    public static let weaviateVersion = "1.19.13"
+    /// The `/v1/meta` version string: `ServerVersion.weaviate` (Database), shared with the gRPC API.
+    public static let weaviateVersion = ServerVersion.weaviate
     /// Room for the default 256 MiB body of vectors (~22 M components of 12 characters).
     public static let defaultMaxBodyValues = 25_000_000
 

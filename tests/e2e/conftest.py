@@ -80,6 +80,9 @@ class IrisServer:
         self.data_path = data_path
         self.log_path = log_path
         self.port = free_port()
+        # Every server also opens a gRPC port: a free one each, so servers started side by side never
+        # collide on the default 50051.
+        self.grpc_port = free_port()
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -92,7 +95,8 @@ class IrisServer:
         env["PERSISTENCE_DATA_PATH"] = str(self.data_path)
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [str(self.binary), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [str(self.binary), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--grpc-port", str(self.grpc_port)],
             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.data_path.parent,
         )
         log.close()

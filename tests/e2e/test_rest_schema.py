@@ -92,9 +92,9 @@ def test_schema_errors(client, http):
     r = http.get("/v1/schema/Nope")
     assert r.status_code == 404 and r.content == b""
 
+    # Iris reports 1.27.0 and answers as Weaviate 1.27 does (1.19 answered 400 "could not find class").
     r = http.delete("/v1/schema/Nope")
-    assert r.status_code == 400
-    assert error_messages(r) == ["could not find class 'Nope'"]
+    assert r.status_code == 200
 
     current = http.get("/v1/schema/Article").json()
     r = http.put("/v1/schema/Article", json={**current, "vectorizer": "text2vec-contextionary"})

@@ -17,7 +17,7 @@ def test_root_meta_and_probes(iris):
     assert {"/v1/meta", "/v1/schema"} <= {link["href"] for link in links}
 
     meta = requests.get(iris.url + "/v1/meta").json()
-    assert meta["version"] == "1.19.13"
+    assert meta["version"] == "1.27.0"
     assert meta["modules"] == {}
     assert meta["hostname"].endswith(f":{iris.port}")
 
@@ -34,7 +34,7 @@ def test_nodes(client, iris):
     node = requests.get(iris.url + "/v1/nodes").json()["nodes"][0]
     assert node["name"] == "node1"
     assert node["status"] == "HEALTHY"
-    assert node["version"] == "1.19.13"
+    assert node["version"] == "1.27.0"
     assert node["stats"] == {"shardCount": 1, "objectCount": 3}
     assert [(s["class"], s["objectCount"]) for s in node["shards"]] == [("Counted", 3)]
 
@@ -55,6 +55,8 @@ def test_graphql_route_with_empty_schema(client, iris):
     ({"DEFAULT_VECTOR_DISTANCE_METRIC": "euclid"}, "DEFAULT_VECTOR_DISTANCE_METRIC"),
     ({"DEFAULT_VECTORIZER_MODULE": "text2vec-openai"}, "DEFAULT_VECTORIZER_MODULE"),
     ({"ENABLE_MODULES": "no-such-module"}, "ENABLE_MODULES"),
+    ({"GRPC_PORT": "fifty"}, "GRPC_PORT"),
+    ({"GRPC_MAX_MESSAGE_SIZE": "0"}, "GRPC_MAX_MESSAGE_SIZE"),
 ])
 def test_bad_configuration_stops_start_up(iris_factory, env, variable):
     server = iris_factory(env, wait=False)

@@ -18,18 +18,23 @@ public struct ClassDefinition: Sendable, Equatable, Codable {
     public var shardingConfig: JSONValue?
     public var replicationConfig: JSONValue?
     public var moduleConfig: JSONValue?
+    /// Set when the class was created with Weaviate ≥ 1.24's `vectorConfig` and one named vector: the
+    /// vector's name. The vector itself is the class's one vector (`vectorizer`, `vectorIndexConfig`, the
+    /// module's entry in `moduleConfig`); the APIs show it under this name (`vectorConfig`, `vectors`).
+    /// nil: a legacy class with one unnamed vector.
+    public var vectorName: String?
 
     enum CodingKeys: String, CodingKey {
         case className = "class"
         case description, properties, vectorizer, vectorIndexType, vectorIndexConfig, invertedIndexConfig
-        case shardingConfig, replicationConfig, moduleConfig
+        case shardingConfig, replicationConfig, moduleConfig, vectorName
     }
 
     public init(
         className: String, description: String? = nil, properties: [PropertyDefinition]? = nil,
         vectorizer: String? = nil, vectorIndexType: String? = nil, vectorIndexConfig: JSONValue? = nil,
         invertedIndexConfig: JSONValue? = nil, shardingConfig: JSONValue? = nil,
-        replicationConfig: JSONValue? = nil, moduleConfig: JSONValue? = nil
+        replicationConfig: JSONValue? = nil, moduleConfig: JSONValue? = nil, vectorName: String? = nil
     ) {
         self.className = className
         self.description = description
@@ -41,6 +46,7 @@ public struct ClassDefinition: Sendable, Equatable, Codable {
         self.shardingConfig = shardingConfig
         self.replicationConfig = replicationConfig
         self.moduleConfig = moduleConfig
+        self.vectorName = vectorName
     }
 
     public init(from decoder: Decoder) throws {
@@ -55,6 +61,7 @@ public struct ClassDefinition: Sendable, Equatable, Codable {
         shardingConfig = try c.decodeIfPresent(JSONValue.self, forKey: .shardingConfig)
         replicationConfig = try c.decodeIfPresent(JSONValue.self, forKey: .replicationConfig)
         moduleConfig = try c.decodeIfPresent(JSONValue.self, forKey: .moduleConfig)
+        vectorName = try c.decodeIfPresent(String.self, forKey: .vectorName)
     }
 
     /// The property named `name`, if any (names are compared exactly, as Weaviate does after lower-casing the first letter).

@@ -56,17 +56,22 @@ public struct ObjectInput: Sendable, Equatable, Codable {
     /// nil when the body had no `properties` (PATCH without properties keeps the old ones).
     public var properties: [String: JSONValue]?
     public var vector: [Float]?
+    /// The name the vector was given under (`vectors: {name: …}`); nil for a plain `vector`. Must be the
+    /// class's `vectorName`.
+    public var vectorName: String?
 
     enum CodingKeys: String, CodingKey {
         case className = "class"
         case id, properties, vector
     }
 
-    public init(className: String? = nil, id: String? = nil, properties: [String: JSONValue]? = nil, vector: [Float]? = nil) {
+    public init(className: String? = nil, id: String? = nil, properties: [String: JSONValue]? = nil, vector: [Float]? = nil,
+                vectorName: String? = nil) {
         self.className = className
         self.id = id
         self.properties = properties
         self.vector = vector
+        self.vectorName = vectorName
     }
 }
 

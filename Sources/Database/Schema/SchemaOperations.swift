@@ -134,6 +134,9 @@ extension Database {
         if let v = input.vectorizer, v != old.vectorizerName {
             throw DatabaseError.unprocessable("vectorizer is immutable: attempted change from \"\(old.vectorizerName)\" to \"\(v)\"")
         }
+        if let v = input.vectorName, v != old.vectorName {
+            throw DatabaseError.unprocessable("named vectors are immutable: attempted change from \"\(old.vectorName ?? "")\" to \"\(v)\"")
+        }
         if let t = input.vectorIndexType, t != (old.vectorIndexType ?? "hnsw") {
             throw DatabaseError.unprocessable("vector index type is immutable: attempted change from \"\(old.vectorIndexType ?? "hnsw")\" to \"\(t)\"")
         }

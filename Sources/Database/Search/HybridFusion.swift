@@ -52,6 +52,36 @@ public func reciprocalRankFusion(weights: [Double], sets: [[FusionCandidate]]) -
     }.map(\.result)
 }
 
+/// Relative-score fusion (Weaviate ≥ 1.24, `FusionRelativeScore`): each set's raw scores (`secondary`:
+/// the bm25 score, or 1 − distance) are min-max normalised to [0, 1] (all equal: 1), multiplied by the
+/// set's weight and summed per document; best first, ties in order of first appearance.
+public func relativeScoreFusion(weights: [Double], sets: [[FusionCandidate]]) -> [FusedResult] {
+    var byID: [String: (result: FusedResult, firstSeen: Int)] = [:]
+    var seen = 0
+    for (s, set) in sets.enumerated() {
+        guard let high = set.map(\.secondary).max(), let low = set.map(\.secondary).min() else { continue }
+        for candidate in set {
+            let normalized = high == low ? 1 : (candidate.secondary - low) / (high - low)
+            let contribution = weights[s] * normalized
+            let line = "\n(hybrid) Document \(candidate.id) contributed \(contribution) to the score"
+            if let previous = byID[candidate.id] {
+                byID[candidate.id] = (FusedResult(object: candidate.object,
+                                                  score: previous.result.score + Float(contribution),
+                                                  explanation: previous.result.explanation + line,
+                                                  secondary: candidate.secondary), previous.firstSeen)
+            } else {
+                byID[candidate.id] = (FusedResult(object: candidate.object, score: Float(contribution),
+                                                  explanation: candidate.explanation + line,
+                                                  secondary: candidate.secondary), seen)
+                seen += 1
+            }
+        }
+    }
+    return byID.values.sorted { a, b in
+        a.result.score != b.result.score ? a.result.score > b.result.score : a.firstSeen < b.firstSeen
+    }.map(\.result)
+}
+
 /// Go's `%v` of a `[]float32`, cut after `maxLength` items as Weaviate's `truncateVectorString`.
 func goVectorString(_ v: [Float], maxLength: Int = 10) -> String {
     let items = v.prefix(maxLength).map { f -> String in

@@ -98,7 +98,9 @@ extension Database {
             weights.append(alpha)
         }
 
-        let fused = reciprocalRankFusion(weights: weights, sets: sets)
+        let fused = p.fusionType == .relativeScoreFusion
+            ? relativeScoreFusion(weights: weights, sets: sets)
+            : reciprocalRankFusion(weights: weights, sets: sets)
         return fused.prefix(total).dropFirst(offset).map {
             GetHit(object: $0.object, score: $0.score, explainScore: $0.explanation)
         }

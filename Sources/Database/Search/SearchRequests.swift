@@ -104,9 +104,18 @@ public struct BM25Parameter: Sendable, Equatable {
     public init(query: String, properties: [String]? = nil) { self.query = query; self.properties = properties }
 }
 
-/// `hybrid { query alpha vector properties }`: bm25 and a vector search fused by reciprocal rank.
+/// How hybrid combines its keyword and vector result sets.
+public enum HybridFusionType: Sendable, Equatable {
+    /// 1.19's only method (and GraphQL's default): weight / (rank + 61) per set.
+    case rankedFusion
+    /// Weaviate ≥ 1.24's default: each set's scores min-max normalised to [0, 1], then weighted.
+    case relativeScoreFusion
+}
+
+/// `hybrid { query alpha vector properties }`: bm25 and a vector search, fused.
 public struct HybridParameter: Sendable, Equatable {
     public var query: String
+    public var fusionType: HybridFusionType = .rankedFusion
     /// Weight of the vector search, in [0, 1]; nil means 0.75.
     public var alpha: Double?
     /// The vector search's vector; nil or empty: the class's vectorizer vectorises `query`.

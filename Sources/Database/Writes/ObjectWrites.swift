@@ -150,6 +150,11 @@ extension Database {
         var w = ObjectWrite(st: st, id: id, intent: intent, properties: normalized)
         if let v = input.vector, !v.isEmpty {
             try ValueFormats.checkFinite(v, "invalid vector")
+            if let name = input.vectorName, name != st.definition.vectorName {
+                throw DatabaseError.unprocessable(st.definition.vectorName.map {
+                    "class '\(st.name)' has no named vector '\(name)' (its vector is named '\($0)')"
+                } ?? "class '\(st.name)' has no named vectors: give its vector as \"vector\", not under the name '\(name)'")
+            }
             if let d = st.dimension, d != v.count {
                 throw DatabaseError.unprocessable("new node has a vector with length \(v.count). Existing nodes have vectors with length \(d)")
             }

@@ -75,6 +75,10 @@ struct GoFields {
 
     func floats(_ key: String) throws -> [Float]? {
         guard let v = raw(key) else { return nil }
+        return try floats(v, key: key)
+    }
+
+    func floats(_ v: JSONValue, key: String) throws -> [Float] {
         guard case .array(let a) = v else { throw mismatch(key, v, "models.C11yVector") }
         var out = [Float]()
         out.reserveCapacity(a.count)
@@ -101,6 +105,17 @@ enum BodyDecoding {
         }
         input.properties = try f.jsonObject("properties", goType: "models.PropertySchema")
         input.vector = try f.floats("vector")
+        // Named vectors (1.24+): Iris classes have at most one, so one entry is the object's vector.
+        if let named = f.raw("vectors"), input.vector == nil {
+            guard case .object(let entries) = named else { throw f.mismatch("vectors", named, "models.Vectors") }
+            if entries.count > 1 {
+                throw APIError.unprocessable("Iris supports one named vector per class, got \(entries.count) in \"vectors\"")
+            }
+            if let (name, value) = entries.first {
+                input.vector = try f.floats(value, key: "vectors.\(name)")
+                input.vectorName = name
+            }
+        }
         return input
     }
 
@@ -153,6 +168,10 @@ enum BodyDecoding {
 
     static func classDefinition(_ value: JSONValue) throws -> ClassDefinition {
         let f = try GoFields(value, model: "Class", goType: "models.Class")
+        // 1.27 class fields Iris does not implement yet: refused, so a class never silently loses them.
+        if f.raw("multiTenancyConfig")?["enabled"]?.boolValue == true {
+            throw APIError.unprocessable("multi-tenancy (multiTenancyConfig.enabled) is not supported by Iris yet")
+        }
         var properties: [PropertyDefinition]?
         if let raw = f.raw("properties") {
             guard case .array(let items) = raw else { throw f.mismatch("properties", raw, "[]*models.Property") }
@@ -160,6 +179,9 @@ enum BodyDecoding {
         }
         let inverted = try f.jsonObject("invertedIndexConfig", goType: "models.InvertedIndexConfig")
         let replication = try f.jsonObject("replicationConfig", goType: "models.ReplicationConfig")
+        if let named = f.raw("vectorConfig") {
+            return try namedVectorClass(f, named, properties: properties, inverted: inverted, replication: replication)
+        }
         return ClassDefinition(
             className: try f.string("class") ?? "",
             description: try f.string("description"),
@@ -171,6 +193,39 @@ enum BodyDecoding {
             shardingConfig: f.raw("shardingConfig"),
             replicationConfig: replication.map(JSONValue.object),
             moduleConfig: f.raw("moduleConfig")
+        )
+    }
+
+    /// A class with `vectorConfig`: Iris keeps one vector per class, so exactly one named vector becomes
+    /// the class's vector (its vectorizer, index type and config) under that name.
+    private static func namedVectorClass(_ f: GoFields, _ named: JSONValue, properties: [PropertyDefinition]?,
+                                         inverted: [String: JSONValue]?, replication: [String: JSONValue]?) throws -> ClassDefinition {
+        guard case .object(let entries) = named else { throw f.mismatch("vectorConfig", named, "map[string]models.VectorConfig") }
+        guard entries.count == 1, let (name, config) = entries.first else {
+            throw APIError.unprocessable(
+                "Iris supports exactly one named vector per class yet, got \(entries.count) in vectorConfig")
+        }
+        if let top = try f.string("vectorizer"), top != "none" {
+            throw APIError.unprocessable("class has both a vectorizer (\"\(top)\") and vectorConfig: use one of them")
+        }
+        guard case .object(let vectorizer)? = config["vectorizer"], vectorizer.count == 1,
+              let (module, settings) = vectorizer.first else {
+            throw APIError.unprocessable("vectorConfig.\(name).vectorizer must name exactly one module, e.g. {\"none\": {}}")
+        }
+        var moduleConfig = f.raw("moduleConfig")?.objectValue ?? [:]
+        if module != "none", !settings.isNull { moduleConfig[module] = settings }
+        return ClassDefinition(
+            className: try f.string("class") ?? "",
+            description: try f.string("description"),
+            properties: properties,
+            vectorizer: module,
+            vectorIndexType: config["vectorIndexType"]?.stringValue,
+            vectorIndexConfig: config["vectorIndexConfig"].flatMap { $0.isNull ? nil : $0 },
+            invertedIndexConfig: inverted.map(JSONValue.object),
+            shardingConfig: f.raw("shardingConfig"),
+            replicationConfig: replication.map(JSONValue.object),
+            moduleConfig: moduleConfig.isEmpty ? nil : .object(moduleConfig),
+            vectorName: name
         )
     }
 
@@ -207,10 +262,34 @@ extension ClassDefinition {
         if let v = vectorizer { o["vectorizer"] = .string(v) }
         if let v = vectorIndexType { o["vectorIndexType"] = .string(v) }
         if let v = vectorIndexConfig { o["vectorIndexConfig"] = v }
-        if let v = invertedIndexConfig { o["invertedIndexConfig"] = v }
+        if var v = invertedIndexConfig {
+            // Weaviate always shows stopwords' additions and removals (null when unset); the v4 client
+            // reads both keys, also of classes stored before Iris filled them in.
+            if var stopwords = v["stopwords"]?.objectValue {
+                for key in ["additions", "removals"] where stopwords[key] == nil { stopwords[key] = .null }
+                if case .object(var inverted) = v { inverted["stopwords"] = .object(stopwords); v = .object(inverted) }
+            }
+            o["invertedIndexConfig"] = v
+        }
         if let v = shardingConfig { o["shardingConfig"] = v }
         if let v = replicationConfig { o["replicationConfig"] = v }
         if let v = moduleConfig { o["moduleConfig"] = v }
+        if let name = vectorName {
+            // A named-vector class as Weaviate ≥ 1.24 shows it: the vector under vectorConfig, no top-level
+            // vectorizer or index settings, the module's settings inside the named vector.
+            let module = vectorizerName
+            var modules = moduleConfig?.objectValue ?? [:]
+            let settings = modules.removeValue(forKey: module) ?? .object([:])
+            o["vectorConfig"] = .object([name: .object([
+                "vectorizer": .object([module: settings]),
+                "vectorIndexType": .string(vectorIndexType ?? "hnsw"),
+                "vectorIndexConfig": vectorIndexConfig ?? .object([:]),
+            ])])
+            o["vectorizer"] = nil
+            o["vectorIndexType"] = nil
+            o["vectorIndexConfig"] = nil
+            o["moduleConfig"] = .object(modules)
+        }
         return .object(o)
     }
 }

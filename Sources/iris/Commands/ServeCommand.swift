@@ -2,6 +2,7 @@ import ArgumentParser
 import Database
 import Foundation
 import GraphQLAPI
+import GRPCAPI
 import Logging
 import RESTAPI
 
@@ -9,9 +10,9 @@ import RESTAPI
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the database server: Weaviate v1.19's REST and GraphQL APIs.",
+        abstract: "Run the database server: Weaviate's REST and GraphQL APIs (1.19 behaviour) and its gRPC API.",
         discussion: "Configured by Weaviate's environment variables (PERSISTENCE_DATA_PATH, QUERY_DEFAULTS_LIMIT, "
-            + "AUTHENTICATION_*, AUTHORIZATION_ADMINLIST_*, ENABLE_MODULES, PROMETHEUS_MONITORING_*, CORS_ALLOW_ORIGIN, …) "
+            + "AUTHENTICATION_*, AUTHORIZATION_ADMINLIST_*, ENABLE_MODULES, PROMETHEUS_MONITORING_*, CORS_ALLOW_ORIGIN, GRPC_PORT, …) "
             + "IRIS_MAX_BODY_BYTES and GRAPHQL_MAX_*; see the README."
     )
 
@@ -21,6 +22,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The port to listen on.")
     var port = 8080
 
+    @Option(help: "The gRPC port (default: GRPC_PORT, else 50051; 0 picks a free port).")
+    var grpcPort: Int?
+
     @Option(help: "The listener scheme (Iris serves plain http; terminate TLS in front of it).")
     var scheme = "http"
 
@@ -29,6 +33,9 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--scheme \(scheme) is not supported: Iris serves http (put a TLS proxy in front for https)")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        if let grpcPort, !(0...65535).contains(grpcPort) {
+            throw ValidationError("--grpc-port must be between 0 and 65535")
+        }
     }
 
     func run() async throws {
@@ -92,15 +99,36 @@ struct Serve: AsyncParsableCommand {
             metrics: environment.metricsPort == nil ? nil : RESTMetrics.bootstrapPrometheus(), logger: logger
         )
 
+        // gRPC first: a port that cannot be bound stops start-up before REST reports ready.
+        let grpc = IrisGRPCServer(
+            configuration: GRPCConfiguration(
+                host: host, port: grpcPort ?? environment.grpcPort, authenticator: restConfiguration.authenticator,
+                authorizer: restConfiguration.authorizer, maxMessageBytes: environment.grpcMaxMessageBytes),
+            database: database)
+        let grpcTask = Task { try await grpc.serve() }
+        do {
+            let bound = try await grpc.listeningPort()
+            logger.info("grpc server listening at \(host):\(bound)", metadata: ["action": "startup"])
+        } catch {
+            logger.critical("could not start the gRPC server", metadata: ["error": "\(error)", "port": "\(grpcPort ?? environment.grpcPort)"])
+            grpcTask.cancel()
+            try? database.close()
+            throw ExitCode(1)
+        }
+
         do {
             try await server.run(host: host, port: port, metricsPort: environment.metricsPort) { boundPort in
                 logger.info("Serving weaviate at \(scheme)://\(host):\(boundPort)", metadata: ["action": "startup"])
             }
         } catch {
             logger.critical("server stopped", metadata: ["error": "\(error)"])
+            grpc.beginGracefulShutdown()
             try? database.close()
             throw ExitCode(1)
         }
+        // REST has drained (SIGTERM/SIGINT): let in-flight RPCs finish before the database closes.
+        grpc.beginGracefulShutdown()
+        _ = await grpcTask.result
         logger.info("shutting down: persisting vector indexes", metadata: ["action": "shutdown"])
         do {
             try database.close()

@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import GraphQLAPI
+import GRPCAPI
 import RESTAPI
 import VectorIndex
 
@@ -23,6 +24,10 @@ struct ServeEnvironment {
     var metricsPort: Int?
     /// CORS_ALLOW_ORIGIN.
     var cors: CORSPolicy
+    /// GRPC_PORT (`--grpc-port` overrides it).
+    var grpcPort: Int
+    /// GRPC_MAX_MESSAGE_SIZE, in bytes.
+    var grpcMaxMessageBytes: Int
 
     static func read(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> ServeEnvironment {
         let reader = EnvReader(env: env)
@@ -105,7 +110,10 @@ struct ServeEnvironment {
             maxBodyValues: try reader.int("IRIS_MAX_BODY_VALUES", default: RESTConfiguration.defaultMaxBodyValues, minimum: 1),
             graphQLLimits: graphQLLimits,
             metricsPort: metricsPort,
-            cors: cors
+            cors: cors,
+            grpcPort: try reader.int("GRPC_PORT", default: GRPCConfiguration.defaultPort, minimum: 0),
+            grpcMaxMessageBytes: try reader.int("GRPC_MAX_MESSAGE_SIZE", default: GRPCConfiguration.defaultMaxMessageBytes,
+                                                minimum: 1)
         )
     }
 

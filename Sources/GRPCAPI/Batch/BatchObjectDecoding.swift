@@ -1,0 +1,89 @@
+// `weaviate.v1.BatchObject` → the Database's `ObjectInput` (what REST batch import produces). The
+// client splits properties by Python type (a protobuf Struct for scalars, typed messages for lists,
+// references apart); they are joined back into one JSON object here.
+import Database
+import Foundation
+import SwiftProtobuf
+
+enum BatchObjectDecoding {
+    /// `cls` is the target class when it exists: a Struct has no integers (`3` arrives as `3.0`), so
+    /// whole numbers become ints where the schema says int or int[].
+    static func input(_ b: Weaviate_V1_BatchObject, cls: ClassDefinition?) throws(GRPCAPIError) -> ObjectInput {
+        if !b.tenant.isEmpty {
+            throw .invalidArgument("class \(b.collection) has multi-tenancy disabled, but request was with tenant")
+        }
+        var input = ObjectInput(className: b.collection, id: b.uuid.isEmpty ? nil : b.uuid)
+        if !b.vectorBytes.isEmpty {
+            input.vector = try WireFormats.float32s(b.vectorBytes)
+        } else if !b.vectors.isEmpty {
+            // Iris classes have one vector; the Database checks the name against the class's.
+            guard b.vectors.count == 1, b.vectors[0].type != .multiFp32 else {
+                throw .invalidArgument("Iris supports one single (not multi-) vector per object, got \(b.vectors.count)")
+            }
+            input.vector = try WireFormats.float32s(b.vectors[0].vectorBytes)
+            input.vectorName = b.vectors[0].name.isEmpty ? nil : b.vectors[0].name
+        } else if !b.vector.isEmpty {
+            input.vector = b.vector
+        }
+        if b.hasProperties {
+            input.properties = try properties(b.properties, cls: cls)
+        }
+        return input
+    }
+
+    static func properties(_ p: Weaviate_V1_BatchObject.Properties, cls: ClassDefinition?) throws(GRPCAPIError) -> [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
+        if p.hasNonRefProperties {
+            for (k, v) in p.nonRefProperties.fields { out[k] = json(v) }
+        }
+        for a in p.numberArrayProperties {
+            let values = a.valuesBytes.isEmpty ? a.values : try WireFormats.float64s(a.valuesBytes)
+            out[a.propName] = .array(values.map { .double($0) })
+        }
+        for a in p.intArrayProperties { out[a.propName] = .array(a.values.map { .int($0) }) }
+        for a in p.textArrayProperties { out[a.propName] = .array(a.values.map { .string($0) }) }
+        for a in p.booleanArrayProperties { out[a.propName] = .array(a.values.map { .bool($0) }) }
+        for name in p.emptyListProps { out[name] = .array([]) }
+        if !p.objectProperties.isEmpty || !p.objectArrayProperties.isEmpty {
+            throw .unimplemented("object and object[] properties are not supported by Iris yet")
+        }
+        for r in p.singleTargetRefProps {
+            out[r.propName] = .array(r.uuids.map { .object(["beacon": .string("weaviate://localhost/\($0)")]) })
+        }
+        for r in p.multiTargetRefProps {
+            out[r.propName] = .array(r.uuids.map {
+                .object(["beacon": .string("weaviate://localhost/\(r.targetCollection)/\($0)")])
+            })
+        }
+        if let cls { coerceIntegers(&out, cls) }
+        return out
+    }
+
+    private static func json(_ v: Google_Protobuf_Value) -> JSONValue {
+        switch v.kind {
+        case .nullValue?, nil: return .null
+        case .numberValue(let d)?: return .double(d)
+        case .stringValue(let s)?: return .string(s)
+        case .boolValue(let b)?: return .bool(b)
+        case .structValue(let s)?:
+            var o: [String: JSONValue] = [:]
+            for (k, x) in s.fields { o[k] = json(x) }
+            return .object(o)
+        case .listValue(let l)?: return .array(l.values.map(json))
+        }
+    }
+
+    private static func coerceIntegers(_ props: inout [String: JSONValue], _ cls: ClassDefinition) {
+        func whole(_ v: JSONValue) -> JSONValue {
+            if case .double(let d) = v, d == d.rounded(), abs(d) < 9.2e18 { return .int(Int64(d)) }
+            return v
+        }
+        for (name, value) in props {
+            switch cls.property(named: name)?.kind {
+            case .int?: props[name] = whole(value)
+            case .intArray?: if case .array(let a) = value { props[name] = .array(a.map(whole)) }
+            default: break
+            }
+        }
+    }
+}

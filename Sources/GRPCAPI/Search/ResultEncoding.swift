@@ -1,0 +1,149 @@
+// Database results → `weaviate.v1.SearchResult`: property values typed by the class schema (the
+// client decodes `Value` by its oneof case), metadata with `_present` flags, uuids as 16 bytes.
+import Database
+import Foundation
+import SwiftProtobuf
+
+struct ResultEncoding {
+    let database: Database
+
+    func result(_ hit: GetHit, _ cls: ClassDefinition, _ returns: ReturnSelection) async throws -> Weaviate_V1_SearchResult {
+        var r = Weaviate_V1_SearchResult()
+        r.metadata = metadata(hit.object, returns.metadata, vectorName: cls.vectorName, distance: hit.distance,
+                              score: hit.score, explainScore: hit.explainScore)
+        r.properties = try await properties(hit.object, cls, returns)
+        return r
+    }
+
+    /// `vectorName`: the class's named vector, returned in `vectors` under that name (the client reads
+    /// an unnamed vector from `vector_bytes` as "default").
+    func metadata(_ o: WeaviateObject, _ m: Weaviate_V1_MetadataRequest, vectorName: String?, distance: Float? = nil,
+                  score: Float? = nil, explainScore: String? = nil) -> Weaviate_V1_MetadataResult {
+        var md = Weaviate_V1_MetadataResult()
+        // The client reads the uuid only from id_as_bytes; the string form costs little and helps grpcurl users.
+        md.id = o.id
+        md.idAsBytes = WireFormats.uuidBytes(o.id) ?? Data()
+        if m.vector || !m.vectors.isEmpty, let v = o.vector {
+            if let vectorName {
+                var named = Weaviate_V1_Vectors()
+                named.name = vectorName
+                named.type = .singleFp32
+                named.vectorBytes = WireFormats.float32Bytes(v)
+                md.vectors = [named]
+            } else {
+                md.vectorBytes = WireFormats.float32Bytes(v)
+            }
+        }
+        if m.creationTimeUnix { md.creationTimeUnix = o.creationTimeUnix; md.creationTimeUnixPresent = true }
+        if m.lastUpdateTimeUnix { md.lastUpdateTimeUnix = o.lastUpdateTimeUnix; md.lastUpdateTimeUnixPresent = true }
+        if m.distance, let d = distance { md.distance = d; md.distancePresent = true }
+        if m.certainty, let d = distance { md.certainty = Float(1 - Double(d) / 2); md.certaintyPresent = true }
+        if m.score, let s = score { md.score = s; md.scorePresent = true }
+        if m.explainScore, let e = explainScore { md.explainScore = e; md.explainScorePresent = true }
+        if m.isConsistent { md.isConsistent = true; md.isConsistentPresent = true }  // one node: always consistent
+        return md
+    }
+
+    private func properties(_ o: WeaviateObject, _ cls: ClassDefinition, _ returns: ReturnSelection) async throws -> Weaviate_V1_PropertiesResult {
+        var p = Weaviate_V1_PropertiesResult()
+        p.targetCollection = cls.className
+        var fields: [String: Weaviate_V1_Value] = [:]
+        let names = returns.properties ?? (cls.properties ?? []).filter { !($0.kind?.isReference ?? false) }.map(\.name)
+        for name in names {
+            guard let value = o.properties[name], !value.isNull else { continue }
+            fields[name] = Self.value(value, kind: cls.property(named: name)?.kind)
+        }
+        var props = Weaviate_V1_Properties()
+        props.fields = fields
+        p.nonRefProps = props
+        p.refPropsRequested = !returns.references.isEmpty
+        for ref in returns.references {
+            p.refProps.append(try await references(o, ref, cls))
+        }
+        return p
+    }
+
+    /// One requested reference property: the objects it points to, each with its own selection.
+    private func references(_ o: WeaviateObject, _ req: Weaviate_V1_RefPropertiesRequest, _ cls: ClassDefinition) async throws -> Weaviate_V1_RefPropertiesResult {
+        var out = Weaviate_V1_RefPropertiesResult()
+        out.propName = req.referenceProperty
+        guard case .reference(let targets)? = cls.property(named: req.referenceProperty)?.kind else {
+            throw GRPCAPIError.invalidArgument("'\(req.referenceProperty)' is not a reference property of class '\(cls.className)'")
+        }
+        guard case .array(let refs)? = o.properties[req.referenceProperty] else { return out }
+        let beacons = refs.compactMap { $0["beacon"]?.stringValue }
+        let wanted = req.targetCollection.isEmpty ? targets : [req.targetCollection]
+        let m = req.hasMetadata ? req.metadata : Weaviate_V1_MetadataRequest()
+        let objects = try await database.referencedObjects(beacons: beacons, targetClasses: targets, includeVector: m.vector)
+        for target in objects where wanted.contains(target.className) {
+            guard let targetClass = database.getClass(target.className) else { continue }
+            let selection = ReturnSelection(
+                properties: req.hasProperties && !req.properties.returnAllNonrefProperties ? req.properties.nonRefProperties : nil,
+                references: req.hasProperties ? req.properties.refProperties : [], metadata: m)
+            var p = try await properties(target, targetClass, selection)
+            p.metadata = metadata(target, m, vectorName: targetClass.vectorName)
+            out.properties.append(p)
+        }
+        return out
+    }
+
+    /// A stored property value as the `Value` case its schema type decodes to in the client.
+    static func value(_ v: JSONValue, kind: PropertyDataType?) -> Weaviate_V1_Value {
+        var out = Weaviate_V1_Value()
+        switch (kind, v) {
+        case (.text?, .string(let s)): out.textValue = s
+        case (.date?, .string(let s)): out.dateValue = s
+        case (.uuid?, .string(let s)): out.uuidValue = s
+        case (.blob?, .string(let s)): out.blobValue = s
+        case (.int?, _) where v.intValue != nil: out.intValue = v.intValue!
+        case (.number?, _) where v.doubleValue != nil: out.numberValue = v.doubleValue!
+        case (.boolean?, .bool(let b)): out.boolValue = b
+        case (.geoCoordinates?, _):
+            var g = Weaviate_V1_GeoCoordinate()
+            g.latitude = Float(v["latitude"]?.doubleValue ?? 0)
+            g.longitude = Float(v["longitude"]?.doubleValue ?? 0)
+            out.geoValue = g
+        case (.phoneNumber?, _):
+            var p = Weaviate_V1_PhoneNumber()
+            p.input = v["input"]?.stringValue ?? ""
+            p.defaultCountry = v["defaultCountry"]?.stringValue ?? ""
+            p.internationalFormatted = v["internationalFormatted"]?.stringValue ?? ""
+            p.nationalFormatted = v["nationalFormatted"]?.stringValue ?? ""
+            p.countryCode = UInt64(max(0, v["countryCode"]?.intValue ?? 0))
+            p.national = UInt64(max(0, v["national"]?.intValue ?? 0))
+            p.valid = v["valid"]?.boolValue ?? false
+            out.phoneValue = p
+        case (_, .array(let items)):
+            out.listValue = list(items, kind: kind)
+        case (_, .string(let s)): out.textValue = s
+        case (_, .int(let i)): out.intValue = i
+        case (_, .double(let d)): out.numberValue = d
+        case (_, .bool(let b)): out.boolValue = b
+        case (_, .object(let o)):
+            var props = Weaviate_V1_Properties()
+            for (k, x) in o { props.fields[k] = value(x, kind: nil) }
+            out.objectValue = props
+        case (_, .null): out.nullValue = .nullValue
+        }
+        return out
+    }
+
+    private static func list(_ items: [JSONValue], kind: PropertyDataType?) -> Weaviate_V1_ListValue {
+        var l = Weaviate_V1_ListValue()
+        switch kind {
+        case .intArray?:
+            var x = Weaviate_V1_IntValues(); x.values = WireFormats.int64Bytes(items.compactMap(\.intValue)); l.intValues = x
+        case .numberArray?:
+            var x = Weaviate_V1_NumberValues(); x.values = WireFormats.float64Bytes(items.compactMap(\.doubleValue)); l.numberValues = x
+        case .booleanArray?:
+            var x = Weaviate_V1_BoolValues(); x.values = items.compactMap(\.boolValue); l.boolValues = x
+        case .dateArray?:
+            var x = Weaviate_V1_DateValues(); x.values = items.compactMap(\.stringValue); l.dateValues = x
+        case .uuidArray?:
+            var x = Weaviate_V1_UuidValues(); x.values = items.compactMap(\.stringValue); l.uuidValues = x
+        default:
+            var x = Weaviate_V1_TextValues(); x.values = items.compactMap(\.stringValue); l.textValues = x
+        }
+        return l
+    }
+}

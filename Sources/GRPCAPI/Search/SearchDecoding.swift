@@ -1,0 +1,174 @@
+// `weaviate.v1.SearchRequest` → the Database's `GetRequest`: the request GraphQL's Get resolver builds,
+// so gRPC and GraphQL run one query engine. What the request asks to get back is kept beside it.
+import Database
+
+/// A decoded Search: the query, and what to put in each result.
+struct SearchPlan {
+    var get: GetRequest
+    var returns: ReturnSelection
+}
+
+/// Which properties and metadata a Search returns.
+struct ReturnSelection {
+    /// nil: every non-reference property (the client omits `properties` when the user named none).
+    var properties: [String]?
+    var references: [Weaviate_V1_RefPropertiesRequest] = []
+    var metadata: Weaviate_V1_MetadataRequest
+}
+
+struct SearchDecoding {
+    let cls: ClassDefinition
+    let classNamed: (String) -> ClassDefinition?
+    /// Used when the request has no limit (QUERY_DEFAULTS_LIMIT, else Weaviate 1.27's default of 10).
+    let defaultLimit: Int
+
+    func decode(_ r: Weaviate_V1_SearchRequest) throws(GRPCAPIError) -> SearchPlan {
+        try rejectUnsupported(r)
+        var get = GetRequest(className: cls.className)
+        if r.hasFilters { get.filter = try FilterDecoding(cls: cls, classNamed: classNamed).decode(r.filters) }
+        get.offset = r.offset > 0 ? Int(r.offset) : nil
+        get.after = r.after.isEmpty ? nil : r.after
+        get.sort = r.sortBy.map { SortSpec(path: $0.path, ascending: $0.ascending) }
+
+        if r.hasNearVector { get.near.nearVector = try nearVector(r.nearVector) }
+        if r.hasNearObject {
+            let p = r.nearObject
+            try noTargets(p.targetVectors, p.hasTargets ? p.targets : nil)
+            get.near.nearObject = NearObjectParameter(id: p.id, certainty: p.hasCertainty ? p.certainty : nil,
+                                                      distance: p.hasDistance ? p.distance : nil)
+        }
+        if r.hasNearText { get.near.module.append(.text(try nearText(r.nearText))) }
+        if r.hasNearImage {
+            let p = r.nearImage
+            try noTargets(p.targetVectors, p.hasTargets ? p.targets : nil)
+            get.near.module.append(.image(NearImageParameter(image: p.image, certainty: p.hasCertainty ? p.certainty : nil,
+                                                             distance: p.hasDistance ? p.distance : nil)))
+        }
+        if r.hasBm25Search {
+            if r.bm25Search.hasSearchOperator, r.bm25Search.searchOperator.operator == .and {
+                throw .unimplemented("bm25: the 'And' search operator is not supported by Iris (Weaviate 1.19 bm25 matches any token)")
+            }
+            get.bm25 = BM25Parameter(query: r.bm25Search.query,
+                                     properties: r.bm25Search.properties.isEmpty ? nil : r.bm25Search.properties)
+        }
+        if r.hasHybridSearch { get.hybrid = try hybrid(r.hybridSearch) }
+
+        // No limit with a distance or certainty threshold: everything within it (search by distance),
+        // as GraphQL does; otherwise the default page.
+        let n = get.near
+        let threshold = n.nearVector.map { $0.certainty != nil || $0.distance != nil } ?? false
+            || n.nearObject.map { $0.certainty != nil || $0.distance != nil } ?? false
+            || n.module.contains { $0.certainty != nil || $0.distance != nil }
+        if r.limit > 0 {
+            get.limit = Int(r.limit)
+        } else if !threshold || get.bm25 != nil || get.hybrid != nil {
+            get.limit = defaultLimit
+        }
+
+        let m = r.hasMetadata ? r.metadata : Weaviate_V1_MetadataRequest()
+        try noTargets(m.vectors, nil)
+        get.additional = AdditionalSelection(
+            id: true, vector: m.vector || !m.vectors.isEmpty, distance: m.distance, certainty: m.certainty,
+            creationTimeUnix: m.creationTimeUnix, lastUpdateTimeUnix: m.lastUpdateTimeUnix,
+            score: m.score, explainScore: m.explainScore)
+
+        var returns = ReturnSelection(properties: nil, metadata: m)
+        if r.hasProperties {
+            let p = r.properties
+            if !p.objectProperties.isEmpty {
+                throw .unimplemented("nested object properties are not supported by Iris yet")
+            }
+            let named = p.nonRefProperties
+            returns.properties = p.returnAllNonrefProperties ? nil : named
+            returns.references = p.refProperties
+        }
+        return SearchPlan(get: get, returns: returns)
+    }
+
+    private func rejectUnsupported(_ r: Weaviate_V1_SearchRequest) throws(GRPCAPIError) {
+        if !r.tenant.isEmpty {
+            throw .invalidArgument("class \(cls.className) has multi-tenancy disabled, but request was with tenant")
+        }
+        if r.hasGroupBy { throw .unimplemented("group_by is not supported by Iris yet") }
+        if r.hasGenerative { throw .unimplemented("generative search needs a generative module; Iris has none") }
+        if r.hasRerank { throw .unimplemented("rerank needs a reranker module; Iris has none") }
+        if r.hasBoost { throw .unimplemented("boost is not supported by Iris") }
+        if r.autocut > 0 { throw .unimplemented("autocut is not supported by Iris yet") }
+        for (present, name) in [(r.hasNearAudio, "nearAudio"), (r.hasNearVideo, "nearVideo"), (r.hasNearDepth, "nearDepth"),
+                                (r.hasNearThermal, "nearThermal"), (r.hasNearImu, "nearIMU")] where present {
+            throw .invalidArgument("\(name) is not available on class '\(cls.className)': no enabled module offers it")
+        }
+    }
+
+    /// Iris classes have one vector: unnamed, or named by `vectorName`. A target vector must be that one.
+    private func noTargets(_ legacy: [String], _ targets: Weaviate_V1_Targets?) throws(GRPCAPIError) {
+        let names = legacy + (targets?.targetVectors ?? [])
+        let own = cls.vectorName ?? "default"
+        if let name = names.first(where: { $0 != own }) {
+            throw .invalidArgument(cls.vectorName == nil
+                ? "class '\(cls.className)' has no named vector '\(name)': it has one unnamed vector"
+                : "class '\(cls.className)' has no named vector '\(name)': its vector is '\(own)'")
+        }
+        if names.count > 1 {
+            throw .invalidArgument("class '\(cls.className)' has one vector: multi-target search is not possible")
+        }
+    }
+
+    private func nearVector(_ p: Weaviate_V1_NearVector) throws(GRPCAPIError) -> NearVectorParameter {
+        try noTargets(p.targetVectors, p.hasTargets ? p.targets : nil)
+        if !p.vectorForTargets.isEmpty || !p.vectorPerTarget.isEmpty {
+            throw .invalidArgument("class '\(cls.className)' has no named vectors: multi-target vector search is not possible")
+        }
+        var vector: [Float]
+        if !p.vectorBytes.isEmpty {
+            vector = try WireFormats.float32s(p.vectorBytes)
+        } else if let single = p.vectors.first {
+            guard p.vectors.count == 1, single.type != .multiFp32 else {
+                throw .invalidArgument("near_vector: multi-vectors are not supported by Iris")
+            }
+            vector = try WireFormats.float32s(single.vectorBytes)
+        } else {
+            vector = p.vector
+        }
+        return NearVectorParameter(vector: vector, certainty: p.hasCertainty ? p.certainty : nil,
+                                   distance: p.hasDistance ? p.distance : nil)
+    }
+
+    private func nearText(_ p: Weaviate_V1_NearTextSearch) throws(GRPCAPIError) -> NearTextParameter {
+        try noTargets(p.targetVectors, p.hasTargets ? p.targets : nil)
+        func move(_ m: Weaviate_V1_NearTextSearch.Move) -> Movement {
+            Movement(force: Double(m.force), concepts: m.concepts.isEmpty ? nil : m.concepts,
+                     objects: m.uuids.isEmpty ? nil : m.uuids.map { ObjectReference(id: $0) })
+        }
+        return NearTextParameter(concepts: p.query, certainty: p.hasCertainty ? p.certainty : nil,
+                                 distance: p.hasDistance ? p.distance : nil,
+                                 moveTo: p.hasMoveTo ? move(p.moveTo) : nil,
+                                 moveAwayFrom: p.hasMoveAway ? move(p.moveAway) : nil)
+    }
+
+    private func hybrid(_ h: Weaviate_V1_Hybrid) throws(GRPCAPIError) -> HybridParameter {
+        try noTargets(h.targetVectors, h.hasTargets ? h.targets : nil)
+        if h.hasNearText || h.hasNearVector && (!h.nearVector.vectorForTargets.isEmpty) {
+            throw .unimplemented("hybrid with a near_text sub-search is not supported by Iris yet")
+        }
+        if h.hasBm25SearchOperator, h.bm25SearchOperator.operator == .and {
+            throw .unimplemented("hybrid: the 'And' bm25 operator is not supported by Iris")
+        }
+        var vector: [Float]? = nil
+        if !h.vectorBytes.isEmpty {
+            vector = try WireFormats.float32s(h.vectorBytes)
+        } else if h.hasNearVector {
+            vector = try nearVector(h.nearVector).vector
+        } else if let v = h.vectors.first {
+            vector = try WireFormats.float32s(v.vectorBytes)
+        } else if !h.vector.isEmpty {
+            vector = h.vector
+        }
+        let alpha = h.useAlphaParam ? h.alphaParam : h.alpha
+        var p = HybridParameter(query: h.query, alpha: Double(alpha), vector: vector,
+                                properties: h.properties.isEmpty ? nil : h.properties)
+        // Weaviate ≥ 1.24 fuses by relative score unless ranked fusion is asked for.
+        p.fusionType = h.fusionType == .ranked ? .rankedFusion : .relativeScoreFusion
+        return p
+    }
+}
