@@ -288,6 +288,22 @@ def test_errors_use_weaviate_status_codes(client, items):
     assert "multi-tenancy" in str(e.value)
 
 
+def test_non_finite_vectors_are_refused_over_grpc(items):
+    """Issue #17: NaN and infinity never reach the store or the index, through BatchObjects or Search."""
+    col, data = items
+    dim = len(data[0]["vector"])
+    bad = [float("nan")] + [0.5] * (dim - 1)
+    result = col.data.insert_many([DataObject(properties={"n": 1}, vector=bad, uuid=uid(9001)),
+                                   DataObject(properties={"n": 2}, vector=[float("inf")] * dim, uuid=uid(9002)),
+                                   DataObject(properties={"n": 3}, vector=[0.25] * dim, uuid=uid(9003))])
+    assert sorted(result.errors) == [0, 1]
+    assert all("finite" in e.message for e in result.errors.values()), result.errors
+    assert col.query.fetch_object_by_id(uid(9001)) is None and col.query.fetch_object_by_id(uid(9003)) is not None
+    with pytest.raises(weaviate.exceptions.WeaviateQueryError) as e:
+        col.query.near_vector(bad, limit=3)
+    assert "finite" in str(e.value)
+
+
 def test_aggregate_over_all_and_grouped(items):
     """Aggregations go over GraphQL at server version 1.27 (the client's own gate)."""
     from weaviate.classes.aggregate import GroupByAggregate
