@@ -47,6 +47,25 @@ def near(url: str, vector, limit: int = 10) -> list[str]:
     return [h["_additional"]["id"] for h in r.json()["data"]["Get"][CLASS]]
 
 
+@pytest.fixture
+def tmpfs(tmp_path):
+    """Mounts a tmpfs of the given size (a disk that can be made read-only, full or bigger); skips where
+    mounting is not allowed (it needs root or CAP_SYS_ADMIN). Unmounted after the test."""
+    mounts = []
+
+    def mount(size: str):
+        path = tmp_path / f"tmpfs{len(mounts)}"
+        path.mkdir()
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True).returncode:
+            pytest.skip("cannot mount a tmpfs here (needs root / CAP_SYS_ADMIN)")
+        mounts.append(path)
+        return path
+
+    yield mount
+    for path in mounts:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
 def iris_store(server, action: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(server.binary), "store", action, "--data-path", str(server.data_path)],
                           capture_output=True, text=True, timeout=300)
@@ -169,84 +188,72 @@ def test_damaged_page_in_the_store_file_is_refused_then_recovered(iris_factory):
     recover(server, vectors)
 
 
-def test_read_only_disk_is_not_ready_and_refuses_writes_with_503(iris_factory, tmp_path):
-    mount = tmp_path / "ro"
-    mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True).returncode:
-        pytest.skip("cannot mount a tmpfs here (needs root / CAP_SYS_ADMIN)")
-    try:
-        server = iris_factory(data_path=mount / "data")
-        create_class(server.url)
-        vectors = np.random.default_rng(4).standard_normal((200, DIM), dtype=np.float32)
-        import_objects(server.url, vectors, 0, 200)
-        assert server.stop() == 0
-        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+def test_read_only_disk_is_not_ready_and_refuses_writes_with_503(iris_factory, tmpfs):
+    mount = tmpfs("64m")
+    server = iris_factory(data_path=mount / "data")
+    create_class(server.url)
+    vectors = np.random.default_rng(4).standard_normal((200, DIM), dtype=np.float32)
+    import_objects(server.url, vectors, 0, 200)
+    assert server.stop() == 0
+    subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
 
-        server.start(wait=False)
-        deadline = time.monotonic() + 30
-        while True:  # it serves reads but is not ready
-            assert server.running, server.log_tail()
-            try:
-                if requests.get(server.url + "/v1/meta", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert time.monotonic() < deadline, server.log_tail()
-            time.sleep(0.1)
-        assert requests.get(server.url + "/v1/.well-known/ready", timeout=1).status_code == 503
-        node = requests.get(server.url + "/v1/nodes", timeout=5).json()["nodes"][0]
-        assert node["status"] == "UNHEALTHY" and "cannot be written" in node["storageRefusesWrites"]
-        assert count(server.url) == 200
-        r = requests.post(server.url + "/v1/objects", json={"class": CLASS, "properties": {"n": 1}, "vector": [0.0] * DIM})
-        assert r.status_code == 503 and "refuses writes" in r.json()["error"][0]["message"], r.text
-        assert "SQL" not in r.text and "sqlite" not in r.text.lower()
-
-        # Once the disk takes writes again, a restart serves writes (the store was opened read-only).
-        server.stop()
-        subprocess.run(["mount", "-o", "remount,rw", str(mount)], check=True)
-        server.start()
-        r = requests.post(server.url + "/v1/objects", json={"class": CLASS, "properties": {"n": 1}, "vector": [0.0] * DIM})
-        assert r.status_code == 200, r.text
-        server.stop()
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
-
-
-def test_full_disk_refuses_writes_with_503_keeps_what_was_acknowledged_and_recovers(iris_factory, tmp_path):
-    mount = tmp_path / "small"
-    mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount)], capture_output=True).returncode:
-        pytest.skip("cannot mount a tmpfs here (needs root / CAP_SYS_ADMIN)")
-    try:
-        # The usage threshold is off, so the writes run into the real end of the disk.
-        server = iris_factory(data_path=mount / "data", env={"DISK_USE_READONLY_PERCENTAGE": "0"})
-        create_class(server.url)
-        vectors = np.random.default_rng(6).standard_normal((200_000, DIM), dtype=np.float32)
-        acknowledged, refused = 0, None
-        session = requests.Session()
-        for i in range(0, len(vectors), 500):
-            objs = [{"class": CLASS, "id": object_id(k), "properties": {"n": k, "title": "x" * 200},
-                     "vector": vectors[k].tolist()} for k in range(i, i + 500)]
-            r = session.post(server.url + "/v1/batch/objects", json={"objects": objs}, timeout=120)
-            if r.status_code != 200:
-                refused = r
+    server.start(wait=False)
+    deadline = time.monotonic() + 30
+    while True:  # it serves reads but is not ready
+        assert server.running, server.log_tail()
+        try:
+            if requests.get(server.url + "/v1/meta", timeout=1).status_code == 200:
                 break
-            acknowledged = i + 500
-        assert refused is not None, "the disk never filled"
-        assert refused.status_code == 503, refused.text
-        assert "disk is full" in refused.text and "sqlite" not in refused.text.lower(), refused.text
-        assert requests.get(server.url + "/v1/.well-known/ready", timeout=1).status_code == 503
-        assert count(server.url) == acknowledged
-        # Room again (the tmpfs grows): the probe notices and the next write is taken.
-        subprocess.run(["mount", "-o", "remount,size=256m", str(mount)], check=True)
-        deadline = time.monotonic() + 20
-        while requests.get(server.url + "/v1/.well-known/ready", timeout=1).status_code != 200:
-            assert time.monotonic() < deadline, server.log_tail()
-            time.sleep(0.2)
-        import_objects(server.url, vectors, acknowledged, acknowledged + 500)
-        server.kill()
-        server.start()
-        assert count(server.url) == acknowledged + 500
-        server.stop()
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+        except requests.RequestException:
+            pass
+        assert time.monotonic() < deadline, server.log_tail()
+        time.sleep(0.1)
+    assert requests.get(server.url + "/v1/.well-known/ready", timeout=1).status_code == 503
+    node = requests.get(server.url + "/v1/nodes", timeout=5).json()["nodes"][0]
+    assert node["status"] == "UNHEALTHY" and "cannot be written" in node["storageRefusesWrites"]
+    assert count(server.url) == 200
+    r = requests.post(server.url + "/v1/objects", json={"class": CLASS, "properties": {"n": 1}, "vector": [0.0] * DIM})
+    assert r.status_code == 503 and "refuses writes" in r.json()["error"][0]["message"], r.text
+    assert "SQL" not in r.text and "sqlite" not in r.text.lower()
+
+    # Once the disk takes writes again, a restart serves writes (the store was opened read-only).
+    server.stop()
+    subprocess.run(["mount", "-o", "remount,rw", str(mount)], check=True)
+    server.start()
+    r = requests.post(server.url + "/v1/objects", json={"class": CLASS, "properties": {"n": 1}, "vector": [0.0] * DIM})
+    assert r.status_code == 200, r.text
+    server.stop()
+
+
+def test_full_disk_refuses_writes_with_503_keeps_what_was_acknowledged_and_recovers(iris_factory, tmpfs):
+    mount = tmpfs("24m")
+    # The usage threshold is off, so the writes run into the real end of the disk.
+    server = iris_factory(data_path=mount / "data", env={"DISK_USE_READONLY_PERCENTAGE": "0"})
+    create_class(server.url)
+    vectors = np.random.default_rng(6).standard_normal((200_000, DIM), dtype=np.float32)
+    acknowledged, refused = 0, None
+    session = requests.Session()
+    for i in range(0, len(vectors), 500):
+        objs = [{"class": CLASS, "id": object_id(k), "properties": {"n": k, "title": "x" * 200},
+                 "vector": vectors[k].tolist()} for k in range(i, i + 500)]
+        r = session.post(server.url + "/v1/batch/objects", json={"objects": objs}, timeout=120)
+        if r.status_code != 200:
+            refused = r
+            break
+        acknowledged = i + 500
+    assert refused is not None, "the disk never filled"
+    assert refused.status_code == 503, refused.text
+    assert "disk is full" in refused.text and "sqlite" not in refused.text.lower(), refused.text
+    assert requests.get(server.url + "/v1/.well-known/ready", timeout=1).status_code == 503
+    assert count(server.url) == acknowledged
+    # Room again (the tmpfs grows): the probe notices and the next write is taken.
+    subprocess.run(["mount", "-o", "remount,size=256m", str(mount)], check=True)
+    deadline = time.monotonic() + 20
+    while requests.get(server.url + "/v1/.well-known/ready", timeout=1).status_code != 200:
+        assert time.monotonic() < deadline, server.log_tail()
+        time.sleep(0.2)
+    import_objects(server.url, vectors, acknowledged, acknowledged + 500)
+    server.kill()
+    server.start()
+    assert count(server.url) == acknowledged + 500
+    server.stop()
