@@ -117,6 +117,7 @@ final class Int8Weight: @unchecked Sendable {  // immutable after init
         var a = [UInt8](repeating: 0, count: rows * kp)
         var rowScales = [Float](repeating: 0, count: rows), rowOffsets = [Float](repeating: 0, count: rows)
         tk_q8_quantize_rows(x, rows, inFeatures, ldx, &a, kp, &rowScales, &rowOffsets)
+        let biasValues = bias ?? []
         let groups = (outFeatures + 15) / 16
         let blocks = max(1, min(threads, groups))
         let per = (groups + blocks - 1) / blocks * 16
@@ -126,15 +127,17 @@ final class Int8Weight: @unchecked Sendable {  // immutable after init
                 packed.withUnsafeBufferPointer { p in
                     scales.withUnsafeBufferPointer { s in
                         columnSums.withUnsafeBufferPointer { cs in
+                          biasValues.withUnsafeBufferPointer { bp in
                             let run = { (b: Int) in
                                 let n0 = b * per
                                 let n = min(per, self.outFeatures - n0)
                                 guard n > 0 else { return }
-                                let biasPart = bias.map { Array($0[n0..<(n0 + n)]) }
-                                tk_q8_gemm(a.baseAddress!, kp, rs.baseAddress!, ro.baseAddress!, rows, p.baseAddress! + n0 * kp, s.baseAddress! + n0,
-                                           cs.baseAddress! + n0, self.inFeatures, n, biasPart, y + n0, self.outFeatures)
+                                tk_q8_gemm(a.baseAddress!, kp, rs.baseAddress!, ro.baseAddress!, rows, p.baseAddress! + n0 * kp,
+                                           s.baseAddress! + n0, cs.baseAddress! + n0, self.inFeatures, n,
+                                           bias == nil ? nil : bp.baseAddress! + n0, y + n0, self.outFeatures)
                             }
                             if blocks == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: blocks, execute: run) }
+                          }
                         }
                     }
                 }

@@ -26,60 +26,60 @@ public struct FusedResult: Sendable {
 
 /// Reciprocal-rank fusion of `sets` (each best first) with one weight per set; best first.
 public func reciprocalRankFusion(weights: [Double], sets: [[FusionCandidate]]) -> [FusedResult] {
-    var byID: [String: (result: FusedResult, firstSeen: Int)] = [:]
-    var seen = 0
+    var tally = FusionTally()
     for (s, set) in sets.enumerated() {
         for (rank, candidate) in set.enumerated() {
-            var contribution = weights[s] / Double(rank + 61)
-            let line = "\n(hybrid) Document \(candidate.id) contributed \(contribution) to the score"
-            if let previous = byID[candidate.id] {
-                contribution += Double(previous.result.score)
-                byID[candidate.id] = (FusedResult(object: candidate.object, score: Float(contribution),
-                                                  explanation: previous.result.explanation + line,
-                                                  secondary: candidate.secondary), previous.firstSeen)
-            } else {
-                byID[candidate.id] = (FusedResult(object: candidate.object, score: Float(contribution),
-                                                  explanation: candidate.explanation + line,
-                                                  secondary: candidate.secondary), seen)
-                seen += 1
-            }
+            // Weaviate adds the previous float32 score to the float64 contribution, then rounds once.
+            tally.add(candidate, weights[s] / Double(rank + 61)) { previous, c in Float(c + Double(previous)) }
         }
     }
-    return byID.values.sorted { a, b in
+    return tally.results { a, b in
         if a.result.score != b.result.score { return a.result.score > b.result.score }
         if a.result.secondary != b.result.secondary { return a.result.secondary > b.result.secondary }
         return a.firstSeen < b.firstSeen
-    }.map(\.result)
+    }
 }
 
 /// Relative-score fusion (Weaviate ≥ 1.24, `FusionRelativeScore`): each set's raw scores (`secondary`:
 /// the bm25 score, or 1 − distance) are min-max normalised to [0, 1] (all equal: 1), multiplied by the
 /// set's weight and summed per document; best first, ties in order of first appearance.
 public func relativeScoreFusion(weights: [Double], sets: [[FusionCandidate]]) -> [FusedResult] {
-    var byID: [String: (result: FusedResult, firstSeen: Int)] = [:]
-    var seen = 0
+    var tally = FusionTally()
     for (s, set) in sets.enumerated() {
         guard let high = set.map(\.secondary).max(), let low = set.map(\.secondary).min() else { continue }
         for candidate in set {
             let normalized = high == low ? 1 : (candidate.secondary - low) / (high - low)
-            let contribution = weights[s] * normalized
-            let line = "\n(hybrid) Document \(candidate.id) contributed \(contribution) to the score"
-            if let previous = byID[candidate.id] {
-                byID[candidate.id] = (FusedResult(object: candidate.object,
-                                                  score: previous.result.score + Float(contribution),
-                                                  explanation: previous.result.explanation + line,
-                                                  secondary: candidate.secondary), previous.firstSeen)
-            } else {
-                byID[candidate.id] = (FusedResult(object: candidate.object, score: Float(contribution),
-                                                  explanation: candidate.explanation + line,
-                                                  secondary: candidate.secondary), seen)
-                seen += 1
-            }
+            tally.add(candidate, weights[s] * normalized) { previous, c in previous + Float(c) }
         }
     }
-    return byID.values.sorted { a, b in
+    return tally.results { a, b in
         a.result.score != b.result.score ? a.result.score > b.result.score : a.firstSeen < b.firstSeen
-    }.map(\.result)
+    }
+}
+
+/// Per document: the summed score, the explanation lines of every contribution, and when it first appeared.
+private struct FusionTally {
+    typealias Entry = (result: FusedResult, firstSeen: Int)
+    var byID: [String: Entry] = [:]
+
+    /// Adds `contribution` to the candidate's document; `combine(previousScore, contribution)` is the
+    /// fusion's own rounding of the sum.
+    mutating func add(_ candidate: FusionCandidate, _ contribution: Double, combine: (Float, Double) -> Float) {
+        let line = "\n(hybrid) Document \(candidate.id) contributed \(contribution) to the score"
+        if let previous = byID[candidate.id] {
+            byID[candidate.id] = (FusedResult(object: candidate.object, score: combine(previous.result.score, contribution),
+                                              explanation: previous.result.explanation + line,
+                                              secondary: candidate.secondary), previous.firstSeen)
+        } else {
+            byID[candidate.id] = (FusedResult(object: candidate.object, score: Float(contribution),
+                                              explanation: candidate.explanation + line,
+                                              secondary: candidate.secondary), byID.count)
+        }
+    }
+
+    func results(by order: (Entry, Entry) -> Bool) -> [FusedResult] {
+        byID.values.sorted(by: order).map(\.result)
+    }
 }
 
 /// Go's `%v` of a `[]float32`, cut after `maxLength` items as Weaviate's `truncateVectorString`.
