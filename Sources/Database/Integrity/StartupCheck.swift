@@ -52,7 +52,9 @@ extension Database {
             }
             if let problem {
                 logger.critical("store file damaged", metadata: ["error": "\(problem.message)"])
-                setStorageCondition(.damaged(problem.message))
+                // Clients get the commands without the file paths; the log line above has everything.
+                setStorageCondition(.damaged("the store file is damaged: stop Iris, run `iris store check` to see what is affected "
+                                             + "and `iris store recover` to keep every readable object"))
             } else {
                 setStorageCondition(condition.isWritable ? Database.probeStorage(config) : condition)
             }
