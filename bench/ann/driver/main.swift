@@ -212,13 +212,14 @@ func run() throws {
     var memory = 0
     var sweep: [[String: Double]] = []
     var snapshotStats: [String: Double] = [:]
+    // The batch the Database hands the index (rows as [Float]). It is input, like hnswlib's numpy array,
+    // so it exists before memory is measured: only what the index itself allocates counts.
+    let changes = ids.map { VectorChange(id: $0, vector: Array(base[(Int($0) * o.dim)..<((Int($0) + 1) * o.dim)])) }
     for threads in o.threads {
         let before = residentBytes()
         let index = try HNSWIndex(config: config, snapshotPath: o.snapshot.isEmpty ? nil : o.snapshot,
                                   initialCapacity: n, backgroundCleanup: false)
         try index.reserve(n, dimensions: o.dim)
-        // The batch the Database hands the index (rows as [Float]), built before the clock starts.
-        let changes = ids.map { VectorChange(id: $0, vector: Array(base[(Int($0) * o.dim)..<((Int($0) + 1) * o.dim)])) }
         let t0 = now(), c0 = cpuNow()
         if let e = index.apply(changes, through: 1, threads: threads).lazy.compactMap({ $0 }).first { throw e }
         buildSeconds[String(threads)] = now() - t0
