@@ -8,7 +8,12 @@ then drive POST /v1/graphql with wrk (2 threads, 2 keep-alive connections = 2 co
 request a different query vector) and report QPS and p50/p99 latency. bench-ann then builds the same
 index in-process and times single-threaded searches at the same ef. The ratio is HTTP QPS / in-process QPS.
 
+With --bench-grpc and --v4-python the same queries also go through gRPC Search (the API today's clients
+use): grpc_messages.py encodes them with weaviate-client 4.x's protobuf classes, bench-grpc drives them with
+the same number of concurrent clients, and recall is checked on its replies.
+
 Usage: query_bench.py --iris PATH --bench-ann PATH --data DIR [--ef 64] [--m 64] [--efc 128] [--duration 20]
+                      [--bench-grpc PATH --v4-python PATH]
 """
 import argparse
 import http.client
@@ -58,6 +63,20 @@ def parse_duration(text):
     return value * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}[unit]
 
 
+def grpc_run(args, work, port, files, dim):
+    """gRPC Search with the same queries and clients as the GraphQL run; its recall from the replies."""
+    helper = [args.v4_python, os.path.join(HERE, "grpc_messages.py")]
+    requests, replies = os.path.join(work, "grpc-requests.bin"), os.path.join(work, "grpc-replies.bin")
+    subprocess.run(helper + ["encode", "--class", CLASS, "--queries", files["query.f32"], "--dim", str(dim),
+                             "--out", requests], check=True)
+    out = json.loads(subprocess.run(
+        [args.bench_grpc, "--port", str(port), "--requests", requests, "--clients", str(args.connections),
+         "--duration", str(args.duration), "--replies", replies], capture_output=True, text=True, check=True).stdout)
+    out["recall"] = float(subprocess.run(helper + ["recall", "--replies", replies, "--truth", files["truth.i32"]],
+                                         capture_output=True, text=True, check=True).stdout)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iris", required=True)
@@ -69,6 +88,8 @@ def main():
     ap.add_argument("--duration", type=int, default=20)
     ap.add_argument("--connections", type=int, default=2)
     ap.add_argument("--n", type=int, default=0, help="use only the first N base vectors (0: all)")
+    ap.add_argument("--bench-grpc", help="bench-grpc driver: also time gRPC Search")
+    ap.add_argument("--v4-python", help="a Python with weaviate-client 4.x (for grpc_messages.py)")
     args = ap.parse_args()
 
     meta = json.load(open(os.path.join(args.data, "random512.json")))
@@ -90,11 +111,12 @@ def main():
         base.tofile(files["base.f32"])
         truth.tofile(files["truth.i32"])
 
-    port = free_port()
+    port, grpc_port = free_port(), free_port()
     env = dict(os.environ, PERSISTENCE_DATA_PATH=os.path.join(work, "data"), QUERY_DEFAULTS_LIMIT="25",
                AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED="true", DEFAULT_VECTORIZER_MODULE="none", LOG_LEVEL="info")
     log = open(os.path.join(work, "server.log"), "wb")
-    server = subprocess.Popen([args.iris, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+    server = subprocess.Popen([args.iris, "serve", "--host", "127.0.0.1", "--port", str(port),
+                               "--grpc-port", str(grpc_port)], env=env,
                               stdout=log, stderr=subprocess.STDOUT)
     try:
         for _ in range(600):
@@ -145,6 +167,7 @@ def main():
         bad = re.search(r"Non-2xx or 3xx responses: (\d+)", wrk)
         if bad:
             raise RuntimeError(f"wrk saw {bad.group(1)} error responses:\n{wrk}")
+        grpc = grpc_run(args, work, grpc_port, files, dim) if args.bench_grpc else None
     finally:
         server.terminate()
         try:
@@ -166,12 +189,20 @@ def main():
               "http_qps": qps, "http_p50_ms": p50, "http_p99_ms": p99, "http_recall": recall,
               "inprocess_qps_1thread": point["qps"], "inprocess_recall": point["recall"],
               "ratio": qps / point["qps"], "import_seconds": import_seconds, "cores": os.cpu_count()}
+    if grpc:
+        result.update({"grpc_qps": grpc["qps"], "grpc_p50_ms": grpc["p50_ms"], "grpc_p99_ms": grpc["p99_ms"],
+                       "grpc_recall": grpc["recall"], "grpc_ratio": grpc["qps"] / point["qps"]})
     print(json.dumps(result))
     print(f"\nnearVector limit 10, {len(base)} x {dim}, ef={args.ef} M={args.m} efC={args.efc}, "
           f"{args.connections} concurrent HTTP clients, {os.cpu_count()} cores", file=sys.stderr)
     print(f"  HTTP + GraphQL   : {qps:8.0f} QPS   p50 {p50:.2f} ms   p99 {p99:.2f} ms   recall@10 {recall:.3f}", file=sys.stderr)
+    if grpc:
+        print(f"  gRPC Search      : {grpc['qps']:8.0f} QPS   p50 {grpc['p50_ms']:.2f} ms   p99 {grpc['p99_ms']:.2f} ms   "
+              f"recall@10 {grpc['recall']:.3f}", file=sys.stderr)
     print(f"  in-process index : {point['qps']:8.0f} QPS   (1 thread)             recall@10 {point['recall']:.3f}", file=sys.stderr)
     print(f"  ratio HTTP / in-process: {qps / point['qps']:.2f}  (target >= 0.5)", file=sys.stderr)
+    if grpc:
+        print(f"  ratio gRPC / in-process: {grpc['qps'] / point['qps']:.2f}  (target >= 0.8)", file=sys.stderr)
 
 
 if __name__ == "__main__":
