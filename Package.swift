@@ -49,12 +49,13 @@ let package = Package(
         .target(name: "ImageProcessing", dependencies: ["CImageCodecs"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "CTensorKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "Hashing"),
+        .target(name: "Hashing", swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "ModelFormats", dependencies: ["JSON"], swiftSettings: [.swiftLanguageMode(.v6)]),
-        .target(name: "ModelHub", dependencies: ["Hashing", "ModelFormats"]),
+        .target(name: "ModelHub", dependencies: ["Hashing", "ModelFormats"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(
             name: "CLIPEngine",
-            dependencies: ["Tokenizers", "ImageProcessing", "COpenBLAS", "CTensorKernels", "ModelFormats"]
+            dependencies: ["Tokenizers", "ImageProcessing", "COpenBLAS", "CTensorKernels", "ModelFormats"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
 
         // MARK: Database
@@ -79,7 +80,8 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
-        .target(name: "GraphQLAPI", dependencies: ["Database", "JSON", .product(name: "GraphQL", package: "GraphQL")]),
+        .target(name: "GraphQLAPI", dependencies: ["Database", "JSON", .product(name: "GraphQL", package: "GraphQL")],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(
             name: "GRPCAPI",
             dependencies: [
@@ -93,8 +95,9 @@ let package = Package(
             exclude: ["Proto"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
-        .target(name: "InferenceAPI", dependencies: ["CLIPEngine", .product(name: "Hummingbird", package: "hummingbird")]),
-        .target(name: "Multi2VecCLIP", dependencies: ["Database", "CLIPEngine"]),
+        .target(name: "InferenceAPI", dependencies: ["CLIPEngine", .product(name: "Hummingbird", package: "hummingbird")],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "Multi2VecCLIP", dependencies: ["Database", "CLIPEngine"], swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // MARK: The binary
         .executableTarget(
@@ -103,7 +106,8 @@ let package = Package(
                 "RESTAPI", "GraphQLAPI", "GRPCAPI", "InferenceAPI", "Multi2VecCLIP", "ModelHub", "Hashing", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
 
         // MARK: Benchmark drivers (run by the scripts in bench/)
@@ -111,6 +115,12 @@ let package = Package(
         .executableTarget(name: "bench-clip", dependencies: ["CLIPEngine", "COpenBLAS", "CTensorKernels"], path: "bench/clip/driver"),
         .executableTarget(name: "bench-json", dependencies: ["JSON"], path: "bench/json/driver"),
         .executableTarget(name: "bench-store", dependencies: ["Database"], path: "bench/import/driver"),
+        .executableTarget(
+            name: "bench-grpc",
+            dependencies: [.product(name: "GRPCCore", package: "grpc-swift-2"),
+                           .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport")],
+            path: "bench/query/grpc-driver", swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
 
         // MARK: Tests
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),

@@ -113,10 +113,7 @@ public final class CLIPEmbedder: @unchecked Sendable {
         // Decode and preprocess on all cores, then one model run for the whole batch.
         var results = [Result<[Float], Error>?](repeating: nil, count: images.count)
         results.withUnsafeMutableBufferPointer { out in
-            let buffer = out
-            DispatchQueue.concurrentPerform(iterations: images.count) { i in
-                buffer[i] = Result { try self.pixels(images[i]) }
-            }
+            concurrentForEach(images.count) { i in out[i] = Result { try self.pixels(images[i]) } }
         }
         var tensors: [[Float]] = []
         tensors.reserveCapacity(images.count)

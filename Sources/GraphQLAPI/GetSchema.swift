@@ -4,6 +4,7 @@ import Database
 import GraphQL
 
 /// Builds the per-class object types of Get; cross-class unions resolve through `classTypes` lazily.
+/// @unchecked Sendable: `classTypes` is filled in init, before the schema that reads it exists.
 final class GetTypes: @unchecked Sendable {
     let backend: any QueryBackend
     let classes: [ClassDefinition]

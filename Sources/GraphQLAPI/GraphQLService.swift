@@ -4,6 +4,7 @@ import Database
 import Foundation
 import GraphQL
 
+/// @unchecked Sendable: `cached` and `validShapes` are read and written only under `lock`.
 public final class GraphQLService: @unchecked Sendable {
     public static let noProviderMessage =
         "no graphql provider present, this is most likely because no schema is present. Import a schema first!"

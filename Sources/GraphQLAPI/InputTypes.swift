@@ -159,7 +159,8 @@ enum InputTypes {
     }
 }
 
-/// Holds a type until a lazy field closure reads it (self-referential input types).
+/// Holds a type until a lazy field closure reads it (self-referential input types). @unchecked Sendable:
+/// `type` is set once while the schema is built, before any query can run the closure.
 final class TypeBox: @unchecked Sendable {
     var type: GraphQLInputObjectType?
 }

@@ -9,6 +9,7 @@ import Database
 import Foundation
 import GraphQL
 
+/// @unchecked Sendable: `values` and `exceededMessage` change only under `lock`; the rest is immutable.
 final class QueryBudget: @unchecked Sendable {
     /// The budget of the request this task (and its child tasks) executes.
     @TaskLocal static var current: QueryBudget?

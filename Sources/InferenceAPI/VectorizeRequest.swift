@@ -8,9 +8,12 @@ struct VectorizeRequest {
     var images: [String] = []
 
     /// A validation failure in FastAPI/pydantic's shape.
+    /// Holds the encoded body, not the `[String: Any]` issues, so that the error is Sendable.
     struct Invalid: Error {
-        var detail: [[String: Any]]
-        var body: Data { (try? JSONSerialization.data(withJSONObject: ["detail": detail])) ?? Data() }
+        let body: Data
+        init(detail: [[String: Any]]) {
+            body = (try? JSONSerialization.data(withJSONObject: ["detail": detail])) ?? Data()
+        }
     }
 
     init(json body: [UInt8]) throws {

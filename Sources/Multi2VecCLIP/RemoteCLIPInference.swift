@@ -131,7 +131,7 @@ public final class RemoteCLIPInference: CLIPInference {
     }
 }
 
-/// A value shared between threads behind a lock.
+/// A value shared between threads behind a lock (@unchecked Sendable: `value` is touched only under `lock`).
 final class LockedValue<T>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: T

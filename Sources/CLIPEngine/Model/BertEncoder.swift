@@ -1,7 +1,7 @@
 /// BERT / DistilBERT / RoBERTa encoder: word + position (+ token type 0) embeddings, LayerNorm, then
 /// post-LN blocks. Returns the last hidden state of every token (all texts stacked, no padding: a
 /// text attends to its own tokens only, which is what the attention mask does in a padded batch).
-final class BertEncoder: @unchecked Sendable {
+final class BertEncoder: Sendable {
     let config: EncoderConfig
     let wordEmbedding: [Float]
     let positionEmbedding: [Float]

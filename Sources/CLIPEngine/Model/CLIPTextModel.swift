@@ -1,6 +1,6 @@
 /// CLIP's text tower + text_projection: causal pre-LN transformer, pooled at the end token, final
 /// LayerNorm, projection (no bias). Each text runs at its own length; a batch is one stacked matrix.
-final class CLIPTextModel: @unchecked Sendable {
+final class CLIPTextModel: Sendable {
     let config: CLIPTowerConfig
     let projectionDim: Int
     let tokenEmbedding: [Float] // [vocab, d]

@@ -1,7 +1,7 @@
 /// CLIP's vision tower + visual_projection: patch embedding (a conv with stride = kernel, done as one
 /// GEMM over the im2col patches of the whole batch), class token, positions, pre-LN, encoder,
 /// post-LN on the class row, projection.
-final class CLIPVisionModel: @unchecked Sendable {
+final class CLIPVisionModel: Sendable {
     let config: CLIPTowerConfig
     let projectionDim: Int
     let patchWeight: [Float] // [C*p*p, d] (conv weight [d, C, p, p] transposed)

@@ -76,7 +76,7 @@ struct Linear {
             // Blocks of whole 16-column groups keep the kernels' vector tails out of the split.
             let per = ((outFeatures + blocks - 1) / blocks + 15) / 16 * 16
             let wp = w.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: blocks) { b in
+            concurrentForEach(blocks) { b in
                 let n0 = b * per
                 let n = min(per, outFeatures - n0)
                 if n > 0 {
@@ -94,7 +94,8 @@ import CTensorKernels
 
 /// A Linear weight for the int8 kernel: 7-bit symmetric per output column, packed in blocks of 16
 /// columns (tk_q8_pack_weights), with each column's scale and sum of quantised values.
-final class Int8Weight: @unchecked Sendable {  // immutable after init
+/// @unchecked Sendable: it owns raw buffers that are written in init and only read afterwards.
+final class Int8Weight: @unchecked Sendable {
     let inFeatures: Int, outFeatures: Int
     let packed: [Int8]
     let scales: [Float]
@@ -136,7 +137,7 @@ final class Int8Weight: @unchecked Sendable {  // immutable after init
                                            s.baseAddress! + n0, cs.baseAddress! + n0, self.inFeatures, n,
                                            bias == nil ? nil : bp.baseAddress! + n0, y + n0, self.outFeatures)
                             }
-                            if blocks == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: blocks, execute: run) }
+                            if blocks == 1 { run(0) } else { concurrentForEach(blocks, run) }
                           }
                         }
                     }

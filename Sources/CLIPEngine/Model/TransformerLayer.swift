@@ -117,7 +117,7 @@ struct TransformerLayer {
                 sgemm(m: L, n: hd, k: L, a: s, lda: L, b: v, ldb: ld, c: ws.context.p + seg.start * d + h * hd, ldc: d)
             }
         }
-        if workers > 1 { DispatchQueue.concurrentPerform(iterations: workers, execute: run) } else { run(0) }
+        if workers > 1 { concurrentForEach(workers, run) } else { run(0) }
     }
 }
 
@@ -152,7 +152,7 @@ func parallelChunks(_ n: Int, threads: Int, _ body: (Int, Int) -> Void) {
     let t = min(threads, max(1, n / 16_384)) // small arrays are not worth a thread hop
     if t <= 1 { body(0, n); return }
     let chunk = (n + t - 1) / t
-    DispatchQueue.concurrentPerform(iterations: t) { i in
+    concurrentForEach(t) { i in
         let start = i * chunk
         if start < n { body(start, min(chunk, n - start)) }
     }

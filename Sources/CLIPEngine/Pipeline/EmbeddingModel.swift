@@ -3,7 +3,8 @@ import ModelFormats
 
 /// A model folder loaded for inference: a sentence-transformers folder (modules.json with CLIPModel,
 /// or Transformer + Pooling + Dense… + optional Normalize) or a plain Hugging Face CLIP folder.
-/// Weights are read once; the object is immutable and safe to share between threads.
+/// Weights are read once; the object is immutable and safe to share between threads. @unchecked Sendable
+/// only because `configDictionary` is `[String: Any]` (parsed JSON, never mutated after init).
 public final class EmbeddingModel: @unchecked Sendable {
     enum TextPath {
         case clip(CLIPTextModel)

@@ -1,6 +1,7 @@
 import Foundation
 
 extension EmbeddingModel {
+    /// @unchecked Sendable: `models` is read and written only under `lock`.
     private final class Cache: @unchecked Sendable {
         let lock = NSLock()
         var models: [String: Weak] = [:]

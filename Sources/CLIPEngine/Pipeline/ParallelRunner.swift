@@ -75,7 +75,7 @@ enum ParallelRunner {
         let results = UnsafeMutableBufferPointer<Result<[[Float]], Error>?>.allocate(capacity: groupsCount)
         results.initialize(repeating: nil)
         defer { results.deallocate() }
-        DispatchQueue.concurrentPerform(iterations: groupsCount) { g in
+        concurrentForEach(groupsCount) { g in
             results[g] = Result { try body(groups[g], 1) }
         }
         var out = [[Float]](repeating: [], count: n)

@@ -3,6 +3,8 @@ import Foundation
 /// Lets concurrent callers share model runs: while one batch computes, new requests queue up, and the
 /// next run takes all of them at once (outputs are handed back per request, in order). If a combined
 /// run fails, each request is retried alone so one bad input only fails its own request.
+/// @unchecked Sendable: `queue`, `busy` and every request's result change only under `condition`, and
+/// `process` runs on one thread at a time (the one that set `busy`).
 final class RequestCoalescer<Input, Output>: @unchecked Sendable {
     private final class Request {
         let inputs: [Input]

@@ -2,6 +2,7 @@ import Foundation
 
 /// A one-line progress display on stderr: rewritten in place on a terminal, one line per finished
 /// file otherwise (so logs stay readable).
+/// @unchecked Sendable: its mutable state changes only under `lock`.
 public final class ProgressReporter: @unchecked Sendable {
     private let output: FileHandle
     private let interactive: Bool

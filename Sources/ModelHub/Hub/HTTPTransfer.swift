@@ -22,6 +22,7 @@ protocol TransferSink: AnyObject {
 
 /// One GET streamed through URLSession's delegate API, so bodies go to disk chunk by chunk.
 /// Non-2xx answers are not streamed: their (small) body is kept for the error message.
+/// @unchecked Sendable: its mutable state is touched only on the session's serial delegate queue.
 final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private let sink: TransferSink?
     private let token: String?

@@ -3,6 +3,7 @@ import Foundation
 /// The progress bar of `iris import` on stderr: done/total, percent, rate and time left.
 /// On a terminal it redraws one line (at most 10 times a second); otherwise (a log, CI) it prints a
 /// line at most once a second, so logs stay short.
+/// @unchecked Sendable: the counters and `lastDraw` change only under `lock`.
 final class ImportProgress: @unchecked Sendable {
     private let lock = NSLock()
     private let total: Int
