@@ -27,6 +27,8 @@ class IrisServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = dict(os.environ, PERSISTENCE_DATA_PATH=os.path.join(root, "data"), LOG_LEVEL="warning",
                         AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED="true", DEFAULT_VECTORIZER_MODULE="none")
+        # GRPC_PORT, not --grpc-port: builds from before gRPC (compared with --iris) ignore the variable.
+        self.env["GRPC_PORT"] = str(free_port())
         self.env.update(env or {})
         self.proc: subprocess.Popen | None = None
 

@@ -79,7 +79,7 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}"
         env = dict(os.environ, PERSISTENCE_DATA_PATH=str(work / "data"), ENABLE_MODULES="multi2vec-clip",
                    DEFAULT_VECTORIZER_MODULE="multi2vec-clip", CLIP_MODEL_DIR=args.model,
-                   AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED="true", LOG_LEVEL="warning")
+                   AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED="true", LOG_LEVEL="warning", GRPC_PORT=str(free_port()))
         env.pop("CLIP_INFERENCE_API", None)
         env.pop("TEXT_MODEL_DIR", None)
         if args.threads:

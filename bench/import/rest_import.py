@@ -68,7 +68,7 @@ def run_rest(iris, bodies, count, batch_size):
     data = tempfile.mkdtemp(prefix="iris-bench-import-")
     port = free_port()
     env = {**os.environ, "PERSISTENCE_DATA_PATH": data, "AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED": "true",
-           "LOG_LEVEL": "info", "QUERY_DEFAULTS_LIMIT": "25"}
+           "LOG_LEVEL": "info", "QUERY_DEFAULTS_LIMIT": "25", "GRPC_PORT": str(free_port())}
     server = subprocess.Popen([iris, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
