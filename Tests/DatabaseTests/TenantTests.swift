@@ -47,8 +47,8 @@ final class TenantTests: XCTestCase {
         await XCTAssertThrowsDatabaseError(try await t.db.updateTenants(ofClass: "Doc", [TenantInfo(name: "nope", activityStatus: "HOT")]),
                                            .unprocessable, "tenant not found: \"nope\"")
         _ = try await t.db.createClass(ClassDefinition(className: "Plain"))
-        XCTAssertThrowsDatabaseError(try t.db.tenants(ofClass: "Plain"), .unprocessable, "multi-tenancy is not enabled for class \"Plain\"")
-        XCTAssertThrowsDatabaseError(try t.db.tenants(ofClass: "Missing"), .unprocessable, "class \"Missing\": not found")
+        await XCTAssertThrowsDatabaseError(try t.db.tenants(ofClass: "Plain"), .unprocessable, "multi-tenancy is not enabled for class \"Plain\"")
+        await XCTAssertThrowsDatabaseError(try t.db.tenants(ofClass: "Missing"), .unprocessable, "class \"Missing\": not found")
         XCTAssertEqual(try t.db.tenants(ofClass: "Doc").count, 3, "a failed request adds nothing")
 
         try await t.db.deleteTenants(ofClass: "Doc", names: ["c", "never-existed"])
@@ -142,7 +142,7 @@ final class TenantTests: XCTestCase {
         try await t.db.updateTenants(ofClass: "Doc", [TenantInfo(name: "new1", activityStatus: "INACTIVE")])
         XCTAssertEqual(try t.db.tenant(ofClass: "Doc", named: "new1")?.activityStatus, "COLD")
         // A read activates it again.
-        let listed = try await t.db.listObjects(ListObjectsQuery(className: "Doc", tenant: "new1"))
+        let listed = try await t.db.listObjects(ListObjectsQuery(className: "Doc", limit: 100, tenant: "new1"))
         XCTAssertEqual(listed.count, 3)
         XCTAssertEqual(try t.db.tenant(ofClass: "Doc", named: "new1")?.activityStatus, "HOT")
     }
