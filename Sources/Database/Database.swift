@@ -140,13 +140,13 @@ public final class Database: @unchecked Sendable {
     }
 
     /// Whether the object exists (`HEAD`).
-    public func objectExists(className: String?, id: String) async throws -> Bool {
-        try await getObject(className: className, id: id) != nil
+    public func objectExists(className: String?, id: String, tenant: String? = nil) async throws -> Bool {
+        try await getObject(className: className, id: id, tenant: tenant) != nil
     }
 
     /// The stored vector of an object (nearObject); nil if the object or its vector is absent.
-    public func vector(className: String?, id: String) async throws -> (className: String, vector: [Float])? {
-        guard let o = try await getObject(className: className, id: id, includeVector: true), let v = o.vector else { return nil }
+    public func vector(className: String?, id: String, tenant: String? = nil) async throws -> (className: String, vector: [Float])? {
+        guard let o = try await getObject(className: className, id: id, includeVector: true, tenant: tenant), let v = o.vector else { return nil }
         return (o.className, v)
     }
 
@@ -156,9 +156,16 @@ public final class Database: @unchecked Sendable {
     }
 
     /// Object counts per class (for /v1/nodes and metrics).
+    /// A multi-tenant class counts the objects of its active tenants.
     public func objectCounts() async throws -> [String: Int] {
         var out: [String: Int] = [:]
-        for c in schema() { out[c.className] = try await count(className: c.className) }
+        for st in orderedStates {
+            var n = 0
+            for shard in st.definition.multiTenancyEnabled ? Array(st.loadedShards.dropFirst()) : [st] {
+                n += try await read { db in try ObjectTables.count(db, classID: shard.id) }
+            }
+            out[st.name] = n
+        }
         return out
     }
 }

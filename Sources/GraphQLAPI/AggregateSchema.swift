@@ -124,6 +124,7 @@ enum AggregateSchema {
             "groupBy": GraphQLArgument(type: GraphQLList(GraphQLString)),
             "limit": GraphQLArgument(type: GraphQLInt),
             "objectLimit": GraphQLArgument(type: GraphQLInt),
+            "tenant": GraphQLArgument(type: GraphQLString),
             "nearVector": GraphQLArgument(type: try InputTypes.nearVector(prefix: prefix)),
             "nearObject": GraphQLArgument(type: try InputTypes.nearObject(prefix: prefix)),
         ]
@@ -135,7 +136,7 @@ enum AggregateSchema {
             try QueryBudget.check()
             let selected = SelectionReader.childNames(info.fieldASTs, fragments: info.fragments)
             let groupBy = args[field: "groupBy"]?.asStrings
-            let request = AggregateRequest(
+            var built = AggregateRequest(
                 className: cls.className,
                 filter: try ArgumentParsing.whereFilter(args),
                 groupBy: groupBy,
@@ -143,6 +144,8 @@ enum AggregateSchema {
                 objectLimit: args[field: "objectLimit"]?.asInt,
                 near: ArgumentParsing.near(args, context: context, info: info),
                 needsObjects: groupBy != nil || !selected.subtracting(["meta", "__typename"]).isEmpty)
+            built.tenant = args[field: "tenant"]?.asString.flatMap { $0.isEmpty ? nil : $0 }
+            let request = built
             let groups = try await QueryBudget.withSlot { try await backend.aggregate(request) }
             try QueryBudget.charge(objects: groups.count, info: info)
             return groups.map { AggregateGroupSource(group: $0, cls: cls) as (any Sendable)? }

@@ -97,7 +97,8 @@ final class GetTypes: @unchecked Sendable {
                 let wantsVector = SelectionReader.grandchildNames(info.fieldASTs, child: "_additional",
                                                                   fragments: info.fragments).contains("vector")
                 let objects = try await QueryBudget.lookup(beacons: beacons.count, info: info) {
-                    try await backend.referencedObjects(beacons: beacons, targetClasses: targets, includeVector: wantsVector)
+                    try await backend.referencedObjects(beacons: beacons, targetClasses: targets, includeVector: wantsVector,
+                                                        tenant: source.object.tenant)
                 }
                 return objects.map { ObjectSource(object: $0) as (any Sendable)? }
             })
@@ -113,6 +114,7 @@ final class GetTypes: @unchecked Sendable {
             "limit": GraphQLArgument(type: GraphQLInt),
             "offset": GraphQLArgument(type: GraphQLInt),
             "after": GraphQLArgument(type: GraphQLString),
+            "tenant": GraphQLArgument(type: GraphQLString),
             "sort": GraphQLArgument(type: GraphQLList(try InputTypes.sort(prefix: prefix, order: sortOrder))),
             "nearVector": GraphQLArgument(type: try InputTypes.nearVector(prefix: prefix)),
             "nearObject": GraphQLArgument(type: try InputTypes.nearObject(prefix: prefix)),
@@ -126,7 +128,7 @@ final class GetTypes: @unchecked Sendable {
         let className = cls.className
         return GraphQLField(type: GraphQLList(type), args: args, resolve: { _, args, context, info in
             try QueryBudget.check()
-            let request = GetRequest(
+            var built = GetRequest(
                 className: className,
                 filter: try ArgumentParsing.whereFilter(args),
                 limit: args[field: "limit"]?.asInt,
@@ -137,6 +139,8 @@ final class GetTypes: @unchecked Sendable {
                 bm25: ArgumentParsing.bm25(args),
                 hybrid: ArgumentParsing.hybrid(args, context: context, info: info),
                 additional: SelectionReader.additional(info))
+            built.tenant = args[field: "tenant"]?.asString.flatMap { $0.isEmpty ? nil : $0 }
+            let request = built
             let hits = try await QueryBudget.withSlot { try await backend.get(request) }
             try QueryBudget.charge(objects: hits.count,
                                    extra: request.additional.vector ? hits.map(\.object).vectorComponents : 0, info: info)

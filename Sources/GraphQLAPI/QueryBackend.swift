@@ -12,8 +12,9 @@ public protocol QueryBackend: Sendable {
     func explore(_ request: ExploreRequest) async throws -> [ExploreHit]
     func aggregate(_ request: AggregateRequest) async throws -> [AggregateGroup]
     /// The objects a reference property points to, in beacon order (missing targets are skipped).
-    /// `targetClasses` are the property's classes, used for beacons without a class segment.
-    func referencedObjects(beacons: [String], targetClasses: [String], includeVector: Bool) async throws -> [WeaviateObject]
+    /// `targetClasses` are the property's classes, used for beacons without a class segment; targets in
+    /// multi-tenant classes are looked up in `tenant` (the referencing object's).
+    func referencedObjects(beacons: [String], targetClasses: [String], includeVector: Bool, tenant: String?) async throws -> [WeaviateObject]
 }
 
 extension Database: QueryBackend {

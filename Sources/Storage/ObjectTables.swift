@@ -43,7 +43,11 @@ public struct ObjectRow: Sendable {
 /// the properties as JSON, the vector blob, and one typed, indexed column per filterable primitive
 /// property so `where` filters run as indexed SQL.
 public enum ObjectTables {
-    public static func tableName(_ classID: Int64) -> String { "obj_\(classID)" }
+    /// A table set is keyed by a shard id: a class's own id (> 0), or the negated id of one of its
+    /// tenants (`Tenants`), whose tables are `obj_t<id>`, `tok_t<id>`, `tlen_t<id>`.
+    public static func tableName(_ classID: Int64) -> String { "obj_" + suffix(classID) }
+
+    static func suffix(_ shardID: Int64) -> String { shardID < 0 ? "t\(-shardID)" : "\(shardID)" }
 
     public static func create(_ db: GRDB.Database, classID: Int64, columns: [StoreColumn]) throws {
         let t = tableName(classID)
@@ -78,8 +82,8 @@ public enum ObjectTables {
     /// `tok_<classID>`: the inverted index of tokenized text, one row per distinct token of a property of a
     /// document with its count `tf`, so text `Equal` / `Like` filters are index lookups and BM25 reads term
     /// frequencies. `tlen_<classID>` holds each (property, document)'s token count for BM25's length norm.
-    public static func tokenTableName(_ classID: Int64) -> String { "tok_\(classID)" }
-    public static func lengthTableName(_ classID: Int64) -> String { "tlen_\(classID)" }
+    public static func tokenTableName(_ classID: Int64) -> String { "tok_" + suffix(classID) }
+    public static func lengthTableName(_ classID: Int64) -> String { "tlen_" + suffix(classID) }
 
     /// Creates the token tables if missing; returns true if the caller must (re)fill them from the objects:
     /// when they were created, or when a data folder from before term statistics had them without `tf`

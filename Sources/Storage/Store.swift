@@ -14,6 +14,8 @@ import Foundation
 /// - `tok_<classID>(doc_id, prop, token, tf)`: the inverted index of tokenized text with each token's
 ///   count in the property, so text Equal/Like are index lookups and bm25 has its term frequencies.
 /// - `tlen_<classID>(prop, doc_id, len)`: each searchable property's token count, for bm25's length norm.
+/// - `tenants(id, class_id, name, status)`: the tenants of multi-tenant classes. Tenant `id`'s objects
+///   live in `obj_t<id>`/`tok_t<id>`/`tlen_t<id>` and its change-log entries under `class_id = -id`.
 /// - `changes(seq, class_id, doc_id, op)`: written in the same transaction as the object; a class's
 ///   vector index replays the entries after its snapshot's `coveredSequence` on open, and entries a
 ///   snapshot covers are deleted.
@@ -78,6 +80,20 @@ public final class Store: Sendable {
         m.registerMigration("v2") { db in
             // Per class, the highest change-log sequence truncated: a snapshot covering less is stale.
             try db.execute(sql: "CREATE TABLE changes_truncated (class_id INTEGER PRIMARY KEY, up_to INTEGER NOT NULL)")
+        }
+        m.registerMigration("v3") { db in
+            // The tenants of multi-tenant classes: each is its own shard with its own tables
+            // (`obj_t<id>`, `tok_t<id>`, `tlen_t<id>`), change-log key (`-id`) and vector index file.
+            // `status` is HOT or COLD (Weaviate's stored values; the APIs show ACTIVE / INACTIVE).
+            try db.execute(sql: """
+                CREATE TABLE tenants (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    class_id INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'HOT',
+                    UNIQUE (class_id, name)
+                )
+                """)
         }
         return m
     }

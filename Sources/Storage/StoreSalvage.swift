@@ -12,7 +12,7 @@ public enum StoreSalvage {
         public var skippedRanges: [ClosedRange<Int64>]
     }
 
-    /// Copies `classes` and every `obj_<id>` table (with its indexes) from the store file at `sourcePath`,
+    /// Copies `classes`, `tenants` and every `obj_<id>` / `obj_t<id>` table (with its indexes) from the store file at `sourcePath`,
     /// opened read-only, into `target`, a freshly migrated empty store.
     public static func copyReadable(from sourcePath: String, into target: Store) throws -> [TableResult] {
         var config = Configuration()
@@ -25,6 +25,7 @@ public enum StoreSalvage {
             var results: [TableResult] = []
             try target.pool.write { dst in
                 results.append(try copyRows(of: "classes", from: src, into: dst))
+                if try src.tableExists("tenants") { results.append(try copyRows(of: "tenants", from: src, into: dst)) }
                 for table in objectTables {
                     let name: String = table[1]
                     try dst.execute(sql: table[3])

@@ -21,10 +21,11 @@ final class QueryBudgetTests: XCTestCase {
         func get(_ request: GetRequest) async throws -> [GetHit] { try await db.get(request) }
         func explore(_ request: ExploreRequest) async throws -> [ExploreHit] { try await db.explore(request) }
         func aggregate(_ request: AggregateRequest) async throws -> [AggregateGroup] { try await db.aggregate(request) }
-        func referencedObjects(beacons: [String], targetClasses: [String], includeVector: Bool) async throws -> [WeaviateObject] {
+        func referencedObjects(beacons: [String], targetClasses: [String], includeVector: Bool, tenant: String?) async throws -> [WeaviateObject] {
             lock.withLock { lookups += 1 }
             try await Task.sleep(for: delay)
-            return try await db.referencedObjects(beacons: beacons, targetClasses: targets(targetClasses), includeVector: includeVector)
+            return try await db.referencedObjects(beacons: beacons, targetClasses: targets(targetClasses), includeVector: includeVector,
+                                                  tenant: tenant)
         }
         private func targets(_ t: [String]) -> [String] { t }
     }

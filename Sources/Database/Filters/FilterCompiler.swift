@@ -289,9 +289,11 @@ struct FilterCompiler {
             throw noSuchProp(refProp, st)
         }
         let targetName = path[1]
-        guard targets.contains(targetName), let target = db.state(targetName) else {
+        guard targets.contains(targetName), let targetClass = db.state(targetName) else {
             throw Self.err("invalid where filter: reference property '\(refProp)' does not point to class '\(targetName)'")
         }
+        // A multi-tenant target is filtered in the referencing object's tenant.
+        let target = try targetClass.definition.multiTenancyEnabled ? db.shard(targetClass, tenant: st.tenant) : targetClass
         aliasCounter += 1
         let n = aliasCounter
         let alias = "r\(n)"

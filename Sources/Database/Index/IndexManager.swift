@@ -5,8 +5,13 @@ import VectorIndex
 /// Ownership of the per-class vector indexes: creation, loading a snapshot plus change-log catch-up on
 /// open, and periodic snapshots that let the covered change log be truncated.
 extension Database {
+    /// `class-<id>.index` for a class, `tenant-<id>.index` for a tenant's shard (id < 0).
     func snapshotPath(classID: Int64) -> String {
-        (indexDirectory as NSString).appendingPathComponent("class-\(classID).index")
+        (indexDirectory as NSString).appendingPathComponent(Database.indexFileName(classID))
+    }
+
+    static func indexFileName(_ shardID: Int64) -> String {
+        shardID < 0 ? "tenant-\(-shardID).index" : "class-\(shardID).index"
     }
 
     /// Removes a class's index files (snapshot and graph log).
@@ -130,7 +135,7 @@ extension Database {
     /// error is rethrown. Blocks while it writes: the timer runs it on a dispatch queue, not the
     /// cooperative pool.
     public func persistIndexes() throws {
-        let states: [ClassState] = withSchemaLock { Array(classes.values) }
+        let states: [ClassState] = withSchemaLock { Array(classes.values) }.flatMap(\.loadedShards)
         var firstError: Error?
         for st in states {
             do {
@@ -138,7 +143,7 @@ extension Database {
                 // the class commits between the snapshot and the truncation, so `coveredSequence` is exactly
                 // what the file holds. `persist()` returns once the file is fsynced and renamed.
                 try store.pool.writeWithoutTransaction { db in
-                    guard self.state(st.name) === st else { return }  // dropped meanwhile
+                    guard self.isLive(st) else { return }  // dropped or deactivated meanwhile
                     try st.index.persist()
                     try ChangeLog.truncate(db, classID: st.id, upTo: st.index.coveredSequence)
                 }

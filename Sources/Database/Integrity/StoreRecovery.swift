@@ -33,13 +33,17 @@ extension Database {
         }
         defer { try? database.close() }
         var lines: [String] = []
-        for st in database.withSchemaLock({ database.classOrder.compactMap { database.classes[$0] } }) {
-            let counts = try? database.store.pool.read { db in
-                (try ObjectTables.count(db, classID: st.id),
-                 try ObjectTables.count(db, classID: st.id, condition: "vector IS NOT NULL"))
+        for cls in database.withSchemaLock({ database.classOrder.compactMap { database.classes[$0] } }) {
+            // A multi-tenant class is listed per active tenant (COLD tenants' indexes are not opened).
+            for st in cls.definition.multiTenancyEnabled ? Array(cls.loadedShards.dropFirst()) : [cls] {
+                let counts = try? database.store.pool.read { db in
+                    (try ObjectTables.count(db, classID: st.id),
+                     try ObjectTables.count(db, classID: st.id, condition: "vector IS NOT NULL"))
+                }
+                let objects = counts.map { "\($0.0) objects, \($0.1) vectors" } ?? "objects unreadable"
+                let name = st.tenant.map { "\(st.name) (tenant \($0))" } ?? st.name
+                lines.append("\(name): \(objects); vector index: \(st.index.count) vectors, change log covered to \(st.index.coveredSequence)")
             }
-            let objects = counts.map { "\($0.0) objects, \($0.1) vectors" } ?? "objects unreadable"
-            lines.append("\(st.name): \(objects); vector index: \(st.index.count) vectors, change log covered to \(st.index.coveredSequence)")
         }
         return StoreInspection(classes: lines, problems: database.findings ?? [])
     }

@@ -23,18 +23,27 @@ public struct ClassDefinition: Sendable, Equatable, Codable {
     /// module's entry in `moduleConfig`); the APIs show it under this name (`vectorConfig`, `vectors`).
     /// nil: a legacy class with one unnamed vector.
     public var vectorName: String?
+    /// `{enabled, autoTenantCreation, autoTenantActivation}` when the class was created with one (defaults
+    /// applied); nil for classes without it, which are not multi-tenant.
+    public var multiTenancyConfig: JSONValue?
+
+    /// Whether every object of the class lives in a tenant (Weaviate ≥ 1.20 multi-tenancy).
+    public var multiTenancyEnabled: Bool { multiTenancyConfig?["enabled"]?.boolValue == true }
+    public var autoTenantCreation: Bool { multiTenancyConfig?["autoTenantCreation"]?.boolValue == true }
+    public var autoTenantActivation: Bool { multiTenancyConfig?["autoTenantActivation"]?.boolValue == true }
 
     enum CodingKeys: String, CodingKey {
         case className = "class"
         case description, properties, vectorizer, vectorIndexType, vectorIndexConfig, invertedIndexConfig
-        case shardingConfig, replicationConfig, moduleConfig, vectorName
+        case shardingConfig, replicationConfig, moduleConfig, vectorName, multiTenancyConfig
     }
 
     public init(
         className: String, description: String? = nil, properties: [PropertyDefinition]? = nil,
         vectorizer: String? = nil, vectorIndexType: String? = nil, vectorIndexConfig: JSONValue? = nil,
         invertedIndexConfig: JSONValue? = nil, shardingConfig: JSONValue? = nil,
-        replicationConfig: JSONValue? = nil, moduleConfig: JSONValue? = nil, vectorName: String? = nil
+        replicationConfig: JSONValue? = nil, moduleConfig: JSONValue? = nil, vectorName: String? = nil,
+        multiTenancyConfig: JSONValue? = nil
     ) {
         self.className = className
         self.description = description
@@ -47,6 +56,7 @@ public struct ClassDefinition: Sendable, Equatable, Codable {
         self.replicationConfig = replicationConfig
         self.moduleConfig = moduleConfig
         self.vectorName = vectorName
+        self.multiTenancyConfig = multiTenancyConfig
     }
 
     public init(from decoder: Decoder) throws {
@@ -62,6 +72,7 @@ public struct ClassDefinition: Sendable, Equatable, Codable {
         replicationConfig = try c.decodeIfPresent(JSONValue.self, forKey: .replicationConfig)
         moduleConfig = try c.decodeIfPresent(JSONValue.self, forKey: .moduleConfig)
         vectorName = try c.decodeIfPresent(String.self, forKey: .vectorName)
+        multiTenancyConfig = try c.decodeIfPresent(JSONValue.self, forKey: .multiTenancyConfig)
     }
 
     /// The property named `name`, if any (names are compared exactly, as Weaviate does after lower-casing the first letter).

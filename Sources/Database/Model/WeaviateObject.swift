@@ -17,12 +17,15 @@ public struct WeaviateObject: Sendable, Equatable {
     public var additional: [String: JSONValue]?
     /// The store's document id of this object within its class (the vector index label).
     public var docID: UInt64
+    /// The tenant holding the object (multi-tenant classes); shown as `tenant` on the wire.
+    public var tenant: String?
 
     public init(
         className: String, id: String, properties: [String: JSONValue] = [:], vector: [Float]? = nil,
         creationTimeUnix: Int64 = 0, lastUpdateTimeUnix: Int64 = 0, additional: [String: JSONValue]? = nil,
-        docID: UInt64 = 0
+        docID: UInt64 = 0, tenant: String? = nil
     ) {
+        self.tenant = tenant
         self.className = className
         self.id = id
         self.properties = properties
@@ -44,6 +47,7 @@ public struct WeaviateObject: Sendable, Equatable {
         ]
         if includeVector, let v = vector { o["vector"] = .array(v.map { .double(Double($0)) }) }
         if let a = additional { o["additional"] = .object(a) }
+        if let t = tenant { o["tenant"] = .string(t) }
         return .object(o)
     }
 }
@@ -59,14 +63,17 @@ public struct ObjectInput: Sendable, Equatable, Codable {
     /// The name the vector was given under (`vectors: {name: …}`); nil for a plain `vector`. Must be the
     /// class's `vectorName`.
     public var vectorName: String?
+    /// The tenant to write to (multi-tenant classes only).
+    public var tenant: String?
 
     enum CodingKeys: String, CodingKey {
         case className = "class"
-        case id, properties, vector
+        case id, properties, vector, tenant
     }
 
     public init(className: String? = nil, id: String? = nil, properties: [String: JSONValue]? = nil, vector: [Float]? = nil,
-                vectorName: String? = nil) {
+                vectorName: String? = nil, tenant: String? = nil) {
+        self.tenant = tenant
         self.className = className
         self.id = id
         self.properties = properties
@@ -94,11 +101,14 @@ public struct ListObjectsQuery: Sendable, Equatable {
     public var sort: [String]
     /// `asc` / `desc` per sort entry (missing entries: asc).
     public var order: [String]
+    /// `?tenant=`: the tenant to list (multi-tenant classes only).
+    public var tenant: String?
 
     public init(
         className: String? = nil, limit: Int? = nil, offset: Int? = nil, after: String? = nil,
-        includeVector: Bool = false, sort: [String] = [], order: [String] = []
+        includeVector: Bool = false, sort: [String] = [], order: [String] = [], tenant: String? = nil
     ) {
+        self.tenant = tenant
         self.className = className
         self.limit = limit
         self.offset = offset
@@ -124,7 +134,9 @@ public struct BatchReferenceInput: Sendable, Equatable, Codable {
     public var from: String
     /// `weaviate://localhost/<Class>/<uuid>` (or the legacy `weaviate://localhost/<uuid>`).
     public var to: String
-    public init(from: String, to: String) { self.from = from; self.to = to }
+    /// The tenant of the source object (multi-tenant classes only).
+    public var tenant: String?
+    public init(from: String, to: String, tenant: String? = nil) { self.from = from; self.to = to; self.tenant = tenant }
 }
 
 /// The result of one item of `POST /v1/batch/references`: `error == nil` is SUCCESS.

@@ -16,7 +16,7 @@ extension Database {
         let additional = row.additional.flatMap { try? JSONValue.parse(Data($0.utf8)) }?.objectValue
         return WeaviateObject(className: st.name, id: row.uuid, properties: props, vector: row.vector.map(VectorCoding.decode),
                               creationTimeUnix: row.created, lastUpdateTimeUnix: row.updated, additional: additional,
-                              docID: row.docID)
+                              docID: row.docID, tenant: st.tenant)
     }
 
     /// Runs `body` on one of the store's readers; the task waits without holding a cooperative thread.
@@ -30,15 +30,26 @@ extension Database {
         withSchemaLock { classOrder.compactMap { classes[$0] } }
     }
 
+    /// The shards a class-less request reaches, in class order: with a tenant, that tenant's active shard
+    /// of every multi-tenant class that has it; without, every single-tenant class.
+    func orderedShards(tenant: String?) -> [ClassState] {
+        orderedStates.compactMap { st in
+            guard st.definition.multiTenancyEnabled else { return (tenant ?? "").isEmpty ? st : nil }
+            guard let tenant, !tenant.isEmpty else { return nil }
+            return st.tenantEntry(tenant)?.shard
+        }
+    }
+
     /// One object by class (nil: search every class, the legacy id-only path) and id; nil if absent.
-    public func getObject(className: String?, id: String, includeVector: Bool = false) async throws -> WeaviateObject? {
+    /// A multi-tenant class needs `tenant` (422 without it, or for an unknown or inactive tenant).
+    public func getObject(className: String?, id: String, includeVector: Bool = false, tenant: String? = nil) async throws -> WeaviateObject? {
         let lid = id.lowercased()
         let states: [ClassState]
         if let className {
-            guard let st = state(Database.normalizeClassName(className)) else { return nil }
+            guard let st = try await shardOf(named: Database.normalizeClassName(className), tenant: tenant) else { return nil }
             states = [st]
         } else {
-            states = orderedStates
+            states = orderedShards(tenant: tenant)
         }
         return try await read { db in
             for st in states {
@@ -91,8 +102,8 @@ extension Database {
 
     /// Compiles `filter` for class `className` into a SQL condition over its table `obj_<id>` (for the
     /// query engine's own SQL); nil filter → nil. Errors: 404 unknown class, 422 filter errors.
-    func sqlCondition(className: String, filter: WhereFilter?) throws -> (table: String, condition: CompiledFilter?) {
-        let st = try requireState(className)
+    func sqlCondition(className: String, filter: WhereFilter?, tenant: String? = nil) throws -> (table: String, condition: CompiledFilter?) {
+        let st = try requireShard(className, tenant: tenant)
         return (ObjectTables.tableName(st.id), try compileFilter(filter, st))
     }
 
@@ -126,7 +137,7 @@ extension Database {
             if q.offset != nil && q.offset != 0 || !sort.isEmpty {
                 throw DatabaseError.unprocessable("invalid cursor: 'after' parameter cannot be combined with 'offset' or 'sort'")
             }
-            guard let st = state(Database.normalizeClassName(className)) else { return [] }
+            guard let st = try await shardOf(named: Database.normalizeClassName(className), tenant: q.tenant) else { return [] }
             return try await read { db in
                 try ObjectTables.fetch(db, classID: st.id, condition: after.isEmpty ? nil : "uuid > ?",
                                        arguments: after.isEmpty ? [] : [after.lowercased()], orderBy: "uuid",
@@ -134,7 +145,7 @@ extension Database {
             }
         }
         if let className = q.className {
-            guard let st = state(Database.normalizeClassName(className)) else { return [] }
+            guard let st = try await shardOf(named: Database.normalizeClassName(className), tenant: q.tenant) else { return [] }
             let order = try listOrderClause(sort, st)
             return try await read { db in
                 try ObjectTables.fetch(db, classID: st.id, condition: nil, orderBy: order, limit: limit, offset: offset,
@@ -142,10 +153,11 @@ extension Database {
             }
         }
         // Across classes: classes in creation order, each in uuid order.
+        let shards = orderedShards(tenant: q.tenant)
         return try await read { db in
             var out: [WeaviateObject] = []
             var skip = offset
-            for st in self.orderedStates where out.count < limit {
+            for st in shards where out.count < limit {
                 let n = try ObjectTables.count(db, classID: st.id)
                 if skip >= n { skip -= n; continue }
                 let order = try self.listOrderClause(sort.filter { st.columns[$0.path[0]] != nil || $0.path[0].hasPrefix("_") || $0.path[0] == "id" }, st)
@@ -159,8 +171,8 @@ extension Database {
     }
 
     /// The doc ids of `className` matching `filter` (nil filter: all), ascending. Errors: 422 filter errors.
-    public func filterDocIDs(className: String, filter: WhereFilter?) async throws -> [UInt64] {
-        let st = try requireState(className)
+    public func filterDocIDs(className: String, filter: WhereFilter?, tenant: String? = nil) async throws -> [UInt64] {
+        let st = try requireShard(className, tenant: tenant)
         let c = try compileFilter(filter, st)
         return try await read { db in
             try ObjectTables.ids(db, classID: st.id, condition: c?.sql, arguments: c?.arguments ?? []).map(\.docID)
@@ -168,21 +180,21 @@ extension Database {
     }
 
     /// The ids `filter` allows (nil filter: nil, no restriction).
-    func allowList(_ filter: WhereFilter?, className: String) async throws -> AllowList? {
+    func allowList(_ filter: WhereFilter?, className: String, tenant: String? = nil) async throws -> AllowList? {
         guard let filter else { return nil }
-        return AllowList(try await filterDocIDs(className: className, filter: filter))
+        return AllowList(try await filterDocIDs(className: className, filter: filter, tenant: tenant))
     }
 
     /// The number of objects of `className` matching `filter`.
-    public func count(className: String, filter: WhereFilter? = nil) async throws -> Int {
-        let st = try requireState(className)
+    public func count(className: String, filter: WhereFilter? = nil, tenant: String? = nil) async throws -> Int {
+        let st = try requireShard(className, tenant: tenant)
         let c = try compileFilter(filter, st)
         return try await read { db in try ObjectTables.count(db, classID: st.id, condition: c?.sql, arguments: c?.arguments ?? []) }
     }
 
     /// Objects by doc id, in the given order (ids that no longer exist are skipped).
-    public func objects(className: String, docIDs: [UInt64], includeVector: Bool) async throws -> [WeaviateObject] {
-        let st = try requireState(className)
+    public func objects(className: String, docIDs: [UInt64], includeVector: Bool, tenant: String? = nil) async throws -> [WeaviateObject] {
+        let st = try requireShard(className, tenant: tenant)
         return try await read { db in
             try ObjectTables.fetch(db, classID: st.id, docIDs: docIDs, withVector: includeVector).map { self.toObject($0, st) }
         }
@@ -192,8 +204,8 @@ extension Database {
     /// Weaviate orders them: a filter's matches in doc id order (its inverted index yields doc ids), all
     /// objects in uuid order (its object store's key order, which the `after` cursor walks too).
     public func findObjects(className: String, filter: WhereFilter?, sort: [SortSpec] = [], limit: Int?, offset: Int? = nil,
-                            after: String? = nil, includeVector: Bool = false) async throws -> [WeaviateObject] {
-        let st = try requireState(className)
+                            after: String? = nil, includeVector: Bool = false, tenant: String? = nil) async throws -> [WeaviateObject] {
+        let st = try requireShard(className, tenant: tenant)
         var c = try compileFilter(filter, st)
         var order = filter == nil ? try listOrderClause(sort, st) : try orderClause(sort, st)
         if let after, !after.isEmpty {
@@ -219,9 +231,9 @@ extension Database {
     /// and restricted to `allowList`), closest first, with their distances in the class's metric.
     /// Errors: 404 unknown class; 422 vector length differs from the class's dimension.
     public func vectorSearch(className: String, vector: [Float], k: Int, maxDistance: Float? = nil, allowList: AllowList? = nil,
-                             includeVector: Bool = false) async throws -> [(object: WeaviateObject, distance: Float)] {
+                             includeVector: Bool = false, tenant: String? = nil) async throws -> [(object: WeaviateObject, distance: Float)] {
         searchActivity.touch()
-        let st = try requireState(className)
+        let st = try requireShard(className, tenant: tenant)
         if let d = st.dimension, d != vector.count, st.index.count > 0 {
             throw DatabaseError.unprocessable(
                 "vector search: could not search vector index: vector lengths don't match: \(vector.count) vs \(d)")

@@ -56,19 +56,42 @@ struct PropertyColumn: Sendable {
     }
 }
 
+/// One tenant of a multi-tenant class: its row in `tenants`, its status, and (while HOT) its shard, a
+/// `ClassState` view with the tenant's own tables and vector index.
+struct TenantEntry: Sendable {
+    /// The row id; the tenant's shard id (tables, change log, index file) is `-id`.
+    let id: Int64
+    let name: String
+    /// `HOT` or `COLD`, as stored.
+    var status: String
+    /// The loaded shard; nil while COLD (its index is on disk only).
+    var shard: ClassState?
+    var shardID: Int64 { -id }
+}
+
 /// The in-memory state of one class: its stored definition, table id, columns and vector index.
+///
+/// A tenant's shard is a `ClassState` too (`parent` set): it has its own `id` (the negated tenant id,
+/// which names its tables and change-log entries) and its own `index`, and reads the definition,
+/// columns and dimension from its class, so every object read and write takes either unchanged.
 ///
 /// Fields are read by writers while the schema may change, so each is guarded by `stateLock`, a leaf
 /// lock (never held while waiting for the store's writer or the schema lock).
 // @unchecked: every mutable field is private and read or written only under `stateLock`.
 final class ClassState: @unchecked Sendable {
+    /// The shard id: the class id, or `-tenantID` for a tenant's shard.
     let id: Int64
     let index: any VectorIndex
+    /// The class, for a tenant's shard.
+    let parent: ClassState?
+    /// The tenant's name, for a tenant's shard.
+    let tenant: String?
     private let stateLock = NSLock()
     private var _definition: ClassDefinition
     private var _dimension: Int?
     private var _shardStatus: String
     private var _columns: [String: PropertyColumn] = [:]
+    private var _tenants: [String: TenantEntry] = [:]
 
     init(id: Int64, definition: ClassDefinition, dimension: Int?, index: any VectorIndex, shardStatus: String) {
         self.id = id
@@ -77,6 +100,18 @@ final class ClassState: @unchecked Sendable {
         self.index = index
         self._shardStatus = shardStatus
         self._columns = ClassState.columns(of: definition)
+        self.parent = nil
+        self.tenant = nil
+    }
+
+    /// A tenant's shard of `parent`.
+    init(tenantOf parent: ClassState, name: String, shardID: Int64, index: any VectorIndex) {
+        self.id = shardID
+        self.index = index
+        self.parent = parent
+        self.tenant = name
+        self._definition = parent.definition
+        self._shardStatus = "READY"
     }
 
     static func columns(of definition: ClassDefinition) -> [String: PropertyColumn] {
@@ -90,16 +125,22 @@ final class ClassState: @unchecked Sendable {
         return body()
     }
 
-    /// The definition; setting it also recomputes the property columns.
+    /// The class's row id in `classes` (for a tenant's shard, its class's).
+    var classID: Int64 { parent?.id ?? id }
+
+    /// The class's state (itself, or the class of a tenant's shard).
+    var classState: ClassState { parent ?? self }
+
+    /// The definition; setting it also recomputes the property columns. A tenant's shard reads its class's.
     var definition: ClassDefinition {
-        get { locked { _definition } }
+        get { if let parent { return parent.definition }; return locked { _definition } }
         set { let cols = ClassState.columns(of: newValue); locked { _definition = newValue; _columns = cols } }
     }
 
-    /// The vector length of the class (set by the first vector written).
+    /// The vector length of the class (set by the first vector written; shared by its tenants).
     var dimension: Int? {
-        get { locked { _dimension } }
-        set { locked { _dimension = newValue } }
+        get { if let parent { return parent.dimension }; return locked { _dimension } }
+        set { if let parent { parent.dimension = newValue } else { locked { _dimension = newValue } } }
     }
 
     var shardStatus: String {
@@ -107,7 +148,7 @@ final class ClassState: @unchecked Sendable {
         set { locked { _shardStatus = newValue } }
     }
 
-    var columns: [String: PropertyColumn] { locked { _columns } }
+    var columns: [String: PropertyColumn] { parent?.columns ?? locked { _columns } }
 
     /// Names of every typed column, for updates that must NULL absent properties.
     var allColumnNames: [String] {
@@ -115,4 +156,18 @@ final class ClassState: @unchecked Sendable {
     }
 
     var name: String { definition.className }
+
+    // MARK: Tenants (of a multi-tenant class; changed only in the store's writer)
+
+    var tenants: [String: TenantEntry] {
+        get { locked { _tenants } }
+        set { locked { _tenants = newValue } }
+    }
+
+    func tenantEntry(_ name: String) -> TenantEntry? { locked { _tenants[name] } }
+
+    func setTenant(_ entry: TenantEntry?, named name: String) { locked { _tenants[name] = entry } }
+
+    /// Every loaded shard of the class: itself, and its HOT tenants' shards.
+    var loadedShards: [ClassState] { [self] + locked { _tenants.values.compactMap(\.shard) } }
 }

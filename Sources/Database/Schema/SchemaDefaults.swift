@@ -132,6 +132,7 @@ extension Database {
             throw DatabaseError.unprocessable("vectorizer: no module with name \"\(vectorizer)\" present")
         }
         c.vectorizer = vectorizer
+        c.multiTenancyConfig = try Database.normalizeMultiTenancy(c.multiTenancyConfig)
         let indexType = c.vectorIndexType ?? "hnsw"
         if indexType != "hnsw" {
             throw DatabaseError.unprocessable("unrecognized or unsupported vectorIndexType \"\(indexType)\"")
@@ -186,5 +187,22 @@ extension Database {
         } catch {
             throw DatabaseError.unprocessable("module '\(vectorizer)': \(error)")
         }
+    }
+}
+
+extension Database {
+    /// `multiTenancyConfig` with its three flags filled in (false when absent); nil stays nil.
+    static func normalizeMultiTenancy(_ v: JSONValue?) throws -> JSONValue? {
+        guard let v, !v.isNull else { return nil }
+        guard let o = v.objectValue else { throw DatabaseError.unprocessable("multiTenancyConfig must be an object") }
+        var out: [String: JSONValue] = [:]
+        for key in ["enabled", "autoTenantCreation", "autoTenantActivation"] {
+            switch o[key] {
+            case nil, .null?: out[key] = .bool(false)
+            case .bool(let b)?: out[key] = .bool(b)
+            default: throw DatabaseError.unprocessable("multiTenancyConfig.\(key) must be a boolean")
+            }
+        }
+        return .object(out)
     }
 }

@@ -30,6 +30,11 @@ extension Database {
             classes[def.className] = state
             classOrder.append(def.className)
             if _storageCondition.isWritable { try backfillTokens(state) }
+            if def.multiTenancyEnabled {
+                // Every tenant's tables, COLD ones too: activation runs in the writer and cannot back-fill.
+                if _storageCondition.isWritable { try prepareTenantTables(of: state) }
+                try loadTenants(of: state)
+            }
         }
         removeOrphanSnapshots()
     }
@@ -37,22 +42,26 @@ extension Database {
     /// Deletes index files (snapshots, graph logs) of classes that no longer exist (a snapshot racing a
     /// class deletion).
     func removeOrphanSnapshots() {
-        let live = Set(classes.values.map { "class-\($0.id).index" })
+        // Every class's and tenant's file, also of COLD tenants (their index waits on disk).
+        var live = Set(classes.values.map { Database.indexFileName($0.id) })
+        for st in classes.values { for t in st.tenants.values { live.insert(Database.indexFileName(t.shardID)) } }
         for file in (try? FileManager.default.contentsOfDirectory(atPath: indexDirectory)) ?? []
-        where file.hasPrefix("class-") && !live.contains(file.split(separator: ".").prefix(2).joined(separator: ".")) {
+        where (file.hasPrefix("class-") || file.hasPrefix("tenant-")) && !live.contains(file.split(separator: ".").prefix(2).joined(separator: ".")) {
             try? FileManager.default.removeItem(atPath: (indexDirectory as NSString).appendingPathComponent(file))
         }
     }
 
-    /// Creates and fills the token table of a class stored before it existed.
-    func backfillTokens(_ st: ClassState) throws {
+    /// Creates and fills the token table of a class (or of one of its tenants, `shardID`) stored before it
+    /// existed, or copied without it by `iris store recover`.
+    func backfillTokens(_ st: ClassState, shardID: Int64? = nil) throws {
+        let id = shardID ?? st.id
         try store.pool.write { db in
-            guard try ObjectTables.createTokenTable(db, classID: st.id) else { return }
+            guard try ObjectTables.createTokenTable(db, classID: id) else { return }
             var rows: [(UInt64, String)] = []
-            try ObjectTables.forEachProperties(db, classID: st.id) { rows.append(($0, $1)) }
+            try ObjectTables.forEachProperties(db, classID: id) { rows.append(($0, $1)) }
             for (docID, json) in rows {
                 let props = (try? JSONValue.parse(Data(json.utf8)))?.objectValue ?? [:]
-                try ObjectTables.setTokens(db, classID: st.id, docID: docID, tokens: Database.tokenRows(props, of: st), replacing: false)
+                try ObjectTables.setTokens(db, classID: id, docID: docID, tokens: Database.tokenRows(props, of: st), replacing: false)
             }
         }
     }
@@ -168,10 +177,16 @@ extension Database {
             try immutable("distance", oldCfg.distance.rawValue, newCfg.distance.rawValue)
             try immutable("skip", "\(oldCfg.skip)", "\(newCfg.skip)")
             new.vectorIndexConfig = merged
-            try st.index.update(config: newCfg)
+            for shard in st.loadedShards { try shard.index.update(config: newCfg) }
         }
         if let inv = input.invertedIndexConfig, !inv.isNull {
             new.invertedIndexConfig = JSONMerge.deep(Database.invertedDefaults, inv)
+        }
+        if let mt = try Database.normalizeMultiTenancy(input.multiTenancyConfig) {
+            if mt["enabled"] != (old.multiTenancyConfig?["enabled"] ?? .bool(false)) {
+                throw DatabaseError.unprocessable("enabling or disabling multi-tenancy for an existing class is not supported")
+            }
+            if old.multiTenancyConfig != nil { new.multiTenancyConfig = mt }
         }
         if let d = input.description { new.description = d }
         if let r = input.replicationConfig, let f = r["factor"]?.intValue, f != 1 {
@@ -187,12 +202,16 @@ extension Database {
     public func deleteClass(_ name: String) async throws {
         try await schemaWrite { db in
             guard let st = self.state(name) else { throw DatabaseError.badRequest("could not find class '\(name)'") }
+            let shardIDs = [st.id] + st.tenants.values.map(\.shardID)
             try self.transaction(db) {
                 try db.execute(sql: "DELETE FROM classes WHERE id = ?", arguments: [st.id])
-                try ObjectTables.drop(db, classID: st.id)
-                try ChangeLog.dropClass(db, classID: st.id)
+                try db.execute(sql: "DELETE FROM tenants WHERE class_id = ?", arguments: [st.id])
+                for id in shardIDs {
+                    try ObjectTables.drop(db, classID: id)
+                    try ChangeLog.dropClass(db, classID: id)
+                }
             }
-            self.removeIndexFiles(classID: st.id)
+            for id in shardIDs { self.removeIndexFiles(classID: id) }
             self.withSchemaLock {
                 self.classes[name] = nil
                 self.classOrder.removeAll { $0 == name }
@@ -221,7 +240,10 @@ extension Database {
         let json = try Database.encodeClass(def)
         try transaction(db) {
             try db.execute(sql: "UPDATE classes SET definition = ? WHERE id = ?", arguments: [json, st.id])
-            try ObjectTables.addColumns(db, classID: st.id, columns: column.storeColumns)
+            // Every tenant's table too, COLD ones included.
+            for id in [st.id] + st.tenants.values.map(\.shardID) {
+                try ObjectTables.addColumns(db, classID: id, columns: column.storeColumns)
+            }
         }
         st.definition = def
         return p

@@ -9,6 +9,7 @@ let hybridSubSearchMinimum = 100
 extension Database {
     /// The bm25 / hybrid branch of `getQuery`.
     func keywordGet(_ r: GetRequest, _ cls: ClassDefinition) async throws -> [GetHit] {
+        let tenant = r.tenant
         if r.bm25 != nil && r.hybrid != nil {
             throw DatabaseError.unprocessable("conflict: both bm25 and hybrid arguments present, choose one")
         }
@@ -25,25 +26,25 @@ extension Database {
         if offset + limit > config.queryMaximumResults {
             throw DatabaseError.unprocessable("query maximum results exceeded")
         }
-        let allowList = try await allowList(r.filter, className: cls.className)
+        let allowList = try await allowList(r.filter, className: cls.className, tenant: tenant)
         if let bm25 = r.bm25 {
-            return try await bm25Get(bm25, cls, limit: limit, offset: offset, allowList: allowList, r.additional)
+            return try await bm25Get(bm25, cls, limit: limit, offset: offset, allowList: allowList, r.additional, tenant: tenant)
         }
-        return try await hybridGet(r.hybrid!, cls, limit: limit, offset: offset, allowList: allowList, r.additional)
+        return try await hybridGet(r.hybrid!, cls, limit: limit, offset: offset, allowList: allowList, r.additional, tenant: tenant)
     }
 
     private func bm25Get(_ p: BM25Parameter, _ cls: ClassDefinition, limit: Int, offset: Int, allowList: AllowList?,
-                         _ additional: AdditionalSelection) async throws -> [GetHit] {
+                         _ additional: AdditionalSelection, tenant: String?) async throws -> [GetHit] {
         if p.query.isEmpty { throw DatabaseError.unprocessable("keyword search (bm25) must have query set") }
         let found: [KeywordHit]
         do {
             found = try await keywordSearch(className: cls.className, query: p.query, properties: p.properties,
-                                      allowList: allowList, limit: offset + limit)
+                                      allowList: allowList, limit: offset + limit, tenant: tenant)
         } catch let e as DatabaseError {
             throw DatabaseError(e.kind, "explorer: get class: vector search: " + e.message)
         }
         let page = Array(found.dropFirst(offset))
-        let objects = try await self.objects(className: cls.className, docIDs: page.map(\.docID), includeVector: additional.vector)
+        let objects = try await self.objects(className: cls.className, docIDs: page.map(\.docID), includeVector: additional.vector, tenant: tenant)
         let byDoc = Dictionary(uniqueKeysWithValues: page.map { ($0.docID, $0) })
         return objects.map { o in
             let hit = byDoc[o.docID]!
@@ -52,7 +53,7 @@ extension Database {
     }
 
     private func hybridGet(_ p: HybridParameter, _ cls: ClassDefinition, limit: Int, offset: Int, allowList: AllowList?,
-                           _ additional: AdditionalSelection) async throws -> [GetHit] {
+                           _ additional: AdditionalSelection, tenant: String?) async throws -> [GetHit] {
         let alpha = p.alpha ?? 0.75
         guard alpha >= 0, alpha <= 1 else {
             throw DatabaseError.unprocessable("hybrid: alpha must be between 0 and 1 (inclusive), got \(alpha)")
@@ -66,11 +67,11 @@ extension Database {
             let found: [KeywordHit]
             do {
                 found = try await keywordSearch(className: cls.className, query: p.query, properties: p.properties,
-                                          allowList: allowList, limit: subLimit)
+                                          allowList: allowList, limit: subLimit, tenant: tenant)
             } catch let e as DatabaseError {
                 throw DatabaseError(e.kind, "explorer: get class: hybrid: sparse search: " + e.message)
             }
-            let objects = try await self.objects(className: cls.className, docIDs: found.map(\.docID), includeVector: additional.vector)
+            let objects = try await self.objects(className: cls.className, docIDs: found.map(\.docID), includeVector: additional.vector, tenant: tenant)
             let scores = Dictionary(uniqueKeysWithValues: found.map { ($0.docID, $0.score) })
             sets.append(objects.map {
                 FusionCandidate(id: $0.id, object: $0, explanation: "(bm25)", secondary: Double(scores[$0.docID] ?? 0))
@@ -83,7 +84,7 @@ extension Database {
                 let found: [(object: WeaviateObject, distance: Float)]
                 do {
                     found = try await vectorSearch(className: cls.className, vector: vector, k: subLimit, allowList: allowList,
-                                             includeVector: additional.vector)
+                                             includeVector: additional.vector, tenant: tenant)
                 } catch let e as DatabaseError {
                     throw DatabaseError(e.kind, "explorer: get class: hybrid: dense search: " + e.message)
                 }

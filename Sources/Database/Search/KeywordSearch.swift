@@ -43,8 +43,8 @@ extension Database {
     /// BM25F over `properties` (nil or empty: every searchable text property) of `className`; the best
     /// `limit` documents of `allowList` (nil: all), highest score first, ties by doc id.
     public func keywordSearch(className: String, query: String, properties: [String]?, allowList: AllowList? = nil,
-                              limit: Int) async throws -> [KeywordHit] {
-        let st = try requireState(className)
+                              limit: Int, tenant: String? = nil) async throws -> [KeywordHit] {
+        let st = try requireShard(className, tenant: tenant)
         let def = st.definition
         let searched = try keywordProperties(properties, of: st)
         guard !searched.isEmpty, limit > 0 else { return [] }

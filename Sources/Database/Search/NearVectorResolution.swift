@@ -56,7 +56,7 @@ extension NearParameters {
 extension Database {
     /// The search vector of `near` for a query on `cls` (nil `cls`: Explore, across classes).
     /// Errors carry Weaviate's `explorer: get class: vectorize params: …` prefix.
-    func searchVector(for near: NearParameters, in cls: ClassDefinition?) async throws -> [Float] {
+    func searchVector(for near: NearParameters, in cls: ClassDefinition?, tenant: String? = nil) async throws -> [Float] {
         do {
             if let message = near.conflict() { throw DatabaseError.unprocessable(message) }
             if let v = near.nearVector {
@@ -65,7 +65,7 @@ extension Database {
             }
             if let o = near.nearObject {
                 do {
-                    return try await objectVector(id: o.id, beacon: o.beacon, className: cls?.className)
+                    return try await objectVector(id: o.id, beacon: o.beacon, className: cls?.className, tenant: tenant)
                 } catch let e as DatabaseError {
                     throw DatabaseError(e.kind, "nearObject params: " + e.message)
                 }
@@ -80,7 +80,8 @@ extension Database {
     }
 
     /// The stored vector of the object named by `id` or `beacon` (a beacon's class wins over `className`).
-    func objectVector(id: String?, beacon: String?, className: String?) async throws -> [Float] {
+    /// With `tenant`, an object of a multi-tenant class is looked up in that tenant.
+    func objectVector(id: String?, beacon: String?, className: String?, tenant: String? = nil) async throws -> [Float] {
         var lookupClass = className
         let uuid: String
         if let id, !id.isEmpty {
@@ -92,7 +93,8 @@ extension Database {
         } else {
             throw DatabaseError.unprocessable("empty id and beacon")
         }
-        guard let found = try await vector(className: lookupClass, id: uuid) else {
+        let multiTenant = lookupClass.flatMap(getClass)?.multiTenancyEnabled == true
+        guard let found = try await vector(className: lookupClass, id: uuid, tenant: multiTenant ? tenant : nil) else {
             throw DatabaseError.unprocessable("vector not found")
         }
         return found.vector

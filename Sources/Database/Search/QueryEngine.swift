@@ -11,6 +11,9 @@ extension Database {
         guard let cls = getClass(r.className) else {
             throw DatabaseError.notFound("class '\(r.className)' not found")
         }
+        let tenant = r.tenant
+        // The tenant is checked before anything else runs (Weaviate refuses the query as a whole).
+        _ = try await shardOf(named: cls.className, tenant: tenant)
         if r.bm25 != nil || r.hybrid != nil { return try await keywordGet(r, cls) }
         let maximum = config.queryMaximumResults
         let limit = (r.limit ?? -1) < 0 ? nil : r.limit
@@ -20,26 +23,26 @@ extension Database {
             let pageLimit = limit ?? (r.offset == nil ? 100 : config.queryDefaultsLimit)
             if offset + pageLimit > maximum { throw DatabaseError.unprocessable("query maximum results exceeded") }
             let objects = try await findObjects(className: cls.className, filter: r.filter, sort: r.sort, limit: pageLimit,
-                                          offset: offset, after: r.after, includeVector: r.additional.vector)
+                                          offset: offset, after: r.after, includeVector: r.additional.vector, tenant: tenant)
             return objects.map { GetHit(object: $0) }
         }
 
         try r.near.validateExtraction()
         try await checkCertainty(metric: cls.distanceMetric, requested: r.near.certainty != nil || r.additional.certainty)
-        let vector = try await searchVector(for: r.near, in: cls)
-        let allowList = try await allowList(r.filter, className: cls.className)
+        let vector = try await searchVector(for: r.near, in: cls, tenant: tenant)
+        let allowList = try await allowList(r.filter, className: cls.className, tenant: tenant)
 
         var hits: [GetHit]
         if let threshold = r.near.maxDistance, limit == nil {
             // Search by distance: everything within the threshold, capped at QUERY_MAXIMUM_RESULTS.
             hits = try await vectorHits(cls, vector, k: maximum, maxDistance: Float(threshold), allowList: allowList,
-                                  includeVector: r.additional.vector)
+                                  includeVector: r.additional.vector, tenant: tenant)
             hits = Array(hits.dropFirst(offset))
         } else {
             let pageLimit = limit ?? (r.offset == nil ? 100 : config.queryDefaultsLimit)
             if offset + pageLimit > maximum { throw DatabaseError.unprocessable("query maximum results exceeded") }
             hits = try await vectorHits(cls, vector, k: offset + pageLimit, maxDistance: nil, allowList: allowList,
-                                  includeVector: r.additional.vector)
+                                  includeVector: r.additional.vector, tenant: tenant)
             hits = Array(hits.dropFirst(offset))
             hits = postFilter(hits, certainty: r.near.certainty, distance: r.near.distance)
         }
@@ -56,11 +59,11 @@ extension Database {
     }
 
     private func vectorHits(_ cls: ClassDefinition, _ vector: [Float], k: Int, maxDistance: Float?,
-                            allowList: AllowList?, includeVector: Bool) async throws -> [GetHit] {
+                            allowList: AllowList?, includeVector: Bool, tenant: String?) async throws -> [GetHit] {
         if let allowList, allowList.count == 0 { return [] }
         do {
             return try await vectorSearch(className: cls.className, vector: vector, k: k, maxDistance: maxDistance,
-                                    allowList: allowList, includeVector: includeVector)
+                                    allowList: allowList, includeVector: includeVector, tenant: tenant)
                 .map { GetHit(object: $0.object, distance: $0.distance) }
         } catch let e as DatabaseError {
             throw DatabaseError(e.kind, "explorer: get class: vector search: " + e.message)
@@ -138,7 +141,8 @@ extension Database {
             throw DatabaseError.unprocessable("query maximum results exceeded")
         }
         var all: [ExploreHit] = []
-        for cls in classes {
+        // Multi-tenant classes are searched only with a tenant, which Explore has not.
+        for cls in classes where !cls.multiTenancyEnabled {
             guard let index = vectorIndex(ofClass: cls.className), index.count > 0 else { continue }
             do {
                 let found = try await vectorSearch(className: cls.className, vector: vector, k: offset + limit)
@@ -164,6 +168,8 @@ extension Database {
         guard let cls = getClass(r.className) else {
             throw DatabaseError.notFound("class '\(r.className)' not found")
         }
+        let tenant = r.tenant
+        _ = try await shardOf(named: cls.className, tenant: tenant)
         let needsObjects = r.needsObjects || r.groupBy != nil
         var objects: [WeaviateObject] = []
         var count = 0
@@ -174,25 +180,26 @@ extension Database {
                 throw DatabaseError.unprocessable("must provide certainty or objectLimit with vector search")
             }
             try await checkCertainty(metric: cls.distanceMetric, requested: r.near.certainty != nil)
-            let vector = try await searchVector(for: r.near, in: cls)
-            let allowList = try await allowList(r.filter, className: cls.className)
+            let vector = try await searchVector(for: r.near, in: cls, tenant: tenant)
+            let allowList = try await allowList(r.filter, className: cls.className, tenant: tenant)
             var hits: [GetHit]
             if let objectLimit = r.objectLimit {
                 hits = try await vectorHits(cls, vector, k: max(0, objectLimit), maxDistance: nil, allowList: allowList,
-                                      includeVector: false)
+                                      includeVector: false, tenant: tenant)
                 hits = postFilter(hits, certainty: r.near.certainty, distance: r.near.distance)
             } else {
                 hits = try await vectorHits(cls, vector, k: config.queryMaximumResults,
-                                      maxDistance: Float(r.near.maxDistance ?? 2), allowList: allowList, includeVector: false)
+                                      maxDistance: Float(r.near.maxDistance ?? 2), allowList: allowList, includeVector: false,
+                                      tenant: tenant)
             }
             objects = hits.map(\.object)
             count = objects.count
         } else if needsObjects {
-            let ids = try await filterDocIDs(className: cls.className, filter: r.filter)
-            objects = try await self.objects(className: cls.className, docIDs: ids, includeVector: false)
+            let ids = try await filterDocIDs(className: cls.className, filter: r.filter, tenant: tenant)
+            objects = try await self.objects(className: cls.className, docIDs: ids, includeVector: false, tenant: tenant)
             count = objects.count
         } else {
-            count = try await self.count(className: cls.className, filter: r.filter)
+            count = try await self.count(className: cls.className, filter: r.filter, tenant: tenant)
         }
 
         guard let path = r.groupBy, let property = path.first else {
@@ -232,13 +239,18 @@ extension Database {
     // MARK: References
 
     /// The objects `beacons` point to, in order; a beacon without a class is looked up in `targetClasses`.
-    public func referencedObjects(beacons: [String], targetClasses: [String], includeVector: Bool) async throws -> [WeaviateObject] {
+    /// `tenant` (the referencing object's) is where targets of multi-tenant classes are looked up.
+    public func referencedObjects(beacons: [String], targetClasses: [String], includeVector: Bool,
+                                  tenant: String? = nil) async throws -> [WeaviateObject] {
         var out: [WeaviateObject] = []
         for beacon in beacons {
             guard let parsed = try? parseBeacon(beacon) else { continue }
             let candidates = parsed.className.map { [$0] } ?? targetClasses
             for className in candidates {
-                if let o = try await getObject(className: className, id: parsed.id, includeVector: includeVector) {
+                let multiTenant = getClass(className)?.multiTenancyEnabled == true
+                if multiTenant && (tenant ?? "").isEmpty { continue }  // no tenant to look in
+                if let o = try await getObject(className: className, id: parsed.id, includeVector: includeVector,
+                                               tenant: multiTenant ? tenant : nil) {
                     out.append(o)
                     break
                 }

@@ -161,6 +161,8 @@ public struct GetRequest: Sendable, Equatable {
     public var bm25: BM25Parameter?
     public var hybrid: HybridParameter?
     public var additional: AdditionalSelection
+    /// The tenant to search (multi-tenant classes only).
+    public var tenant: String?
 
     public init(className: String, filter: WhereFilter? = nil, limit: Int? = nil, offset: Int? = nil,
                 after: String? = nil, sort: [SortSpec] = [], near: NearParameters = NearParameters(),
@@ -223,6 +225,8 @@ public struct AggregateRequest: Sendable, Equatable {
     public var limit: Int?
     /// With a vector search: how many nearest objects to aggregate.
     public var objectLimit: Int?
+    /// The tenant to aggregate (multi-tenant classes only).
+    public var tenant: String?
     public var near: NearParameters
     /// False when only `meta { count }` is asked for without groupBy (no objects are loaded then).
     public var needsObjects: Bool

@@ -8,7 +8,7 @@ extension Database {
     public func createObject(_ input: ObjectInput) async throws -> WeaviateObject {
         let (className, id) = try resolveInput(input)
         // Fail before vectorising; the commit checks again, atomically.
-        if let st = state(className), try await docExists(st, id) {
+        if let st = state(className), let target = try? shard(st, tenant: input.tenant), try await docExists(target, id) {
             throw DatabaseError.unprocessable("id '\(id)' already exists")
         }
         var w = [try await prepare(input, intent: .create)]
@@ -19,7 +19,7 @@ extension Database {
     /// Replaces an object (`PUT`): 404 if absent, 422 `invalid update: field 'id' is immutable` if the body id differs.
     /// The object is re-vectorised unless a vector is supplied.
     public func replaceObject(className: String?, id: String, _ input: ObjectInput) async throws -> WeaviateObject {
-        let st = try await locateForUpdate(className: className ?? input.className, id: id, bodyID: input.id)
+        let st = try await locateForUpdate(className: className ?? input.className, id: id, bodyID: input.id, tenant: input.tenant)
         var body = input
         body.className = st.name
         body.id = id.lowercased()
@@ -33,9 +33,10 @@ extension Database {
     /// The merge happens inside the store's writer, so concurrent PATCHes of one object all apply.
     @discardableResult
     public func mergeObject(className: String?, id: String, _ input: ObjectInput) async throws -> WeaviateObject {
-        let st = try await locateForUpdate(className: className ?? input.className, id: id, bodyID: input.id)
+        let st = try await locateForUpdate(className: className ?? input.className, id: id, bodyID: input.id, tenant: input.tenant)
         let patch = input.properties ?? [:]
-        let schema = try await invalidObject { try await self.ensureSchema(className: st.name, properties: patch) }
+        let schema = try shard(try await invalidObject { try await self.ensureSchema(className: st.name, properties: patch) },
+                               tenant: st.tenant)
         let normalized = try invalidObject { try self.normalizeProperties(patch, of: schema) }
         var w = ObjectWrite(st: schema, id: id.lowercased(), intent: .merge(removals: Set(patch.filter { $0.value.isNull }.keys)),
                             properties: normalized)
@@ -48,9 +49,9 @@ extension Database {
     }
 
     /// Deletes an object; 404 if absent.
-    public func deleteObject(className: String?, id: String) async throws {
+    public func deleteObject(className: String?, id: String, tenant: String? = nil) async throws {
         let lid = id.lowercased()
-        guard let st = try await locate(className: className.map(Database.normalizeClassName), id: lid) else {
+        guard let st = try await locate(className: className.map(Database.normalizeClassName), id: lid, tenant: tenant) else {
             throw DatabaseError.notFound("object '\(lid)' not found")
         }
         if case .failed(let e) = try await commit([ObjectWrite(st: st, id: lid, intent: .delete)])[0] { throw e }
@@ -145,8 +146,9 @@ extension Database {
     func prepare(_ input: ObjectInput, intent: WriteIntent) async throws -> ObjectWrite {
         let (className, id) = try resolveInput(input)
         let props = input.properties ?? [:]
-        let st = try await invalidObject { try await self.ensureSchema(className: className, properties: props) }
-        let normalized = try invalidObject { try self.normalizeProperties(props, of: st) }
+        let cls = try await invalidObject { try await self.ensureSchema(className: className, properties: props) }
+        let normalized = try invalidObject { try self.normalizeProperties(props, of: cls) }
+        let st = try await shardCreatingTenant(cls, tenant: input.tenant)
         var w = ObjectWrite(st: st, id: id, intent: intent, properties: normalized)
         if let v = input.vector, !v.isEmpty {
             try ValueFormats.checkFinite(v, "invalid vector")
@@ -181,22 +183,23 @@ extension Database {
         try await read { try ObjectTables.docID($0, classID: st.id, uuid: id) } != nil
     }
 
-    /// The class holding object `id` (`className` nil: any class, the legacy id-only paths), or nil.
-    func locate(className: String?, id: String) async throws -> ClassState? {
+    /// The shard holding object `id` (`className` nil: any class, the legacy id-only paths), or nil.
+    func locate(className: String?, id: String, tenant: String? = nil) async throws -> ClassState? {
         if let className {
-            guard let st = state(className), try await docExists(st, id) else { return nil }
+            guard let st = try await shardOf(named: className, tenant: tenant), try await docExists(st, id) else { return nil }
             return st
         }
-        return try await findClass(ofObject: id).flatMap(state)
+        for st in orderedShards(tenant: tenant) where try await docExists(st, id) { return st }
+        return nil
     }
 
     /// The class of an object a PUT or PATCH targets: checks the body id and that the object exists.
-    func locateForUpdate(className: String?, id: String, bodyID: String?) async throws -> ClassState {
+    func locateForUpdate(className: String?, id: String, bodyID: String?, tenant: String? = nil) async throws -> ClassState {
         let lid = id.lowercased()
         if let bodyID, !bodyID.isEmpty, bodyID.lowercased() != lid {
             throw DatabaseError.unprocessable("invalid update: field 'id' is immutable")
         }
-        guard let st = try await locate(className: className.map(Database.normalizeClassName), id: lid) else {
+        guard let st = try await locate(className: className.map(Database.normalizeClassName), id: lid, tenant: tenant) else {
             throw DatabaseError.notFound("object '\(lid)' not found")
         }
         return st
@@ -213,6 +216,7 @@ extension Database {
 
     /// The input as an object, for failed batch items.
     static func echo(_ input: ObjectInput) -> WeaviateObject {
-        WeaviateObject(className: input.className ?? "", id: input.id ?? "", properties: input.properties ?? [:], vector: input.vector)
+        WeaviateObject(className: input.className ?? "", id: input.id ?? "", properties: input.properties ?? [:], vector: input.vector,
+                       tenant: input.tenant)
     }
 }

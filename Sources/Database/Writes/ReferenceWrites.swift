@@ -5,18 +5,21 @@ import Storage
 /// the list as it is then, so concurrent adds to one object's references all land.
 extension Database {
     /// Appends a reference to `property` (`POST …/references/{prop}`).
-    public func addReference(className: String?, id: String, property: String, _ reference: ReferenceInput) async throws {
-        try await updateReferences(className: className, id: id, property: property) { .add([try $0(reference)]) }
+    public func addReference(className: String?, id: String, property: String, _ reference: ReferenceInput,
+                             tenant: String? = nil) async throws {
+        try await updateReferences(className: className, id: id, property: property, tenant: tenant) { .add([try $0(reference)]) }
     }
 
     /// Replaces all references of `property` (`PUT …/references/{prop}`).
-    public func replaceReferences(className: String?, id: String, property: String, _ references: [ReferenceInput]) async throws {
-        try await updateReferences(className: className, id: id, property: property) { n in .replace(try references.map(n)) }
+    public func replaceReferences(className: String?, id: String, property: String, _ references: [ReferenceInput],
+                                  tenant: String? = nil) async throws {
+        try await updateReferences(className: className, id: id, property: property, tenant: tenant) { n in .replace(try references.map(n)) }
     }
 
     /// Removes a reference from `property` (`DELETE …/references/{prop}`).
-    public func deleteReference(className: String?, id: String, property: String, _ reference: ReferenceInput) async throws {
-        try await updateReferences(className: className, id: id, property: property) { n in
+    public func deleteReference(className: String?, id: String, property: String, _ reference: ReferenceInput,
+                                tenant: String? = nil) async throws {
+        try await updateReferences(className: className, id: id, property: property, tenant: tenant) { n in
             let target = try n(reference)
             let targetID = target["beacon"]?.stringValue.flatMap { try? parseBeacon($0) }?.id.lowercased() ?? ""
             return .remove(targetID: targetID)
@@ -32,7 +35,7 @@ extension Database {
         for (k, r) in references.enumerated() {
             do {
                 let (cls, id, prop) = try Database.parseFromBeacon(r.from)
-                writes.append(try await referenceWrite(className: cls, id: id, property: prop) { .add([try $0(ReferenceInput(beacon: r.to))]) })
+                writes.append(try await referenceWrite(className: cls, id: id, property: prop, tenant: r.tenant) { .add([try $0(ReferenceInput(beacon: r.to))]) })
                 positions.append(k)
             } catch let e as DatabaseError {
                 errors[k] = e.message
@@ -49,12 +52,14 @@ extension Database {
     /// `DELETE /v1/batch/objects`: deletes (or with `dryRun` only counts) the objects of `className` matching
     /// `filter`, at most QUERY_MAXIMUM_RESULTS. Errors (422): `validate: empty match.class clause`,
     /// `empty match.where clause`, `class: X doesn't exist`, filter errors.
-    public func batchDelete(className: String?, filter: WhereFilter?, dryRun: Bool, verbose: Bool) async throws -> BatchDeleteResult {
+    public func batchDelete(className: String?, filter: WhereFilter?, dryRun: Bool, verbose: Bool,
+                            tenant: String? = nil) async throws -> BatchDeleteResult {
         guard let className, !className.isEmpty else {
             throw DatabaseError.unprocessable("validate: empty match.class clause")
         }
         guard let filter else { throw DatabaseError.unprocessable("validate: empty match.where clause") }
-        guard let st = state(className) else { throw DatabaseError.unprocessable("validate: class: \(className) doesn't exist") }
+        guard let cls = state(className) else { throw DatabaseError.unprocessable("validate: class: \(className) doesn't exist") }
+        let st = try shard(cls, tenant: tenant)
         guard let c = try compileFilter(filter, st) else { throw DatabaseError.unprocessable("validate: empty match.where clause") }
         let limit = config.queryMaximumResults
         // Like Weaviate, the matching doc ids are searched with limit QUERY_MAXIMUM_RESULTS, so `matches`
@@ -73,6 +78,8 @@ extension Database {
             hits = try await store.pool.writeWithoutTransaction { db in
                 var hits: [(docID: UInt64, uuid: String)] = []
                 var changes: [IndexChange] = []
+                // A tenant deleted or deactivated since `shard` resolved it has no tables to delete from.
+                guard self.isLive(st) else { throw self.notLiveError(st) }
                 try db.inTransaction {
                     hits = try ObjectTables.ids(db, classID: st.id, condition: c.sql, arguments: c.arguments, limit: limit)
                     changes = []
@@ -98,18 +105,18 @@ extension Database {
     /// Normalises a reference for `property` of the located object's class.
     typealias ReferenceNormalizer = (ReferenceInput) throws -> JSONValue
 
-    private func updateReferences(className: String?, id: String, property: String,
+    private func updateReferences(className: String?, id: String, property: String, tenant: String?,
                                   _ change: (ReferenceNormalizer) throws -> ReferenceChange) async throws {
-        let w = try await referenceWrite(className: className, id: id, property: property, change)
+        let w = try await referenceWrite(className: className, id: id, property: property, tenant: tenant, change)
         if case .failed(let e) = try await commit([w])[0] { throw e }
     }
 
     /// Checks the property and normalises the beacons (which may need a lookup of the target's class)
     /// before the writer is taken; the list itself is changed at commit.
-    private func referenceWrite(className: String?, id: String, property: String,
+    private func referenceWrite(className: String?, id: String, property: String, tenant: String?,
                                 _ change: (ReferenceNormalizer) throws -> ReferenceChange) async throws -> ObjectWrite {
         let lid = id.lowercased()
-        guard let st = try await locate(className: className.map(Database.normalizeClassName), id: lid) else {
+        guard let st = try await locate(className: className.map(Database.normalizeClassName), id: lid, tenant: tenant) else {
             throw DatabaseError.notFound("source object '\(lid)' not found")
         }
         guard let p = st.definition.property(named: property) else {

@@ -156,7 +156,7 @@ extension Database {
     private func commitOne(_ w: ObjectWrite, _ db: GRDB.Database, _ changes: inout [IndexChange],
                            _ dims: inout PendingDimensions) throws -> WriteOutcome {
         let st = w.st
-        guard state(st.name) === st else { return .failed(.notFound("class '\(st.name)' not found")) }
+        guard isLive(st) else { return .failed(notLiveError(st)) }
         if st.shardStatus == "READONLY" {
             return .failed(.unprocessable("class '\(st.name)': shard '\(config.hostname)' is read-only"))
         }
@@ -225,13 +225,13 @@ extension Database {
 
         if let v = vector, v.isEmpty { vector = nil }
         if let v = vector {
-            if let d = dims.byClass[st.id] ?? st.dimension {
+            if let d = dims.byClass[st.classID] ?? st.dimension {
                 if d != v.count {
                     return .failed(.unprocessable("new node has a vector with length \(v.count). Existing nodes have vectors with length \(d)"))
                 }
             } else {
-                dims.byClass[st.id] = v.count
-                try db.execute(sql: "UPDATE classes SET dimension = ? WHERE id = ?", arguments: [v.count, st.id])
+                dims.byClass[st.classID] = v.count
+                try db.execute(sql: "UPDATE classes SET dimension = ? WHERE id = ?", arguments: [v.count, st.classID])
                 dims.added.append((st, v.count))
             }
         }
@@ -259,7 +259,7 @@ extension Database {
         }
         return .written(WeaviateObject(className: st.name, id: w.id, properties: properties, vector: vector,
                                        creationTimeUnix: created, lastUpdateTimeUnix: w.time, additional: additional,
-                                       docID: docID))
+                                       docID: docID, tenant: st.tenant))
     }
 
     private enum MergedVector { case keep, use([Float]?), revectorise }

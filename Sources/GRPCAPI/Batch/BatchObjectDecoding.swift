@@ -9,10 +9,8 @@ enum BatchObjectDecoding {
     /// `cls` is the target class when it exists: a Struct has no integers (`3` arrives as `3.0`), so
     /// whole numbers become ints where the schema says int or int[].
     static func input(_ b: Weaviate_V1_BatchObject, cls: ClassDefinition?) throws(GRPCAPIError) -> ObjectInput {
-        if !b.tenant.isEmpty {
-            throw .invalidArgument("class \(b.collection) has multi-tenancy disabled, but request was with tenant")
-        }
-        var input = ObjectInput(className: b.collection, id: b.uuid.isEmpty ? nil : b.uuid)
+        var input = ObjectInput(className: b.collection, id: b.uuid.isEmpty ? nil : b.uuid,
+                                tenant: b.tenant.isEmpty ? nil : b.tenant)
         if !b.vectorBytes.isEmpty {
             input.vector = try WireFormats.float32s(b.vectorBytes)
         } else if !b.vectors.isEmpty {

@@ -74,7 +74,8 @@ struct ResultEncoding {
         let beacons = refs.compactMap { $0["beacon"]?.stringValue }
         let wanted = req.targetCollection.isEmpty ? targets : [req.targetCollection]
         let m = req.hasMetadata ? req.metadata : Weaviate_V1_MetadataRequest()
-        let objects = try await database.referencedObjects(beacons: beacons, targetClasses: targets, includeVector: m.vector)
+        let objects = try await database.referencedObjects(beacons: beacons, targetClasses: targets, includeVector: m.vector,
+                                                           tenant: o.tenant)
         for target in objects where wanted.contains(target.className) {
             guard let targetClass = database.getClass(target.className) else { continue }
             let selection = ReturnSelection(

@@ -25,6 +25,7 @@ struct SearchDecoding {
     func decode(_ r: Weaviate_V1_SearchRequest) throws(GRPCAPIError) -> SearchPlan {
         try rejectUnsupported(r)
         var get = GetRequest(className: cls.className)
+        get.tenant = r.tenant.isEmpty ? nil : r.tenant  // checked by the Database (Weaviate's messages)
         if r.hasFilters { get.filter = try FilterDecoding(cls: cls, classNamed: classNamed).decode(r.filters) }
         get.offset = r.offset > 0 ? Int(r.offset) : nil
         get.after = r.after.isEmpty ? nil : r.after
@@ -86,9 +87,6 @@ struct SearchDecoding {
     }
 
     private func rejectUnsupported(_ r: Weaviate_V1_SearchRequest) throws(GRPCAPIError) {
-        if !r.tenant.isEmpty {
-            throw .invalidArgument("class \(cls.className) has multi-tenancy disabled, but request was with tenant")
-        }
         if r.hasGroupBy { throw .unimplemented("group_by is not supported by Iris yet") }
         if r.hasGenerative { throw .unimplemented("generative search needs a generative module; Iris has none") }
         if r.hasRerank { throw .unimplemented("rerank needs a reranker module; Iris has none") }

@@ -78,11 +78,9 @@ struct WeaviateService: Weaviate_V1_Weaviate.SimpleServiceProtocol {
             let start = ContinuousClock.now
             var inputs: [BatchReferenceInput] = []
             for r in request.references {
-                if !r.tenant.isEmpty {
-                    throw GRPCAPIError.invalidArgument("class \(r.fromCollection) has multi-tenancy disabled, but request was with tenant")
-                }
                 let to = r.toCollection.isEmpty ? "weaviate://localhost/\(r.toUuid)" : "weaviate://localhost/\(r.toCollection)/\(r.toUuid)"
-                inputs.append(BatchReferenceInput(from: "weaviate://localhost/\(r.fromCollection)/\(r.fromUuid)/\(r.name)", to: to))
+                inputs.append(BatchReferenceInput(from: "weaviate://localhost/\(r.fromCollection)/\(r.fromUuid)/\(r.name)", to: to,
+                                                  tenant: r.tenant.isEmpty ? nil : r.tenant))
             }
             var reply = Weaviate_V1_BatchReferencesReply()
             for (i, result) in try await database.batchReferences(inputs).enumerated() {
@@ -101,13 +99,11 @@ struct WeaviateService: Weaviate_V1_Weaviate.SimpleServiceProtocol {
         try await rpc {
             let start = ContinuousClock.now
             let cls = try collection(request.collection)
-            if request.hasTenant, !request.tenant.isEmpty {
-                throw GRPCAPIError.invalidArgument("class \(cls.className) has multi-tenancy disabled, but request was with tenant")
-            }
             guard request.hasFilters else { throw GRPCAPIError.invalidArgument("batch delete: filters are required") }
             let filter = try FilterDecoding(cls: cls, classNamed: { database.getClass($0) }).decode(request.filters)
             let result = try await database.batchDelete(className: cls.className, filter: filter, dryRun: request.dryRun,
-                                                        verbose: request.verbose)
+                                                        verbose: request.verbose,
+                                                        tenant: request.hasTenant && !request.tenant.isEmpty ? request.tenant : nil)
             var reply = Weaviate_V1_BatchDeleteReply()
             reply.matches = Int64(result.matches)
             reply.successful = Int64(result.successful)
@@ -126,11 +122,25 @@ struct WeaviateService: Weaviate_V1_Weaviate.SimpleServiceProtocol {
         }
     }
 
-    /// Iris has no multi-tenancy yet; Weaviate refuses TenantsGet on a class without it the same way.
+    /// The tenants of a multi-tenant class (all, or those of `names` that exist), HOT or COLD as stored.
     func tenantsGet(request: Weaviate_V1_TenantsGetRequest, context: ServerContext) async throws -> Weaviate_V1_TenantsGetReply {
         try await rpc {
+            let start = ContinuousClock.now
             let cls = try collection(request.collection)
-            throw GRPCAPIError.invalidArgument("multi-tenancy is not enabled for class \"\(cls.className)\"")
+            var tenants = try database.tenants(ofClass: cls.className)
+            if case .names(let names)? = request.params {
+                let wanted = Set(names.values)
+                tenants = tenants.filter { wanted.contains($0.name) }
+            }
+            var reply = Weaviate_V1_TenantsGetReply()
+            reply.tenants = tenants.map { t in
+                var out = Weaviate_V1_Tenant()
+                out.name = t.name
+                out.activityStatus = t.activityStatus == "HOT" ? .hot : .cold
+                return out
+            }
+            reply.took = elapsed(since: start)
+            return reply
         }
     }
 

@@ -105,6 +105,7 @@ enum BodyDecoding {
         }
         input.properties = try f.jsonObject("properties", goType: "models.PropertySchema")
         input.vector = try f.floats("vector")
+        input.tenant = try f.string("tenant").flatMap { $0.isEmpty ? nil : $0 }
         // Named vectors (1.24+): Iris classes have at most one, so one entry is the object's vector.
         if let named = f.raw("vectors"), input.vector == nil {
             guard case .object(let entries) = named else { throw f.mismatch("vectors", named, "models.Vectors") }
@@ -168,10 +169,7 @@ enum BodyDecoding {
 
     static func classDefinition(_ value: JSONValue) throws -> ClassDefinition {
         let f = try GoFields(value, model: "Class", goType: "models.Class")
-        // 1.27 class fields Iris does not implement yet: refused, so a class never silently loses them.
-        if f.raw("multiTenancyConfig")?["enabled"]?.boolValue == true {
-            throw APIError.unprocessable("multi-tenancy (multiTenancyConfig.enabled) is not supported by Iris yet")
-        }
+        let multiTenancy = try f.jsonObject("multiTenancyConfig", goType: "models.MultiTenancyConfig").map(JSONValue.object)
         var properties: [PropertyDefinition]?
         if let raw = f.raw("properties") {
             guard case .array(let items) = raw else { throw f.mismatch("properties", raw, "[]*models.Property") }
@@ -180,7 +178,9 @@ enum BodyDecoding {
         let inverted = try f.jsonObject("invertedIndexConfig", goType: "models.InvertedIndexConfig")
         let replication = try f.jsonObject("replicationConfig", goType: "models.ReplicationConfig")
         if let named = f.raw("vectorConfig") {
-            return try namedVectorClass(f, named, properties: properties, inverted: inverted, replication: replication)
+            var c = try namedVectorClass(f, named, properties: properties, inverted: inverted, replication: replication)
+            c.multiTenancyConfig = multiTenancy
+            return c
         }
         return ClassDefinition(
             className: try f.string("class") ?? "",
@@ -192,7 +192,8 @@ enum BodyDecoding {
             invertedIndexConfig: inverted.map(JSONValue.object),
             shardingConfig: f.raw("shardingConfig"),
             replicationConfig: replication.map(JSONValue.object),
-            moduleConfig: f.raw("moduleConfig")
+            moduleConfig: f.raw("moduleConfig"),
+            multiTenancyConfig: multiTenancy
         )
     }
 
@@ -248,7 +249,8 @@ enum BodyDecoding {
         }
         return try items.map {
             let f = try GoFields($0, model: "BatchReference", goType: "models.BatchReference")
-            return BatchReferenceInput(from: try f.string("from") ?? "", to: try f.string("to") ?? "")
+            return BatchReferenceInput(from: try f.string("from") ?? "", to: try f.string("to") ?? "",
+                                       tenant: try f.string("tenant").flatMap { $0.isEmpty ? nil : $0 })
         }
     }
 }
@@ -274,6 +276,7 @@ extension ClassDefinition {
         if let v = shardingConfig { o["shardingConfig"] = v }
         if let v = replicationConfig { o["replicationConfig"] = v }
         if let v = moduleConfig { o["moduleConfig"] = v }
+        if let v = multiTenancyConfig { o["multiTenancyConfig"] = v }
         if let name = vectorName {
             // A named-vector class as Weaviate ≥ 1.24 shows it: the vector under vectorConfig, no top-level
             // vectorizer or index settings, the module's settings inside the named vector.

@@ -57,6 +57,7 @@ extension JSONWriter {
         raw(",\"id\":"); string(o.id)
         raw(",\"lastUpdateTimeUnix\":"); int(o.lastUpdateTimeUnix)
         raw(",\"properties\":"); value(.object(o.properties))
+        if let t = o.tenant, !t.isEmpty { raw(",\"tenant\":"); string(t) }
         if includeVector, let v = o.vector, !v.isEmpty { raw(",\"vector\":"); floats(v) }
         extra?(&self)
         raw("}")

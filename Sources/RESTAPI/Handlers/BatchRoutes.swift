@@ -49,7 +49,7 @@ enum BatchRoutes {
             }
             let filter = try matchFields.raw("where").map { try WhereFilter.from(json: $0) }
             let result = try await ctx.database.batchDelete(
-                className: className, filter: filter, dryRun: dryRun, verbose: output == "verbose")
+                className: className, filter: filter, dryRun: dryRun, verbose: output == "verbose", tenant: ctx.tenant(request))
             let items: [JSONValue] = result.objects.map { item in
                 var o: [String: JSONValue] = ["id": .string(item.id), "status": .string(item.status)]
                 if let error = item.error { o["errors"] = ["error": [["message": .string(error)]]] }

@@ -5,8 +5,9 @@ import Database
 enum ObjectRoutes {
     static func register(into table: inout RouteTable, _ ctx: RouteContext) {
         table.add("POST", "/v1/objects") { request in
-            let input = try BodyDecoding.object(try ctx.body(request))
+            var input = try BodyDecoding.object(try ctx.body(request))
             try ctx.authorize(request, "create", "objects")
+            if input.tenant == nil { input.tenant = ctx.tenant(request) }
             let stored = try await ctx.database.createObject(input)
             return single(stored, includeVector: true)
         }
@@ -20,7 +21,8 @@ enum ObjectRoutes {
                 after: request.query["after"].flatMap { $0.isEmpty ? nil : $0 },
                 includeVector: ctx.includesVector(request),
                 sort: commaList(request.query["sort"]),
-                order: commaList(request.query["order"])
+                order: commaList(request.query["order"]),
+                tenant: ctx.tenant(request)
             )
             // Weaviate lists one class in uuid order (its objects bucket is keyed by uuid), so a first
             // page without offset or sort is the cursor's first page: `after=<last id>` continues it.
@@ -63,7 +65,8 @@ enum ObjectRoutes {
                 let t = try target(request)
                 try ctx.authorize(request, "get", t.resource)
                 let includeVector = ctx.includesVector(request)
-                guard let object = try await ctx.database.getObject(className: t.className, id: t.id, includeVector: includeVector)
+                guard let object = try await ctx.database.getObject(className: t.className, id: t.id, includeVector: includeVector,
+                                                                    tenant: ctx.tenant(request))
                 else { return .empty(404) }
                 return single(object, includeVector: includeVector)
             }
@@ -71,7 +74,7 @@ enum ObjectRoutes {
             table.add("HEAD", pattern) { request in
                 let t = try target(request)
                 try ctx.authorize(request, "head", t.resource)
-                return await .empty(try ctx.database.objectExists(className: t.className, id: t.id) ? 204 : 404)
+                return await .empty(try ctx.database.objectExists(className: t.className, id: t.id, tenant: ctx.tenant(request)) ? 204 : 404)
             }
 
             table.add("PUT", pattern) { request in
@@ -79,6 +82,7 @@ enum ObjectRoutes {
                 var input = try BodyDecoding.object(try ctx.body(request))
                 try ctx.authorize(request, "update", t.resource)
                 if input.className == nil { input.className = t.className }
+                if input.tenant == nil { input.tenant = ctx.tenant(request) }
                 let stored = try await ctx.database.replaceObject(className: t.className, id: t.id, input)
                 return single(stored, includeVector: true)
             }
@@ -88,6 +92,7 @@ enum ObjectRoutes {
                 var input = try BodyDecoding.object(try ctx.body(request))
                 try ctx.authorize(request, "update", t.resource)
                 if input.className == nil { input.className = t.className }
+                if input.tenant == nil { input.tenant = ctx.tenant(request) }
                 try await ctx.database.mergeObject(className: t.className, id: t.id, input)
                 return .empty(204)
             }
@@ -95,7 +100,7 @@ enum ObjectRoutes {
             table.add("DELETE", pattern) { request in
                 let t = try target(request)
                 try ctx.authorize(request, "delete", t.resource)
-                try await ctx.database.deleteObject(className: t.className, id: t.id)
+                try await ctx.database.deleteObject(className: t.className, id: t.id, tenant: ctx.tenant(request))
                 return .empty(204)
             }
         }

@@ -20,7 +20,8 @@ enum ReferenceRoutes {
                 let t = try target(request)
                 let reference = try BodyDecoding.reference(try ctx.body(request))
                 try ctx.authorize(request, "update", t.resource)
-                try await ctx.database.addReference(className: t.className, id: t.id, property: t.property, reference)
+                try await ctx.database.addReference(className: t.className, id: t.id, property: t.property, reference,
+                                                    tenant: ctx.tenant(request))
                 return .empty(200)
             }
 
@@ -28,7 +29,8 @@ enum ReferenceRoutes {
                 let t = try target(request)
                 let references = try BodyDecoding.references(try ctx.body(request))
                 try ctx.authorize(request, "update", t.resource)
-                try await ctx.database.replaceReferences(className: t.className, id: t.id, property: t.property, references)
+                try await ctx.database.replaceReferences(className: t.className, id: t.id, property: t.property, references,
+                                                       tenant: ctx.tenant(request))
                 return .empty(200)
             }
 
@@ -36,7 +38,8 @@ enum ReferenceRoutes {
                 let t = try target(request)
                 let reference = try BodyDecoding.reference(try ctx.body(request))
                 try ctx.authorize(request, "update", t.resource)
-                try await ctx.database.deleteReference(className: t.className, id: t.id, property: t.property, reference)
+                try await ctx.database.deleteReference(className: t.className, id: t.id, property: t.property, reference,
+                                                    tenant: ctx.tenant(request))
                 return .empty(204)
             }
         }

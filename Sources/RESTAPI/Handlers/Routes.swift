@@ -31,6 +31,11 @@ struct RouteContext: Sendable {
         return v
     }
 
+    /// `?tenant=`: the tenant of a request on a multi-tenant class (nil when absent or empty).
+    func tenant(_ request: APIRequest) -> String? {
+        request.query["tenant"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// `include=vector,classification`: whether the vector is asked for.
     func includesVector(_ request: APIRequest) -> Bool {
         guard let include = request.query["include"] else { return false }

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Runs the official Python client's own integration tests (weaviate-python-client, `integration/`) against
+a running Iris, from outside this repository, and prints pass/fail/skip counts per file.
+
+The client's repository is read from a local git snapshot (`--repo`, default: the search tool's mirror
+/work/.mirror/weaviate+weaviate-python-client/repo); without one the script says so and exits 0. The
+chosen tag's `integration/`, `conftest.py` and `pytest.ini` are exported into `--work` (default
+/tmp/v4suite), never into this repository, and run with the pinned weaviate-client 4.24.1 in a virtualenv
+there. The tests connect to Weaviate's fixed ports; iris_ports.py (a pytest plugin beside this script)
+sends those connections to the Iris started here on free ports. Tests for other servers (modules,
+auth, several nodes on other ports) fail or skip by the client's own version gates and are counted.
+
+    python3 scripts/client-integration/run.py --iris .build/release/iris [--tag v4.23.0] [--files a.py,b.py]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parent.parent
+IN_SCOPE = [
+    "test_collection.py", "test_collection_filter.py", "test_batch_v4.py", "test_collection_batch.py",
+    "test_collection_batch_delete.py", "test_collection_aggregate.py", "test_collection_near_vector.py",
+    "test_iterator.py", "test_collection_hybrid.py", "test_collection_references.py", "test_tenants.py",
+    "test_collections_sorting.py", "test_groups.py", "test_gql_raw_v4.py",
+]
+PIP = ["weaviate-client==4.24.1", "pytest", "pytest-asyncio", "pytest-benchmark", "pytest-xdist",
+       "numpy", "pandas", "polars", "typing_extensions"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def export(repo: Path, tag: str, dest: Path) -> None:
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    git = ["git", f"--git-dir={repo}"]
+    archive = subprocess.run(git + ["archive", tag, "integration", "conftest.py", "pytest.ini"],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+
+
+def venv(work: Path) -> Path:
+    py = work / "venv" / "bin" / "python"
+    if not py.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(work / "venv")], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q"] + PIP, check=True)
+    return py
+
+
+def start_iris(binary: Path, data: Path) -> tuple[subprocess.Popen, int, int]:
+    http, grpc = free_port(), free_port()
+    env = {**os.environ, "PERSISTENCE_DATA_PATH": str(data), "AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED": "true",
+           "DEFAULT_VECTORIZER_MODULE": "none", "QUERY_MAXIMUM_RESULTS": "10000"}
+    log = open(data.parent / "iris.log", "ab")
+    proc = subprocess.Popen([str(binary), "serve", "--host", "127.0.0.1", "--port", str(http), "--grpc-port", str(grpc)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(600):
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{http}/v1/.well-known/ready", timeout=1).status == 200:
+                return proc, http, grpc
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"iris did not become ready; see {data.parent / 'iris.log'}")
+
+
+def counts(junit: Path) -> dict[str, int]:
+    out = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0}
+    if not junit.exists():
+        return out
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        kinds = {child.tag for child in case}
+        if "failure" in kinds:
+            out["failed"] += 1
+        elif "error" in kinds:
+            out["errors"] += 1
+        elif "skipped" in kinds:
+            out["skipped"] += 1
+        else:
+            out["passed"] += 1
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--iris", default=str(REPO_ROOT / ".build" / "release" / "iris"))
+    ap.add_argument("--repo", default="/work/.mirror/weaviate+weaviate-python-client/repo")
+    ap.add_argument("--tag", default="v4.23.0", help="the newest 4.2x tag in the snapshot (it has no 4.24.x)")
+    ap.add_argument("--work", default="/tmp/v4suite")
+    ap.add_argument("--files", default=",".join(IN_SCOPE))
+    ap.add_argument("--timeout", type=int, default=900, help="seconds per file")
+    args = ap.parse_args()
+
+    repo = Path(args.repo)
+    if not (repo / "HEAD").exists() and not (repo / ".git").exists():
+        print(f"skipped: no snapshot of weaviate-python-client at {repo}")
+        return 0
+    if (repo / ".git").exists():
+        repo = repo / ".git"
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    src = work / f"client-{args.tag}"
+    export(repo, args.tag, src)
+    py = venv(work)
+    data = Path(tempfile.mkdtemp(prefix="iris-data-", dir=work))
+    proc, http, grpc = start_iris(Path(args.iris), data)
+    results: dict[str, dict[str, int]] = {}
+    try:
+        env = {**os.environ, "IRIS_HTTP_PORT": str(http), "IRIS_GRPC_PORT": str(grpc),
+               "PYTHONPATH": f"{HERE}{os.pathsep}{src}"}
+        for name in args.files.split(","):
+            junit = work / "junit" / f"{name}.xml"
+            junit.parent.mkdir(exist_ok=True)
+            junit.unlink(missing_ok=True)
+            cmd = [str(py), "-m", "pytest", "-p", "iris_ports", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
+                   "--benchmark-skip", f"--junitxml={junit}", f"integration/{name}"]
+            with open(work / "junit" / f"{name}.log", "wb") as log:
+                try:
+                    subprocess.run(cmd, cwd=src, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=args.timeout)
+                except subprocess.TimeoutExpired:
+                    log.write(b"\n[run.py] timed out\n")
+            results[name] = counts(junit)
+            r = results[name]
+            print(f"{name:36s} passed {r['passed']:4d}  failed {r['failed']:4d}  errors {r['errors']:4d}  skipped {r['skipped']:4d}",
+                  flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    total = {k: sum(r[k] for r in results.values()) for k in ("passed", "failed", "errors", "skipped")}
+    print(f"{'total':36s} passed {total['passed']:4d}  failed {total['failed']:4d}  errors {total['errors']:4d}  skipped {total['skipped']:4d}")
+    (work / "results.json").write_text(json.dumps({"tag": args.tag, "files": results, "total": total}, indent=1))
+    print(f"logs: {work / 'junit'}; results: {work / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
