@@ -1,5 +1,5 @@
 // DOM helpers. Every value from the server reaches the page as a text node or a property assignment,
-// never as markup: no innerHTML anywhere in the console.
+// never as markup: the console parses no HTML strings at all.
 
 /** h('div', {class: 'x', on: {click: f}}, 'text', child…): an element; strings become text nodes. */
 export function h(tag, props, ...children) {
