@@ -73,11 +73,14 @@ let package = Package(
         .target(
             name: "RESTAPI",
             dependencies: [
-                "Auth", "Database", "Hashing", "JSON",
+                "Auth", "Database", "Hashing", "JSON", "ImageProcessing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            // The web console (/console/): plain files compiled into the binary, no bundle beside it.
+            resources: ["index.html", "console.css", "app.js", "api.js", "dom.js", "schema.js", "collections.js",
+                        "search.js", "detail.js", "import.js", "query.js"].map { .embedInCode("Console/Files/\($0)") },
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(name: "GraphQLAPI", dependencies: ["Database", "JSON", .product(name: "GraphQL", package: "GraphQL")],
@@ -133,6 +136,7 @@ let package = Package(
         .testTarget(name: "DatabaseTests", dependencies: ["Database"]),
         .testTarget(name: "GraphQLAPITests", dependencies: ["GraphQLAPI"]),
         .testTarget(name: "GRPCAPITests", dependencies: ["GRPCAPI", "Database"], swiftSettings: [.swiftLanguageMode(.v6)]),
+        .testTarget(name: "RESTAPITests", dependencies: ["RESTAPI", "Database", .product(name: "Hummingbird", package: "hummingbird")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what Iris needs on a fresh Debian machine: the C libraries the CLIP engine links
-# (OpenBLAS, image codecs, SQLite) and the Python packages the tests and benchmarks use.
+# (OpenBLAS, image codecs, SQLite), headless Chromium and its driver for the web console's browser tests
+# (tests/e2e/test_console.py), and the Python packages the tests and benchmarks use.
 # Idempotent: packages already present are skipped quickly.
 set -euo pipefail
 
-apt_packages=(libopenblas-dev libjpeg-dev libpng-dev libgif-dev libwebp-dev libsqlite3-dev zlib1g-dev)
+apt_packages=(libopenblas-dev libjpeg-dev libpng-dev libgif-dev libwebp-dev libsqlite3-dev zlib1g-dev
+              chromium chromium-driver)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,7 @@
 import Auth
 import Database
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -31,10 +32,10 @@ public final class RESTServer: Sendable {
 
     /// The Hummingbird responder serving this API.
     public var responder: some HTTPResponder<BasicRequestContext> {
-        CallbackResponder { request, context in await self.respond(to: request, context: context) }
+        CallbackResponder { request, _ in await self.respond(to: request) }
     }
 
-    func respond(to request: Request, context: BasicRequestContext) async -> Response {
+    func respond(to request: Request) async -> Response {
         let started = ContinuousClock.now
         let method = request.method.rawValue
         let path = request.uri.path
@@ -66,7 +67,9 @@ public final class RESTServer: Sendable {
 
     private func dispatch(_ request: Request, method: String, path: String, label: inout String) async -> APIResponse {
         // Served before authentication (Weaviate's `addLiveAndReadyness` and swagger's unauthenticated paths).
-        if let answer = await unauthenticated(method: method, path: path, label: &label) { return answer }
+        if let answer = await unauthenticated(method: method, path: path, ifNoneMatch: request.headers[.ifNoneMatch], label: &label) {
+            return answer
+        }
 
         let route: RouteTable.Route
         let parameters: [String: String]
@@ -106,8 +109,13 @@ public final class RESTServer: Sendable {
             }
         }
 
+        var headers: [String: String] = [:]
+        for field in request.headers where headers[field.name.canonicalName] == nil {
+            headers[field.name.canonicalName] = field.value
+        }
         let apiRequest = APIRequest(
-            method: method, path: path, pathParameters: parameters, query: query, body: body, principal: principal)
+            method: method, path: path, pathParameters: parameters, query: query, body: body, principal: principal,
+            headers: headers)
         do {
             return try await route.handler(apiRequest)
         } catch let error as DatabaseError {
@@ -122,7 +130,7 @@ public final class RESTServer: Sendable {
         }
     }
 
-    private func unauthenticated(method: String, path: String, label: inout String) async -> APIResponse? {
+    private func unauthenticated(method: String, path: String, ifNoneMatch: String?, label: inout String) async -> APIResponse? {
         guard method == "GET" || method == "HEAD" else { return nil }
         switch path {
         case "/", "":
@@ -143,6 +151,11 @@ public final class RESTServer: Sendable {
             label = path
             return .empty(404)  // Iris has no OIDC
         default:
+            // The console's files hold no data (it reads everything through the API with the user's key).
+            if let answer = ConsoleRoutes.staticFile(path: path, ifNoneMatch: ifNoneMatch) {
+                label = "/console"
+                return answer
+            }
             return nil
         }
     }
@@ -181,8 +194,12 @@ public final class RESTServer: Sendable {
         var headers = HTTPFields()
         if !answer.body.isEmpty { headers[.contentType] = answer.contentType }
         if let location = answer.location { headers[.location] = location }
+        for (name, value) in answer.headers {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
         if isHead || answer.body.isEmpty {
-            headers[.contentLength] = "0"
+            // A 304 carries no length: a cache must keep the stored response's Content-Length.
+            if answer.status != 304 { headers[.contentLength] = "0" }
             return Response(status: .init(code: answer.status), headers: headers)
         }
         let bytes = answer.body

@@ -1,4 +1,5 @@
-// CImageCodecs: a thin C layer over the system image libraries (libjpeg-turbo, libpng, giflib, libwebp).
+// CImageCodecs: a thin C layer over the system image libraries (libjpeg-turbo, libpng, giflib, libwebp);
+// decoders for every format, and one JPEG encoder (console thumbnails).
 //
 // Every decoder turns the encoded bytes into 8-bit interleaved RGB exactly as Pillow's
 // `Image.open(...).convert('RGB')` would (alpha dropped, palettes expanded, CMYK converted with PIL's
@@ -43,6 +44,14 @@ iris_img_status iris_img_decode_gif(const uint8_t *data, size_t size, uint64_t m
 /// WebP (lossy, lossless, extended, animated: first frame), alpha dropped.
 iris_img_status iris_img_decode_webp(const uint8_t *data, size_t size, uint64_t max_pixels, uint8_t *dest,
                                      size_t dest_capacity, iris_img_result *out);
+
+/// Encodes width * height * 3 bytes of interleaved RGB (rows top to bottom) as a baseline JPEG with 4:2:0
+/// chroma subsampling at `quality` (clamped to 1...100). On success *out_data holds *out_size bytes that the
+/// caller releases with iris_img_free; on failure *out_data is NULL and `out->message` says why.
+iris_img_status iris_img_encode_jpeg(const uint8_t *rgb, size_t rgb_size, uint32_t width, uint32_t height,
+                                     int quality, uint8_t **out_data, size_t *out_size, iris_img_result *out);
+/// Releases memory returned by an encoder.
+void iris_img_free(void *data);
 
 /// Pillow's 8-bit horizontal resampling pass over interleaved RGB rows: output column x of row r is
 /// clip8(2^21 + sum_t src[r][starts[c] + t] * weights[c * taps + t]) with c = firstColumn + x, t < counts[c].

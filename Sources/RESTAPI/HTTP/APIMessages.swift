@@ -11,6 +11,8 @@ public struct APIRequest: Sendable {
     /// Raw body bytes (empty when the request had none).
     public var body: [UInt8]
     public var principal: Principal?
+    /// Request headers by lower-cased name (a repeated header keeps its first value).
+    public var headers: [String: String] = [:]
 
     public func parameter(_ name: String) -> String { pathParameters[name] ?? "" }
 }
@@ -23,12 +25,16 @@ public struct APIResponse: Sendable {
     public var contentType: String
     /// The Location header of a redirect.
     public var location: String?
+    /// Further headers (ETag, Cache-Control, Content-Security-Policy …), by name.
+    public var headers: [String: String]
 
-    public init(status: Int, body: [UInt8] = [], contentType: String = "application/json", location: String? = nil) {
+    public init(status: Int, body: [UInt8] = [], contentType: String = "application/json", location: String? = nil,
+                headers: [String: String] = [:]) {
         self.status = status
         self.body = body
         self.contentType = contentType
         self.location = location
+        self.headers = headers
     }
 
     public static func json(_ status: Int, _ value: JSONValue) -> APIResponse {

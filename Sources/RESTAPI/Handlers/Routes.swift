@@ -54,6 +54,7 @@ extension RESTServer {
         ReferenceRoutes.register(into: &table, context)
         BatchRoutes.register(into: &table, context)
         GraphQLRoutes.register(into: &table, context)
+        ConsoleRoutes.register(into: &table, context)
     }
 }
 
