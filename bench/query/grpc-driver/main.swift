@@ -71,6 +71,8 @@ func readFramed(_ path: String) -> [[UInt8]] {
     return out
 }
 
+func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+
 let options = Options(CommandLine.arguments)
 let requests = readFramed(options.requests)
 let search = MethodDescriptor(fullyQualifiedService: "weaviate.v1.Weaviate", method: "Search")
@@ -103,8 +105,7 @@ let report = try await withGRPCClient(transport: transport) { client in
                 while ContinuousClock.now < end {
                     let t = ContinuousClock.now
                     _ = try await call(client, requests[k % requests.count])
-                    let d = ContinuousClock.now - t
-                    mine.append(Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15)
+                    mine.append(seconds(ContinuousClock.now - t) * 1e3)
                     k += options.clients
                 }
                 return mine
@@ -114,11 +115,10 @@ let report = try await withGRPCClient(transport: transport) { client in
         for try await part in group { all += part }
         return all.sorted()
     }
-    let elapsed = ContinuousClock.now - start
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    let elapsed = seconds(ContinuousClock.now - start)
     func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
     return """
-        {"requests": \(latencies.count), "seconds": \(seconds), "qps": \(Double(latencies.count) / seconds), \
+        {"requests": \(latencies.count), "seconds": \(elapsed), "qps": \(Double(latencies.count) / elapsed), \
         "p50_ms": \(percentile(0.50)), "p99_ms": \(percentile(0.99)), "clients": \(options.clients)}
         """
 }
