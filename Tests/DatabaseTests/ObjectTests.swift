@@ -163,6 +163,39 @@ final class ObjectTests: XCTestCase {
         await XCTAssertEqualAsync(try await t.db.getObject(className: "Book", id: b.id)?.properties["writtenBy"]?.arrayValue?.count, 2)
     }
 
+    /// Weaviate reads an object's keys with a lower-case first letter (its schema names), and a PATCH adds
+    /// the references it carries to the stored ones.
+    func testPropertyKeyCaseAndMergedReferences() async throws {
+        let t = try TempDatabase { $0.autoSchemaEnabled = false }
+        _ = try await t.db.createClass(ClassDefinition(className: "Tag", properties: []))
+        _ = try await t.db.createClass(ClassDefinition(className: "Post", properties: [
+            PropertyDefinition(name: "Name", dataType: ["text"]),
+            PropertyDefinition(name: "tags", dataType: ["Tag"]),
+        ]))
+        XCTAssertEqual(t.db.getClass("Post")?.properties?.first?.name, "name")
+        let tags = [try await t.db.createObject(ObjectInput(className: "Tag")), try await t.db.createObject(ObjectInput(className: "Tag"))]
+        let post = try await t.db.createObject(ObjectInput(className: "Post", properties: [
+            "Name": "first", "tags": [["beacon": .string(tags[0].beacon)]],
+        ]))
+        XCTAssertEqual(post.properties["name"], "first")
+        XCTAssertNil(post.properties["Name"])
+        // Both spellings at once: the schema spelling wins, whatever the dictionary order.
+        try await t.db.mergeObject(className: "Post", id: post.id, ObjectInput(properties: [
+            "Name": "loser", "name": "winner", "tags": [["beacon": .string(tags[1].beacon)]],
+        ]))
+        let merged = try await XCTUnwrapAsync(try await t.db.getObject(className: "Post", id: post.id))
+        XCTAssertEqual(merged.properties["name"], "winner")
+        XCTAssertEqual(merged.properties["tags"]?.arrayValue?.compactMap { $0["beacon"]?.stringValue },
+                       tags.map(\.beacon))
+        // PUT replaces the references as it replaces everything else.
+        _ = try await t.db.replaceObject(className: "Post", id: post.id, ObjectInput(className: "Post", properties: [
+            "tags": [["beacon": .string(tags[1].beacon)]],
+        ]))
+        let replaced = try await XCTUnwrapAsync(try await t.db.getObject(className: "Post", id: post.id))
+        XCTAssertEqual(replaced.properties["tags"]?.arrayValue?.count, 1)
+        XCTAssertNil(replaced.properties["name"])
+    }
+
     func testBatchUpsertKeepsOrderAndIsolatesFailures() async throws {
         let t = try TempDatabase { $0.autoSchemaEnabled = false }
         try await makeClass(t)

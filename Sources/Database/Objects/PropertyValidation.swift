@@ -23,6 +23,20 @@ extension Database {
         }
     }
 
+    /// An object's properties under their schema names. Weaviate stores property names with a lower-case
+    /// first letter and reads an object's keys the same way, so `{"Name": "A1"}` fills the property `name`.
+    /// When two keys meet (`Name` and `name`), the one already in schema form wins, whatever the order.
+    static func schemaKeyed(_ props: [String: JSONValue]) -> [String: JSONValue] {
+        guard props.keys.contains(where: { normalizePropertyName($0) != $0 }) else { return props }
+        var out: [String: JSONValue] = [:]
+        for (key, value) in props {
+            let name = normalizePropertyName(key)
+            if name != key, props[name] != nil { continue }
+            out[name] = value
+        }
+        return out
+    }
+
     /// Validates every property of an object and returns the normalised values (nulls dropped).
     func normalizeProperties(_ props: [String: JSONValue], of st: ClassState) throws -> [String: JSONValue] {
         var out: [String: JSONValue] = [:]

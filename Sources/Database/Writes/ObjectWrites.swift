@@ -34,7 +34,7 @@ extension Database {
     @discardableResult
     public func mergeObject(className: String?, id: String, _ input: ObjectInput) async throws -> WeaviateObject {
         let st = try await locateForUpdate(className: className ?? input.className, id: id, bodyID: input.id, tenant: input.tenant)
-        let patch = input.properties ?? [:]
+        let patch = Database.schemaKeyed(input.properties ?? [:])
         let schema = try shard(try await invalidObject { try await self.ensureSchema(className: st.name, properties: patch) },
                                tenant: st.tenant)
         let normalized = try invalidObject { try self.normalizeProperties(patch, of: schema) }
@@ -65,7 +65,7 @@ extension Database {
             throw DatabaseError.unprocessable("invalid object: class '\(className)' not present in schema")
         }
         do {
-            _ = try normalizeProperties(input.properties ?? [:], of: st)
+            _ = try normalizeProperties(Database.schemaKeyed(input.properties ?? [:]), of: st)
         } catch let e as DatabaseError {
             // With auto-schema on, unknown properties would be created, so they are valid.
             if config.autoSchemaEnabled && e.message.hasPrefix("no such prop") { return }
@@ -145,7 +145,7 @@ extension Database {
     /// Auto-schema + validation of one whole object (create, replace, upsert).
     func prepare(_ input: ObjectInput, intent: WriteIntent) async throws -> ObjectWrite {
         let (className, id) = try resolveInput(input)
-        let props = input.properties ?? [:]
+        let props = Database.schemaKeyed(input.properties ?? [:])
         let cls = try await invalidObject { try await self.ensureSchema(className: className, properties: props) }
         let normalized = try invalidObject { try self.normalizeProperties(props, of: cls) }
         let st = try await shardCreatingTenant(cls, tenant: input.tenant)

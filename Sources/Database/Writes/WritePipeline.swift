@@ -188,7 +188,15 @@ extension Database {
         case .merge(let removals):
             guard let current else { return .failed(.notFound("object '\(w.id)' not found")) }
             properties = current.properties
-            for (k, v) in w.properties { properties[k] = v }
+            for (k, v) in w.properties {
+                // Weaviate's merge adds the references it is given to the ones stored; other values replace.
+                if case .reference? = st.definition.property(named: k)?.kind, case .array(let added) = v,
+                   case .array(let stored)? = properties[k] {
+                    properties[k] = .array(stored + added)
+                } else {
+                    properties[k] = v
+                }
+            }
             for k in removals { properties[k] = nil }
             created = current.creationTimeUnix
             additional = current.additional
