@@ -67,7 +67,8 @@ extension Database {
         if dryRun {
             let hits = try await read { db in try ObjectTables.ids(db, classID: st.id, condition: c.sql, arguments: c.arguments, limit: limit) }
             let items = verbose ? hits.map { BatchDeleteResult.Item(id: $0.uuid, status: "DRYRUN", error: nil) } : []
-            return BatchDeleteResult(matches: hits.count, limit: limit, successful: 0, failed: 0, objects: items)
+            // Weaviate counts every object without an error as successful, the dry run's included.
+            return BatchDeleteResult(matches: hits.count, limit: limit, successful: hits.count, failed: 0, objects: items)
         }
         // Matching and deleting in one transaction: an object that a concurrent write makes match (or stop
         // matching) is deleted exactly when the serial order says so.
