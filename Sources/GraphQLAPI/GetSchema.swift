@@ -114,6 +114,7 @@ final class GetTypes: @unchecked Sendable {
             "limit": GraphQLArgument(type: GraphQLInt),
             "offset": GraphQLArgument(type: GraphQLInt),
             "after": GraphQLArgument(type: GraphQLString),
+            "autocut": GraphQLArgument(type: GraphQLInt),
             "tenant": GraphQLArgument(type: GraphQLString),
             "sort": GraphQLArgument(type: GraphQLList(try InputTypes.sort(prefix: prefix, order: sortOrder))),
             "nearVector": GraphQLArgument(type: try InputTypes.nearVector(prefix: prefix)),
@@ -140,6 +141,7 @@ final class GetTypes: @unchecked Sendable {
                 hybrid: ArgumentParsing.hybrid(args, context: context, info: info),
                 additional: SelectionReader.additional(info))
             built.tenant = args[field: "tenant"]?.asString.flatMap { $0.isEmpty ? nil : $0 }
+            built.autocut = args[field: "autocut"]?.asInt
             let request = built
             let hits = try await QueryBudget.withSlot { try await backend.get(request) }
             try QueryBudget.charge(objects: hits.count,

@@ -14,7 +14,7 @@ extension Database {
         let tenant = r.tenant
         // The tenant is checked before anything else runs (Weaviate refuses the query as a whole).
         _ = try await shardOf(named: cls.className, tenant: tenant)
-        if r.bm25 != nil || r.hybrid != nil { return try await keywordGet(r, cls) }
+        if r.bm25 != nil || r.hybrid != nil { return autocut(try await keywordGet(r, cls), r.autocut) }
         let maximum = config.queryMaximumResults
         let limit = (r.limit ?? -1) < 0 ? nil : r.limit
         let offset = max(0, r.offset ?? 0)
@@ -47,7 +47,7 @@ extension Database {
             hits = postFilter(hits, certainty: r.near.certainty, distance: r.near.distance)
         }
         if !r.sort.isEmpty { hits = sortHits(hits, by: r.sort) }
-        return hits
+        return autocut(hits, r.autocut)
     }
 
     /// `can't use certainty when vector index is configured with <metric> distance`.

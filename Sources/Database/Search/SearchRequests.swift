@@ -163,6 +163,8 @@ public struct GetRequest: Sendable, Equatable {
     public var additional: AdditionalSelection
     /// The tenant to search (multi-tenant classes only).
     public var tenant: String?
+    /// Cut the results of a search after this many jumps in distance or score (Autocut.swift).
+    public var autocut: Int?
 
     public init(className: String, filter: WhereFilter? = nil, limit: Int? = nil, offset: Int? = nil,
                 after: String? = nil, sort: [SortSpec] = [], near: NearParameters = NearParameters(),
