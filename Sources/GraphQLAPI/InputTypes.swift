@@ -8,7 +8,9 @@ enum InputTypes {
     /// `where: {operator path operands value* }` with `operands` recursive.
     static func whereFilter(prefix: String) throws -> GraphQLInputObjectType {
         var operators: GraphQLEnumValueMap = [:]
-        for op in WhereOperator.allCases { operators[op.rawValue] = GraphQLEnumValue(value: .string(op.rawValue)) }
+        for op in WhereOperator.allCases.map(\.rawValue) + WhereFilter.containsOperators {
+            operators[op] = GraphQLEnumValue(value: .string(op))
+        }
         let operatorEnum = try GraphQLEnumType(name: "\(prefix)WhereOperatorEnum", values: operators)
         let geoRange = try GraphQLInputObjectType(
             name: "\(prefix)WhereGeoRangeInpObj",
@@ -24,6 +26,7 @@ enum InputTypes {
                     fields: ["max": InputObjectField(type: GraphQLNonNull(GraphQLFloat))]))),
             ]
         )
+        let valueTypes = try WhereValueTypes(prefix: prefix)
         // Built lazily so `operands` can refer to the type being defined.
         let box = TypeBox()
         let whereType = try GraphQLInputObjectType(
@@ -33,18 +36,47 @@ enum InputTypes {
                     "operator": InputObjectField(type: operatorEnum),
                     "path": InputObjectField(type: GraphQLList(GraphQLString)),
                     "operands": InputObjectField(type: GraphQLList(box.type!)),
-                    "valueInt": InputObjectField(type: GraphQLInt),
-                    "valueNumber": InputObjectField(type: GraphQLFloat),
-                    "valueBoolean": InputObjectField(type: GraphQLBoolean),
-                    "valueString": InputObjectField(type: GraphQLString),
-                    "valueText": InputObjectField(type: GraphQLString),
-                    "valueDate": InputObjectField(type: GraphQLString),
+                    "valueInt": InputObjectField(type: valueTypes.int),
+                    "valueNumber": InputObjectField(type: valueTypes.number),
+                    "valueBoolean": InputObjectField(type: valueTypes.boolean),
+                    "valueString": InputObjectField(type: valueTypes.string),
+                    "valueText": InputObjectField(type: valueTypes.text),
+                    "valueDate": InputObjectField(type: valueTypes.date),
                     "valueGeoRange": InputObjectField(type: geoRange),
                 ]
             }
         )
         box.type = whereType
         return whereType
+    }
+
+    /// The `value*` fields of `where`: one value, or a list of them for ContainsAny/All/None. As in Weaviate
+    /// (≥ 1.21), each is a scalar that reads either form; the elements keep the base scalar's checks and
+    /// error messages.
+    struct WhereValueTypes {
+        let int, number, boolean, string, text, date: GraphQLScalarType
+
+        init(prefix: String) throws {
+            func oneOrList(_ name: String, _ base: GraphQLScalarType) throws -> GraphQLScalarType {
+                try GraphQLScalarType(
+                    name: "\(prefix)Where\(name)", description: "\(base.name) or [\(base.name)]",
+                    serialize: { try base.serialize(value: $0) },
+                    parseValue: { value in
+                        guard case .array(let items) = value else { return try base.parseValue(value: value) }
+                        return .array(try items.map { try base.parseValue(value: $0) })
+                    },
+                    parseLiteral: { ast in
+                        guard let list = ast as? ListValue else { return try base.parseLiteral(valueAST: ast) }
+                        return .array(try list.values.map { try base.parseLiteral(valueAST: $0) })
+                    })
+            }
+            int = try oneOrList("Int", GraphQLInt)
+            number = try oneOrList("Float", GraphQLFloat)
+            boolean = try oneOrList("Boolean", GraphQLBoolean)
+            string = try oneOrList("String", GraphQLString)
+            text = try oneOrList("Text", GraphQLString)
+            date = try oneOrList("Date", GraphQLString)
+        }
     }
 
     static func nearVector(prefix: String) throws -> GraphQLInputObjectType {

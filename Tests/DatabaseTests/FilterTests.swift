@@ -249,7 +249,7 @@ final class FilterTests: XCTestCase {
         await XCTAssertThrowsDatabaseError(try await t.db.count(className: "F", filter: WhereFilter(operator: .equal, path: ["hidden"], valueInt: 1)),
             .unprocessable, "Filtering by property 'hidden' requires inverted index. Is `indexFilterable` option of property 'hidden' enabled? Set it to `true` or leave empty")
         await XCTAssertThrowsDatabaseError(try WhereFilter.from(json: try json(#"{"operator":"Foo","path":["n"],"valueInt":1}"#)),
-            .unprocessable, "operator in body should be one of [And Or Not Equal NotEqual GreaterThan GreaterThanEqual LessThan LessThanEqual Like WithinGeoRange IsNull]")
+            .unprocessable, "operator in body should be one of [And Or Not Equal NotEqual GreaterThan GreaterThanEqual LessThan LessThanEqual Like WithinGeoRange IsNull ContainsAny ContainsAll ContainsNone]")
         let parsed = try WhereFilter.from(json: try json(#"{"operator":"And","operands":[{"operator":"Equal","path":["n"],"valueInt":2},{"operator":"Like","path":["title"],"valueText":"r*"}]}"#))
         XCTAssertEqual(parsed.operands?.count, 2)
         try await check(parsed)

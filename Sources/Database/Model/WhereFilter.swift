@@ -81,8 +81,9 @@ public struct WhereFilter: Sendable, Equatable, Codable {
         guard let opName = o["operator"]?.stringValue else {
             throw DatabaseError.unprocessable("invalid where filter: operator is required")
         }
+        if containsOperators.contains(opName) { return try contains(opName, o) }
         guard let op = WhereOperator(rawValue: opName) else {
-            let all = WhereOperator.allCases.map(\.rawValue).joined(separator: " ")
+            let all = (WhereOperator.allCases.map(\.rawValue) + containsOperators).joined(separator: " ")
             throw DatabaseError.unprocessable("operator in body should be one of [\(all)]")
         }
         var f = WhereFilter(operator: op)
@@ -131,5 +132,33 @@ public struct WhereFilter: Sendable, Equatable, Codable {
             f.valueGeoRange = GeoRange(latitude: lat, longitude: lon, maxDistance: max)
         }
         return f
+    }
+
+    /// The list operators of Weaviate ≥ 1.21 (the v4 client sends them in Aggregate's GraphQL `where`).
+    public static let containsOperators = ["ContainsAny", "ContainsAll", "ContainsNone"]
+
+    /// `ContainsAny|ContainsAll|ContainsNone` with a list value (or one value). 1.19's Equal on an array
+    /// property matches when any element equals the value, so these are Or / And / Not-Or of one Equal
+    /// per value, and every value is checked as Equal's would be.
+    private static func contains(_ opName: String, _ o: [String: JSONValue]) throws -> WhereFilter {
+        let keys = ["valueInt", "valueNumber", "valueBoolean", "valueString", "valueText", "valueDate"]
+        let given = keys.filter { o[$0].map { !$0.isNull } ?? false }
+        guard given.count == 1, let key = given.first, let raw = o[key] else {
+            throw DatabaseError.unprocessable(
+                "invalid where filter: \(opName) needs exactly one of \(keys.joined(separator: ", ")), with a list of values")
+        }
+        let values = raw.arrayValue ?? [raw]
+        if values.isEmpty { throw DatabaseError.unprocessable("invalid where filter: \(opName) with an empty list of values") }
+        var leaf = o
+        leaf["operator"] = .string(WhereOperator.equal.rawValue)
+        let leaves = try values.map { v -> WhereFilter in
+            leaf[key] = v
+            return try from(json: .object(leaf))
+        }
+        switch opName {
+        case "ContainsAny": return WhereFilter(operator: .or, operands: leaves)
+        case "ContainsAll": return WhereFilter(operator: .and, operands: leaves)
+        default: return WhereFilter(operator: .not, operands: [WhereFilter(operator: .or, operands: leaves)])
+        }
     }
 }
