@@ -42,6 +42,15 @@ struct PropertyAggregationSource: KeySubscriptable, Sendable {
             }
         case .text(let t):
             return key == "count" ? t.count : nil
+        case .date(let d):
+            switch key {
+            case "count": return d.count
+            case "minimum": return d.minimum
+            case "maximum": return d.maximum
+            case "median": return d.median
+            case "mode": return d.mode
+            default: return nil
+            }
         case .boolean(let b):
             switch key {
             case "count": return b.count
@@ -104,6 +113,8 @@ enum AggregateSchema {
                         ["value": $0.value, "occurs": $0.occurs] as [String: any Sendable] as (any Sendable)?
                     }
                 })
+        case .date:
+            for f in ["minimum", "maximum", "median", "mode"] { fields[f] = GraphQLField(type: GraphQLString) }
         case .boolean:
             fields["totalTrue"] = GraphQLField(type: GraphQLInt)
             fields["totalFalse"] = GraphQLField(type: GraphQLInt)

@@ -25,6 +25,17 @@ final class ModelTests: XCTestCase {
                                      .unprocessable, "invalid where filter: path must be an array of strings")
         XCTAssertThrowsDatabaseError(try WhereFilter.from(json: try json(#"{"operator":"Equal","path":["n"],"valueInt":"1"}"#)),
                                      .unprocessable, "invalid where filter: valueInt must be an integer")
+        // ContainsAny/All/None are Or / And / Not-Or of one Equal per value.
+        let any = try WhereFilter.from(json: try json(#"{"operator":"ContainsAny","path":["tags"],"valueText":["a","b"]}"#))
+        XCTAssertEqual(any, WhereFilter(operator: .or, operands: [
+            WhereFilter(operator: .equal, path: ["tags"], valueText: "a"), WhereFilter(operator: .equal, path: ["tags"], valueText: "b")]))
+        let none = try WhereFilter.from(json: try json(#"{"operator":"ContainsNone","path":["n"],"valueInt":3}"#))
+        XCTAssertEqual(none, WhereFilter(operator: .not, operands: [
+            WhereFilter(operator: .or, operands: [WhereFilter(operator: .equal, path: ["n"], valueInt: 3)])]))
+        XCTAssertThrowsDatabaseError(try WhereFilter.from(json: try json(#"{"operator":"ContainsAll","path":["n"],"valueInt":[]}"#)),
+                                     .unprocessable, "invalid where filter: ContainsAll with an empty list of values")
+        XCTAssertThrowsDatabaseError(try WhereFilter.from(json: try json(#"{"operator":"ContainsAll","path":["n"],"valueInt":[1,"x"]}"#)),
+                                     .unprocessable, "invalid where filter: valueInt must be an integer")
     }
 
     func testValueFormats() {
@@ -34,6 +45,12 @@ final class ModelTests: XCTestCase {
         XCTAssertNil(ValueFormats.rfc3339Nanos("2001-02-29T00:00:00Z"))
         XCTAssertNil(ValueFormats.rfc3339Nanos("2001-01-01"))
         XCTAssertNil(ValueFormats.rfc3339Nanos("2001-01-01T00:00:00"))
+        // Printing is the inverse, in UTC, with Go's RFC3339Nano fraction (trailing zeros dropped).
+        for s in ["1970-01-01T00:00:00Z", "2000-02-29T12:34:56.789Z", "1969-12-31T23:59:59.999999999Z",
+                  "1900-03-01T00:00:00.5Z", "2200-12-31T23:59:59Z", "2021-01-01T12:00:00Z"] {
+            XCTAssertEqual(ValueFormats.rfc3339Nanos(s).map(ValueFormats.rfc3339Nano), s)
+        }
+        XCTAssertEqual(ValueFormats.rfc3339Nanos("1970-01-01T01:00:00+01:00").map(ValueFormats.rfc3339Nano), "1970-01-01T00:00:00Z")
         XCTAssertTrue(ValueFormats.isStrictBase64("aGVsbG8="))
         XCTAssertTrue(ValueFormats.isStrictBase64("aGk="))
         XCTAssertTrue(ValueFormats.isStrictBase64("aGVs"))

@@ -45,6 +45,36 @@ final class AggregateExploreTests: XCTestCase {
         XCTAssertEqual(g["added"]?["count"], 5)
     }
 
+    /// Date aggregations (Weaviate ≥ 1.20) and the list operators of `where` (≥ 1.21), as the v4 client
+    /// sends them: `valueText: ["a", "b"]` with ContainsAny / ContainsAll / ContainsNone.
+    func testDateAggregationAndContainsOperators() async throws {
+        let f = try await seeded()
+        var (status, body) = try await f.query("{Aggregate{Shirt{added{count minimum maximum median mode}}}}")
+        XCTAssertEqual(status, 200)
+        let added = body["data"]?["Aggregate"]?["Shirt"]?[0]?["added"]
+        XCTAssertEqual(added, ["count": 5, "minimum": "2023-05-01T10:00:00Z", "maximum": "2023-05-05T10:00:00Z",
+                               "median": "2023-05-03T10:00:00Z", "mode": "2023-05-01T10:00:00Z"], body.jsonString())
+
+        func count(_ filter: String) async throws -> JSONValue? {
+            let (_, body) = try await f.query("{Aggregate{Shirt(where: \(filter)){meta{count}}}}")
+            XCTAssertNil(body["errors"], body.jsonString())
+            return body["data"]?["Aggregate"]?["Shirt"]?[0]?["meta"]?["count"]
+        }
+        var n = try await count(#"{path: ["color"] operator: ContainsAny valueText: ["red", "blue"]}"#)
+        XCTAssertEqual(n, 4)
+        n = try await count(#"{path: ["color"] operator: ContainsNone valueText: ["red", "blue"]}"#)
+        XCTAssertEqual(n, 1)
+        n = try await count(#"{path: ["size"] operator: ContainsAll valueInt: [2]}"#)
+        XCTAssertEqual(n, 2)
+        n = try await count(#"{path: ["size"] operator: ContainsAny valueInt: 5}"#)
+        XCTAssertEqual(n, 1)
+        // Each element keeps its scalar's check; a list on a plain operator is refused.
+        (status, body) = try await f.query(#"{Aggregate{Shirt(where: {path: ["size"] operator: ContainsAny valueInt: [2, "x"]}){meta{count}}}}"#)
+        XCTAssertNotNil(body["errors"])
+        (_, body) = try await f.query(#"{Aggregate{Shirt(where: {path: ["size"] operator: Equal valueInt: [2]}){meta{count}}}}"#)
+        XCTAssertEqual(body["errors"]?[0]?["message"], "invalid where filter: valueInt must be an integer")
+    }
+
     func testGroupByWhereAndNearVector() async throws {
         let f = try await seeded()
         var (_, body) = try await f.query("{Aggregate{Shirt(groupBy: [\"color\"]){groupedBy{path value} meta{count} price{sum}}}}")

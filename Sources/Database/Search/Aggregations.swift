@@ -33,6 +33,35 @@ public struct NumericAggregation: Sendable, Equatable {
     }
 }
 
+/// `{count minimum maximum median mode}` of a date property (Weaviate ≥ 1.20), as RFC 3339 texts in UTC.
+public struct DateAggregation: Sendable, Equatable {
+    public var count: Int
+    public var minimum: String?
+    public var maximum: String?
+    public var median: String?
+    public var mode: String?
+
+    /// Aggregates dates given as nanoseconds since the epoch; nil statistics when there are none.
+    public init(nanos values: [Int64]) {
+        count = values.count
+        guard !values.isEmpty else { return }
+        let sorted = values.sorted()
+        minimum = ValueFormats.rfc3339Nano(sorted[0])
+        maximum = ValueFormats.rfc3339Nano(sorted[sorted.count - 1])
+        let mid = sorted.count / 2
+        // The middle of two middle dates, computed without overflowing.
+        median = ValueFormats.rfc3339Nano(sorted.count % 2 == 1 ? sorted[mid]
+                                          : sorted[mid - 1] + (sorted[mid] - sorted[mid - 1]) / 2)
+        // Mode as for numbers: the most frequent, the earliest on a tie.
+        var best = sorted[0], bestCount = 0, run = sorted[0], runCount = 0
+        for v in sorted {
+            if v == run { runCount += 1 } else { run = v; runCount = 1 }
+            if runCount > bestCount { bestCount = runCount; best = run }
+        }
+        mode = ValueFormats.rfc3339Nano(best)
+    }
+}
+
 /// `{count topOccurrences{value occurs}}` of a text property.
 public struct TextAggregation: Sendable, Equatable {
     public struct Occurrence: Sendable, Equatable {
@@ -79,7 +108,8 @@ public enum PropertyAggregation: Sendable, Equatable {
     case numeric(NumericAggregation)
     case text(TextAggregation)
     case boolean(BooleanAggregation)
-    /// Dates (and uuids): only a count.
+    case date(DateAggregation)
+    /// uuids, blobs, geo coordinates and phone numbers: only a count.
     case count(Int)
     /// A cross-reference: the target classes and how many references there are.
     case reference(pointingTo: [String], count: Int)
@@ -103,7 +133,9 @@ extension PropertyAggregation {
             return .text(TextAggregation(values: values.compactMap(\.stringValue)))
         case .boolean, .booleanArray:
             return .boolean(BooleanAggregation(values: values.compactMap(\.boolValue)))
-        case .date, .dateArray, .uuid, .uuidArray, .blob, .geoCoordinates, .phoneNumber:
+        case .date, .dateArray:
+            return .date(DateAggregation(nanos: values.compactMap { $0.stringValue.flatMap(ValueFormats.rfc3339Nanos) }))
+        case .uuid, .uuidArray, .blob, .geoCoordinates, .phoneNumber:
             return .count(values.count)
         }
     }
