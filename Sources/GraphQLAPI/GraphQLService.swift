@@ -122,7 +122,8 @@ public final class GraphQLService: @unchecked Sendable {
             }
             return result
         } catch let error as GraphQLError {
-            return GraphQLResult(errors: [GraphQLError(message: Self.capped(error.message), locations: error.locations,
+            let message = Self.emptySelectionMessage(request.query, error) ?? error.message
+            return GraphQLResult(errors: [GraphQLError(message: Self.capped(message), locations: error.locations,
                                                        path: error.path)])
         } catch {
             return GraphQLResult(errors: [GraphQLError(message: Self.capped(String(describing: error)))])
@@ -166,6 +167,20 @@ public final class GraphQLService: @unchecked Sendable {
 
     /// Weaviate's GraphQL library (graphql-go) words an unknown argument differently from GraphQLSwift:
     /// `Unknown argument "a" on field "f" of type "T".` (suggestions kept as they are).
+    /// graphql-go's words for a selection set with nothing in it (`{Aggregate{Article{}}}`), which the v4
+    /// client recognises ("Unexpected empty IN"): a syntax error at a `}` that directly follows a `{`
+    /// (an empty object value parses, so only a selection set fails there).
+    static func emptySelectionMessage(_ query: String, _ error: GraphQLError) -> String? {
+        guard error.message.hasPrefix("Syntax Error"), let location = error.locations.first else { return nil }
+        let lines = query.split(separator: "\n", omittingEmptySubsequences: false)
+        guard location.line >= 1, location.line <= lines.count else { return nil }
+        let line = Array(lines[location.line - 1])
+        guard location.column >= 1, location.column <= line.count, line[location.column - 1] == "}" else { return nil }
+        let before = line[..<(location.column - 1)].last { !$0.isWhitespace && $0 != "," }
+        guard before == "{" else { return nil }
+        return "Syntax Error GraphQL request (\(location.line):\(location.column)) Unexpected empty IN {}"
+    }
+
     static func graphqlGoWording(_ message: String) -> String {
         let head = "Field \"", onType = "\" on type \"", hasNot = "\" does not have argument \""
         guard message.hasPrefix(head), let r1 = message.range(of: onType), let r2 = message.range(of: hasNot),

@@ -23,6 +23,13 @@ final class ServiceTests: XCTestCase {
         XCTAssertNotNil(body["errors"]?[0]?["message"]?.stringValue)
         XCTAssertNotNil(body["errors"]?[0]?["locations"]?[0]?["line"])
 
+        // An empty selection set in graphql-go's words (the v4 client looks for "Unexpected empty IN"); an
+        // empty object value is not one.
+        (_, body) = try await f.query("{Aggregate{Article{ }}}")
+        XCTAssertEqual(body["errors"]?[0]?["message"], "Syntax Error GraphQL request (1:21) Unexpected empty IN {}")
+        (_, body) = try await f.query("{Get{Article(where: {}) {title}}}")
+        XCTAssertFalse(body["errors"]?[0]?["message"]?.stringValue?.contains("Unexpected empty IN") ?? false)
+
         (status, body) = try await f.query("{Get{Article{nope}}}")
         XCTAssertEqual(status, 200)
         XCTAssertNil(body["data"])
