@@ -121,11 +121,15 @@ import Testing
         #expect(ranked.get.hybrid?.fusionType == .rankedFusion)
     }
 
+    @Test func autocutIsPassedOn() throws {
+        #expect(try search { $0.autocut = 2 }.get.autocut == 2)
+        #expect(try search { _ in }.get.autocut == nil)
+    }
+
     @Test func unsupportedFeaturesAreRefusedNotIgnored() {
         #expect(throws: GRPCAPIError.unimplemented("group_by is not supported by Iris yet")) {
             try search { $0.groupBy.path = ["title"] }
         }
-        #expect(throws: GRPCAPIError.self) { try search { $0.autocut = 1 } }
         #expect(throws: GRPCAPIError.self) {
             try search { $0.nearVector.vectorBytes = WireFormats.float32Bytes([1]); $0.nearVector.targets.targetVectors = ["own"] }
         }

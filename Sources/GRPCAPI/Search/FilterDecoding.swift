@@ -81,9 +81,24 @@ struct FilterDecoding {
         switch v {
         case .valueText(let s):
             if isDatePath(path) { f.valueDate = s } else { f.valueText = s }
-        case .valueInt(let i): f.valueInt = i
+        // The client sends a Python int as value_int and a float as value_number whatever the property's
+        // type; Weaviate's gRPC API reads the number as the property's type (1.0 matches an int property,
+        // 1.2 is refused), where GraphQL's `where` insists on the matching value field.
+        case .valueInt(let i):
+            switch propertyKind(path) {
+            case .number?, .numberArray?: f.valueNumber = Double(i)
+            default: f.valueInt = i
+            }
         case .valueBoolean(let b): f.valueBoolean = b
-        case .valueNumber(let d): f.valueNumber = d
+        case .valueNumber(let d):
+            switch propertyKind(path) {
+            case .int?, .intArray?:
+                guard d.rounded() == d, let i = Int64(exactly: d) else {
+                    throw .invalidArgument("filter on \(path): the property is an int, but the value \(d) is not a whole number")
+                }
+                f.valueInt = i
+            default: f.valueNumber = d
+            }
         case .valueGeo(let g):
             f.valueGeoRange = GeoRange(latitude: Double(g.latitude), longitude: Double(g.longitude), maxDistance: Double(g.distance))
         case .valueTextArray, .valueIntArray, .valueBooleanArray, .valueNumberArray:
@@ -104,13 +119,17 @@ struct FilterDecoding {
     }
 
     private func isDatePath(_ path: [String]) -> Bool {
-        guard let last = path.last else { return false }
-        if last == "_creationTimeUnix" || last == "_lastUpdateTimeUnix" { return true }
-        var owner: ClassDefinition? = cls
-        if path.count >= 3 { owner = classNamed(path[path.count - 2]) }
-        switch owner?.property(named: last)?.kind {
+        if path.last == "_creationTimeUnix" || path.last == "_lastUpdateTimeUnix" { return true }
+        switch propertyKind(path) {
         case .date?, .dateArray?: return true
         default: return false
         }
+    }
+
+    /// The schema type of the property a path ends at (through references), nil when unknown.
+    private func propertyKind(_ path: [String]) -> PropertyDataType? {
+        guard let last = path.last else { return nil }
+        let owner = path.count >= 3 ? classNamed(path[path.count - 2]) : cls
+        return owner?.property(named: last)?.kind
     }
 }

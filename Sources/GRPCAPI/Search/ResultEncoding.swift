@@ -39,7 +39,8 @@ struct ResultEncoding {
         if m.distance, let d = distance { md.distance = d; md.distancePresent = true }
         if m.certainty, let d = distance { md.certainty = Float(1 - Double(d) / 2); md.certaintyPresent = true }
         if m.score, let s = score { md.score = s; md.scorePresent = true }
-        if m.explainScore, let e = explainScore { md.explainScore = e; md.explainScorePresent = true }
+        // Weaviate answers an asked-for explain_score on every search, empty outside keyword search.
+        if m.explainScore { md.explainScore = explainScore ?? ""; md.explainScorePresent = true }
         if m.isConsistent { md.isConsistent = true; md.isConsistentPresent = true }  // one node: always consistent
         return md
     }
@@ -58,19 +59,21 @@ struct ResultEncoding {
         p.nonRefProps = props
         p.refPropsRequested = !returns.references.isEmpty
         for ref in returns.references {
-            p.refProps.append(try await references(o, ref, cls))
+            if let r = try await references(o, ref, cls) { p.refProps.append(r) }
         }
         return p
     }
 
-    /// One requested reference property: the objects it points to, each with its own selection.
-    private func references(_ o: WeaviateObject, _ req: Weaviate_V1_RefPropertiesRequest, _ cls: ClassDefinition) async throws -> Weaviate_V1_RefPropertiesResult {
+    /// One requested reference property: the objects it points to, each with its own selection. Nil when
+    /// the object never had the property: like Weaviate, the reply then has no entry for it (the client
+    /// shows none), while a property emptied by deletes has an entry without objects.
+    private func references(_ o: WeaviateObject, _ req: Weaviate_V1_RefPropertiesRequest, _ cls: ClassDefinition) async throws -> Weaviate_V1_RefPropertiesResult? {
         var out = Weaviate_V1_RefPropertiesResult()
         out.propName = req.referenceProperty
         guard case .reference(let targets)? = cls.property(named: req.referenceProperty)?.kind else {
             throw GRPCAPIError.invalidArgument("'\(req.referenceProperty)' is not a reference property of class '\(cls.className)'")
         }
-        guard case .array(let refs)? = o.properties[req.referenceProperty] else { return out }
+        guard case .array(let refs)? = o.properties[req.referenceProperty] else { return nil }
         let beacons = refs.compactMap { $0["beacon"]?.stringValue }
         let wanted = req.targetCollection.isEmpty ? targets : [req.targetCollection]
         let m = req.hasMetadata ? req.metadata : Weaviate_V1_MetadataRequest()

@@ -60,6 +60,7 @@ struct SearchDecoding {
         let threshold = n.nearVector.map { $0.certainty != nil || $0.distance != nil } ?? false
             || n.nearObject.map { $0.certainty != nil || $0.distance != nil } ?? false
             || n.module.contains { $0.certainty != nil || $0.distance != nil }
+        if r.autocut > 0 { get.autocut = Int(r.autocut) }
         if r.limit > 0 {
             get.limit = Int(r.limit)
         } else if !threshold || get.bm25 != nil || get.hybrid != nil {
@@ -80,6 +81,9 @@ struct SearchDecoding {
                 throw .unimplemented("nested object properties are not supported by Iris yet")
             }
             let named = p.nonRefProperties
+            for name in named where cls.property(named: name) == nil {
+                throw .invalidArgument("could not find property '\(name)' in class '\(cls.className)'")
+            }
             returns.properties = p.returnAllNonrefProperties ? nil : named
             returns.references = p.refProperties
         }
@@ -91,7 +95,6 @@ struct SearchDecoding {
         if r.hasGenerative { throw .unimplemented("generative search needs a generative module; Iris has none") }
         if r.hasRerank { throw .unimplemented("rerank needs a reranker module; Iris has none") }
         if r.hasBoost { throw .unimplemented("boost is not supported by Iris") }
-        if r.autocut > 0 { throw .unimplemented("autocut is not supported by Iris yet") }
         for (present, name) in [(r.hasNearAudio, "nearAudio"), (r.hasNearVideo, "nearVideo"), (r.hasNearDepth, "nearDepth"),
                                 (r.hasNearThermal, "nearThermal"), (r.hasNearImu, "nearIMU")] where present {
             throw .invalidArgument("\(name) is not available on class '\(cls.className)': no enabled module offers it")
