@@ -155,7 +155,20 @@ public final class Database: @unchecked Sendable {
         state(name)?.index
     }
 
-    /// Object counts per class (for /v1/nodes and metrics).
+    /// The loaded shards of a class with their object counts (`/v1/nodes` verbose): one shard named after
+    /// the node, or one per active tenant of a multi-tenant class, named after the tenant.
+    public func shardCounts(ofClass name: String) async throws -> [(name: String, objectCount: Int)] {
+        let st = try requireState(name)
+        let shards = st.definition.multiTenancyEnabled ? Array(st.loadedShards.dropFirst()) : [st]
+        var out: [(name: String, objectCount: Int)] = []
+        for shard in shards {
+            let n = try await read { db in try ObjectTables.count(db, classID: shard.id) }
+            out.append((shard.tenant ?? config.hostname, n))
+        }
+        return out.sorted { $0.name < $1.name }
+    }
+
+    /// Object counts per class (for metrics).
     /// A multi-tenant class counts the objects of its active tenants.
     public func objectCounts() async throws -> [String: Int] {
         var out: [String: Int] = [:]

@@ -37,6 +37,16 @@ def test_nodes(client, iris):
     assert node["version"] == "1.27.0"
     assert node["stats"] == {"shardCount": 1, "objectCount": 3}
     assert [(s["class"], s["objectCount"]) for s in node["shards"]] == [("Counted", 3)]
+    assert node["shards"][0]["vectorIndexingStatus"] == "READY"
+    # Weaviate >= 1.24: one class's shards, and `output=minimal` without them.
+    client.schema.create_class({"class": "Other"})
+    node = requests.get(iris.url + "/v1/nodes/Counted?output=verbose").json()["nodes"][0]
+    assert [(s["class"], s["objectCount"]) for s in node["shards"]] == [("Counted", 3)]
+    node = requests.get(iris.url + "/v1/nodes?output=minimal").json()["nodes"][0]
+    assert "shards" not in node and node["stats"]["shardCount"] == 2
+    r = requests.get(iris.url + "/v1/nodes/Nope")
+    assert r.status_code == 404 and r.json()["error"][0]["message"] == "class 'Nope' not found"
+    assert requests.get(iris.url + "/v1/nodes?output=everything").status_code == 422
 
 
 def test_graphql_route_with_empty_schema(client, iris):

@@ -24,36 +24,12 @@ enum MetaRoutes {
 
         table.add("GET", "/v1/nodes") { request in
             try ctx.authorize(request, "list", "nodes")
-            var shards: [JSONValue] = []
-            var total = 0
-            // A store that refuses writes shows as Weaviate shows a node whose shards went read-only.
-            let condition = ctx.database.storageCondition
-            let counts = try await ctx.database.objectCounts()
-            for definition in ctx.database.schema() {
-                let count = counts[definition.className] ?? 0
-                total += count
-                for shard in (try? ctx.database.shards(ofClass: definition.className)) ?? [] {
-                    var fields: [String: JSONValue] = [
-                        "name": .string(shard.name), "class": .string(definition.className),
-                        "objectCount": .int(Int64(count)),
-                    ]
-                    if !condition.isWritable { fields["vectorIndexingStatus"] = "READONLY" }
-                    shards.append(.object(fields))
-                }
-            }
-            var node: JSONValue = [
-                "name": .string(ctx.configuration.nodeName),
-                "status": condition.isWritable ? "HEALTHY" : "UNHEALTHY",
-                "version": .string(RESTConfiguration.weaviateVersion),
-                "gitHash": "iris",
-                "stats": ["shardCount": .int(Int64(shards.count)), "objectCount": .int(Int64(total))],
-                "shards": .array(shards),
-            ]
-            if let why = condition.reason, case .object(var fields) = node {
-                fields["storageRefusesWrites"] = .string(why)
-                node = .object(fields)
-            }
-            return .json(200, ["nodes": [node]])
+            return try await nodes(request, ctx, className: nil)
+        }
+        // Weaviate ≥ 1.24: the node with only one class's shards (the v4 client's `collection.shards()`).
+        table.add("GET", "/v1/nodes/{className}") { request in
+            try ctx.authorize(request, "list", "nodes")
+            return try await nodes(request, ctx, className: request.parameter("className"))
         }
 
         table.add("GET", "/v1/schema/cluster-status") { request in
@@ -63,6 +39,48 @@ enum MetaRoutes {
                 "ignoreSchemaSync": false,
             ])
         }
+    }
+
+    /// The one node, its shards (every class's, or one class's) and object counts. `output=minimal` leaves
+    /// the shards out as Weaviate ≥ 1.24 does; without `output` they are listed, as 1.19 always did.
+    private static func nodes(_ request: APIRequest, _ ctx: RouteContext, className: String?) async throws -> APIResponse {
+        let output = request.query["output"] ?? "verbose"
+        guard output == "verbose" || output == "minimal" else {
+            return .error(422, "output: must be one of minimal, verbose, got \"\(output)\"")
+        }
+        var classes = ctx.database.schema()
+        if let className {
+            guard let definition = ctx.database.getClass(className) else { return .error(404, "class '\(className)' not found") }
+            classes = [definition]
+        }
+        // A store that refuses writes shows as Weaviate shows a node whose shards went read-only.
+        let condition = ctx.database.storageCondition
+        var shards: [JSONValue] = []
+        var total = 0
+        for definition in classes {
+            // A class deleted since `schema()` was read has no shards any more.
+            for shard in (try? await ctx.database.shardCounts(ofClass: definition.className)) ?? [] {
+                total += shard.objectCount
+                // Vectors are indexed as they are written: no queue, never INDEXING.
+                shards.append([
+                    "name": .string(shard.name), "class": .string(definition.className),
+                    "objectCount": .int(Int64(shard.objectCount)),
+                    "vectorIndexingStatus": condition.isWritable ? "READY" : "READONLY",
+                    "vectorQueueLength": 0, "compressed": false, "loaded": true,
+                ])
+            }
+        }
+        var node: [String: JSONValue] = [
+            "name": .string(ctx.configuration.nodeName),
+            "status": condition.isWritable ? "HEALTHY" : "UNHEALTHY",
+            "version": .string(RESTConfiguration.weaviateVersion),
+            "gitHash": "iris",
+            "stats": ["shardCount": .int(Int64(shards.count)), "objectCount": .int(Int64(total))],
+            "batchStats": ["queueLength": 0, "ratePerSecond": 0],
+        ]
+        if output == "verbose" { node["shards"] = .array(shards) }
+        if let why = condition.reason { node["storageRefusesWrites"] = .string(why) }
+        return .json(200, ["nodes": [.object(node)]])
     }
 
     /// `GET /v1`: links to the API's parts (served without authentication, as Weaviate does).
