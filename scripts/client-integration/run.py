@@ -66,7 +66,10 @@ def venv(work: Path) -> Path:
 def start_iris(binary: Path, data: Path) -> tuple[subprocess.Popen, int, int]:
     http, grpc = free_port(), free_port()
     env = {**os.environ, "PERSISTENCE_DATA_PATH": str(data), "AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED": "true",
-           "DEFAULT_VECTORIZER_MODULE": "none", "QUERY_MAXIMUM_RESULTS": "10000"}
+           # As the client's own CI runs Weaviate (ci/docker-compose.yml), minus its text2vec-contextionary
+           # default vectorizer, which Iris does not have.
+           "DEFAULT_VECTORIZER_MODULE": "none", "QUERY_MAXIMUM_RESULTS": "10000", "QUERY_DEFAULTS_LIMIT": "25",
+           "AUTOSCHEMA_ENABLED": "false", "GRPC_MAX_MESSAGE_SIZE": "100000000"}
     log = open(data.parent / "iris.log", "ab")
     proc = subprocess.Popen([str(binary), "serve", "--host", "127.0.0.1", "--port", str(http), "--grpc-port", str(grpc)],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
