@@ -120,16 +120,24 @@ final class GraphLog: @unchecked Sendable {
     /// Whether a write failed since the log was started (then `persist()` starts a new one).
     var failed: Bool { fileLock.withLock { failure != nil } }
     /// Flush mid-batch past this many buffered bytes, so a big parallel batch does not buffer it all.
-    static let flushThreshold = 4 << 20
+    /// A write per MB costs nothing next to building the nodes it records, and keeps the two buffers
+    /// small (each grows by doubling until the next flush check).
+    static let flushThreshold = 1 << 20
+    /// The size a buffer starts at and is given back to after a flush that needed more, so an index
+    /// at rest holds 128 KB of log buffers, not the high-water mark of its biggest batch.
+    static let restingCapacity = 1 << 16
 
     private init(path: String, fd: Int32) {
         self.path = path
         self.fd = fd
-        capacity = 1 << 16
+        capacity = GraphLog.restingCapacity
         buffer = UnsafeMutableRawPointer(rawAllocate(UInt8.self, count: capacity))
-        spareCapacity = 1 << 16
+        spareCapacity = GraphLog.restingCapacity
         spare = UnsafeMutableRawPointer(rawAllocate(UInt8.self, count: spareCapacity))
     }
+
+    /// The bytes both buffers hold allocated (for tests).
+    var bufferCapacity: Int { fileLock.withLock { bufferLock.withLock { capacity + spareCapacity } } }
     deinit { if fd >= 0 { close(fd) }; free(buffer); free(spare) }
 
     /// A new empty log (replacing any file at `path`: written to `<path>.tmp` and renamed).
@@ -250,6 +258,11 @@ final class GraphLog: @unchecked Sendable {
             bufferLock.unlock()
             if failure == nil && !GraphLog.writeAll(fd, spare, n) {
                 failure = "write failed: \(String(cString: strerror(errno)))"
+            }
+            // `spare` is only used under fileLock: shrink it back once written.
+            if spareCapacity > GraphLog.restingCapacity {
+                spare = realloc(spare, GraphLog.restingCapacity)!
+                spareCapacity = GraphLog.restingCapacity
             }
         }
     }
