@@ -57,8 +57,10 @@ enum InputTypes {
         let int, number, boolean, string, text, date: GraphQLScalarType
 
         init(prefix: String) throws {
-            func oneOrList(_ name: String, _ base: GraphQLScalarType) throws -> GraphQLScalarType {
-                try GraphQLScalarType(
+            func oneOrList(_ name: String, _ base: GraphQLScalarType,
+                           element: (@Sendable (Value) throws -> Map)? = nil) throws -> GraphQLScalarType {
+                let element = element ?? { try base.parseLiteral(valueAST: $0) }
+                return try GraphQLScalarType(
                     name: "\(prefix)Where\(name)", description: "\(base.name) or [\(base.name)]",
                     serialize: { try base.serialize(value: $0) },
                     parseValue: { value in
@@ -66,13 +68,18 @@ enum InputTypes {
                         return .array(try items.map { try base.parseValue(value: $0) })
                     },
                     parseLiteral: { ast in
-                        guard let list = ast as? ListValue else { return try base.parseLiteral(valueAST: ast) }
-                        return .array(try list.values.map { try base.parseLiteral(valueAST: $0) })
+                        guard let list = ast as? ListValue else { return try element(ast) }
+                        return .array(try list.values.map(element))
                     })
             }
             int = try oneOrList("Int", GraphQLInt)
             number = try oneOrList("Float", GraphQLFloat)
-            boolean = try oneOrList("Boolean", GraphQLBoolean)
+            // The v4 client writes a Python bool into Aggregate's query text (`valueBoolean: [False]`),
+            // which Weaviate accepts: `True` and `False` read as booleans here.
+            boolean = try oneOrList("Boolean", GraphQLBoolean) { ast in
+                if let e = ast as? EnumValue, e.value == "True" || e.value == "False" { return .bool(e.value == "True") }
+                return try GraphQLBoolean.parseLiteral(valueAST: ast)
+            }
             string = try oneOrList("String", GraphQLString)
             text = try oneOrList("Text", GraphQLString)
             date = try oneOrList("Date", GraphQLString)

@@ -68,6 +68,11 @@ final class AggregateExploreTests: XCTestCase {
         XCTAssertEqual(n, 2)
         n = try await count(#"{path: ["size"] operator: ContainsAny valueInt: 5}"#)
         XCTAssertEqual(n, 1)
+        // Python's spelling of booleans, as the v4 client writes them.
+        n = try await count(#"{path: ["onSale"] operator: ContainsAny valueBoolean: [False]}"#)
+        XCTAssertEqual(n, 2)
+        n = try await count(#"{path: ["onSale"] operator: Equal valueBoolean: True}"#)
+        XCTAssertEqual(n, 3)
         // Each element keeps its scalar's check; a list on a plain operator is refused.
         (status, body) = try await f.query(#"{Aggregate{Shirt(where: {path: ["size"] operator: ContainsAny valueInt: [2, "x"]}){meta{count}}}}"#)
         XCTAssertNotNil(body["errors"])
