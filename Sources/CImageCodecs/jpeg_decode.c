@@ -36,8 +36,10 @@ static inline int muldiv255(int a, int b) {
 
 static inline uint8_t clip8(int v) { return (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : v)); }
 
-iris_img_status iris_img_decode_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels, uint8_t *dest,
-                                     size_t dest_capacity, iris_img_result *out) {
+// min_side 0: full size (PIL-exact). Otherwise libjpeg's DCT scaling by 1/2, 1/4 or 1/8, the most that
+// keeps the longest side at least min_side: most of a big photo's IDCT and upsampling work is skipped.
+static iris_img_status decode_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t min_side,
+                                   uint8_t *dest, size_t dest_capacity, iris_img_result *out) {
     struct jpeg_decompress_struct cinfo;
     iris_jpeg_error err;
     // Touched after setjmp, so volatile keeps its value valid on the error path.
@@ -83,6 +85,16 @@ iris_img_status iris_img_decode_jpeg(const uint8_t *data, size_t size, uint64_t 
         jpeg_destroy_decompress(&cinfo);
         return iris_fail(out, IRIS_IMG_UNSUPPORTED, "unsupported JPEG colour space with %d components", components);
     }
+    if (min_side > 0) {
+        const uint64_t longest = width > height ? width : height;
+        unsigned denom = 8;
+        while (denom > 1 && (longest + denom - 1) / denom < min_side) denom /= 2;
+        cinfo.scale_num = 1;
+        cinfo.scale_denom = denom;
+        jpeg_calc_output_dimensions(&cinfo);
+        out->width = cinfo.output_width;
+        out->height = cinfo.output_height;
+    }
     if (!dest) {  // probe
         jpeg_destroy_decompress(&cinfo);
         return IRIS_IMG_OK;
@@ -91,7 +103,7 @@ iris_img_status iris_img_decode_jpeg(const uint8_t *data, size_t size, uint64_t 
 
     const size_t outW = cinfo.output_width, outH = cinfo.output_height;
     const int outC = cinfo.output_components;
-    if (outW != width || outH != height || !iris_fits(outW, outH, dest_capacity)) {
+    if (outW != out->width || outH != out->height || !iris_fits(outW, outH, dest_capacity)) {
         jpeg_destroy_decompress(&cinfo);
         return iris_fail(out, IRIS_IMG_BUFFER_TOO_SMALL, "output buffer too small for a %zux%zu JPEG", outW, outH);
     }
@@ -127,4 +139,14 @@ iris_img_status iris_img_decode_jpeg(const uint8_t *data, size_t size, uint64_t 
     jpeg_destroy_decompress(&cinfo);
     free(row);
     return IRIS_IMG_OK;
+}
+
+iris_img_status iris_img_decode_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels, uint8_t *dest,
+                                     size_t dest_capacity, iris_img_result *out) {
+    return decode_jpeg(data, size, max_pixels, 0, dest, dest_capacity, out);
+}
+
+iris_img_status iris_img_decode_jpeg_reduced(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t min_side,
+                                             uint8_t *dest, size_t dest_capacity, iris_img_result *out) {
+    return decode_jpeg(data, size, max_pixels, min_side > 0 ? min_side : 1, dest, dest_capacity, out);
 }

@@ -91,6 +91,27 @@ final class ThumbnailTests: XCTestCase {
         }
     }
 
+    /// A big JPEG is decoded at a reduced DCT scale (here 1/4: 600 x 400 still leaves twice 256 to resample
+    /// from) and the thumbnail matches, within JPEG noise, one resampled from the full decode.
+    func testBigJPEGsAreDecodedAtAReducedScale() throws {
+        var pixels = gradient(width: 2400, height: 1600).pixels
+        for i in stride(from: 0, to: pixels.count, by: 3) { pixels[i + 2] = UInt8((i / 3) % 7 * 30) }  // fine detail
+        let image = RGBImage(width: 2400, height: 1600, pixels: pixels)
+        let jpeg = Data(try JPEGEncoder.encode(image, quality: 90))
+        let preview = try ImageDecoder().decodePreview(jpeg, minSide: 512)
+        XCTAssertEqual([preview.image.width, preview.image.height, preview.sourceWidth, preview.sourceHeight], [600, 400, 2400, 1600])
+        XCTAssertEqual(try ImageDecoder().decodePreview(jpeg, minSide: 2000).image.width, 2400)  // 1/2 would be too small
+        XCTAssertEqual(try ImageDecoder().decodePreview(jpeg, minSide: 100).image.width, 300)   // 1/8 at most
+
+        let thumbnail = try Thumbnailer(maxSide: 256).thumbnail(of: jpeg)
+        XCTAssertEqual([thumbnail.width, thumbnail.height, thumbnail.sourceWidth, thumbnail.sourceHeight], [256, 171, 2400, 1600])
+        let full = ImageResizer.resize(try ImageDecoder.decode(jpeg), width: 256, height: 171, filter: .bicubic)
+        let got = try ImageDecoder.decode(Data(thumbnail.jpeg))
+        var total = 0
+        for (a, b) in zip(full.pixels, got.pixels) { total += abs(Int(a) - Int(b)) }
+        XCTAssertLessThan(Double(total) / Double(full.pixels.count), 4.0, "mean absolute difference from the full-decode thumbnail")
+    }
+
     func testThumbnailLooksLikeTheSource() throws {
         // The mean colour survives resizing and encoding (a swapped channel or row stride would not).
         let data = try Fixtures.data("images/coffee.png")

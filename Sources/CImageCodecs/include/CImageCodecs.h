@@ -35,6 +35,11 @@ typedef struct {
 /// JPEG (baseline, progressive, grayscale, RGB, CMYK/YCCK with Adobe-inverted polarity as PIL assumes).
 iris_img_status iris_img_decode_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels, uint8_t *dest,
                                      size_t dest_capacity, iris_img_result *out);
+/// JPEG decoded at 1/2, 1/4 or 1/8 scale by libjpeg's DCT scaling: the smallest of those whose longest
+/// side is still at least `min_side` (full size when none is). For previews, not PIL-exact; the probe
+/// reports the reduced size. The pixel limit applies to the full size.
+iris_img_status iris_img_decode_jpeg_reduced(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t min_side,
+                                             uint8_t *dest, size_t dest_capacity, iris_img_result *out);
 /// PNG (all colour types and bit depths, interlaced or not).
 iris_img_status iris_img_decode_png(const uint8_t *data, size_t size, uint64_t max_pixels, uint8_t *dest,
                                     size_t dest_capacity, iris_img_result *out);

@@ -49,6 +49,25 @@ public struct ImageDecoder: Sendable {
         }
     }
 
+    /// A preview decode for thumbnails: a JPEG is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling,
+    /// the most that keeps its longest side at least `minSide`), other formats at full size. Not the
+    /// PIL-exact pixels `decode` gives; with the source's full size.
+    public func decodePreview(_ data: Data, minSide: Int) throws -> (image: RGBImage, sourceWidth: Int, sourceHeight: Int) {
+        guard ImageFormat.sniff(data) == .jpeg else {
+            let image = try decode(data)
+            return (image, image.width, image.height)
+        }
+        return try data.withUnsafeBytes { bytes in
+            let base = bytes.baseAddress!
+            var probe = iris_img_result()
+            try check(iris_img_decode_jpeg(base.assumingMemoryBound(to: UInt8.self), bytes.count, UInt64(maxPixels), nil, 0, &probe),
+                      &probe, .jpeg)
+            let side = UInt32(clamping: max(1, minSide))
+            let image = try runCodec(.jpeg, base, bytes.count) { iris_img_decode_jpeg_reduced($0, $1, $2, side, $3, $4, $5) }
+            return (image, Int(probe.width), Int(probe.height))
+        }
+    }
+
     /// The format of `data` if it is one this decoder reads (magic bytes only; nothing is decoded).
     public static func format(of data: Data) -> ImageFormat? { ImageFormat.sniff(data) }
 

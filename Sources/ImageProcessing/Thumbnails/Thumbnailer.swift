@@ -12,8 +12,8 @@ public struct Thumbnail: Sendable, Equatable {
 }
 
 /// Encoded image (any format `ImageDecoder` reads) → JPEG whose longest side is at most `maxSide`, with the
-/// aspect ratio kept. Decoding is the same PIL-exact path CLIP uses, so a thumbnail shows exactly the pixels
-/// that were embedded (no EXIF rotation, alpha dropped).
+/// aspect ratio kept. Decoding follows the path CLIP uses (no EXIF rotation, alpha dropped), at a reduced
+/// scale for big JPEGs.
 public struct Thumbnailer: Sendable {
     public var maxSide: Int
     public var quality: Int
@@ -36,14 +36,16 @@ public struct Thumbnailer: Sendable {
     }
 
     /// Throws `ImageDecodingError` for bytes that are not a readable image, `ImageEncodingError` if encoding fails.
+    /// A big JPEG is decoded at a reduced scale that still leaves twice the thumbnail's size to resample
+    /// from (a 4000-pixel photo at 1/8), which is most of the time a thumbnail of a photo takes.
     public func thumbnail(of data: Data) throws -> Thumbnail {
-        let image = try decoder.decode(data)
-        let size = Self.fittedSize(width: image.width, height: image.height, maxSide: maxSide)
+        let (image, sourceWidth, sourceHeight) = try decoder.decodePreview(data, minSide: 2 * maxSide)
+        let size = Self.fittedSize(width: sourceWidth, height: sourceHeight, maxSide: maxSide)
         // Bicubic with Pillow's support scaled by the reduction (what PIL's resize does): a true low-pass, so
         // fine detail does not alias into moiré the way point sampling would.
         let small = size.width == image.width && size.height == image.height
             ? image : ImageResizer.resize(image, width: size.width, height: size.height, filter: .bicubic)
         return Thumbnail(jpeg: try JPEGEncoder.encode(small, quality: quality), width: small.width, height: small.height,
-                         sourceWidth: image.width, sourceHeight: image.height)
+                         sourceWidth: sourceWidth, sourceHeight: sourceHeight)
     }
 }

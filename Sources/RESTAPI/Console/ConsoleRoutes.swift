@@ -76,7 +76,7 @@ enum ConsoleThumbnails {
     static let defaultSize = 256
     static let sizes = 16...1024
     /// Bumped when the encoder's output changes, so cached thumbnails are not reused.
-    static let version = "1"
+    static let version = "2"
 
     static func etag(base64: String, size: Int) -> String {
         var hasher = SHA256()
