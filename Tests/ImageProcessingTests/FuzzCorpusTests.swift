@@ -10,6 +10,16 @@ final class ImageFuzzCorpusTests: XCTestCase {
         let decoder = ImageDecoder(maxPixels: 1 << 22)  // the harness's limit
         for (name, data) in seeds {
             XCTAssertNoThrow(try decoder.decode(data), name)
+            // The thumbnails' reduced-scale path (what the harness also calls): never bigger than the source,
+            // and full size when no reduction keeps the asked-for side.
+            for minSide in [1, 64, 100_000] {
+                let preview = try decoder.decodePreview(data, minSide: minSide)
+                XCTAssertLessThanOrEqual(preview.image.width, preview.sourceWidth, name)
+                XCTAssertLessThanOrEqual(preview.image.height, preview.sourceHeight, name)
+                if minSide == 100_000 { XCTAssertEqual(preview.image.width, preview.sourceWidth, name) }
+            }
+            // Truncated in the middle: an error, not a crash.
+            _ = try? decoder.decodePreview(data.prefix(data.count / 2), minSide: 8)
         }
     }
 

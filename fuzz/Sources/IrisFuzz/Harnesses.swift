@@ -29,6 +29,10 @@ private let imageDecoder = ImageDecoder(maxPixels: 1 << 22)
 
 func fuzzImage(_ bytes: UnsafeRawBufferPointer) {
     _ = try? imageDecoder.decode(bytes: bytes)
+    // The thumbnails' reduced-scale JPEG path (1/2 to 1/8, by the first byte).
+    if let first = bytes.first {
+        _ = try? imageDecoder.decodePreview(Data(bytes), minSide: Int(first) * 4)
+    }
 }
 
 func fuzzJSON(_ bytes: UnsafeRawBufferPointer) {
