@@ -138,6 +138,7 @@ enum AggregateSchema {
             "tenant": GraphQLArgument(type: GraphQLString),
             "nearVector": GraphQLArgument(type: try InputTypes.nearVector(prefix: prefix)),
             "nearObject": GraphQLArgument(type: try InputTypes.nearObject(prefix: prefix)),
+            "hybrid": GraphQLArgument(type: try InputTypes.hybrid(prefix: prefix)),
         ]
         for kind in moduleArguments(for: cls, modules: modules) {
             args[kind.rawValue] = GraphQLArgument(type: try InputTypes.moduleArgument(kind, prefix: prefix))
@@ -156,6 +157,7 @@ enum AggregateSchema {
                 near: ArgumentParsing.near(args, context: context, info: info),
                 needsObjects: groupBy != nil || !selected.subtracting(["meta", "__typename"]).isEmpty)
             built.tenant = args[field: "tenant"]?.asString.flatMap { $0.isEmpty ? nil : $0 }
+            built.hybrid = ArgumentParsing.hybrid(args, context: context, info: info)
             let request = built
             let groups = try await QueryBudget.withSlot { try await backend.aggregate(request) }
             try QueryBudget.charge(objects: groups.count, info: info)

@@ -125,7 +125,8 @@ enum ArgumentParsing {
         let vector = VectorLiterals.vector(argument: "hybrid", context: context, info: info)
             ?? m[field: "vector"]?.array.map { $0.compactMap { $0.asDouble.map(Float.init) } }
         return HybridParameter(query: m[field: "query"]?.asString ?? "", alpha: m[field: "alpha"]?.asDouble,
-                               vector: vector, properties: m[field: "properties"]?.asStrings)
+                               vector: vector, properties: m[field: "properties"]?.asStrings,
+                               maxVectorDistance: m[field: "maxVectorDistance"]?.asDouble)
     }
 
     static func sort(_ args: Map) -> [SortSpec] {

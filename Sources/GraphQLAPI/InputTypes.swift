@@ -168,6 +168,7 @@ enum InputTypes {
                 "alpha": InputObjectField(type: GraphQLFloat),
                 "vector": InputObjectField(type: GraphQLList(GraphQLFloat)),
                 "properties": InputObjectField(type: GraphQLList(GraphQLString)),
+                "maxVectorDistance": InputObjectField(type: GraphQLFloat),
             ]
         )
     }

@@ -39,6 +39,34 @@ final class KeywordSearchGraphQLTests: XCTestCase {
         XCTAssertEqual(filtered.count, 2)
     }
 
+    /// `maxVectorDistance` (Weaviate ≥ 1.26.3): only objects within the distance are results, the keyword
+    /// half's included, in Get and in Aggregate's `hybrid`; checked against the distances computed here.
+    func testHybridMaxVectorDistanceInGetAndAggregate() async throws {
+        let f = try Fixture()
+        try await f.createClass("Fruit", properties: [("name", "text")])
+        let vectors: [[Float]] = [[1, 0, 0], [0, 1, 0], [0.9, 0.1, 0], [0, 0, 1]]
+        try await f.insert("Fruit", vectors.enumerated().map { (["name": .string("banana \($0.offset)")], $0.element) })
+        let q: [Float] = [1, 0, 0]
+        func cosine(_ a: [Float], _ b: [Float]) -> Float {
+            let dot = zip(a, b).map(*).reduce(0, +), na = a.map { $0 * $0 }.reduce(0, +), nb = b.map { $0 * $0 }.reduce(0, +)
+            return 1 - dot / (na.squareRoot() * nb.squareRoot())
+        }
+        let within = Set(vectors.indices.filter { cosine(vectors[$0], q) <= 0.5 }.map { "banana \($0)" })
+        XCTAssertEqual(within, ["banana 0", "banana 2"])
+        for alpha in [0.0, 0.5, 1.0] {
+            let rows = try await f.get("Fruit", """
+                {Get{Fruit(hybrid: {query: "banana", alpha: \(alpha), vector: [1, 0, 0], maxVectorDistance: 0.5}){name}}}
+                """)
+            XCTAssertEqual(Set(rows.compactMap { $0["name"]?.stringValue }), within, "alpha \(alpha)")
+        }
+        let (_, body) = try await f.query("""
+            {Aggregate{Fruit(hybrid: {query: "banana", vector: [1, 0, 0], maxVectorDistance: 0.5}){meta{count}}}}
+            """)
+        XCTAssertEqual(body["data"]?["Aggregate"]?["Fruit"]?[0]?["meta"]?["count"], 2, body.jsonString())
+        let (_, all) = try await f.query(#"{Aggregate{Fruit(hybrid: {query: "banana", vector: [1, 0, 0]}){meta{count}}}}"#)
+        XCTAssertEqual(all["data"]?["Aggregate"]?["Fruit"]?[0]?["meta"]?["count"], 4, all.jsonString())
+    }
+
     func testHybridWithShortAndLongVectorLiterals() async throws {
         for dimension in [3, 12] {  // 12 goes through VectorLiterals' blanked-copy path
             let f = try await fixture(dimension: dimension)

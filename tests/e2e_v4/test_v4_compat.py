@@ -126,3 +126,19 @@ def test_collection_shards(client):
     tenanted.tenants.create([Tenant(name="a"), Tenant(name="b")])
     tenanted.with_tenant("b").data.insert({})
     assert sorted((s.name, s.object_count) for s in tenanted.shards()) == [("a", 0), ("b", 1)]
+
+
+def test_hybrid_max_vector_distance(client):
+    """Only objects within the distance are results, the keyword half's included (Weaviate >= 1.26.3)."""
+    client.collections.create("Fruit", properties=[Property(name="name", data_type=DataType.TEXT)],
+                              vectorizer_config=Configure.Vectorizer.none())
+    col = client.collections.get("Fruit")
+    for name, vector in [("banana one", [1, 0, 0, 0]), ("banana two", [0, 1, 0, 0]),
+                         ("banana three", [0, 1, 0, 0]), ("banana four", [1, 0, 0, 0])]:
+        col.data.insert({"name": name}, vector=vector)
+    got = col.query.hybrid("banana", vector=[1, 0, 0, 0], max_vector_distance=0.5, alpha=0.5).objects
+    assert sorted(o.properties["name"] for o in got) == ["banana four", "banana one"]
+    assert len(col.query.hybrid("banana", vector=[1, 0, 0, 0], alpha=0.5).objects) == 4
+    res = col.aggregate.hybrid("banana", vector=[1, 0, 0, 0], max_vector_distance=0.5,
+                               return_metrics=[Metrics("name").text(count=True)])
+    assert res.total_count == 2

@@ -52,8 +52,8 @@ extension Database {
         }
     }
 
-    private func hybridGet(_ p: HybridParameter, _ cls: ClassDefinition, limit: Int, offset: Int, allowList: AllowList?,
-                           _ additional: AdditionalSelection, tenant: String?) async throws -> [GetHit] {
+    func hybridGet(_ p: HybridParameter, _ cls: ClassDefinition, limit: Int, offset: Int, allowList: AllowList?,
+                   _ additional: AdditionalSelection, tenant: String?) async throws -> [GetHit] {
         let alpha = p.alpha ?? 0.75
         guard alpha >= 0, alpha <= 1 else {
             throw DatabaseError.unprocessable("hybrid: alpha must be between 0 and 1 (inclusive), got \(alpha)")
@@ -62,6 +62,22 @@ extension Database {
         let subLimit = max(total, hybridSubSearchMinimum)
         var sets: [[FusionCandidate]] = []
         var weights: [Double] = []
+        // With maxVectorDistance the vector half is everything within the distance (up to
+        // QUERY_MAXIMUM_RESULTS), and only those objects can be results.
+        var withinDistance: [(object: WeaviateObject, distance: Float)]?
+        if let maxDistance = p.maxVectorDistance {
+            guard let vector = try await hybridVector(p, cls) else {
+                throw DatabaseError.unprocessable("hybrid: maxVectorDistance needs a vector or a query to vectorise")
+            }
+            do {
+                withinDistance = allowList?.count == 0 ? [] : try await vectorSearch(
+                    className: cls.className, vector: vector, k: config.queryMaximumResults,
+                    maxDistance: Float(maxDistance), allowList: allowList, includeVector: additional.vector, tenant: tenant)
+            } catch let e as DatabaseError {
+                throw DatabaseError(e.kind, "explorer: get class: hybrid: dense search: " + e.message)
+            }
+        }
+        let allowed = withinDistance.map { Set($0.map(\.object.id)) }
 
         if alpha < 1, !p.query.isEmpty {
             let found: [KeywordHit]
@@ -73,7 +89,7 @@ extension Database {
             }
             let objects = try await self.objects(className: cls.className, docIDs: found.map(\.docID), includeVector: additional.vector, tenant: tenant)
             let scores = Dictionary(uniqueKeysWithValues: found.map { ($0.docID, $0.score) })
-            sets.append(objects.map {
+            sets.append(objects.filter { allowed?.contains($0.id) ?? true }.map {
                 FusionCandidate(id: $0.id, object: $0, explanation: "(bm25)", secondary: Double(scores[$0.docID] ?? 0))
             })
             weights.append(1 - alpha)
@@ -83,8 +99,12 @@ extension Database {
             if allowList?.count != 0 {
                 let found: [(object: WeaviateObject, distance: Float)]
                 do {
-                    found = try await vectorSearch(className: cls.className, vector: vector, k: subLimit, allowList: allowList,
-                                             includeVector: additional.vector, tenant: tenant)
+                    if let withinDistance {
+                        found = withinDistance
+                    } else {
+                        found = try await vectorSearch(className: cls.className, vector: vector, k: subLimit, allowList: allowList,
+                                                       includeVector: additional.vector, tenant: tenant)
+                    }
                 } catch let e as DatabaseError {
                     throw DatabaseError(e.kind, "explorer: get class: hybrid: dense search: " + e.message)
                 }

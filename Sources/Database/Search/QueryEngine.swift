@@ -173,7 +173,16 @@ extension Database {
         let needsObjects = r.needsObjects || r.groupBy != nil
         var objects: [WeaviateObject] = []
         var count = 0
-        if !r.near.isEmpty {
+        if let hybrid = r.hybrid {
+            if !r.near.isEmpty {
+                throw DatabaseError.unprocessable("conflict: both near<Media> and hybrid arguments present, choose one")
+            }
+            let allowList = try await allowList(r.filter, className: cls.className, tenant: tenant)
+            let limit = min(max(0, r.objectLimit ?? config.queryMaximumResults), config.queryMaximumResults)
+            objects = try await hybridGet(hybrid, cls, limit: limit, offset: 0, allowList: allowList,
+                                          AdditionalSelection(), tenant: tenant).map(\.object)
+            count = objects.count
+        } else if !r.near.isEmpty {
             try r.near.validateExtraction()
             let certainty = r.near.certainty ?? r.near.distance.map { 1 - $0 / 2 }
             guard r.objectLimit != nil || (certainty ?? 0) != 0 else {

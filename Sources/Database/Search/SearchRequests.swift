@@ -121,8 +121,13 @@ public struct HybridParameter: Sendable, Equatable {
     /// The vector search's vector; nil or empty: the class's vectorizer vectorises `query`.
     public var vector: [Float]?
     public var properties: [String]?
-    public init(query: String, alpha: Double? = nil, vector: [Float]? = nil, properties: [String]? = nil) {
+    /// Weaviate ≥ 1.26.3: only objects within this distance of the vector are results (the keyword half
+    /// included).
+    public var maxVectorDistance: Double?
+    public init(query: String, alpha: Double? = nil, vector: [Float]? = nil, properties: [String]? = nil,
+                maxVectorDistance: Double? = nil) {
         self.query = query; self.alpha = alpha; self.vector = vector; self.properties = properties
+        self.maxVectorDistance = maxVectorDistance
     }
 }
 
@@ -230,6 +235,8 @@ public struct AggregateRequest: Sendable, Equatable {
     /// The tenant to aggregate (multi-tenant classes only).
     public var tenant: String?
     public var near: NearParameters
+    /// Aggregate the results of a hybrid search (Weaviate ≥ 1.26), at most `objectLimit` of them.
+    public var hybrid: HybridParameter?
     /// False when only `meta { count }` is asked for without groupBy (no objects are loaded then).
     public var needsObjects: Bool
 

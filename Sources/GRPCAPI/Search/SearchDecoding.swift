@@ -170,6 +170,7 @@ struct SearchDecoding {
                                 properties: h.properties.isEmpty ? nil : h.properties)
         // Weaviate ≥ 1.24 fuses by relative score unless ranked fusion is asked for.
         p.fusionType = h.fusionType == .ranked ? .rankedFusion : .relativeScoreFusion
+        if case .vectorDistance(let d)? = h.threshold { p.maxVectorDistance = Double(d) }
         return p
     }
 }
