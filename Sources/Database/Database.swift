@@ -94,12 +94,10 @@ public final class Database: @unchecked Sendable {
                 findings!.append("the store file \(store.path) cannot be read: \(error)")
             }
         }
-        // The whole-file check reads the store while the indexes replay their logs: on a restart after a
-        // crash the two together cost about what the longer one costs, not their sum.
-        if !inspecting { startStoreFileCheck(then: condition) }
-        try loadSchema(writable: condition.isWritable)
+        try loadSchema()
         guard !inspecting else { return }
         if let why = condition.reason { logger.error("store refuses writes", metadata: ["reason": "\(why)"]) }
+        startStoreFileCheck(then: condition)
         // A store opened read-only has nothing to snapshot, and only a restart makes it writable.
         guard indexCopies == nil else { return }
         startSnapshotTimer()

@@ -13,16 +13,14 @@ extension Database {
         try JSONDecoder().decode(ClassDefinition.self, from: Data(s.utf8))
     }
 
-    /// Loads every class and opens its vector index (snapshot + change-log catch-up). `writable`: the
-    /// storage condition probed at start (the file check may be running, which refuses client writes but
-    /// not the start-up's own table preparation).
-    func loadSchema(writable: Bool) throws {
+    /// Loads every class and opens its vector index (snapshot + change-log catch-up).
+    func loadSchema() throws {
         let rows = try store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, name, definition, dimension, shard_status FROM classes ORDER BY id")
         }
         for r in rows {
             let id: Int64 = r[0]
-            if writable { try store.pool.write { db in try ObjectTables.createVectorIndex(db, classID: id) } }
+            if _storageCondition.isWritable { try store.pool.write { db in try ObjectTables.createVectorIndex(db, classID: id) } }
             let def: ClassDefinition
             do { def = try Database.decodeClass(r[2]) } catch {
                 throw DatabaseError.internal("stored definition of class \(r[1] as String) is unreadable: \(error)")
@@ -31,10 +29,10 @@ extension Database {
                                    shardStatus: r[4])
             classes[def.className] = state
             classOrder.append(def.className)
-            if writable { try backfillTokens(state) }
+            if _storageCondition.isWritable { try backfillTokens(state) }
             if def.multiTenancyEnabled {
                 // Every tenant's tables, COLD ones too: activation runs in the writer and cannot back-fill.
-                if writable { try prepareTenantTables(of: state) }
+                if _storageCondition.isWritable { try prepareTenantTables(of: state) }
                 try loadTenants(of: state)
             }
         }
