@@ -59,6 +59,30 @@ final class StartupCheckTests: XCTestCase {
         XCTAssertEqual(Database.inspect(config: config, logger: .init(label: "test")).problems, [])
     }
 
+    /// Wherever SQLite meets a malformed page (the whole-file check, or a read while the indexes open),
+    /// `iris store check` reports damage, never just "cannot be read" or SQLite's bare error.
+    func testMalformedPagesAreReportedAsDamageByTheCheck() async throws {
+        let t = try TempDatabase()
+        _ = try await makeClass(t, objects: 2000)
+        let config = t.db.config
+        try t.db.close()
+        t.db = nil
+        let path = (config.dataPath as NSString).appendingPathComponent("iris.sqlite")
+        let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        let handle = try XCTUnwrap(FileHandle(forUpdatingAtPath: path))
+        // Every page of the second half (object rows and vectors) overwritten.
+        let first = size / 4096 / 2
+        for page in first..<(size / 4096) {
+            try handle.seek(toOffset: UInt64(page * 4096))
+            try handle.write(contentsOf: Data(repeating: UInt8(truncatingIfNeeded: page &* 37 | 1), count: 4096))
+        }
+        try handle.close()
+        let problems = Database.inspect(config: config, logger: .init(label: "test")).problems
+        XCTAssertFalse(problems.isEmpty)
+        XCTAssertTrue(problems.joined().contains("damaged"), "\(problems)")
+        XCTAssertTrue(problems.joined().contains("iris store recover"), "\(problems)")
+    }
+
     func testAnIndexThatDisagreesWithAnIntactStoreIsRebuilt() async throws {
         let t = try TempDatabase()
         let objects = try await makeClass(t, objects: 30)

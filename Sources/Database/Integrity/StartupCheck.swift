@@ -23,12 +23,20 @@ extension Database {
             """)
     }
 
+    /// Whether SQLite said the file is malformed (rather than unreadable for another reason).
+    static func isDamage(_ error: Error) -> Bool {
+        let code = (error as? GRDB.DatabaseError)?.resultCode
+        return code == .SQLITE_CORRUPT || code == .SQLITE_NOTADB
+    }
+
     /// What `PRAGMA quick_check` says of the store file: nil when sound, else the refusal to report.
     func storeFileProblem(_ db: GRDB.Database) -> DatabaseError? {
         let started = ContinuousClock.now
         let problems: [String]
         do { problems = try Store.quickCheck(db) } catch {
-            return Database.refusal("the store file \(store.path) cannot be read: \(error)", dataPath: config.dataPath)
+            // SQLite can stop the check itself at a page it finds malformed: that is damage too.
+            let what = Database.isDamage(error) ? "is damaged" : "cannot be read"
+            return Database.refusal("the store file \(store.path) \(what): \(error)", dataPath: config.dataPath)
         }
         if problems.isEmpty {
             logger.info("store file checked", metadata: ["check": "quick_check", "took": "\(ContinuousClock.now - started)"])

@@ -29,7 +29,12 @@ extension Database {
         do {
             database = try Database(config: cfg, logger: logger, inspecting: true)
         } catch {
-            return StoreInspection(classes: [], problems: ["\(error)"])
+            // Opening reads more than the whole-file check (schema, index samples): a malformed page met
+            // there is reported as the damage it is, with `iris store recover` as the way out.
+            let problem = Database.isDamage(error)
+                ? "the store file is damaged (\(error)); `iris store recover` keeps every readable object"
+                : "\(error)"
+            return StoreInspection(classes: [], problems: [problem])
         }
         defer { try? database.close() }
         var lines: [String] = []
