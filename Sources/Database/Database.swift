@@ -91,7 +91,7 @@ public final class Database: @unchecked Sendable {
             do {
                 if let problem = try store.pool.read({ db in storeFileProblem(db) }) { findings!.append(problem.message) }
             } catch {
-                findings!.append("the store file \(store.path) cannot be read: \(error)")
+                findings!.append("the store file \(store.path) \(Database.isDamage(error) ? "is damaged" : "cannot be read"): \(error)")
             }
         }
         try loadSchema()

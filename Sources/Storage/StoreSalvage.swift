@@ -19,7 +19,9 @@ public enum StoreSalvage {
         config.readonly = true
         let source = try DatabaseQueue(path: sourcePath, configuration: config)
         defer { try? source.close() }
-        return try source.read { src in
+        // Outside a transaction: SQLite can fail the COMMIT of a read that met a malformed page, which
+        // would throw away everything copied (the server is stopped, so nothing changes meanwhile).
+        return try source.inDatabase { src in
             let master = try Row.fetchAll(src, sql: "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL")
             let objectTables = master.filter { ($0[0] as String) == "table" && ($0[1] as String).hasPrefix("obj_") }
             var results: [TableResult] = []

@@ -81,6 +81,17 @@ final class StartupCheckTests: XCTestCase {
         XCTAssertFalse(problems.isEmpty)
         XCTAssertTrue(problems.joined().contains("damaged"), "\(problems)")
         XCTAssertTrue(problems.joined().contains("iris store recover"), "\(problems)")
+        // Serving: either the open refuses with the way out, or it serves what is readable and refuses
+        // writes as damaged; never a bare SQLite error.
+        do {
+            let db = try Database(config: config)
+            await db.awaitStartupCheck()
+            guard case .damaged(let why) = db.storageCondition else { return XCTFail("\(db.storageCondition)") }
+            XCTAssertTrue(why.contains("iris store recover"), why)
+            try? db.close()
+        } catch {
+            XCTAssertTrue("\(error)".contains("iris store recover"), "\(error)")
+        }
     }
 
     func testAnIndexThatDisagreesWithAnIntactStoreIsRebuilt() async throws {

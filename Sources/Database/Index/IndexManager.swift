@@ -44,6 +44,18 @@ extension Database {
         } catch let refusal as DatabaseError where findings != nil {
             findings!.append(refusal.message)
             return index
+        } catch where Database.isDamage(error) {
+            // A malformed page under the sampled vectors: the store is damaged. The index is kept as loaded
+            // so what is readable is served; writes are refused until `iris store recover` has run.
+            let message = "the store file is damaged (\(error)); `iris store recover` keeps every readable object"
+            if findings != nil {
+                findings!.append(message)
+            } else {
+                logger.critical("store file damaged", metadata: ["class": "\(definition.className)", "error": "\(error)"])
+                _storageCondition = .damaged("the store file is damaged: stop Iris, run `iris store check` to see what is affected "
+                                             + "and `iris store recover` to keep every readable object")
+            }
+            return index
         }
         guard let why = found else { return index }
         if findings != nil {

@@ -52,11 +52,14 @@ extension Database {
     /// found makes the store `.damaged`: every write is refused with the message naming the recovery.
     func startStoreFileCheck(then condition: StorageCondition) {
         guard config.startupQuickCheck else { return }
+        // Opening already met a malformed page (`openIndex`): the damage is known and stays.
+        if case .damaged = _storageCondition { return }
         _storageCondition = .checking
         startupCheck = Task { [self] in
             let problem: DatabaseError?
             do { problem = try await store.pool.read { db in self.storeFileProblem(db) } } catch {
-                problem = Database.refusal("the store file \(store.path) cannot be read: \(error)", dataPath: config.dataPath)
+                let what = Database.isDamage(error) ? "is damaged" : "cannot be read"
+                problem = Database.refusal("the store file \(store.path) \(what): \(error)", dataPath: config.dataPath)
             }
             if let problem {
                 logger.critical("store file damaged", metadata: ["error": "\(problem.message)"])
