@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        // PostgreSQL + pgvector as a storage engine (issue #12, PostgresStore).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // MARK: Vector search
@@ -60,6 +62,10 @@ let package = Package(
 
         // MARK: Database
         .target(name: "Storage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
+        // PostgreSQL + pgvector: tables, rows and kNN for the PostgreSQL engine (docs/design/postgres-backend.md).
+        .target(name: "PostgresStore", dependencies: [.product(name: "PostgresNIO", package: "postgres-nio"),
+                                                      .product(name: "Logging", package: "swift-log")],
                 swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(
             name: "Database",
@@ -134,6 +140,7 @@ let package = Package(
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "Hashing", "ModelFormats"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
         .testTarget(name: "DatabaseTests", dependencies: ["Database"]),
+        .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "GraphQLAPITests", dependencies: ["GraphQLAPI"]),
         .testTarget(name: "GRPCAPITests", dependencies: ["GRPCAPI", "Database"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "RESTAPITests", dependencies: ["RESTAPI", "Database", .product(name: "Hummingbird", package: "hummingbird")]),

@@ -6,6 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 
+# A throw-away PostgreSQL + pgvector (tests/pg_server.py) for the PostgreSQL dialect and engine tests.
+pg_dir="$(mktemp -d /tmp/iris-pg-XXXXXX)"
+trap 'python3 tests/pg_server.py stop "$pg_dir" >/dev/null 2>&1 || true' EXIT
+echo "==> PostgreSQL for the tests"
+IRIS_TEST_POSTGRES_URL="$(python3 tests/pg_server.py start "$pg_dir")"
+IRIS_TEST_PSQL="$(python3 tests/pg_server.py bin psql)"
+export IRIS_TEST_POSTGRES_URL IRIS_TEST_PSQL
+
 echo "==> swift test"
 # Only what the tests need: a plain `swift build`/`swift test` also builds swift-protobuf's protoc (C++,
 # ~10 minutes) for build plugins Iris never uses (its gRPC code is generated once and committed).

@@ -17,7 +17,11 @@ public final class Database: @unchecked Sendable {
     // @unchecked: the mutable fields below are guarded by `schemaLock` and changed only in the writer.
     public let config: DatabaseConfig
     public let modules: ModuleRegistry
+    /// The SQLite store. Object rows and vectors are reached through `engine`; schema storage, the index
+    /// life cycle and the integrity checks still use the store directly (the embedded engine's own code).
     let store: Store
+    /// Where object rows and vectors live (Engine/StorageEngine.swift).
+    let engine: any StorageEngine
     let logger: Logger
 
     /// Guards `classes`, `classOrder`, `closed` and the storage condition: a leaf lock, never held while
@@ -40,8 +44,6 @@ public final class Database: @unchecked Sendable {
     /// Set by `inspect` (`iris store check`): nothing is written, and what start-up would refuse or
     /// repair is collected here instead (only touched during init, single-threaded).
     var findings: [String]?
-    /// When a vector search last ran (imports leave a core free while searches run).
-    let searchActivity = ActivityClock()
 
     /// Opens the database at `config.dataPath`: probes whether the disk takes writes (a read-only disk
     /// opens the store read-only), checks the store file, loads the schema, and opens each class's
@@ -73,6 +75,7 @@ public final class Database: @unchecked Sendable {
         } catch {
             throw DatabaseError.internal("could not open the store at \(config.dataPath): \(error)")
         }
+        engine = EmbeddedEngine(store: store, logger: logger)
         let indexes = (config.dataPath as NSString).appendingPathComponent("indexes")
         if store.pool.configuration.readonly {
             indexDirectory = NSTemporaryDirectory() + "iris-indexes-\(UUID().uuidString)"
@@ -175,7 +178,7 @@ public final class Database: @unchecked Sendable {
         for st in orderedStates {
             var n = 0
             for shard in st.definition.multiTenancyEnabled ? Array(st.loadedShards.dropFirst()) : [st] {
-                n += try await read { db in try ObjectTables.count(db, classID: shard.id) }
+                n += try await read { rows in try rows.count(shard, where: nil) }
             }
             out[st.name] = n
         }

@@ -1,31 +1,40 @@
 import Foundation
 import Storage
 
-/// A `where` filter compiled to a SQL condition over a class table (qualified by table name or alias).
+/// A `where` filter compiled to a SQL condition over a class table (qualified by table name or alias),
+/// in one engine's dialect, with its bound values in placeholder order.
 public struct CompiledFilter: Sendable {
     public var sql: String
-    public var arguments: StatementArguments
+    public var arguments: [SQLValue]
 }
 
 /// Compiles `WhereFilter`s into SQL over the typed class tables, validating paths and value types with
-/// Weaviate's messages. Scalars use the typed (indexed) columns; arrays use `json_each` over the stored
-/// properties; tokenized text, wildcards, dates in arrays and geo distances call `SQLFunctions`.
+/// Weaviate's messages. Scalars use the typed (indexed) columns; arrays the elements of the stored JSON
+/// properties; tokenized text, wildcards, dates in arrays and geo distances call the engine's functions.
+/// The walk, the checks and the messages are shared; the SQL text that differs between engines comes
+/// from `dialect` (SQLDialect.swift).
 struct FilterCompiler {
     let db: Database
+    let dialect: any SQLDialect
     var aliasCounter = 0
-    var args: [DatabaseValueConvertible?] = []
+    var args: [SQLValue] = []
 
-    init(db: Database) { self.db = db }
+    init(db: Database, dialect: any SQLDialect) { self.db = db; self.dialect = dialect }
 
-    static func compile(_ f: WhereFilter, state st: ClassState, qualifier: String, in db: Database) throws -> CompiledFilter {
-        var c = FilterCompiler(db: db)
+    static func compile(_ f: WhereFilter, state st: ClassState, qualifier: String, in db: Database,
+                        dialect: any SQLDialect) throws -> CompiledFilter {
+        var c = FilterCompiler(db: db, dialect: dialect)
         let sql = try c.compile(f, st, qualifier)
-        return CompiledFilter(sql: sql, arguments: StatementArguments(c.args))
+        return CompiledFilter(sql: sql, arguments: c.args)
     }
 
     static func err(_ m: String) -> DatabaseError { DatabaseError.unprocessable(m) }
 
-    mutating func bind(_ v: DatabaseValueConvertible?) -> String { args.append(v); return "?" }
+    mutating func bind(_ v: SQLValue) -> String { args.append(v); return dialect.placeholder(args.count) }
+    mutating func bind(_ v: String) -> String { bind(.text(v)) }
+    mutating func bind(_ v: Int64) -> String { bind(.integer(v)) }
+    mutating func bind(_ v: Int) -> String { bind(.integer(Int64(v))) }
+    mutating func bind(_ v: Double) -> String { bind(.real(v)) }
 
     mutating func compile(_ f: WhereFilter, _ st: ClassState, _ q: String) throws -> String {
         if f.operator.isLogical {
@@ -37,7 +46,7 @@ struct FilterCompiler {
             case .and: return parts.joined(separator: " AND ")
             case .or: return parts.joined(separator: " OR ")
             // Not is "every object minus the matches": a NULL (absent property) comparison counts as no match.
-            default: return "NOT COALESCE((\(parts.joined(separator: " AND "))), 0)"
+            default: return dialect.negation(parts.joined(separator: " AND "))
             }
         }
         guard let path = f.path, !path.isEmpty else {
@@ -137,10 +146,10 @@ struct FilterCompiler {
             guard let p = st.definition.property(named: prop), let kind = p.kind else { throw noSuchProp(prop, st) }
             guard case .int(let n) = value else { throw Self.mismatch(value.key, "int", "valueInt") }
             guard let sop = Self.sqlOp(op) else { throw Self.unsupported(op, name) }
-            let path = bind("$." + prop)
+            let path = bind(dialect.propertyPath(prop))
             let expr = kind.isArray || kind.isReference
-                ? "COALESCE(json_array_length(\(q).props, \(path)), 0)"
-                : "COALESCE(length(json_extract(\(q).props, \(path))), 0)"
+                ? dialect.arrayLength("\(q).props", path: path)
+                : dialect.scalarLength("\(q).props", path: path)
             return "\(expr) \(sop) \(bind(n))"
         }
         guard let p = st.definition.property(named: name), let kind = p.kind, let col = st.columns[name] else {
@@ -151,9 +160,11 @@ struct FilterCompiler {
             guard invertedConfigFlag(st, "indexNullState") else {
                 throw Self.err("Nullstate must be indexed to be filterable! Add `indexNullState: true` to the invertedIndexConfig")
             }
-            let path = bind("$." + name)
-            var cond = "json_type(\(q).props, \(path)) IS NULL"
-            if kind.isArray || kind.isReference { cond = "(\(cond) OR json_array_length(\(q).props, \(bind("$." + name))) = 0)" }
+            let path = bind(dialect.propertyPath(name))
+            var cond = dialect.isAbsent("\(q).props", path: path)
+            if kind.isArray || kind.isReference {
+                cond = "(\(cond) OR \(dialect.arrayLength("\(q).props", path: bind(dialect.propertyPath(name)))) = 0)"
+            }
             return isNull ? cond : "NOT \(cond)"
         }
         if kind == .blob {
@@ -165,7 +176,7 @@ struct FilterCompiler {
         }
         if kind.isReference, case .int(let n) = value, let sop = Self.sqlOp(op) {
             // A reference property with valueInt filters by the number of references.
-            return "COALESCE(json_array_length(\(q).props, \(bind("$." + name))), 0) \(sop) \(bind(n))"
+            return "\(dialect.arrayLength("\(q).props", path: bind(dialect.propertyPath(name)))) \(sop) \(bind(n))"
         }
         if kind.isReference {
             throw Self.err("invalid where filter: reference property '\(name)' needs a path [\"\(name)\", \"<Class>\", \"<property>\"]")
@@ -183,18 +194,18 @@ struct FilterCompiler {
         }
         if op == .withinGeoRange { throw Self.unsupported(op, kind.name) }
         let element = kind.elementType
-        let bound: DatabaseValueConvertible
+        let bound: SQLValue
         switch (element, value) {
-        case (.text, .text(let s, _)): bound = s
-        case (.uuid, .text(let s, _)): bound = s.lowercased()
-        case (.int, .int(let n)): bound = n
-        case (.number, .number(let d)): bound = d
-        case (.boolean, .boolean(let b)): bound = b ? 1 : 0
+        case (.text, .text(let s, _)): bound = .text(s)
+        case (.uuid, .text(let s, _)): bound = .text(s.lowercased())
+        case (.int, .int(let n)): bound = .integer(n)
+        case (.number, .number(let d)): bound = .real(d)
+        case (.boolean, .boolean(let b)): bound = .integer(b ? 1 : 0)
         case (.date, .date(let s)):
             guard let n = ValueFormats.rfc3339Nanos(s) else {
                 throw Self.err("invalid where filter: valueDate '\(s)' is not an RFC3339 date")
             }
-            bound = n
+            bound = .integer(n)
         default:
             let expected: String
             switch element {
@@ -213,11 +224,11 @@ struct FilterCompiler {
             return op == .notEqual ? "NOT (\(cond))" : cond
         }
         if kind.isArray {
-            let path = bind("$." + name)
-            let elementExpr = element == .date ? "iris_date_nanos(je.value)" : "je.value"
+            let path = bind(dialect.propertyPath(name))
+            let elementExpr = dialect.elementValue("je", element: element)
             let positive: WhereOperator = op == .notEqual ? .equal : op
             let cond = try elementCondition(positive, expr: elementExpr, bound: bound, element: element, tokenization: col.tokenization)
-            let exists = "EXISTS (SELECT 1 FROM json_each(\(q).props, \(path)) AS je WHERE \(cond))"
+            let exists = "EXISTS (SELECT 1 FROM \(dialect.arrayElements("\(q).props", path: path, alias: "je")) WHERE \(cond))"
             return op == .notEqual ? "NOT \(exists)" : exists
         }
         let colExpr = "\(q).\(col.name)"
@@ -235,17 +246,17 @@ struct FilterCompiler {
         let table = ObjectTables.tokenTableName(st.id)
         if like {
             let pattern = tokenization == "word" || tokenization == "lowercase" ? text.lowercased() : text
-            let glob = pattern.replacingOccurrences(of: "[", with: "[[]")
-            return "\(q).doc_id IN (SELECT doc_id FROM \(table) WHERE prop = \(bind(col.ordinal)) AND token GLOB \(bind(glob)))"
+            let prop = bind(col.ordinal)
+            return "\(q).doc_id IN (SELECT doc_id FROM \(table) WHERE prop = \(prop) AND \(dialect.wildcardMatch("token", bind(dialect.wildcardPattern(pattern)))))"
         }
         let tokens = Array(Set(Tokenizer.tokens(text, tokenization: tokenization))).sorted()
-        if tokens.isEmpty { return "0" }
+        if tokens.isEmpty { return dialect.never }
         return tokens.map { token in
             "\(q).doc_id IN (SELECT doc_id FROM \(table) WHERE prop = \(bind(col.ordinal)) AND token = \(bind(token)))"
         }.joined(separator: " AND ")
     }
 
-    mutating func elementCondition(_ op: WhereOperator, expr: String, bound: DatabaseValueConvertible, element: PropertyDataType,
+    mutating func elementCondition(_ op: WhereOperator, expr: String, bound: SQLValue, element: PropertyDataType,
                                    tokenization: String?) throws -> String {
         if element == .text, let tok = tokenization {
             switch op {
@@ -299,8 +310,9 @@ struct FilterCompiler {
         let alias = "r\(n)"
         var sub = f
         sub.path = Array(path.dropFirst(2))
-        let pathArg = bind("$." + refProp)
+        let pathArg = bind(dialect.propertyPath(refProp))
         let inner = try compile(sub, target, alias)
-        return "EXISTS (SELECT 1 FROM json_each(\(q).props, \(pathArg)) AS je\(n) WHERE lower(substr(json_extract(je\(n).value, '$.beacon'), -36)) IN (SELECT \(alias).uuid FROM \(ObjectTables.tableName(target.id)) AS \(alias) WHERE \(inner)))"
+        let elements = dialect.arrayElements("\(q).props", path: pathArg, alias: "je\(n)")
+        return "EXISTS (SELECT 1 FROM \(elements) WHERE \(dialect.beaconTarget("je\(n)")) IN (SELECT \(alias).uuid FROM \(ObjectTables.tableName(target.id)) AS \(alias) WHERE \(inner)))"
     }
 }

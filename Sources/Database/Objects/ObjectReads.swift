@@ -19,9 +19,9 @@ extension Database {
                               docID: row.docID, tenant: st.tenant)
     }
 
-    /// Runs `body` on one of the store's readers; the task waits without holding a cooperative thread.
-    func read<T: Sendable>(_ body: @escaping @Sendable (GRDB.Database) throws -> T) async throws -> T {
-        do { return try await store.pool.read(body) } catch {
+    /// Runs `body` on a snapshot of the engine's rows; the task waits without holding a cooperative thread.
+    func read<T: Sendable>(_ body: @escaping @Sendable (any ObjectReader) throws -> T) async throws -> T {
+        do { return try await engine.read(body) } catch {
             throw storageFailure(error, "store read")
         }
     }
@@ -51,9 +51,9 @@ extension Database {
         } else {
             states = orderedShards(tenant: tenant)
         }
-        return try await read { db in
+        return try await read { rows in
             for st in states {
-                if let row = try ObjectTables.fetch(db, classID: st.id, uuid: lid, withVector: includeVector) {
+                if let row = try rows.object(st, uuid: lid, withVector: includeVector) {
                     return self.toObject(row, st)
                 }
             }
@@ -82,7 +82,7 @@ extension Database {
                 if col.hasColumn && col.type != .geoCoordinates {
                     parts.append("\(table).\(col.name) \(dir)")
                 } else {
-                    parts.append("json_extract(\(table).props, '$.\(name)') \(dir)")
+                    parts.append("\(engine.dialect.sortValue("\(table).props", name: name)) \(dir)")
                 }
             }
         }
@@ -97,7 +97,8 @@ extension Database {
 
     func compileFilter(_ filter: WhereFilter?, _ st: ClassState) throws -> CompiledFilter? {
         guard let filter else { return nil }
-        return try FilterCompiler.compile(filter, state: st, qualifier: ObjectTables.tableName(st.id), in: self)
+        return try FilterCompiler.compile(filter, state: st, qualifier: ObjectTables.tableName(st.id), in: self,
+                                          dialect: engine.dialect)
     }
 
     /// Compiles `filter` for class `className` into a SQL condition over its table `obj_<id>` (for the
@@ -138,33 +139,34 @@ extension Database {
                 throw DatabaseError.unprocessable("invalid cursor: 'after' parameter cannot be combined with 'offset' or 'sort'")
             }
             guard let st = try await shardOf(named: Database.normalizeClassName(className), tenant: q.tenant) else { return [] }
-            return try await read { db in
-                try ObjectTables.fetch(db, classID: st.id, condition: after.isEmpty ? nil : "uuid > ?",
-                                       arguments: after.isEmpty ? [] : [after.lowercased()], orderBy: "uuid",
-                                       limit: limit, offset: nil, withVector: q.includeVector).map { self.toObject($0, st) }
+            let cursor = after.isEmpty ? nil : CompiledFilter(sql: "uuid > \(engine.dialect.placeholder(1))",
+                                                              arguments: [.text(after.lowercased())])
+            return try await read { rows in
+                try rows.objects(st, where: cursor, orderBy: "uuid", limit: limit, offset: nil,
+                                 withVector: q.includeVector).map { self.toObject($0, st) }
             }
         }
         if let className = q.className {
             guard let st = try await shardOf(named: Database.normalizeClassName(className), tenant: q.tenant) else { return [] }
             let order = try listOrderClause(sort, st)
-            return try await read { db in
-                try ObjectTables.fetch(db, classID: st.id, condition: nil, orderBy: order, limit: limit, offset: offset,
-                                       withVector: q.includeVector).map { self.toObject($0, st) }
+            return try await read { rows in
+                try rows.objects(st, where: nil, orderBy: order, limit: limit, offset: offset,
+                                 withVector: q.includeVector).map { self.toObject($0, st) }
             }
         }
         // Across classes: classes in creation order, each in uuid order.
         let shards = orderedShards(tenant: q.tenant)
-        return try await read { db in
+        return try await read { rows in
             var out: [WeaviateObject] = []
             var skip = offset
             for st in shards where out.count < limit {
-                let n = try ObjectTables.count(db, classID: st.id)
+                let n = try rows.count(st, where: nil)
                 if skip >= n { skip -= n; continue }
                 let order = try self.listOrderClause(sort.filter { st.columns[$0.path[0]] != nil || $0.path[0].hasPrefix("_") || $0.path[0] == "id" }, st)
-                let rows = try ObjectTables.fetch(db, classID: st.id, condition: nil, orderBy: order, limit: limit - out.count,
-                                                  offset: skip, withVector: q.includeVector)
+                let page = try rows.objects(st, where: nil, orderBy: order, limit: limit - out.count,
+                                            offset: skip, withVector: q.includeVector)
                 skip = 0
-                out += rows.map { self.toObject($0, st) }
+                out += page.map { self.toObject($0, st) }
             }
             return out
         }
@@ -174,8 +176,8 @@ extension Database {
     public func filterDocIDs(className: String, filter: WhereFilter?, tenant: String? = nil) async throws -> [UInt64] {
         let st = try requireShard(className, tenant: tenant)
         let c = try compileFilter(filter, st)
-        return try await read { db in
-            try ObjectTables.ids(db, classID: st.id, condition: c?.sql, arguments: c?.arguments ?? []).map(\.docID)
+        return try await read { rows in
+            try rows.ids(st, where: c, limit: nil).map(\.docID)
         }
     }
 
@@ -189,14 +191,14 @@ extension Database {
     public func count(className: String, filter: WhereFilter? = nil, tenant: String? = nil) async throws -> Int {
         let st = try requireShard(className, tenant: tenant)
         let c = try compileFilter(filter, st)
-        return try await read { db in try ObjectTables.count(db, classID: st.id, condition: c?.sql, arguments: c?.arguments ?? []) }
+        return try await read { rows in try rows.count(st, where: c) }
     }
 
     /// Objects by doc id, in the given order (ids that no longer exist are skipped).
     public func objects(className: String, docIDs: [UInt64], includeVector: Bool, tenant: String? = nil) async throws -> [WeaviateObject] {
         let st = try requireShard(className, tenant: tenant)
-        return try await read { db in
-            try ObjectTables.fetch(db, classID: st.id, docIDs: docIDs, withVector: includeVector).map { self.toObject($0, st) }
+        return try await read { rows in
+            try rows.objects(st, docIDs: docIDs, withVector: includeVector).map { self.toObject($0, st) }
         }
     }
 
@@ -209,44 +211,38 @@ extension Database {
         var c = try compileFilter(filter, st)
         var order = filter == nil ? try listOrderClause(sort, st) : try orderClause(sort, st)
         if let after, !after.isEmpty {
-            let cond = "\(ObjectTables.tableName(st.id)).uuid > ?"
+            let cond = "\(ObjectTables.tableName(st.id)).uuid > \(engine.dialect.placeholder((c?.arguments.count ?? 0) + 1))"
             if var existing = c {
                 existing.sql = "(\(existing.sql)) AND \(cond)"
-                existing.arguments += [after.lowercased()]
+                existing.arguments.append(.text(after.lowercased()))
                 c = existing
             } else {
-                c = CompiledFilter(sql: cond, arguments: [after.lowercased()])
+                c = CompiledFilter(sql: cond, arguments: [.text(after.lowercased())])
             }
             order = "\(ObjectTables.tableName(st.id)).uuid ASC"
         } else if after != nil {
             order = "\(ObjectTables.tableName(st.id)).uuid ASC"
         }
-        return try await read { [c, order] db in
-            try ObjectTables.fetch(db, classID: st.id, condition: c?.sql, arguments: c?.arguments ?? [], orderBy: order,
-                                   limit: limit, offset: offset, withVector: includeVector).map { self.toObject($0, st) }
+        return try await read { [c, order] rows in
+            try rows.objects(st, where: c, orderBy: order, limit: limit, offset: offset,
+                             withVector: includeVector).map { self.toObject($0, st) }
         }
     }
 
-    /// A kNN search over the class's vector index: the `k` nearest objects (optionally within `maxDistance`
+    /// A kNN search over the class's vectors (the engine's `nearest`): the `k` nearest objects (optionally within `maxDistance`
     /// and restricted to `allowList`), closest first, with their distances in the class's metric.
     /// Errors: 404 unknown class; 422 vector length differs from the class's dimension.
     public func vectorSearch(className: String, vector: [Float], k: Int, maxDistance: Float? = nil, allowList: AllowList? = nil,
                              includeVector: Bool = false, tenant: String? = nil) async throws -> [(object: WeaviateObject, distance: Float)] {
-        searchActivity.touch()
         let st = try requireShard(className, tenant: tenant)
-        if let d = st.dimension, d != vector.count, st.index.count > 0 {
+        if let d = st.dimension, d != vector.count, try await engine.vectorCount(st) > 0 {
             throw DatabaseError.unprocessable(
                 "vector search: could not search vector index: vector lengths don't match: \(vector.count) vs \(d)")
         }
         if k <= 0 { return [] }
-        let hits: [SearchResult]
-        if let maxDistance {
-            hits = st.index.search(vector, maxDistance: maxDistance, limit: k, allowList: allowList)
-        } else {
-            hits = st.index.search(vector, k: k, allowList: allowList)
-        }
-        let objects = try await read { db in
-            try ObjectTables.fetch(db, classID: st.id, docIDs: hits.map(\.id), withVector: includeVector)
+        let hits = try await engine.nearest(st, to: vector, k: k, maxDistance: maxDistance, allowList: allowList)
+        let objects = try await read { rows in
+            try rows.objects(st, docIDs: hits.map(\.id), withVector: includeVector)
         }
         var byID: [UInt64: ObjectRow] = [:]
         for o in objects { byID[o.docID] = o }

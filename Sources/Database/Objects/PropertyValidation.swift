@@ -151,18 +151,18 @@ extension Database {
     /// The class holding an object with this id (first in schema order), if any.
     func findClass(ofObject id: String) async throws -> String? {
         let states = orderedStates
-        return try await read { db in try Database.findClass(ofObject: id, in: states, db) }
+        return try await read { rows in try Database.findClass(ofObject: id, in: states, rows) }
     }
 
     /// The blocking variant, for value validation (synchronous), which needs it only for legacy beacons
     /// without a class name: one indexed lookup per class.
     func findClass(ofObject id: String) throws -> String? {
         let states = orderedStates
-        return try store.pool.read { db in try Database.findClass(ofObject: id, in: states, db) }
+        return try engine.readBlocking { rows in try Database.findClass(ofObject: id, in: states, rows) }
     }
 
-    private static func findClass(ofObject id: String, in states: [ClassState], _ db: GRDB.Database) throws -> String? {
-        for s in states where try ObjectTables.docID(db, classID: s.id, uuid: id) != nil { return s.name }
+    private static func findClass(ofObject id: String, in states: [ClassState], _ rows: any ObjectReader) throws -> String? {
+        for s in states where try rows.docID(s, uuid: id) != nil { return s.name }
         return nil
     }
 

@@ -61,11 +61,11 @@ extension Database {
             groups[tok, default: []].append(p)
         }
 
-        return try await read { [order, groups] db in
-            let n = Double(try ObjectTables.count(db, classID: st.id))
+        return try await read { [order, groups] rows in
+            let n = Double(try rows.count(st, where: nil))
             var meanSum = 0.0
             for p in searched {
-                let totals = try ObjectTables.propertyLengthTotals(db, classID: st.id, prop: p.column.ordinal)
+                let totals = try rows.propertyLengthTotals(st, prop: p.column.ordinal)
                 meanSum += totals.count > 0 ? Double(totals.sum) / Double(totals.count) : 0
             }
             let averageLength = meanSum / Double(searched.count)
@@ -76,7 +76,7 @@ extension Database {
                 for (term, repeats) in self.queryTerms(query, tokenization: tok, stopwords: stopwords) {
                     var merged: [UInt64: (frequency: Double, length: Double)] = [:]
                     for p in groups[tok]! {
-                        for posting in try ObjectTables.postings(db, classID: st.id, prop: p.column.ordinal, token: term) {
+                        for posting in try rows.postings(st, prop: p.column.ordinal, token: term) {
                             var m = merged[posting.docID] ?? (0, 0)
                             m.frequency += Double(posting.frequency) * p.boost
                             m.length += Double(posting.propertyLength)

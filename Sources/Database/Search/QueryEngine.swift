@@ -143,7 +143,7 @@ extension Database {
         var all: [ExploreHit] = []
         // Multi-tenant classes are searched only with a tenant, which Explore has not.
         for cls in classes where !cls.multiTenancyEnabled {
-            guard let index = vectorIndex(ofClass: cls.className), index.count > 0 else { continue }
+            guard let st = state(cls.className), try await engine.vectorCount(st) > 0 else { continue }
             do {
                 let found = try await vectorSearch(className: cls.className, vector: vector, k: offset + limit)
                 all += found.map { ExploreHit(className: cls.className, id: $0.object.id, distance: $0.distance) }

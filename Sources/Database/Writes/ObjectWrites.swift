@@ -180,7 +180,7 @@ extension Database {
     }
 
     func docExists(_ st: ClassState, _ id: String) async throws -> Bool {
-        try await read { try ObjectTables.docID($0, classID: st.id, uuid: id) } != nil
+        try await read { try $0.docID(st, uuid: id) } != nil
     }
 
     /// The shard holding object `id` (`className` nil: any class, the legacy id-only paths), or nil.

@@ -65,7 +65,7 @@ extension Database {
         // Like Weaviate, the matching doc ids are searched with limit QUERY_MAXIMUM_RESULTS, so `matches`
         // is at most the limit; repeating the call deletes the rest.
         if dryRun {
-            let hits = try await read { db in try ObjectTables.ids(db, classID: st.id, condition: c.sql, arguments: c.arguments, limit: limit) }
+            let hits = try await read { rows in try rows.ids(st, where: c, limit: limit) }
             let items = verbose ? hits.map { BatchDeleteResult.Item(id: $0.uuid, status: "DRYRUN", error: nil) } : []
             // Weaviate counts every object without an error as successful, the dry run's included.
             return BatchDeleteResult(matches: hits.count, limit: limit, successful: hits.count, failed: 0, objects: items)
@@ -76,22 +76,11 @@ extension Database {
         await awaitStartupCheck()
         try ensureWritable()
         do {
-            hits = try await store.pool.writeWithoutTransaction { db in
-                var hits: [(docID: UInt64, uuid: String)] = []
-                var changes: [IndexChange] = []
+            hits = try await engine.write { tx in
                 // A tenant deleted or deactivated since `shard` resolved it has no tables to delete from.
                 guard self.isLive(st) else { throw self.notLiveError(st) }
-                try db.inTransaction {
-                    hits = try ObjectTables.ids(db, classID: st.id, condition: c.sql, arguments: c.arguments, limit: limit)
-                    changes = []
-                    for h in hits {
-                        try ObjectTables.delete(db, classID: st.id, docID: h.docID)
-                        let seq = try ChangeLog.append(db, classID: st.id, docID: h.docID, op: .delete)
-                        changes.append(IndexChange(index: st.index, docID: h.docID, vector: nil, sequence: seq))
-                    }
-                    return .commit
-                }
-                self.applyToIndexes(changes)
+                let hits = try tx.ids(st, where: c, limit: limit)
+                for h in hits { try tx.delete(st, docID: h.docID) }
                 return hits
             }
         } catch {

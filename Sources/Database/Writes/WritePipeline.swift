@@ -7,12 +7,12 @@ import VectorIndex
 // - prepare (any thread): resolves the class (auto-schema), validates and normalises what the request
 //   brings, without reading the stored object.
 // - vectorise (async): asks the class's module for vectors of what prepare produced.
-// - commit (the store's single writer): reads the object as it is now, resolves the intent against it
-//   (a PATCH merges into the current properties, a reference add appends to the current list), writes
-//   row, tokens and change-log entry in one transaction. Because every read-modify-write happens inside
-//   the writer, concurrent writes to one object apply in some serial order and none is lost.
-// - index apply (still inside the writer, after the commit): the vector changes go to the class
-//   indexes in commit order.
+// - commit (one `StorageEngine.write` transaction): reads the object as it is now, resolves the intent
+//   against it (a PATCH merges into the current properties, a reference add appends to the current
+//   list), writes row and tokens. Because every read-modify-write happens inside the engine's
+//   transaction, concurrent writes to one object apply in some serial order and none is lost.
+// - index apply: the engine's (the embedded engine applies the vector changes to the class indexes
+//   after the commit, still under its writer, in commit order).
 //
 // A PATCH whose vector the commit finds stale (a concurrent write changed a vectorised property after
 // prepare) returns `.revectorise`; the caller vectorises the merged properties again and retries.
@@ -66,15 +66,6 @@ enum WriteOutcome: Sendable {
     case revectorise(properties: [String: JSONValue])
 }
 
-/// A vector change for the index, produced by a commit.
-struct IndexChange {
-    let index: any VectorIndex
-    let docID: UInt64
-    /// nil: delete.
-    let vector: [Float]?
-    let sequence: UInt64
-}
-
 extension Database {
     // MARK: Vectorise
 
@@ -114,32 +105,23 @@ extension Database {
 
     // MARK: Commit
 
-    /// Commits writes in one transaction of the store's writer, then applies their vector changes to
-    /// the indexes before releasing the writer, so index order is commit order. Per-item failures
-    /// (exists, not found, vector length, read-only shard) skip that item; a storage failure fails the
-    /// whole call and nothing is written.
+    /// Commits writes in one engine transaction; their vector changes are searchable when it returns
+    /// (the embedded engine applies them to the indexes before releasing its writer, so index order is
+    /// commit order). Per-item failures (exists, not found, vector length, read-only shard) skip that
+    /// item; a storage failure fails the whole call and nothing is written.
     func commit(_ writes: [ObjectWrite]) async throws -> [WriteOutcome] {
         await awaitStartupCheck()
         try ensureWritable()
         do {
-            return try await store.pool.writeWithoutTransaction { db in
+            return try await engine.write { tx in
                 var outcomes: [WriteOutcome] = []
-                var changes: [IndexChange] = []
-                var newDimensions: [(ClassState, Int)] = []
-                try db.inTransaction {
-                    outcomes = []
-                    changes = []
-                    newDimensions = []
-                    var pending = PendingDimensions()
-                    for w in writes {
-                        outcomes.append(try self.commitOne(w, db, &changes, &pending))
-                    }
-                    newDimensions = pending.added
-                    return .commit
+                var pending = PendingDimensions()
+                for w in writes {
+                    outcomes.append(try self.commitOne(w, tx, &pending))
                 }
-                // Still under the writer: the next transaction sees the dimension.
-                for (st, d) in newDimensions where st.dimension == nil { st.dimension = d }
-                self.applyToIndexes(changes)
+                // After the commit, before the next writer: the next transaction sees the dimension.
+                let added = pending.added
+                tx.afterCommit { for (st, d) in added where st.dimension == nil { st.dimension = d } }
                 return outcomes
             }
         } catch {
@@ -153,8 +135,7 @@ extension Database {
         var added: [(ClassState, Int)] = []
     }
 
-    private func commitOne(_ w: ObjectWrite, _ db: GRDB.Database, _ changes: inout [IndexChange],
-                           _ dims: inout PendingDimensions) throws -> WriteOutcome {
+    private func commitOne(_ w: ObjectWrite, _ tx: any ObjectWriter, _ dims: inout PendingDimensions) throws -> WriteOutcome {
         let st = w.st
         guard isLive(st) else { return .failed(notLiveError(st)) }
         if st.shardStatus == "READONLY" {
@@ -165,9 +146,9 @@ extension Database {
         var currentDocID: UInt64?
         switch w.intent {
         case .create, .upsert:
-            currentDocID = try ObjectTables.docID(db, classID: st.id, uuid: w.id)
+            currentDocID = try tx.docID(st, uuid: w.id)
         default:
-            if let row = try ObjectTables.fetch(db, classID: st.id, uuid: w.id, withVector: true) {
+            if let row = try tx.object(st, uuid: w.id, withVector: true) {
                 current = toObject(row, st)
                 currentDocID = row.docID
             }
@@ -225,9 +206,7 @@ extension Database {
             additional = current.additional
         case .delete:
             guard let docID = currentDocID else { return .failed(.notFound("object '\(w.id)' not found")) }
-            try ObjectTables.delete(db, classID: st.id, docID: docID)
-            let seq = try ChangeLog.append(db, classID: st.id, docID: docID, op: .delete)
-            changes.append(IndexChange(index: st.index, docID: docID, vector: nil, sequence: seq))
+            try tx.delete(st, docID: docID)
             return .deleted
         }
 
@@ -239,7 +218,7 @@ extension Database {
                 }
             } else {
                 dims.byClass[st.classID] = v.count
-                try db.execute(sql: "UPDATE classes SET dimension = ? WHERE id = ?", arguments: [v.count, st.classID])
+                try tx.setDimension(st, v.count)
                 dims.added.append((st, v.count))
             }
         }
@@ -248,23 +227,10 @@ extension Database {
                             vector: vector.map(VectorCoding.encode),
                             additional: additional.map { JSONValue.object($0).jsonString() },
                             columns: Database.columnValues(properties, of: st))
-        let docID: UInt64
-        if let d = currentDocID {
-            var r = row
-            r.docID = d
-            try ObjectTables.update(db, classID: st.id, row: r, allColumns: st.allColumnNames)
-            docID = d
-        } else {
-            docID = try ObjectTables.insert(db, classID: st.id, row: row)
-        }
-        try ObjectTables.setTokens(db, classID: st.id, docID: docID, tokens: Database.tokenRows(properties, of: st),
-                                   replacing: currentDocID != nil)
         // The index only hears about vector changes (a PATCH of other fields keeps the node as it is).
         let vectorChanged = current.map { $0.vector != vector } ?? (vector != nil || currentDocID != nil)
-        if vectorChanged {
-            let seq = try ChangeLog.append(db, classID: st.id, docID: docID, op: .upsert)
-            changes.append(IndexChange(index: st.index, docID: docID, vector: vector, sequence: seq))
-        }
+        let docID = try tx.put(st, row: row, replacing: currentDocID, vector: vector, vectorChanged: vectorChanged)
+        try tx.setTokens(st, docID: docID, tokens: Database.tokenRows(properties, of: st), replacing: currentDocID != nil)
         return .written(WeaviateObject(className: st.name, id: w.id, properties: properties, vector: vector,
                                        creationTimeUnix: created, lastUpdateTimeUnix: w.time, additional: additional,
                                        docID: docID, tenant: st.tenant))
@@ -283,33 +249,6 @@ extension Database {
         guard changed || current.vector == nil else { return .keep }
         if let from = w.vectorizedFrom, from == merged.filter({ watched.contains($0.key) }) { return .use(w.vector) }
         return .revectorise
-    }
-
-    // MARK: Index apply
-
-    /// Applies committed vector changes to the indexes. Called under the store's writer, so index state
-    /// follows commit order. A failed insert is logged, not thrown: the row is durable and a restart
-    /// rebuilds the index from the store.
-    func applyToIndexes(_ changes: [IndexChange]) {
-        var byIndex: [ObjectIdentifier: (index: any VectorIndex, changes: [IndexChange])] = [:]
-        for c in changes { byIndex[ObjectIdentifier(c.index), default: (c.index, [])].changes.append(c) }
-        for (_, group) in byIndex {
-            let batch = group.changes.map { VectorChange(id: $0.docID, vector: $0.vector) }
-            let through = group.changes.map(\.sequence).max() ?? 0
-            let errors = group.index.apply(batch, through: through, threads: indexThreads)
-            for (k, e) in errors.enumerated() {
-                guard let e else { continue }
-                logger.error("vector index insert failed", metadata: ["docID": "\(batch[k].id)", "error": "\(e)"])
-            }
-        }
-    }
-
-    /// Insert threads for a batch: every core while nobody searches, all but one while searches run
-    /// (seen in the last second), so queries during an import keep their latency.
-    var indexThreads: Int {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let searching = DispatchTime.now().uptimeNanoseconds &- searchActivity.last < 1_000_000_000
-        return max(1, searching ? cores - 1 : cores)
     }
 
     /// Runs a PATCH-style write to completion: commits, and while the commit finds the prepared vector

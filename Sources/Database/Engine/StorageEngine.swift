@@ -1,0 +1,74 @@
+import Foundation
+import Storage
+import VectorIndex
+
+// The seam between the Database's rules and where objects and vectors live (docs/design/postgres-backend.md §1).
+//
+// The Database decides what to store (ids, validation, merges, Weaviate's errors, dynamic ef, fusion);
+// an engine stores object rows, token rows and vectors, runs transactions, and answers kNN. Every object
+// read, object write and vector search in Database goes through these protocols, so a second engine
+// (PostgreSQL + pgvector) is a second conformance, not a second code path.
+//
+// Not behind the seam yet (still the embedded engine's own code in Database): schema storage
+// (`schemaWrite`, Schema/, Tenants), the vector index life cycle (Index/) and the start-up checks
+// (Integrity/). They are what a second engine replaces with its own schema tables and in-database index.
+
+/// Where a class's objects and vectors live.
+protocol StorageEngine: Sendable {
+    /// The SQL text of this engine's conditions (`compileFilter`, `orderClause`).
+    var dialect: any SQLDialect { get }
+
+    /// Runs `body` on a consistent snapshot of the rows; the caller waits without holding a thread.
+    func read<T: Sendable>(_ body: @escaping @Sendable (any ObjectReader) throws -> T) async throws -> T
+
+    /// The blocking `read`, only for the rare synchronous lookup of value validation (legacy beacons
+    /// without a class name).
+    func readBlocking<T>(_ body: (any ObjectReader) throws -> T) throws -> T
+
+    /// Runs `body` as one transaction: it commits when `body` returns and rolls back when it throws.
+    /// Writers to one object see each other's commits in some serial order (`body` reads the object it
+    /// changes through the same `ObjectWriter`). Vector changes are searchable once this returns.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any ObjectWriter) throws -> T) async throws -> T
+
+    /// The `k` nearest vectors of `shard` (within `maxDistance` if given, restricted to `allowList` if
+    /// given), closest first, with distances in the class's metric.
+    func nearest(_ shard: ClassState, to vector: [Float], k: Int, maxDistance: Float?,
+                 allowList: AllowList?) async throws -> [SearchResult]
+
+    /// How many objects of `shard` have a vector.
+    func vectorCount(_ shard: ClassState) async throws -> Int
+}
+
+/// Row reads inside one engine transaction. `filter` is a condition from `compileFilter` (the engine's
+/// SQL dialect) over the shard's object table; `orderBy` an ORDER BY list from `orderClause`.
+protocol ObjectReader {
+    func object(_ shard: ClassState, uuid: String, withVector: Bool) throws -> ObjectRow?
+    func docID(_ shard: ClassState, uuid: String) throws -> UInt64?
+    /// Rows in the order of `docIDs`; ids that no longer exist are skipped.
+    func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool) throws -> [ObjectRow]
+    func objects(_ shard: ClassState, where filter: CompiledFilter?, orderBy: String?, limit: Int?, offset: Int?,
+                 withVector: Bool) throws -> [ObjectRow]
+    /// (doc id, uuid) of the matching rows in doc id order.
+    func ids(_ shard: ClassState, where filter: CompiledFilter?, limit: Int?) throws -> [(docID: UInt64, uuid: String)]
+    func count(_ shard: ClassState, where filter: CompiledFilter?) throws -> Int
+    /// Every document whose property `prop` holds `token`, with its term frequency and property length.
+    func postings(_ shard: ClassState, prop: Int, token: String) throws -> [ObjectTables.TermPosting]
+    /// The summed token count of property `prop` over the documents that have it, and their number.
+    func propertyLengthTotals(_ shard: ClassState, prop: Int) throws -> (sum: Int, count: Int)
+}
+
+/// Row writes inside one engine transaction (`StorageEngine.write`).
+protocol ObjectWriter: ObjectReader {
+    /// Inserts `row` (`replacing` nil) or overwrites the row `replacing`; returns its doc id.
+    /// `vectorChanged`: the object's vector is now `vector` (nil: none) and the index must follow.
+    func put(_ shard: ClassState, row: ObjectRow, replacing docID: UInt64?, vector: [Float]?,
+             vectorChanged: Bool) throws -> UInt64
+    /// The token and length rows of one object (bm25 and tokenized filters).
+    func setTokens(_ shard: ClassState, docID: UInt64, tokens: [Int: [String: Int]], replacing: Bool) throws
+    /// Deletes the object, its tokens and its vector.
+    func delete(_ shard: ClassState, docID: UInt64) throws
+    /// Fixes the class's vector dimension (the first vector's length), persisted with this transaction.
+    func setDimension(_ shard: ClassState, _ dimension: Int) throws
+    /// Runs `action` once the transaction has committed, before the next writer starts.
+    func afterCommit(_ action: @escaping () -> Void)
+}

@@ -1,0 +1,96 @@
+import Foundation
+import PostgresNIO
+
+/// A typed column of a shard's object table (one filterable property or part of one), as in SQLite.
+public struct PGColumn: Sendable, Equatable {
+    public enum SQLType: String, Sendable { case text = "text", integer = "bigint", real = "double precision" }
+    public var name: String
+    public var type: SQLType
+    public var indexed: Bool
+    public init(name: String, type: SQLType, indexed: Bool) { self.name = name; self.type = type; self.indexed = indexed }
+}
+
+/// Weaviate's distances through pgvector's operators (design §2). Weaviate's hamming has no float-vector
+/// operator class in pgvector; the engine refuses it at class creation.
+public enum PGDistance: String, Sendable, CaseIterable {
+    case cosine
+    case dot
+    case l2Squared = "l2-squared"
+    case manhattan
+
+    var operatorClass: String {
+        switch self {
+        case .cosine: return "vector_cosine_ops"
+        case .dot: return "vector_ip_ops"
+        case .l2Squared: return "vector_l2_ops"
+        case .manhattan: return "vector_l1_ops"
+        }
+    }
+
+    var sqlOperator: String {
+        switch self {
+        case .cosine: return "<=>"
+        case .dot: return "<#>"
+        case .l2Squared: return "<->"
+        case .manhattan: return "<+>"
+        }
+    }
+
+    /// Weaviate's distance from pgvector's: `<#>` is already the negated inner product (Weaviate's dot
+    /// distance), `<->` is the Euclidean norm, whose square is Weaviate's l2-squared (same order).
+    func weaviate(_ d: Double) -> Float {
+        self == .l2Squared ? Float(d * d) : Float(d)
+    }
+}
+
+/// pgvector's HNSW indexes `vector` columns of at most this many dimensions.
+public let pgvectorMaxHNSWDimensions = 2000
+
+/// The per-shard tables `obj_<id>`, `tok_<id>`, `tlen_<id>` (a tenant's shard: negative id → `obj_t<id>`).
+public enum PGShardTables {
+    public static func objects(_ shard: Int64) -> String { "obj_" + suffix(shard) }
+    public static func tokens(_ shard: Int64) -> String { "tok_" + suffix(shard) }
+    public static func lengths(_ shard: Int64) -> String { "tlen_" + suffix(shard) }
+    static func suffix(_ shard: Int64) -> String { shard < 0 ? "t\(-shard)" : "\(shard)" }
+
+    /// Creates a shard's tables (design §2). `uuid` is the primary key, the distribution column under Citus;
+    /// the vector column gets its dimension and index with the first vector (`setVectorIndex`).
+    public static func create(_ c: PostgresConnection, shard: Int64, columns: [PGColumn]) async throws {
+        let t = objects(shard)
+        let typed = columns.map { ", \($0.name) \($0.type.rawValue)" }.joined()
+        try await c.exec("""
+            CREATE TABLE \(t) (uuid text NOT NULL PRIMARY KEY, doc_id bigint NOT NULL, created bigint NOT NULL,
+                updated bigint NOT NULL, props jsonb NOT NULL, vector vector, additional jsonb\(typed))
+            """)
+        try await c.exec("CREATE UNIQUE INDEX \(t)_doc ON \(t) (doc_id, uuid)")
+        for col in columns where col.indexed { try await c.exec("CREATE INDEX \(t)_\(col.name) ON \(t) (\(col.name))") }
+        try await c.exec("""
+            CREATE TABLE \(tokens(shard)) (uuid text NOT NULL, doc_id bigint NOT NULL, prop int NOT NULL, token text NOT NULL,
+                tf int NOT NULL, PRIMARY KEY (uuid, prop, token))
+            """)
+        try await c.exec("CREATE INDEX \(tokens(shard))_term ON \(tokens(shard)) (prop, token)")
+        try await c.exec("""
+            CREATE TABLE \(lengths(shard)) (uuid text NOT NULL, doc_id bigint NOT NULL, prop int NOT NULL, len int NOT NULL,
+                PRIMARY KEY (uuid, prop))
+            """)
+    }
+
+    /// Fixes the vector column's dimension and builds its HNSW index from the class's vectorIndexConfig
+    /// (maxConnections → m, efConstruction → ef_construction). Run in the first vector's transaction.
+    public static func setVectorIndex(_ c: PostgresConnection, shard: Int64, dimension: Int, distance: PGDistance,
+                                      maxConnections: Int, efConstruction: Int) async throws {
+        guard dimension <= pgvectorMaxHNSWDimensions else {
+            throw PostgresStoreError("vector length \(dimension) exceeds the \(pgvectorMaxHNSWDimensions) dimensions pgvector's HNSW index takes")
+        }
+        let t = objects(shard)
+        try await c.exec("ALTER TABLE \(t) ALTER COLUMN vector TYPE vector(\(dimension))")
+        try await c.exec("""
+            CREATE INDEX \(t)_hnsw ON \(t) USING hnsw (vector \(distance.operatorClass))
+                WITH (m = \(maxConnections), ef_construction = \(efConstruction))
+            """)
+    }
+
+    public static func drop(_ c: PostgresConnection, shard: Int64) async throws {
+        for t in [objects(shard), tokens(shard), lengths(shard)] { try await c.exec("DROP TABLE IF EXISTS \(t)") }
+    }
+}

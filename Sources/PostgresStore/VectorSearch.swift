@@ -1,0 +1,44 @@
+import Foundation
+import PostgresNIO
+
+/// kNN through pgvector's HNSW index, in one statement (design §3).
+public enum PGVectorSearch {
+    public struct Hit: Sendable, Equatable {
+        public var docID: UInt64
+        public var uuid: String
+        /// In Weaviate's terms for the class's distance.
+        public var distance: Float
+    }
+
+    /// Weaviate's dynamic ef: `ef` when set (> 0), else k × dynamicEfFactor clamped to [dynamicEfMin, dynamicEfMax].
+    public static func dynamicEf(k: Int, ef: Int, efMin: Int, efMax: Int, factor: Int) -> Int {
+        if ef > 0 { return max(ef, k) }
+        return max(k, min(efMax, max(efMin, k * factor)))
+    }
+
+    /// The `k` nearest rows with a vector, closest first, optionally restricted by a condition in the
+    /// PostgreSQL dialect (`arguments` bound from `$1`; the query vector is bound after them). With a
+    /// condition, pgvector 0.8's iterative scan keeps looking until k rows pass it (`relaxed_order`: the
+    /// rows come nearly sorted, so they are re-sorted here). Runs in its own transaction for `SET LOCAL`.
+    public static func nearest(_ store: PostgresStore, shard: Int64, vector: [Float], k: Int, ef: Int,
+                               distance: PGDistance, condition: String? = nil, arguments: [PGValue] = []) async throws -> [Hit] {
+        guard k > 0 else { return [] }
+        return try await store.withTransaction { c in
+            // SET does not take bound values; ef is an integer Iris computed.
+            try await c.exec("SET LOCAL hnsw.ef_search = \(max(1, min(ef, 1000)))")
+            if condition != nil { try await c.exec("SET LOCAL hnsw.iterative_scan = relaxed_order") }
+            let q = "$\(arguments.count + 1)::vector"
+            let d = "vector \(distance.sqlOperator) \(q)"
+            var sql = "SELECT doc_id, uuid, (\(d))::float8 FROM \(PGShardTables.objects(shard)) WHERE vector IS NOT NULL"
+            if let condition { sql += " AND (\(condition))" }
+            sql += " ORDER BY \(d) LIMIT \(k)"
+            var hits: [Hit] = []
+            for try await (doc, uuid, raw) in try await c.exec(sql, arguments + [.text(PGObjectRows.vectorText(vector))])
+                .decode((Int64, String, Double).self) {
+                hits.append(Hit(docID: UInt64(bitPattern: doc), uuid: uuid, distance: distance.weaviate(raw)))
+            }
+            hits.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.docID < $1.docID }
+            return hits
+        }
+    }
+}
