@@ -165,7 +165,7 @@ public final class Database: @unchecked Sendable {
         let shards = st.definition.multiTenancyEnabled ? Array(st.loadedShards.dropFirst()) : [st]
         var out: [(name: String, objectCount: Int)] = []
         for shard in shards {
-            let n = try await read { db in try ObjectTables.count(db, classID: shard.id) }
+            let n = try await read { rows in try rows.count(shard, where: nil) }
             out.append((shard.tenant ?? config.hostname, n))
         }
         return out.sorted { $0.name < $1.name }
