@@ -5,6 +5,7 @@ import Database
 enum ObjectRoutes {
     static func register(into table: inout RouteTable, _ ctx: RouteContext) {
         table.add("POST", "/v1/objects") { request in
+            try ctx.consistencyLevel(request)
             var input = try BodyDecoding.object(try ctx.body(request))
             try ctx.authorize(request, "create", "objects")
             if input.tenant == nil { input.tenant = ctx.tenant(request) }
@@ -62,6 +63,7 @@ enum ObjectRoutes {
             }
 
             table.add("GET", pattern) { request in
+                try ctx.consistencyLevel(request)
                 let t = try target(request)
                 try ctx.authorize(request, "get", t.resource)
                 let includeVector = ctx.includesVector(request)
@@ -72,12 +74,14 @@ enum ObjectRoutes {
             }
 
             table.add("HEAD", pattern) { request in
+                try ctx.consistencyLevel(request)
                 let t = try target(request)
                 try ctx.authorize(request, "head", t.resource)
                 return await .empty(try ctx.database.objectExists(className: t.className, id: t.id, tenant: ctx.tenant(request)) ? 204 : 404)
             }
 
             table.add("PUT", pattern) { request in
+                try ctx.consistencyLevel(request)
                 let t = try target(request)
                 var input = try BodyDecoding.object(try ctx.body(request))
                 try ctx.authorize(request, "update", t.resource)
@@ -88,6 +92,7 @@ enum ObjectRoutes {
             }
 
             table.add("PATCH", pattern) { request in
+                try ctx.consistencyLevel(request)
                 let t = try target(request)
                 var input = try BodyDecoding.object(try ctx.body(request))
                 try ctx.authorize(request, "update", t.resource)
@@ -98,6 +103,7 @@ enum ObjectRoutes {
             }
 
             table.add("DELETE", pattern) { request in
+                try ctx.consistencyLevel(request)
                 let t = try target(request)
                 try ctx.authorize(request, "delete", t.resource)
                 try await ctx.database.deleteObject(className: t.className, id: t.id, tenant: ctx.tenant(request))
