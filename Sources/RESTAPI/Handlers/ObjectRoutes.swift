@@ -27,7 +27,7 @@ enum ObjectRoutes {
             )
             // Weaviate lists one class in uuid order (its objects bucket is keyed by uuid), so a first
             // page without offset or sort is the cursor's first page: `after=<last id>` continues it.
-            // (Workaround: the Database orders such a page by doc id unless given an empty cursor.)
+            // (The Database's plain listing walks uuid order too; the empty cursor takes the same path.)
             if query.className != nil, query.after == nil, query.sort.isEmpty, (query.offset ?? 0) == 0 {
                 query.after = ""
                 query.offset = nil
