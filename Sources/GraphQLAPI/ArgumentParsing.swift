@@ -129,6 +129,19 @@ enum ArgumentParsing {
                                maxVectorDistance: m[field: "maxVectorDistance"]?.asDouble)
     }
 
+    /// `groupBy`; GraphQL validation has made path, groups and objectsPerGroup present.
+    static func groupBy(_ args: Map) -> GroupByParameter? {
+        guard let m = args[field: "groupBy"] else { return nil }
+        return GroupByParameter(path: m[field: "path"]?.asStrings ?? [], groups: m[field: "groups"]?.asInt ?? 0,
+                                objectsPerGroup: m[field: "objectsPerGroup"]?.asInt ?? 0)
+    }
+
+    static func group(_ args: Map) -> GroupParameter? {
+        guard let m = args[field: "group"] else { return nil }
+        return GroupParameter(type: m[field: "type"]?.asString.flatMap(GroupParameter.Strategy.init(rawValue:)),
+                              force: m[field: "force"]?.asDouble ?? 0)
+    }
+
     static func sort(_ args: Map) -> [SortSpec] {
         guard let items = args[field: "sort"]?.array else { return [] }
         return items.map {

@@ -1,6 +1,7 @@
 // `Get { <Class>(...) { <props> _additional {...} } }`: one object type per class, properties typed as
 // reference 4 says, references as unions of their target classes (`... on Class { }`).
 import Database
+import Foundation
 import GraphQL
 
 /// Builds the per-class object types of Get; cross-class unions resolve through `classTypes` lazily.
@@ -9,6 +10,7 @@ final class GetTypes: @unchecked Sendable {
     let backend: any QueryBackend
     let classes: [ClassDefinition]
     private(set) var classTypes: [String: GraphQLObjectType] = [:]
+    private let fieldCache = FieldCache()
 
     init(backend: any QueryBackend, classes: [ClassDefinition]) throws {
         self.backend = backend
@@ -25,10 +27,7 @@ final class GetTypes: @unchecked Sendable {
             name: cls.className,
             description: cls.description,
             fields: { [self] in  // schema types form cycles anyway (recursive references); a rebuild leaks little
-                var fields: GraphQLFieldMap = [:]
-                for property in cls.properties ?? [] {
-                    if let field = try self.field(for: property, of: cls) { fields[property.name] = field }
-                }
+                var fields = try self.propertyFields(of: cls)
                 fields["_additional"] = GraphQLField(type: additional)
                 return fields
             },
@@ -36,9 +35,59 @@ final class GetTypes: @unchecked Sendable {
         )
     }
 
+    /// The property fields of a class, built once: the class's type and its groupBy hits share them
+    /// (their geo, phone and reference types have names that must be unique in the schema).
+    private func propertyFields(of cls: ClassDefinition) throws -> GraphQLFieldMap {
+        try fieldCache.fields(of: cls.className) {
+            var fields: GraphQLFieldMap = [:]
+            for property in cls.properties ?? [] {
+                if let field = try self.field(for: property, of: cls) { fields[property.name] = field }
+            }
+            return fields
+        }
+    }
+
     private func additionalType(for cls: ClassDefinition) throws -> GraphQLObjectType {
-        try GraphQLObjectType(
-            name: "\(cls.className)AdditionalObj",
+        let name = cls.className
+        // 1.19's `classification` block; Iris has no classification module, so it is always null.
+        let classification = try GraphQLObjectType(
+            name: "\(name)AdditionalClassification",
+            fields: [
+                "id": GraphQLField(type: GraphQLString),
+                "basedOn": GraphQLField(type: GraphQLList(GraphQLString)),
+                "scope": GraphQLField(type: GraphQLList(GraphQLString)),
+                "classifiedFields": GraphQLField(type: GraphQLList(GraphQLString)),
+                "completed": GraphQLField(type: GraphQLString),
+            ])
+        let hitAdditional = try GraphQLObjectType(
+            name: "\(name)AdditionalGroupHitsAdditional",
+            fields: [
+                "id": GraphQLField(type: GraphQLString),
+                "vector": GraphQLField(type: GraphQLList(GraphQLFloat)),
+                "distance": GraphQLField(type: GraphQLFloat),
+            ])
+        let hits = try GraphQLObjectType(
+            name: "\(name)AdditionalGroupHits",
+            fields: { [self] in
+                var fields = try self.propertyFields(of: cls)
+                fields["_additional"] = GraphQLField(type: hitAdditional)
+                return fields
+            })
+        let group = try GraphQLObjectType(
+            name: "\(name)AdditionalGroup",
+            fields: [
+                "id": GraphQLField(type: GraphQLInt),
+                "groupedBy": GraphQLField(type: try GraphQLObjectType(
+                    name: "\(name)AdditionalGroupGroupedBy",
+                    fields: ["path": GraphQLField(type: GraphQLList(GraphQLString)),
+                             "value": GraphQLField(type: GraphQLString)])),
+                "minDistance": GraphQLField(type: GraphQLFloat),
+                "maxDistance": GraphQLField(type: GraphQLFloat),
+                "count": GraphQLField(type: GraphQLInt),
+                "hits": GraphQLField(type: GraphQLList(hits)),
+            ])
+        return try GraphQLObjectType(
+            name: "\(name)AdditionalObj",
             fields: [
                 "id": GraphQLField(type: GraphQLString),
                 "vector": GraphQLField(type: GraphQLList(GraphQLFloat)),
@@ -48,6 +97,9 @@ final class GetTypes: @unchecked Sendable {
                 "lastUpdateTimeUnix": GraphQLField(type: GraphQLString),
                 "score": GraphQLField(type: GraphQLString),
                 "explainScore": GraphQLField(type: GraphQLString),
+                "classification": GraphQLField(type: classification),
+                "group": GraphQLField(type: group),
+                "isConsistent": GraphQLField(type: GraphQLBoolean),
             ]
         )
     }
@@ -121,6 +173,9 @@ final class GetTypes: @unchecked Sendable {
             "nearObject": GraphQLArgument(type: try InputTypes.nearObject(prefix: prefix)),
             "bm25": GraphQLArgument(type: try InputTypes.bm25(prefix: prefix)),
             "hybrid": GraphQLArgument(type: try InputTypes.hybrid(prefix: prefix)),
+            "groupBy": GraphQLArgument(type: try InputTypes.groupBy(prefix: prefix)),
+            "group": GraphQLArgument(type: try InputTypes.group(prefix: prefix)),
+            "consistencyLevel": GraphQLArgument(type: try InputTypes.consistencyLevel(className: cls.className)),
         ]
         for kind in moduleArguments(for: cls, modules: modules) {
             args[kind.rawValue] = GraphQLArgument(type: try InputTypes.moduleArgument(kind, prefix: prefix))
@@ -142,17 +197,39 @@ final class GetTypes: @unchecked Sendable {
                 additional: SelectionReader.additional(info))
             built.tenant = args[field: "tenant"]?.asString.flatMap { $0.isEmpty ? nil : $0 }
             built.autocut = args[field: "autocut"]?.asInt
+            built.groupBy = ArgumentParsing.groupBy(args)
+            built.group = ArgumentParsing.group(args)
+            built.consistencyLevel = args[field: "consistencyLevel"]?.asString.flatMap(ConsistencyLevel.init(rawValue:))
             let request = built
             let hits = try await QueryBudget.withSlot { try await backend.get(request) }
-            try QueryBudget.charge(objects: hits.count,
-                                   extra: request.additional.vector ? hits.map(\.object).vectorComponents : 0, info: info)
+            let members = hits.flatMap { $0.group?.hits ?? [] }
+            let vectors = (request.additional.vector ? hits.map(\.object).vectorComponents : 0)
+                + (request.additional.groupHitVector ? members.map(\.object).vectorComponents : 0)
+            try QueryBudget.charge(objects: hits.count + members.count, extra: vectors, info: info)
             let withCertainty = request.additional.certainty
             return hits.map {
                 ObjectSource(object: $0.object, distance: $0.distance,
                              certainty: withCertainty ? $0.certainty : nil,
-                             score: $0.score, explainScore: $0.explainScore) as (any Sendable)?
+                             score: $0.score, explainScore: $0.explainScore, group: $0.group) as (any Sendable)?
             }
         })
+    }
+}
+
+/// The property fields built per class while the schema is built (GraphQLSwift resolves the lazy field
+/// closures then). @unchecked Sendable: `stored` is only touched under `lock`, held while a class's
+/// fields are built so they are built once (building never re-enters the cache).
+final class FieldCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String: GraphQLFieldMap] = [:]
+
+    func fields(of className: String, build: () throws -> GraphQLFieldMap) rethrows -> GraphQLFieldMap {
+        lock.lock()
+        defer { lock.unlock() }
+        if let built = stored[className] { return built }
+        let built = try build()
+        stored[className] = built
+        return built
     }
 }
 

@@ -191,6 +191,39 @@ enum InputTypes {
         )
     }
 
+    /// `groupBy: {path: [String]! groups: Int! objectsPerGroup: Int!}` (Get only; Aggregate's is a list).
+    static func groupBy(prefix: String) throws -> GraphQLInputObjectType {
+        try GraphQLInputObjectType(
+            name: "\(prefix)GroupByInpObj",
+            fields: [
+                "path": InputObjectField(type: GraphQLNonNull(GraphQLList(GraphQLString))),
+                "groups": InputObjectField(type: GraphQLNonNull(GraphQLInt)),
+                "objectsPerGroup": InputObjectField(type: GraphQLNonNull(GraphQLInt)),
+            ]
+        )
+    }
+
+    /// `group: {type: closest|merge, force: Float!}` (`type` is optional in 1.19's schema).
+    static func group(prefix: String) throws -> GraphQLInputObjectType {
+        try GraphQLInputObjectType(
+            name: "\(prefix)GroupInpObj",
+            fields: [
+                "type": InputObjectField(type: try GraphQLEnumType(
+                    name: "\(prefix)GroupInpObjTypeEnum",
+                    values: ["closest": GraphQLEnumValue(value: .string("closest")),
+                             "merge": GraphQLEnumValue(value: .string("merge"))])),
+                "force": InputObjectField(type: GraphQLNonNull(GraphQLFloat)),
+            ]
+        )
+    }
+
+    /// `consistencyLevel: ONE|QUORUM|ALL` (1.19 offers it only with replication; Iris on every class).
+    static func consistencyLevel(className: String) throws -> GraphQLEnumType {
+        var values: GraphQLEnumValueMap = [:]
+        for level in ConsistencyLevel.allCases { values[level.rawValue] = GraphQLEnumValue(value: .string(level.rawValue)) }
+        return try GraphQLEnumType(name: "\(className)ConsistencyLevelEnum", values: values)
+    }
+
     static func sortOrderEnum() throws -> GraphQLEnumType {
         try GraphQLEnumType(
             name: "SortOrderEnum",

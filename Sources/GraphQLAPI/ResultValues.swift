@@ -40,14 +40,17 @@ struct ObjectSource: KeySubscriptable, Sendable {
     /// bm25 / hybrid only.
     let score: Float?
     let explainScore: String?
+    /// groupBy only.
+    let group: HitGroup?
 
     init(object: WeaviateObject, distance: Float? = nil, certainty: Double? = nil, score: Float? = nil,
-         explainScore: String? = nil) {
+         explainScore: String? = nil, group: HitGroup? = nil) {
         self.object = object
         self.distance = distance
         self.certainty = certainty
         self.score = score
         self.explainScore = explainScore
+        self.group = group
     }
 
     subscript(key: String) -> (any Sendable)? {
@@ -67,6 +70,21 @@ struct ObjectSource: KeySubscriptable, Sendable {
         if let c = certainty { a["certainty"] = c }
         if let s = score { a["score"] = ResultValues.goFloat(s) }
         if let e = explainScore { a["explainScore"] = e }
+        if let g = group { a["group"] = Self.group(g) }
+        a["isConsistent"] = true  // one node holds the only replica (GetHit.isConsistent)
         return a
+    }
+
+    /// `group { id groupedBy { value path } count minDistance maxDistance hits }`; each hit is exposed like
+    /// an object (its `_additional` type offers only id, vector and distance).
+    static func group(_ g: HitGroup) -> [String: any Sendable] {
+        [
+            "id": g.id,
+            "groupedBy": ["value": g.value, "path": g.path.map { $0 as (any Sendable)? }] as [String: any Sendable],
+            "count": g.count,
+            "minDistance": Double(g.minDistance),
+            "maxDistance": Double(g.maxDistance),
+            "hits": g.hits.map { ObjectSource(object: $0.object, distance: $0.distance) as (any Sendable)? },
+        ]
     }
 }

@@ -83,10 +83,44 @@ enum SelectionReader {
 
     static func additional(_ info: GraphQLResolveInfo) -> AdditionalSelection {
         let names = grandchildNames(info.fieldASTs, child: "_additional", fragments: info.fragments)
+        let hitNames = descendantNames(info.fieldASTs, path: ["_additional", "group", "hits", "_additional"],
+                                       fragments: info.fragments)
         return AdditionalSelection(
             id: names.contains("id"), vector: names.contains("vector"), distance: names.contains("distance"),
             certainty: names.contains("certainty"), creationTimeUnix: names.contains("creationTimeUnix"),
             lastUpdateTimeUnix: names.contains("lastUpdateTimeUnix"), score: names.contains("score"),
-            explainScore: names.contains("explainScore"))
+            explainScore: names.contains("explainScore"), groupHitVector: hitNames.contains("vector"))
+    }
+
+    /// Names of the fields selected at the end of `path` below `fields` (fragments expanded at every step).
+    static func descendantNames(_ fields: [Field], path: [String], fragments: [String: FragmentDefinition]) -> Set<String> {
+        var sets = fields.compactMap(\.selectionSet)
+        for step in path {
+            var next: [SelectionSet] = []
+            for set in sets { subSelections(of: step, in: set, fragments: fragments, into: &next) }
+            sets = next
+        }
+        var names = Set<String>()
+        for set in sets { collect(set, fragments: fragments, into: &names, children: nil) }
+        return names
+    }
+
+    private static func subSelections(of name: String, in set: SelectionSet, fragments: [String: FragmentDefinition],
+                                      into out: inout [SelectionSet], depth: Int = 0) {
+        guard depth < 64 else { return }  // fragment cycles are refused by validation; this only bounds the walk
+        for selection in set.selections {
+            switch selection {
+            case let field as Field:
+                if field.name.value == name, let sub = field.selectionSet { out.append(sub) }
+            case let inline as InlineFragment:
+                subSelections(of: name, in: inline.selectionSet, fragments: fragments, into: &out, depth: depth + 1)
+            case let spread as FragmentSpread:
+                if let fragment = fragments[spread.name.value] {
+                    subSelections(of: name, in: fragment.selectionSet, fragments: fragments, into: &out, depth: depth + 1)
+                }
+            default:
+                break
+            }
+        }
     }
 }

@@ -126,10 +126,24 @@ import Testing
         #expect(try search { _ in }.get.autocut == nil)
     }
 
-    @Test func unsupportedFeaturesAreRefusedNotIgnored() {
-        #expect(throws: GRPCAPIError.unimplemented("group_by is not supported by Iris yet")) {
-            try search { $0.groupBy.path = ["title"] }
+    @Test func groupByBecomesTheDatabasesGroupBy() throws {
+        let plan = try search {
+            $0.nearVector.vectorBytes = WireFormats.float32Bytes([1, 0])
+            $0.groupBy.path = ["title"]
+            $0.groupBy.numberOfGroups = 3
+            $0.groupBy.objectsPerGroup = 2
+            $0.metadata.vector = true
         }
+        #expect(plan.get.groupBy == GroupByParameter(path: ["title"], groups: 3, objectsPerGroup: 2))
+        #expect(plan.get.additional.groupHitVector)
+        #expect(throws: GRPCAPIError.invalidArgument("groupby path can only have one entry, received [\"a\", \"b\"]")) {
+            try search { $0.groupBy.path = ["a", "b"] }
+        }
+        let quorum = try search { $0.consistencyLevel = .quorum }
+        #expect(quorum.get.consistencyLevel == .quorum)
+    }
+
+    @Test func unsupportedFeaturesAreRefusedNotIgnored() {
         #expect(throws: GRPCAPIError.self) {
             try search { $0.nearVector.vectorBytes = WireFormats.float32Bytes([1]); $0.nearVector.targets.targetVectors = ["own"] }
         }

@@ -2,6 +2,12 @@
 """Runs the official Python client's own integration tests (weaviate-python-client, `integration/`) against
 a running Iris, from outside this repository, and prints pass/fail/skip counts per file.
 
+Two clients: `--client v4` (default: tag v4.23.0, weaviate-client 4.24.1, REST + gRPC) and `--client v3`
+(tag v3.18.0 with weaviate-client 3.18.0, REST + GraphQL; the tests of Weaviate 1.19's time). In v3 mode
+the tests that need a second node or a generative module are deselected (V3_DESELECT says which and why)
+and Iris runs as the client's CI configured Weaviate (QUERY_DEFAULTS_LIMIT 25, no auto-schema), except
+that there is no text2vec-contextionary: classes get no vectorizer.
+
 The client's repository is read from a local git snapshot (`--repo`, default: the search tool's mirror
 /work/.mirror/weaviate+weaviate-python-client/repo); without one the script says so and exits 0. The
 chosen tag's `integration/`, `conftest.py` and `pytest.ini` are exported into `--work` (default
@@ -11,6 +17,7 @@ sends those connections to the Iris started here on free ports. Tests for other 
 auth, several nodes on other ports) fail or skip by the client's own version gates and are counted.
 
     python3 scripts/client-integration/run.py --iris .build/release/iris [--tag v4.23.0] [--files a.py,b.py]
+    python3 scripts/client-integration/run.py --client v3 --iris .build/release/iris   # v3.18.0 test_graphql.py
 """
 from __future__ import annotations
 
@@ -37,6 +44,19 @@ IN_SCOPE = [
 ]
 PIP = ["weaviate-client==4.24.1", "pytest", "pytest-asyncio", "pytest-benchmark", "pytest-xdist",
        "numpy", "pandas", "polars", "typing_extensions"]
+# v3 mode: the client of the tag, and the tests that cannot run against one Iris.
+V3_PIP = ["weaviate-client==3.18.0", "pytest", "pytest-benchmark"]
+V3_DESELECT = {
+    # parametrized with {"cluster": True}: a second fixture client on port 8087 against a two-node
+    # cluster with replication factor 2 (Iris is one node; `consistencyLevel` itself is tested in tests/e2e).
+    "test_graphql.py": ["integration/test_graphql.py::test_consistency_level",
+                        # needs the generative-openai module, an OpenAI key and a server on port 8086.
+                        "integration/test_graphql.py::test_generative_openai"],
+}
+V3_ENV = {"QUERY_DEFAULTS_LIMIT": "25", "AUTOSCHEMA_ENABLED": "false"}
+# As the client's own CI runs Weaviate (ci/docker-compose.yml), minus its text2vec-contextionary default
+# vectorizer, which Iris does not have.
+V4_ENV = {"QUERY_DEFAULTS_LIMIT": "25", "AUTOSCHEMA_ENABLED": "false", "GRPC_MAX_MESSAGE_SIZE": "100000000"}
 
 
 def free_port() -> int:
@@ -45,31 +65,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def export(repo: Path, tag: str, dest: Path) -> None:
+def export(repo: Path, tag: str, dest: Path, paths: list[str]) -> None:
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     git = ["git", f"--git-dir={repo}"]
-    archive = subprocess.run(git + ["archive", tag, "integration", "conftest.py", "pytest.ini"],
-                             check=True, capture_output=True).stdout
+    archive = subprocess.run(git + ["archive", tag] + paths, check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
 
 
-def venv(work: Path) -> Path:
+def venv(work: Path, packages: list[str]) -> Path:
     py = work / "venv" / "bin" / "python"
     if not py.exists():
         subprocess.run([sys.executable, "-m", "venv", str(work / "venv")], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q"] + PIP, check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q"] + packages, check=True)
     return py
 
 
-def start_iris(binary: Path, data: Path) -> tuple[subprocess.Popen, int, int]:
+def start_iris(binary: Path, data: Path, extra_env: dict[str, str]) -> tuple[subprocess.Popen, int, int]:
     http, grpc = free_port(), free_port()
     env = {**os.environ, "PERSISTENCE_DATA_PATH": str(data), "AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED": "true",
-           # As the client's own CI runs Weaviate (ci/docker-compose.yml), minus its text2vec-contextionary
-           # default vectorizer, which Iris does not have.
-           "DEFAULT_VECTORIZER_MODULE": "none", "QUERY_MAXIMUM_RESULTS": "10000", "QUERY_DEFAULTS_LIMIT": "25",
-           "AUTOSCHEMA_ENABLED": "false", "GRPC_MAX_MESSAGE_SIZE": "100000000"}
+           "DEFAULT_VECTORIZER_MODULE": "none", "QUERY_MAXIMUM_RESULTS": "10000", **extra_env}
     log = open(data.parent / "iris.log", "ab")
     proc = subprocess.Popen([str(binary), "serve", "--host", "127.0.0.1", "--port", str(http), "--grpc-port", str(grpc)],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -105,13 +121,19 @@ def counts(junit: Path) -> dict[str, int]:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--client", choices=["v4", "v3"], default="v4")
     ap.add_argument("--iris", default=str(REPO_ROOT / ".build" / "release" / "iris"))
     ap.add_argument("--repo", default="/work/.mirror/weaviate+weaviate-python-client/repo")
-    ap.add_argument("--tag", default="v4.23.0", help="the newest 4.2x tag in the snapshot (it has no 4.24.x)")
-    ap.add_argument("--work", default="/tmp/v4suite")
-    ap.add_argument("--files", default=",".join(IN_SCOPE))
+    ap.add_argument("--tag", help="v4: default v4.23.0, the newest 4.2x tag in the snapshot (it has no 4.24.x); "
+                                  "v3: default v3.18.0")
+    ap.add_argument("--work", help="default /tmp/v4suite or /tmp/v3suite")
+    ap.add_argument("--files", help="v4: default the in-scope files; v3: test_graphql.py")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per file")
     args = ap.parse_args()
+    v3 = args.client == "v3"
+    args.tag = args.tag or ("v3.18.0" if v3 else "v4.23.0")
+    args.work = args.work or ("/tmp/v3suite" if v3 else "/tmp/v4suite")
+    args.files = args.files or ("test_graphql.py" if v3 else ",".join(IN_SCOPE))
 
     repo = Path(args.repo)
     if not (repo / "HEAD").exists() and not (repo / ".git").exists():
@@ -122,10 +144,11 @@ def main() -> int:
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     src = work / f"client-{args.tag}"
-    export(repo, args.tag, src)
-    py = venv(work)
+    # v3: only the tests and their data; the client itself is the tag's release from pip.
+    export(repo, args.tag, src, ["integration", "pytest.ini"] if v3 else ["integration", "conftest.py", "pytest.ini"])
+    py = venv(work, V3_PIP if v3 else PIP)
     data = Path(tempfile.mkdtemp(prefix="iris-data-", dir=work))
-    proc, http, grpc = start_iris(Path(args.iris), data)
+    proc, http, grpc = start_iris(Path(args.iris), data, V3_ENV if v3 else V4_ENV)
     results: dict[str, dict[str, int]] = {}
     try:
         env = {**os.environ, "IRIS_HTTP_PORT": str(http), "IRIS_GRPC_PORT": str(grpc),
@@ -134,8 +157,10 @@ def main() -> int:
             junit = work / "junit" / f"{name}.xml"
             junit.parent.mkdir(exist_ok=True)
             junit.unlink(missing_ok=True)
-            cmd = [str(py), "-m", "pytest", "-p", "iris_ports", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-                   "--benchmark-skip", f"--junitxml={junit}", f"integration/{name}"]
+            cmd = [str(py), "-m", "pytest", "-p", "iris_ports_v3" if v3 else "iris_ports", "-q", "-p", "no:cacheprovider",
+                   "-o", "addopts=", "--benchmark-skip", f"--junitxml={junit}", f"integration/{name}"]
+            if v3:
+                cmd += [f"--deselect={t}" for t in V3_DESELECT.get(name, [])]
             with open(work / "junit" / f"{name}.log", "wb") as log:
                 try:
                     subprocess.run(cmd, cwd=src, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=args.timeout)
@@ -150,6 +175,10 @@ def main() -> int:
         proc.wait(30)
     total = {k: sum(r[k] for r in results.values()) for k in ("passed", "failed", "errors", "skipped")}
     print(f"{'total':36s} passed {total['passed']:4d}  failed {total['failed']:4d}  errors {total['errors']:4d}  skipped {total['skipped']:4d}")
+    if v3:
+        for name in args.files.split(","):
+            for t in V3_DESELECT.get(name, []):
+                print(f"deselected: {t}")
     (work / "results.json").write_text(json.dumps({"tag": args.tag, "files": results, "total": total}, indent=1))
     print(f"logs: {work / 'junit'}; results: {work / 'results.json'}")
     return 0

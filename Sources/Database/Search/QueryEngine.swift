@@ -11,9 +11,54 @@ extension Database {
         guard let cls = getClass(r.className) else {
             throw DatabaseError.notFound("class '\(r.className)' not found")
         }
-        let tenant = r.tenant
         // The tenant is checked before anything else runs (Weaviate refuses the query as a whole).
-        _ = try await shardOf(named: cls.className, tenant: tenant)
+        _ = try await shardOf(named: cls.className, tenant: r.tenant)
+        if r.groupBy != nil { return try await groupedGet(r, cls) }
+        guard let group = r.group else { return try await searchOrList(r, cls) }
+        var search = r
+        search.additional.vector = true  // `group` compares the results' vectors
+        return try HitGrouping.fold(try await searchOrList(search, cls), group, cls: cls)
+    }
+
+    /// `groupBy`: the search runs with `k = offset + limit` as usual, its hits are grouped, and then
+    /// `offset` and the page count groups (1.19 pages the grouped results). Sort does not apply.
+    private func groupedGet(_ r: GetRequest, _ cls: ClassDefinition) async throws -> [GetHit] {
+        guard let g = r.groupBy else { return [] }
+        guard !r.near.isEmpty || r.bm25 != nil || r.hybrid != nil else {
+            // Weaviate 1.19 silently ignores groupBy without a search; Iris says so instead.
+            throw DatabaseError.unprocessable(
+                "groupBy needs a search to group: use it with nearVector, nearObject, nearText, nearImage, bm25 or hybrid")
+        }
+        let property = g.path.count == 1 ? g.path[0] : ""
+        guard cls.property(named: property) != nil else {
+            let index = cls.className.lowercased()
+            throw DatabaseError.unprocessable(
+                "explorer: get class: vector search: object vector search at index \(index): shard \(index)_\(config.hostname): "
+                + "no such prop with name '\(property)' found in class '\(cls.className)' in the schema. Check your schema files "
+                + "for which properties in this class are available: unrecognized property: \(property)")
+        }
+        let offset = max(0, r.offset ?? 0)
+        var search = r
+        search.groupBy = nil
+        search.group = nil
+        search.sort = []
+        search.offset = nil
+        search.additional.vector = r.additional.vector || r.additional.groupHitVector || r.group != nil
+        if let limit = r.limit, limit >= 0 {
+            search.limit = offset + limit
+        } else if r.offset != nil, r.near.maxDistance == nil || r.bm25 != nil || r.hybrid != nil {
+            search.limit = offset + config.queryDefaultsLimit
+        }
+        let hits = try await searchOrList(search, cls)
+        var grouped = Array(HitGrouping.groupBy(hits, property: property, groups: g.groups,
+                                                objectsPerGroup: g.objectsPerGroup).dropFirst(offset))
+        if let group = r.group { grouped = try HitGrouping.fold(grouped, group, cls: cls) }
+        return grouped
+    }
+
+    /// A Get without grouping: keyword search, vector search or a listing.
+    private func searchOrList(_ r: GetRequest, _ cls: ClassDefinition) async throws -> [GetHit] {
+        let tenant = r.tenant
         if r.bm25 != nil || r.hybrid != nil { return autocut(try await keywordGet(r, cls), r.autocut) }
         let maximum = config.queryMaximumResults
         let limit = (r.limit ?? -1) < 0 ? nil : r.limit

@@ -141,12 +141,58 @@ public struct AdditionalSelection: Sendable, Equatable {
     public var lastUpdateTimeUnix = false
     public var score = false
     public var explainScore = false
+    /// `group { hits { _additional { vector } } }`: the vectors of groupBy's group members.
+    public var groupHitVector = false
     public init(id: Bool = false, vector: Bool = false, distance: Bool = false, certainty: Bool = false,
                 creationTimeUnix: Bool = false, lastUpdateTimeUnix: Bool = false, score: Bool = false,
-                explainScore: Bool = false) {
+                explainScore: Bool = false, groupHitVector: Bool = false) {
         self.id = id; self.vector = vector; self.distance = distance; self.certainty = certainty
         self.creationTimeUnix = creationTimeUnix; self.lastUpdateTimeUnix = lastUpdateTimeUnix
-        self.score = score; self.explainScore = explainScore
+        self.score = score; self.explainScore = explainScore; self.groupHitVector = groupHitVector
+    }
+}
+
+/// `groupBy { path groups objectsPerGroup }`: a search's hits grouped by the value of one property.
+public struct GroupByParameter: Sendable, Equatable {
+    /// One property name (a primitive or a cross-reference); any other length is an unknown property.
+    public var path: [String]
+    /// At most this many groups, in the order their first member was found.
+    public var groups: Int
+    /// At most this many members per group, closest first.
+    public var objectsPerGroup: Int
+    public init(path: [String], groups: Int, objectsPerGroup: Int) {
+        self.path = path; self.groups = groups; self.objectsPerGroup = objectsPerGroup
+    }
+}
+
+/// `group { type force }`: results whose vectors are closer than `force` are folded into one.
+public struct GroupParameter: Sendable, Equatable {
+    public enum Strategy: String, Sendable, Equatable {
+        /// Each group is answered by its first (closest) member.
+        case closest
+        /// Each group is answered by one object merged from all its members.
+        case merge
+    }
+    /// nil: the type was not given (Weaviate then names an empty strategy in its error).
+    public var type: Strategy?
+    /// Members join a group when their normalised cosine distance `(1 − cos)/2` to one of its members is below it.
+    public var force: Double
+    public init(type: Strategy?, force: Double) { self.type = type; self.force = force }
+}
+
+/// `consistencyLevel` / `consistency_level`: how many replicas must answer. Iris has one node, so every
+/// level is answered by it; the value is only validated.
+public enum ConsistencyLevel: String, Sendable, Equatable, CaseIterable {
+    case one = "ONE", quorum = "QUORUM", all = "ALL"
+
+    /// Weaviate's check of the REST query parameter (400 with this message when it is not a level).
+    public static func parse(_ raw: String?) throws -> ConsistencyLevel? {
+        guard let raw else { return nil }
+        guard let level = ConsistencyLevel(rawValue: raw) else {
+            throw DatabaseError(.badRequest,
+                "unrecognized consistency level \"\(raw)\", try one of the following: ['ONE', 'QUORUM', 'ALL']")
+        }
+        return level
     }
 }
 
@@ -170,6 +216,12 @@ public struct GetRequest: Sendable, Equatable {
     public var tenant: String?
     /// Cut the results of a search after this many jumps in distance or score (Autocut.swift).
     public var autocut: Int?
+    /// Group the hits of a search by a property (each result then carries its `group`).
+    public var groupBy: GroupByParameter?
+    /// Fold results with close vectors together (1.19's `group` argument).
+    public var group: GroupParameter?
+    /// Accepted and answered by this node (one node: every level is met).
+    public var consistencyLevel: ConsistencyLevel?
 
     public init(className: String, filter: WhereFilter? = nil, limit: Int? = nil, offset: Int? = nil,
                 after: String? = nil, sort: [SortSpec] = [], near: NearParameters = NearParameters(),
@@ -182,17 +234,38 @@ public struct GetRequest: Sendable, Equatable {
 }
 
 /// One object of a Get result; `distance` is set only for vector searches, `score` and `explainScore`
-/// only for bm25 and hybrid.
+/// only for bm25 and hybrid, `group` only with groupBy (the object is then its group's first member).
 public struct GetHit: Sendable, Equatable {
     public var object: WeaviateObject
     public var distance: Float?
     public var score: Float?
     public var explainScore: String?
+    public var group: HitGroup?
     public init(object: WeaviateObject, distance: Float? = nil, score: Float? = nil, explainScore: String? = nil) {
         self.object = object; self.distance = distance; self.score = score; self.explainScore = explainScore
     }
     /// `1 − d/2` (meaningful for cosine only; the engine rejects certainty for other metrics).
     public var certainty: Double? { distance.map { 1 - Double($0) / 2 } }
+    /// `_additional { isConsistent }`: one node holds the only replica, so every read agrees with itself.
+    public var isConsistent: Bool { true }
+}
+
+/// `_additional { group { id groupedBy { value path } count minDistance maxDistance hits } }`.
+public struct HitGroup: Sendable, Equatable {
+    /// The group's position in the answer, from 0.
+    public var id: Int
+    /// The property value shared by the members (a reference's beacon; "" when the property is missing).
+    public var value: String
+    public var path: [String]
+    /// The members, closest first; each has its object and distance (a search without distances: nil).
+    public var hits: [GetHit]
+    public var count: Int { hits.count }
+    /// Distance of the first and of the last member (0 without distances).
+    public var minDistance: Float { hits.first?.distance ?? 0 }
+    public var maxDistance: Float { hits.last?.distance ?? 0 }
+    public init(id: Int, value: String, path: [String], hits: [GetHit]) {
+        self.id = id; self.value = value; self.path = path; self.hits = hits
+    }
 }
 
 // MARK: Explore

@@ -15,6 +15,26 @@ struct ResultEncoding {
         return r
     }
 
+    /// One groupBy group: its value as the name, the distances of its first and last member, and the
+    /// members, whose metadata is at most id, vector and distance (as Weaviate answers groups).
+    func groupResult(_ hit: GetHit, _ cls: ClassDefinition, _ returns: ReturnSelection) async throws -> Weaviate_V1_GroupByResult {
+        var g = Weaviate_V1_GroupByResult()
+        guard let group = hit.group else { return g }
+        g.name = group.value
+        g.minDistance = group.minDistance
+        g.maxDistance = group.maxDistance
+        g.numberOfObjects = Int64(group.count)
+        var m = Weaviate_V1_MetadataRequest()
+        m.uuid = true
+        m.vector = returns.metadata.vector || !returns.metadata.vectors.isEmpty
+        m.vectors = returns.metadata.vectors
+        m.distance = returns.metadata.distance
+        var memberReturns = returns
+        memberReturns.metadata = m
+        for member in group.hits { g.objects.append(try await result(member, cls, memberReturns)) }
+        return g
+    }
+
     /// `vectorName`: the class's named vector, returned in `vectors` under that name (the client reads
     /// an unnamed vector from `vector_bytes` as "default").
     func metadata(_ o: WeaviateObject, _ m: Weaviate_V1_MetadataRequest, vectorName: String?, distance: Float? = nil,

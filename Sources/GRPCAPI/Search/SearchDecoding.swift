@@ -26,6 +26,15 @@ struct SearchDecoding {
         try rejectUnsupported(r)
         var get = GetRequest(className: cls.className)
         get.tenant = r.tenant.isEmpty ? nil : r.tenant  // checked by the Database (Weaviate's messages)
+        if r.hasConsistencyLevel {
+            switch r.consistencyLevel {
+            case .one: get.consistencyLevel = .one
+            case .quorum: get.consistencyLevel = .quorum
+            case .all: get.consistencyLevel = .all
+            case .unspecified: break
+            case .UNRECOGNIZED(let n): throw .invalidArgument("unrecognized consistency level \(n)")
+            }
+        }
         if r.hasFilters { get.filter = try FilterDecoding(cls: cls, classNamed: classNamed).decode(r.filters) }
         get.offset = r.offset > 0 ? Int(r.offset) : nil
         get.after = r.after.isEmpty ? nil : r.after
@@ -53,6 +62,14 @@ struct SearchDecoding {
                                      properties: r.bm25Search.properties.isEmpty ? nil : r.bm25Search.properties)
         }
         if r.hasHybridSearch { get.hybrid = try hybrid(r.hybridSearch) }
+        if r.hasGroupBy {
+            // Weaviate ≥ 1.27 checks the path here; the Database checks the property and the search.
+            guard r.groupBy.path.count == 1 else {
+                throw .invalidArgument("groupby path can only have one entry, received \(r.groupBy.path)")
+            }
+            get.groupBy = GroupByParameter(path: r.groupBy.path, groups: Int(r.groupBy.numberOfGroups),
+                                           objectsPerGroup: Int(r.groupBy.objectsPerGroup))
+        }
 
         // No limit with a distance or certainty threshold: everything within it (search by distance),
         // as GraphQL does; otherwise the default page.
@@ -74,6 +91,10 @@ struct SearchDecoding {
             creationTimeUnix: m.creationTimeUnix, lastUpdateTimeUnix: m.lastUpdateTimeUnix,
             score: m.score, explainScore: m.explainScore)
 
+        if get.groupBy != nil {
+            // Group members carry only id, vector and distance (Weaviate's reply for groups).
+            get.additional.groupHitVector = get.additional.vector
+        }
         var returns = ReturnSelection(properties: nil, metadata: m)
         if r.hasProperties {
             let p = r.properties
@@ -91,7 +112,6 @@ struct SearchDecoding {
     }
 
     private func rejectUnsupported(_ r: Weaviate_V1_SearchRequest) throws(GRPCAPIError) {
-        if r.hasGroupBy { throw .unimplemented("group_by is not supported by Iris yet") }
         if r.hasGenerative { throw .unimplemented("generative search needs a generative module; Iris has none") }
         if r.hasRerank { throw .unimplemented("rerank needs a reranker module; Iris has none") }
         if r.hasBoost { throw .unimplemented("boost is not supported by Iris") }

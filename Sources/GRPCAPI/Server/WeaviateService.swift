@@ -33,7 +33,11 @@ struct WeaviateService: Weaviate_V1_Weaviate.SimpleServiceProtocol {
             let hits = try await database.getQuery(plan.get)
             let encoding = ResultEncoding(database: database)
             var reply = Weaviate_V1_SearchReply()
-            for hit in hits { reply.results.append(try await encoding.result(hit, cls, plan.returns)) }
+            if plan.get.groupBy != nil {
+                for hit in hits { reply.groupByResults.append(try await encoding.groupResult(hit, cls, plan.returns)) }
+            } else {
+                for hit in hits { reply.results.append(try await encoding.result(hit, cls, plan.returns)) }
+            }
             reply.took = elapsed(since: start)
             return reply
         }

@@ -4,6 +4,7 @@ import Database
 enum BatchRoutes {
     static func register(into table: inout RouteTable, _ ctx: RouteContext) {
         table.add("POST", "/v1/batch/objects") { request in
+            try ctx.consistencyLevel(request)
             let inputs = try BodyDecoding.batchObjects(
                 request, maxDepth: ctx.configuration.maxJSONDepth, maxValues: ctx.configuration.maxBodyValues)
             try ctx.authorize(request, "create", "batch/objects")
@@ -36,6 +37,7 @@ enum BatchRoutes {
         }
 
         table.add("DELETE", "/v1/batch/objects") { request in
+            try ctx.consistencyLevel(request)
             let body = try ctx.body(request)
             let fields = try GoFields(body, model: "BatchDelete", goType: "models.BatchDelete")
             let match = try fields.jsonObject("match", goType: "models.BatchDeleteMatch")
@@ -70,6 +72,7 @@ enum BatchRoutes {
         }
 
         table.add("POST", "/v1/batch/references") { request in
+            try ctx.consistencyLevel(request)
             let references = try BodyDecoding.batchReferences(try ctx.body(request))
             try ctx.authorize(request, "update", "batch/*")
             let results = try await ctx.database.batchReferences(references)

@@ -5,6 +5,7 @@ import Database
 enum ObjectRoutes {
     static func register(into table: inout RouteTable, _ ctx: RouteContext) {
         table.add("POST", "/v1/objects") { request in
+            try ctx.consistencyLevel(request)
             var input = try BodyDecoding.object(try ctx.body(request))
             try ctx.authorize(request, "create", "objects")
             if input.tenant == nil { input.tenant = ctx.tenant(request) }
@@ -26,7 +27,7 @@ enum ObjectRoutes {
             )
             // Weaviate lists one class in uuid order (its objects bucket is keyed by uuid), so a first
             // page without offset or sort is the cursor's first page: `after=<last id>` continues it.
-            // (Workaround: the Database orders such a page by doc id unless given an empty cursor.)
+            // (The Database's plain listing walks uuid order too; the empty cursor takes the same path.)
             if query.className != nil, query.after == nil, query.sort.isEmpty, (query.offset ?? 0) == 0 {
                 query.after = ""
                 query.offset = nil
@@ -62,6 +63,7 @@ enum ObjectRoutes {
             }
 
             table.add("GET", pattern) { request in
+                try ctx.consistencyLevel(request)
                 let t = try target(request)
                 try ctx.authorize(request, "get", t.resource)
                 let includeVector = ctx.includesVector(request)
@@ -72,12 +74,14 @@ enum ObjectRoutes {
             }
 
             table.add("HEAD", pattern) { request in
+                try ctx.consistencyLevel(request)
                 let t = try target(request)
                 try ctx.authorize(request, "head", t.resource)
                 return await .empty(try ctx.database.objectExists(className: t.className, id: t.id, tenant: ctx.tenant(request)) ? 204 : 404)
             }
 
             table.add("PUT", pattern) { request in
+                try ctx.consistencyLevel(request)
                 let t = try target(request)
                 var input = try BodyDecoding.object(try ctx.body(request))
                 try ctx.authorize(request, "update", t.resource)
@@ -88,6 +92,7 @@ enum ObjectRoutes {
             }
 
             table.add("PATCH", pattern) { request in
+                try ctx.consistencyLevel(request)
                 let t = try target(request)
                 var input = try BodyDecoding.object(try ctx.body(request))
                 try ctx.authorize(request, "update", t.resource)
@@ -98,6 +103,7 @@ enum ObjectRoutes {
             }
 
             table.add("DELETE", pattern) { request in
+                try ctx.consistencyLevel(request)
                 let t = try target(request)
                 try ctx.authorize(request, "delete", t.resource)
                 try await ctx.database.deleteObject(className: t.className, id: t.id, tenant: ctx.tenant(request))

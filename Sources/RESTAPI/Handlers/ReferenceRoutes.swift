@@ -17,6 +17,7 @@ enum ReferenceRoutes {
             }
 
             table.add("POST", pattern) { request in
+                try ctx.consistencyLevel(request)
                 let t = try target(request)
                 let reference = try BodyDecoding.reference(try ctx.body(request))
                 try ctx.authorize(request, "update", t.resource)
@@ -26,6 +27,7 @@ enum ReferenceRoutes {
             }
 
             table.add("PUT", pattern) { request in
+                try ctx.consistencyLevel(request)
                 let t = try target(request)
                 let references = try BodyDecoding.references(try ctx.body(request))
                 try ctx.authorize(request, "update", t.resource)
@@ -35,6 +37,7 @@ enum ReferenceRoutes {
             }
 
             table.add("DELETE", pattern) { request in
+                try ctx.consistencyLevel(request)
                 let t = try target(request)
                 let reference = try BodyDecoding.reference(try ctx.body(request))
                 try ctx.authorize(request, "update", t.resource)

@@ -36,6 +36,13 @@ struct RouteContext: Sendable {
         request.query["tenant"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// `?consistency_level=ONE|QUORUM|ALL` on object and batch requests: checked (400 with Weaviate's
+    /// message otherwise) and then met by this one node.
+    @discardableResult
+    func consistencyLevel(_ request: APIRequest) throws -> ConsistencyLevel? {
+        try ConsistencyLevel.parse(request.query["consistency_level"])
+    }
+
     /// `include=vector,classification`: whether the vector is asked for.
     func includesVector(_ request: APIRequest) -> Bool {
         guard let include = request.query["include"] else { return false }
