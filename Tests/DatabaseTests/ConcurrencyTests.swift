@@ -74,4 +74,34 @@ final class ConcurrencyTests: XCTestCase {
             XCTAssertEqual(o.vector, [1, 0])
         }
     }
+
+    /// PATCHes that carry references add them (Weaviate's merge) inside the writer: clients PATCHing
+    /// different references into the same objects at once all find theirs there afterwards.
+    func testConcurrentPatchesWithReferencesAllAdd() async throws {
+        let t = try TempDatabase()
+        let db = t.db!
+        _ = try await db.createClass(ClassDefinition(className: "Target"))
+        _ = try await db.createClass(ClassDefinition(className: "Shared", properties: [PropertyDefinition(name: "refs", dataType: ["Target"])]))
+        let targets = (0..<6).map { String(format: "00000000-0000-4000-8000-%012d", $0) }
+        let ids = (0..<30).map { String(format: "00000000-0000-4000-9000-%012d", $0) }
+        _ = try await db.batchObjects(targets.map { ObjectInput(className: "Target", id: $0, properties: [:]) })
+        _ = try await db.batchObjects(ids.map { ObjectInput(className: "Shared", id: $0, properties: [:]) })
+        let beacons = targets.map { "weaviate://localhost/Target/\($0)" }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for beacon in beacons {
+                group.addTask {
+                    for id in ids {
+                        try await db.mergeObject(className: "Shared", id: id,
+                                                 ObjectInput(properties: ["refs": [["beacon": .string(beacon)]]]))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        for id in ids {
+            let refs = try await db.getObject(className: "Shared", id: id)?.properties["refs"]?.arrayValue ?? []
+            XCTAssertEqual(refs.count, beacons.count, id)
+            XCTAssertEqual(Set(refs.compactMap { $0["beacon"]?.stringValue }), Set(beacons), id)
+        }
+    }
 }
