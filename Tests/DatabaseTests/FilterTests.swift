@@ -288,4 +288,19 @@ final class FilterTests: XCTestCase {
         XCTAssertEqual(r.objects.count, 10)
         await XCTAssertEqualAsync(try await small.db.count(className: "C"), 15)
     }
+
+    /// A list operator over thousands of values (well past SQLite's 1,000-level expression limit) runs;
+    /// past the bound-value limit it is a 422, not a storage failure.
+    func testHugeValueListsRunOrAreRefusedAsInput() async throws {
+        let t = try TempDatabase()
+        _ = try await t.db.createClass(ClassDefinition(className: "L", properties: [PropertyDefinition(name: "n", dataType: ["int"])]))
+        _ = try await t.db.batchObjects((0..<20).map { ObjectInput(className: "L", properties: ["n": .int(Int64($0))]) })
+        func list(_ count: Int) throws -> WhereFilter {
+            try WhereFilter.from(json: .object(["operator": "ContainsAny", "path": ["n"],
+                                               "valueInt": .array((0..<count).map { .int(Int64($0 * 2)) })]))
+        }
+        await XCTAssertEqualAsync(try await t.db.count(className: "L", filter: try list(5000)), 10)
+        await XCTAssertThrowsDatabaseError(try await t.db.count(className: "L", filter: try list(40_000)),
+            .unprocessable, "invalid where filter: it holds 40000 values, at most 32000 are allowed")
+    }
 }

@@ -25,7 +25,23 @@ struct FilterCompiler {
                         dialect: any SQLDialect) throws -> CompiledFilter {
         var c = FilterCompiler(db: db, dialect: dialect)
         let sql = try c.compile(f, st, qualifier)
+        // SQLite binds at most 32,766 values per statement (PostgreSQL 65,535): a bigger filter is the
+        // client's to split, not a storage failure.
+        if c.args.count > maxBoundValues {
+            throw err("invalid where filter: it holds \(c.args.count) values, at most \(maxBoundValues) are allowed")
+        }
         return CompiledFilter(sql: sql, arguments: c.args)
+    }
+
+    /// The most values one compiled filter may bind (SQLite's limit, with room for the query's own).
+    static let maxBoundValues = 32_000
+
+    /// `parts` joined by `op` as a balanced tree of parentheses: SQLite refuses an expression more than
+    /// 1,000 levels deep, which a flat chain of a ContainsAny over 1,000 values already is.
+    static func balanced(_ parts: ArraySlice<String>, _ op: String) -> String {
+        if parts.count <= 8 { return parts.joined(separator: " \(op) ") }
+        let mid = parts.startIndex + parts.count / 2
+        return "(\(balanced(parts[..<mid], op))) \(op) (\(balanced(parts[mid...], op)))"
     }
 
     static func err(_ m: String) -> DatabaseError { DatabaseError.unprocessable(m) }
@@ -43,10 +59,10 @@ struct FilterCompiler {
             }
             let parts = try ops.map { "(\(try compile($0, st, q)))" }
             switch f.operator {
-            case .and: return parts.joined(separator: " AND ")
-            case .or: return parts.joined(separator: " OR ")
+            case .and: return Self.balanced(parts[...], "AND")
+            case .or: return Self.balanced(parts[...], "OR")
             // Not is "every object minus the matches": a NULL (absent property) comparison counts as no match.
-            default: return dialect.negation(parts.joined(separator: " AND "))
+            default: return dialect.negation(Self.balanced(parts[...], "AND"))
             }
         }
         guard let path = f.path, !path.isEmpty else {
