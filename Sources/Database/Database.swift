@@ -94,7 +94,7 @@ public final class Database: @unchecked Sendable {
             do {
                 if let problem = try store.pool.read({ db in storeFileProblem(db) }) { findings!.append(problem.message) }
             } catch {
-                findings!.append("the store file \(store.path) \(Database.isDamage(error) ? "is damaged" : "cannot be read"): \(error)")
+                findings!.append(storeFileFailure(error))
             }
         }
         try loadSchema()
@@ -162,9 +162,8 @@ public final class Database: @unchecked Sendable {
     /// the node, or one per active tenant of a multi-tenant class, named after the tenant.
     public func shardCounts(ofClass name: String) async throws -> [(name: String, objectCount: Int)] {
         let st = try requireState(name)
-        let shards = st.definition.multiTenancyEnabled ? Array(st.loadedShards.dropFirst()) : [st]
         var out: [(name: String, objectCount: Int)] = []
-        for shard in shards {
+        for shard in st.objectShards {
             let n = try await read { rows in try rows.count(shard, where: nil) }
             out.append((shard.tenant ?? config.hostname, n))
         }
@@ -177,7 +176,7 @@ public final class Database: @unchecked Sendable {
         var out: [String: Int] = [:]
         for st in orderedStates {
             var n = 0
-            for shard in st.definition.multiTenancyEnabled ? Array(st.loadedShards.dropFirst()) : [st] {
+            for shard in st.objectShards {
                 n += try await read { rows in try rows.count(shard, where: nil) }
             }
             out[st.name] = n

@@ -23,6 +23,11 @@ extension Database {
             """)
     }
 
+    /// A failure to read the store file, worded as damage when SQLite says the file is malformed.
+    func storeFileFailure(_ error: Error) -> String {
+        "the store file \(store.path) \(Database.isDamage(error) ? "is damaged" : "cannot be read"): \(error)"
+    }
+
     /// Whether SQLite said the file is malformed (rather than unreadable for another reason).
     static func isDamage(_ error: Error) -> Bool {
         let code = (error as? GRDB.DatabaseError)?.resultCode
@@ -35,8 +40,7 @@ extension Database {
         let problems: [String]
         do { problems = try Store.quickCheck(db) } catch {
             // SQLite can stop the check itself at a page it finds malformed: that is damage too.
-            let what = Database.isDamage(error) ? "is damaged" : "cannot be read"
-            return Database.refusal("the store file \(store.path) \(what): \(error)", dataPath: config.dataPath)
+            return Database.refusal(storeFileFailure(error), dataPath: config.dataPath)
         }
         if problems.isEmpty {
             logger.info("store file checked", metadata: ["check": "quick_check", "took": "\(ContinuousClock.now - started)"])
@@ -58,8 +62,7 @@ extension Database {
         startupCheck = Task { [self] in
             let problem: DatabaseError?
             do { problem = try await store.pool.read { db in self.storeFileProblem(db) } } catch {
-                let what = Database.isDamage(error) ? "is damaged" : "cannot be read"
-                problem = Database.refusal("the store file \(store.path) \(what): \(error)", dataPath: config.dataPath)
+                problem = Database.refusal(storeFileFailure(error), dataPath: config.dataPath)
             }
             if let problem {
                 logger.critical("store file damaged", metadata: ["error": "\(problem.message)"])

@@ -40,7 +40,7 @@ extension Database {
         var lines: [String] = []
         for cls in database.withSchemaLock({ database.classOrder.compactMap { database.classes[$0] } }) {
             // A multi-tenant class is listed per active tenant (COLD tenants' indexes are not opened).
-            for st in cls.definition.multiTenancyEnabled ? Array(cls.loadedShards.dropFirst()) : [cls] {
+            for st in cls.objectShards {
                 let counts = try? database.store.pool.read { db in
                     (try ObjectTables.count(db, classID: st.id),
                      try ObjectTables.count(db, classID: st.id, condition: "vector IS NOT NULL"))

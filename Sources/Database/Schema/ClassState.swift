@@ -170,4 +170,7 @@ final class ClassState: @unchecked Sendable {
 
     /// Every loaded shard of the class: itself, and its HOT tenants' shards.
     var loadedShards: [ClassState] { [self] + locked { _tenants.values.compactMap(\.shard) } }
+
+    /// The loaded shards that hold objects: the class itself, or a multi-tenant class's HOT tenants.
+    var objectShards: [ClassState] { definition.multiTenancyEnabled ? Array(loadedShards.dropFirst()) : [self] }
 }
