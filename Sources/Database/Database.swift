@@ -148,8 +148,9 @@ public final class Database: @unchecked Sendable {
     }
 
     /// The stored vector of an object (nearObject); nil if the object or its vector is absent.
-    public func vector(className: String?, id: String, tenant: String? = nil) async throws -> (className: String, vector: [Float])? {
-        guard let o = try await getObject(className: className, id: id, includeVector: true, tenant: tenant), let v = o.vector else { return nil }
+    public func vector(className: String?, id: String, lane: Int = 0, tenant: String? = nil) async throws -> (className: String, vector: [Float])? {
+        guard let o = try await getObject(className: className, id: id, includeVector: true, tenant: tenant),
+              let cls = getClass(o.className), let v = o.vector(lane: lane, of: cls) else { return nil }
         return (o.className, v)
     }
 

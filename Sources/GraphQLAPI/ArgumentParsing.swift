@@ -111,6 +111,12 @@ enum ArgumentParsing {
         for kind in ModuleNearArgumentKind.allCases {
             if let m = args[field: kind.rawValue] { near.module.append(moduleParameter(kind, m)) }
         }
+        // `targetVectors` (Weaviate ≥ 1.24) of whichever near argument is given.
+        for name in ["nearVector", "nearObject"] + ModuleNearArgumentKind.allCases.map(\.rawValue) {
+            if let names = args[field: name]?[field: "targetVectors"]?.asStrings, !names.isEmpty {
+                near.targets = TargetVectors(names: names)
+            }
+        }
         return near
     }
 
@@ -124,9 +130,11 @@ enum ArgumentParsing {
         guard let m = args[field: "hybrid"] else { return nil }
         let vector = VectorLiterals.vector(argument: "hybrid", context: context, info: info)
             ?? m[field: "vector"]?.array.map { $0.compactMap { $0.asDouble.map(Float.init) } }
-        return HybridParameter(query: m[field: "query"]?.asString ?? "", alpha: m[field: "alpha"]?.asDouble,
-                               vector: vector, properties: m[field: "properties"]?.asStrings,
-                               maxVectorDistance: m[field: "maxVectorDistance"]?.asDouble)
+        var p = HybridParameter(query: m[field: "query"]?.asString ?? "", alpha: m[field: "alpha"]?.asDouble,
+                                vector: vector, properties: m[field: "properties"]?.asStrings,
+                                maxVectorDistance: m[field: "maxVectorDistance"]?.asDouble)
+        if let names = m[field: "targetVectors"]?.asStrings, !names.isEmpty { p.targets = TargetVectors(names: names) }
+        return p
     }
 
     /// `groupBy`; GraphQL validation has made path, groups and objectsPerGroup present.

@@ -92,6 +92,7 @@ enum InputTypes {
             fields: [
                 "vector": InputObjectField(type: GraphQLNonNull(GraphQLList(GraphQLFloat))),
                 "certainty": InputObjectField(type: GraphQLFloat),
+                "targetVectors": InputObjectField(type: GraphQLList(GraphQLString)),
                 "distance": InputObjectField(type: GraphQLFloat),
             ]
         )
@@ -104,6 +105,7 @@ enum InputTypes {
                 "id": InputObjectField(type: GraphQLString),
                 "beacon": InputObjectField(type: GraphQLString),
                 "certainty": InputObjectField(type: GraphQLFloat),
+                "targetVectors": InputObjectField(type: GraphQLList(GraphQLString)),
                 "distance": InputObjectField(type: GraphQLFloat),
             ]
         )
@@ -130,6 +132,7 @@ enum InputTypes {
             fields: [
                 "concepts": InputObjectField(type: GraphQLNonNull(GraphQLList(GraphQLString))),
                 "certainty": InputObjectField(type: GraphQLFloat),
+                "targetVectors": InputObjectField(type: GraphQLList(GraphQLString)),
                 "distance": InputObjectField(type: GraphQLFloat),
                 "moveTo": InputObjectField(type: try movement("MoveTo")),
                 "moveAwayFrom": InputObjectField(type: try movement("MoveAwayFrom")),
@@ -143,6 +146,7 @@ enum InputTypes {
             fields: [
                 "image": InputObjectField(type: GraphQLNonNull(GraphQLString)),
                 "certainty": InputObjectField(type: GraphQLFloat),
+                "targetVectors": InputObjectField(type: GraphQLList(GraphQLString)),
                 "distance": InputObjectField(type: GraphQLFloat),
             ]
         )
@@ -169,6 +173,7 @@ enum InputTypes {
                 "vector": InputObjectField(type: GraphQLList(GraphQLFloat)),
                 "properties": InputObjectField(type: GraphQLList(GraphQLString)),
                 "maxVectorDistance": InputObjectField(type: GraphQLFloat),
+                "targetVectors": InputObjectField(type: GraphQLList(GraphQLString)),
             ]
         )
     }

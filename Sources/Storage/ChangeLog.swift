@@ -75,9 +75,12 @@ public enum ChangeLog {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes WHERE class_id = ?", arguments: [classID]) ?? 0
     }
 
-    /// Deletes every entry of a class and its truncation mark (when the class is dropped).
+    /// Deletes every entry of a shard (all its vector lanes, `VectorLanes`) and its truncation marks
+    /// (when the class or tenant is dropped).
     public static func dropClass(_ db: GRDB.Database, classID: Int64) throws {
-        try db.execute(sql: "DELETE FROM changes WHERE class_id = ?", arguments: [classID])
-        try db.execute(sql: "DELETE FROM changes_truncated WHERE class_id = ?", arguments: [classID])
+        // A lane key has the shard id in its low 40 bits and the shard's sign.
+        let sameShard = "(class_id = ?1 OR (abs(class_id) % \(VectorLanes.stride) = abs(?1) AND (class_id > 0) = (?1 > 0)))"
+        try db.execute(sql: "DELETE FROM changes WHERE \(sameShard)", arguments: [classID])
+        try db.execute(sql: "DELETE FROM changes_truncated WHERE \(sameShard)", arguments: [classID])
     }
 }

@@ -25,6 +25,8 @@ public struct ObjectRow: Sendable {
     public var additional: String?
     /// Values of the typed columns (column name → value); missing or NULL for absent properties.
     public var columns: [String: DatabaseValue]
+    /// The vectors of the shard's further lanes (`VectorLanes`, lane n ≥ 1 → vector), when read with vectors.
+    public var moreVectors: [Int: Data] = [:]
 
     public init(docID: UInt64 = 0, uuid: String, created: Int64, updated: Int64, properties: String,
                 vector: Data?, additional: String? = nil, columns: [String: DatabaseValue] = [:]) {
@@ -185,6 +187,7 @@ public enum ObjectTables {
         try db.execute(sql: "DROP TABLE IF EXISTS \(tableName(classID))")
         try db.execute(sql: "DROP TABLE IF EXISTS \(tokenTableName(classID))")
         try db.execute(sql: "DROP TABLE IF EXISTS \(lengthTableName(classID))")
+        try VectorLanes.drop(db, shard: classID)
     }
 
     /// Inserts a new row and returns its doc id.
@@ -283,9 +286,12 @@ public enum ObjectTables {
         return try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0
     }
 
-    /// Every (doc id, vector) of the class with a vector, for rebuilding an index without a snapshot.
+    // The vector readers below take a lane key (`VectorLanes`) as `classID`: a shard id reads the
+    // object table's own vectors, a further lane's key its `vec_` table (both have doc_id and vector).
+
+    /// Every (doc id, vector) of the lane with a vector, for rebuilding an index without a snapshot.
     public static func forEachVector(_ db: GRDB.Database, classID: Int64, _ body: (UInt64, Data) throws -> Void) throws {
-        let cursor = try Row.fetchCursor(db, sql: "SELECT doc_id, vector FROM \(tableName(classID)) WHERE vector IS NOT NULL ORDER BY doc_id")
+        let cursor = try Row.fetchCursor(db, sql: "SELECT doc_id, vector FROM \(VectorLanes.vectorTable(classID)) WHERE vector IS NOT NULL ORDER BY doc_id")
         while let r = try cursor.next() {
             let id = UInt64(bitPattern: r[0] as Int64)
             let v: Data = r[1]
@@ -296,7 +302,7 @@ public enum ObjectTables {
     /// Up to `count` distinct (doc id, vector) rows spread at random over the doc id range: one rowid seek
     /// each, so sampling a million-row class costs no scan (a class whose doc ids span fewer: all of them).
     public static func sampleVectors(_ db: GRDB.Database, classID: Int64, count: Int) throws -> [(UInt64, Data)] {
-        let table = tableName(classID)
+        let table = VectorLanes.vectorTable(classID)
         guard let lo = try Int64.fetchOne(db, sql: "SELECT MIN(doc_id) FROM \(table)"),
               let hi = try Int64.fetchOne(db, sql: "SELECT MAX(doc_id) FROM \(table)") else { return [] }
         if hi - lo < Int64(count) {  // a small class: every row
@@ -314,8 +320,13 @@ public enum ObjectTables {
         return out
     }
 
+    /// How many rows of the lane have a vector.
+    public static func vectorCount(_ db: GRDB.Database, classID: Int64) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(VectorLanes.vectorTable(classID)) WHERE vector IS NOT NULL") ?? 0
+    }
+
     /// The vector of one doc id (nil if the row is gone or has no vector).
     public static func vector(_ db: GRDB.Database, classID: Int64, docID: UInt64) throws -> Data? {
-        try Data.fetchOne(db, sql: "SELECT vector FROM \(tableName(classID)) WHERE doc_id = ?", arguments: [Int64(bitPattern: docID)])
+        try Data.fetchOne(db, sql: "SELECT vector FROM \(VectorLanes.vectorTable(classID)) WHERE doc_id = ?", arguments: [Int64(bitPattern: docID)])
     }
 }

@@ -30,17 +30,20 @@ protocol StorageEngine: Sendable {
     /// changes through the same `ObjectWriter`). Vector changes are searchable once this returns.
     func write<T: Sendable>(_ body: @escaping @Sendable (any ObjectWriter) throws -> T) async throws -> T
 
-    /// The `k` nearest vectors of `shard` (within `maxDistance` if given, restricted to `allowList` if
-    /// given), closest first, with distances in the class's metric.
-    func nearest(_ shard: ClassState, to vector: [Float], k: Int, maxDistance: Float?,
+    /// The `k` nearest vectors of `shard` in vector lane `lane` (its named vector; 0: the first or only
+    /// one), within `maxDistance` if given, restricted to `allowList` if given, closest first, with
+    /// distances in that vector's metric.
+    func nearest(_ shard: ClassState, lane: Int, to vector: [Float], k: Int, maxDistance: Float?,
                  allowList: AllowList?) async throws -> [SearchResult]
 
-    /// How many objects of `shard` have a vector.
-    func vectorCount(_ shard: ClassState) async throws -> Int
+    /// How many objects of `shard` have a vector in lane `lane`.
+    func vectorCount(_ shard: ClassState, lane: Int) async throws -> Int
 }
 
 /// Row reads inside one engine transaction. `filter` is a condition from `compileFilter` (the engine's
 /// SQL dialect) over the shard's object table; `orderBy` an ORDER BY list from `orderClause`.
+/// `withVector` reads every vector of the object: `ObjectRow.vector` and, for a class with several named
+/// vectors, `ObjectRow.moreVectors`.
 protocol ObjectReader {
     func object(_ shard: ClassState, uuid: String, withVector: Bool) throws -> ObjectRow?
     func docID(_ shard: ClassState, uuid: String) throws -> UInt64?
@@ -60,12 +63,12 @@ protocol ObjectReader {
 /// Row writes inside one engine transaction (`StorageEngine.write`).
 protocol ObjectWriter: ObjectReader {
     /// Inserts `row` (`replacing` nil) or overwrites the row `replacing`; returns its doc id.
-    /// `vectorChanged`: the object's vector is now `vector` (nil: none) and the index must follow.
-    func put(_ shard: ClassState, row: ObjectRow, replacing docID: UInt64?, vector: [Float]?,
-             vectorChanged: Bool) throws -> UInt64
+    /// `vectorChanges`: the lanes whose vector changed, with the new vector (nil: none); the indexes must
+    /// follow. Lane 0's vector is also `row.vector`; the other lanes' are stored from here.
+    func put(_ shard: ClassState, row: ObjectRow, replacing docID: UInt64?, vectorChanges: [Int: [Float]?]) throws -> UInt64
     /// The token and length rows of one object (bm25 and tokenized filters).
     func setTokens(_ shard: ClassState, docID: UInt64, tokens: [Int: [String: Int]], replacing: Bool) throws
-    /// Deletes the object, its tokens and its vector.
+    /// Deletes the object, its tokens and its vectors.
     func delete(_ shard: ClassState, docID: UInt64) throws
     /// Fixes the class's vector dimension (the first vector's length), persisted with this transaction.
     func setDimension(_ shard: ClassState, _ dimension: Int) throws

@@ -5,23 +5,55 @@ import VectorIndex
 /// Ownership of the per-class vector indexes: creation, loading a snapshot plus change-log catch-up on
 /// open, and periodic snapshots that let the covered change log be truncated.
 extension Database {
-    /// `class-<id>.index` for a class, `tenant-<id>.index` for a tenant's shard (id < 0).
-    func snapshotPath(classID: Int64) -> String {
-        (indexDirectory as NSString).appendingPathComponent(Database.indexFileName(classID))
+    /// The snapshot path of a vector lane's index (`VectorLanes`: a shard id is its first lane).
+    func snapshotPath(classID key: Int64) -> String {
+        (indexDirectory as NSString).appendingPathComponent(Database.indexFileName(key))
     }
 
-    static func indexFileName(_ shardID: Int64) -> String {
-        shardID < 0 ? "tenant-\(-shardID).index" : "class-\(shardID).index"
+    /// `class-<id>.index` for a class, `tenant-<id>.index` for a tenant's shard (id < 0); a further named
+    /// vector's index adds its lane, `class-<id>-v<n>.index`.
+    static func indexFileName(_ key: Int64) -> String {
+        let (shard, lane) = VectorLanes.split(key)
+        return (shard < 0 ? "tenant-\(-shard)" : "class-\(shard)") + (lane > 0 ? "-v\(lane)" : "") + ".index"
     }
 
-    /// Removes a class's index files (snapshot and graph log).
-    func removeIndexFiles(classID: Int64) {
-        VectorIndexes.removeFiles(snapshotPath: snapshotPath(classID: classID))
+    /// The index file names of every lane of a shard.
+    static func indexFileNames(shardID: Int64, lanes: Int) -> [String] {
+        (0..<lanes).map { indexFileName(VectorLanes.key(shard: shardID, lane: $0)) }
     }
 
-    /// A new, empty index for a class, configured from its vectorIndexConfig: HNSW, or flat with `skip`.
-    /// Errors: 422 `invalid hnsw config: …` from the parser or from the index's own limits.
-    func makeIndex(classID: Int64, definition: ClassDefinition) throws -> any VectorIndex {
+    /// Removes a shard's index files (snapshot and graph log of each lane).
+    func removeIndexFiles(shardID: Int64, lanes: Int) {
+        for lane in 0..<lanes {
+            VectorIndexes.removeFiles(snapshotPath: snapshotPath(classID: VectorLanes.key(shard: shardID, lane: lane)))
+        }
+    }
+
+    /// New, empty indexes for a shard, one per lane of `definition`.
+    func makeIndexes(shardID: Int64, definition: ClassDefinition) throws -> [any VectorIndex] {
+        try (0..<definition.laneCount).map {
+            try makeIndex(classID: VectorLanes.key(shard: shardID, lane: $0), definition: definition.lane($0))
+        }
+    }
+
+    /// Opens a shard's indexes, one per lane of `definition`, each with the checks of `openIndex`.
+    func openIndexes(shardID: Int64, definition: ClassDefinition) throws -> [any VectorIndex] {
+        try (0..<definition.laneCount).map {
+            try openIndex(classID: VectorLanes.key(shard: shardID, lane: $0), definition: definition.lane($0))
+        }
+    }
+
+    /// The vector length of each lane of a shard as stored (lane 0's is the `classes.dimension` column).
+    func storedDimensions(shardID: Int64, definition: ClassDefinition, first: Int?) throws -> [Int?] {
+        guard definition.laneCount > 1 else { return [first] }
+        return try store.pool.read { db in
+            try [first] + (1..<definition.laneCount).map { try VectorLanes.dimension(db, shard: shardID, lane: $0) }
+        }
+    }
+
+    /// A new, empty index for one lane (`classID` a lane key), configured from its vectorIndexConfig:
+    /// HNSW, or flat with `skip`. Errors: 422 `invalid hnsw config: …` from the parser or the index's limits.
+    private func makeIndex(classID: Int64, definition: ClassDefinition) throws -> any VectorIndex {
         try? FileManager.default.createDirectory(atPath: indexDirectory, withIntermediateDirectories: true)
         let config = try definition.hnswConfig()
         do {
@@ -33,10 +65,10 @@ extension Database {
         }
     }
 
-    /// Opens the class's index (`loadIndex`) and proves it agrees with the store (Integrity/StartupCheck.swift):
-    /// an index that disagrees with the store is rebuilt from it; one that has seen changes the store
-    /// lost stops the open with the refusal that names the recovery commands.
-    func openIndex(classID: Int64, definition: ClassDefinition) throws -> any VectorIndex {
+    /// Opens one lane's index (`classID` a lane key; `loadIndex`) and proves it agrees with the store
+    /// (Integrity/StartupCheck.swift): an index that disagrees with the store is rebuilt from it; one that
+    /// has seen changes the store lost stops the open with the refusal that names the recovery commands.
+    private func openIndex(classID: Int64, definition: ClassDefinition) throws -> any VectorIndex {
         let index = try loadIndex(classID: classID, definition: definition)
         let found: String?
         do {
@@ -156,14 +188,22 @@ extension Database {
                 // what the file holds. `persist()` returns once the file is fsynced and renamed.
                 try store.pool.writeWithoutTransaction { db in
                     guard self.isLive(st) else { return }  // dropped or deactivated meanwhile
-                    try st.index.persist()
-                    try ChangeLog.truncate(db, classID: st.id, upTo: st.index.coveredSequence)
+                    try Database.persist(st, db)
                 }
             } catch {
                 if firstError == nil { firstError = error }
             }
         }
         if let firstError { throw firstError }
+    }
+
+    /// Writes the snapshot of each of the shard's lane indexes and truncates the change log each covers
+    /// (in the writer `db`).
+    static func persist(_ st: ClassState, _ db: GRDB.Database) throws {
+        for (lane, index) in st.indexes.enumerated() {
+            try index.persist()
+            try ChangeLog.truncate(db, classID: VectorLanes.key(shard: st.id, lane: lane), upTo: index.coveredSequence)
+        }
     }
 
     func startSnapshotTimer() {

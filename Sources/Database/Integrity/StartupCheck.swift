@@ -91,7 +91,7 @@ extension Database {
                     but the store's change log ends at \(last): the store has lost acknowledged writes
                     """, dataPath: config.dataPath)
             }
-            let stored = try ObjectTables.count(db, classID: classID, condition: "vector IS NOT NULL")
+            let stored = try ObjectTables.vectorCount(db, classID: classID)
             if stored != index.count {
                 return "the index holds \(index.count) vectors, the store \(stored)"
             }

@@ -23,6 +23,9 @@ public struct ClassDefinition: Sendable, Equatable, Codable {
     /// module's entry in `moduleConfig`); the APIs show it under this name (`vectorConfig`, `vectors`).
     /// nil: a legacy class with one unnamed vector.
     public var vectorName: String?
+    /// The class's further named vectors (its second and later `vectorConfig` entries, by name), each
+    /// with its own vectorizer and index. Lane n ≥ 1 of the class is `moreVectors[n - 1]` (`lane(_:)`).
+    public var moreVectors: [NamedVector]?
     /// `{enabled, autoTenantCreation, autoTenantActivation}` when the class was created with one (defaults
     /// applied); nil for classes without it, which are not multi-tenant.
     public var multiTenancyConfig: JSONValue?
@@ -35,7 +38,7 @@ public struct ClassDefinition: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case className = "class"
         case description, properties, vectorizer, vectorIndexType, vectorIndexConfig, invertedIndexConfig
-        case shardingConfig, replicationConfig, moduleConfig, vectorName, multiTenancyConfig
+        case shardingConfig, replicationConfig, moduleConfig, vectorName, multiTenancyConfig, moreVectors
     }
 
     public init(
@@ -73,6 +76,7 @@ public struct ClassDefinition: Sendable, Equatable, Codable {
         moduleConfig = try c.decodeIfPresent(JSONValue.self, forKey: .moduleConfig)
         vectorName = try c.decodeIfPresent(String.self, forKey: .vectorName)
         multiTenancyConfig = try c.decodeIfPresent(JSONValue.self, forKey: .multiTenancyConfig)
+        moreVectors = try c.decodeIfPresent([NamedVector].self, forKey: .moreVectors)
     }
 
     /// The property named `name`, if any (names are compared exactly, as Weaviate does after lower-casing the first letter).
@@ -92,6 +96,66 @@ public struct ClassDefinition: Sendable, Equatable, Codable {
     /// The vector distance metric of this class (`cosine` unless configured).
     public var distanceMetric: DistanceMetric {
         (try? hnswConfig().distance) ?? .cosine
+    }
+
+    // MARK: Vector lanes (one per named vector; docs/design/named-vectors.md)
+
+    /// How many vectors an object of this class can have: 1, or one per named vector.
+    public var laneCount: Int { 1 + (moreVectors?.count ?? 0) }
+
+    /// The names of the named vectors in lane order (empty for a legacy class with one unnamed vector).
+    public var vectorNames: [String] {
+        guard let vectorName else { return [] }
+        return [vectorName] + (moreVectors ?? []).map(\.name)
+    }
+
+    /// The lane of the named vector `name`.
+    public func lane(named name: String) -> Int? { vectorNames.firstIndex(of: name) }
+
+    /// The class as lane `n` sees it: lane 0 is the class itself; a further lane is the class with that
+    /// named vector's vectorizer, module settings and index settings in the class-level fields, so
+    /// modules, index configuration and distances read it as they read a one-vector class.
+    public func lane(_ n: Int) -> ClassDefinition {
+        guard n > 0, let more = moreVectors, n <= more.count else { return self }
+        let v = more[n - 1]
+        var c = self
+        c.vectorizer = v.vectorizer
+        c.vectorIndexType = v.vectorIndexType
+        c.vectorIndexConfig = v.vectorIndexConfig
+        var modules = moduleConfig?.objectValue ?? [:]
+        modules[vectorizerName] = nil
+        if let settings = v.moduleSettings { modules[v.vectorizer] = settings } else { modules[v.vectorizer] = nil }
+        c.moduleConfig = modules.isEmpty ? nil : .object(modules)
+        c.vectorName = v.name
+        c.moreVectors = nil
+        return c
+    }
+}
+
+/// A named vector after the first (`ClassDefinition.moreVectors`): the parts of `vectorConfig.<name>`.
+public struct NamedVector: Sendable, Equatable, Codable {
+    public var name: String
+    /// The module that vectorises it, or `none`.
+    public var vectorizer: String
+    /// The module's settings (`vectorConfig.<name>.vectorizer.<module>`), defaults applied.
+    public var moduleSettings: JSONValue?
+    public var vectorIndexType: String?
+    public var vectorIndexConfig: JSONValue?
+
+    public init(name: String, vectorizer: String, moduleSettings: JSONValue? = nil, vectorIndexType: String? = nil,
+                vectorIndexConfig: JSONValue? = nil) {
+        self.name = name
+        self.vectorizer = vectorizer
+        self.moduleSettings = moduleSettings
+        self.vectorIndexType = vectorIndexType
+        self.vectorIndexConfig = vectorIndexConfig
+    }
+
+    /// The named vector that `definition`, a class as one of its lanes sees it (`lane(_:)`), describes.
+    public init(_ definition: ClassDefinition) {
+        self.init(name: definition.vectorName ?? "", vectorizer: definition.vectorizerName,
+                  moduleSettings: definition.moduleConfig?[definition.vectorizerName],
+                  vectorIndexType: definition.vectorIndexType, vectorIndexConfig: definition.vectorIndexConfig)
     }
 }
 

@@ -7,8 +7,22 @@ public struct WeaviateObject: Sendable, Equatable {
     /// Property values, normalised to the class's types (ints as `.int`, numbers as `.double`,
     /// references as `[{"beacon": …, "href": …}]`).
     public var properties: [String: JSONValue]
-    /// The stored (unnormalised) vector; nil when the object has none or it was not requested.
+    /// The stored (unnormalised) vector; nil when the object has none or it was not requested. For a
+    /// class with named vectors, the first one's.
     public var vector: [Float]?
+    /// The name of `vector` when the class has named vectors.
+    public var vectorName: String?
+    /// The object's further named vectors by name (a class's second and later named vectors), when
+    /// vectors were requested.
+    public var moreVectors: [String: [Float]] = [:]
+
+    /// Every named vector of the object (empty for a class without named vectors).
+    public var vectors: [String: [Float]] {
+        guard let vectorName else { return [:] }
+        var out = moreVectors
+        out[vectorName] = vector
+        return out
+    }
     /// Milliseconds since the Unix epoch.
     public var creationTimeUnix: Int64
     /// Milliseconds since the Unix epoch.
@@ -36,6 +50,13 @@ public struct WeaviateObject: Sendable, Equatable {
         self.docID = docID
     }
 
+    /// The vector of lane `lane` (named vector) of class `cls`.
+    public func vector(lane: Int, of cls: ClassDefinition) -> [Float]? {
+        guard lane > 0 else { return vector }
+        let names = cls.vectorNames
+        return lane < names.count ? moreVectors[names[lane]] : nil
+    }
+
     /// The beacon of this object: `weaviate://localhost/<Class>/<id>`.
     public var beacon: String { "weaviate://localhost/\(className)/\(id)" }
 
@@ -59,10 +80,10 @@ public struct ObjectInput: Sendable, Equatable, Codable {
     public var id: String?
     /// nil when the body had no `properties` (PATCH without properties keeps the old ones).
     public var properties: [String: JSONValue]?
+    /// The vector given as `vector` (the class's first or only vector).
     public var vector: [Float]?
-    /// The name the vector was given under (`vectors: {name: …}`); nil for a plain `vector`. Must be the
-    /// class's `vectorName`.
-    public var vectorName: String?
+    /// Vectors given by name (`vectors: {name: …}`), for a class with named vectors.
+    public var namedVectors: [String: [Float]] = [:]
     /// The tenant to write to (multi-tenant classes only).
     public var tenant: String?
 
@@ -72,13 +93,13 @@ public struct ObjectInput: Sendable, Equatable, Codable {
     }
 
     public init(className: String? = nil, id: String? = nil, properties: [String: JSONValue]? = nil, vector: [Float]? = nil,
-                vectorName: String? = nil, tenant: String? = nil) {
+                namedVectors: [String: [Float]] = [:], tenant: String? = nil) {
         self.tenant = tenant
         self.className = className
         self.id = id
         self.properties = properties
         self.vector = vector
-        self.vectorName = vectorName
+        self.namedVectors = namedVectors
     }
 }
 

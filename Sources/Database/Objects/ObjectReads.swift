@@ -14,9 +14,15 @@ extension Database {
             }
         }
         let additional = row.additional.flatMap { try? JSONValue.parse(Data($0.utf8)) }?.objectValue
-        return WeaviateObject(className: st.name, id: row.uuid, properties: props, vector: row.vector.map(VectorCoding.decode),
-                              creationTimeUnix: row.created, lastUpdateTimeUnix: row.updated, additional: additional,
-                              docID: row.docID, tenant: st.tenant)
+        var object = WeaviateObject(className: st.name, id: row.uuid, properties: props, vector: row.vector.map(VectorCoding.decode),
+                                    creationTimeUnix: row.created, lastUpdateTimeUnix: row.updated, additional: additional,
+                                    docID: row.docID, tenant: st.tenant)
+        object.vectorName = st.definition.vectorName
+        if !row.moreVectors.isEmpty {
+            let names = st.definition.vectorNames
+            for (lane, data) in row.moreVectors where lane < names.count { object.moreVectors[names[lane]] = VectorCoding.decode(data) }
+        }
+        return object
     }
 
     /// Runs `body` on a snapshot of the engine's rows; the task waits without holding a cooperative thread.
@@ -234,13 +240,25 @@ extension Database {
     /// Errors: 404 unknown class; 422 vector length differs from the class's dimension.
     public func vectorSearch(className: String, vector: [Float], k: Int, maxDistance: Float? = nil, allowList: AllowList? = nil,
                              includeVector: Bool = false, tenant: String? = nil) async throws -> [(object: WeaviateObject, distance: Float)] {
+        try await vectorSearch(className: className, query: .single(vector), k: k, maxDistance: maxDistance, allowList: allowList,
+                               includeVector: includeVector, tenant: tenant)
+    }
+
+    /// The same over named vectors: one lane, or several joined (`multiTargetNearest`).
+    func vectorSearch(className: String, query: VectorQuery, k: Int, maxDistance: Float? = nil, allowList: AllowList? = nil,
+                      includeVector: Bool = false, tenant: String? = nil) async throws -> [(object: WeaviateObject, distance: Float)] {
         let st = try requireShard(className, tenant: tenant)
-        if let d = st.dimension, d != vector.count, try await engine.vectorCount(st) > 0 {
-            throw DatabaseError.unprocessable(
-                "vector search: could not search vector index: vector lengths don't match: \(vector.count) vs \(d)")
+        for part in query.parts {
+            if let d = st.dimension(lane: part.lane), d != part.vector.count, try await engine.vectorCount(st, lane: part.lane) > 0 {
+                throw DatabaseError.unprocessable(
+                    "vector search: could not search vector index: vector lengths don't match: \(part.vector.count) vs \(d)")
+            }
         }
-        if k <= 0 { return [] }
-        let hits = try await engine.nearest(st, to: vector, k: k, maxDistance: maxDistance, allowList: allowList)
+        if k <= 0 || query.parts.isEmpty { return [] }
+        let hits = query.parts.count == 1
+            ? try await engine.nearest(st, lane: query.parts[0].lane, to: query.parts[0].vector, k: k, maxDistance: maxDistance,
+                                       allowList: allowList)
+            : try await multiTargetNearest(st, query, k: k, maxDistance: maxDistance, allowList: allowList)
         let objects = try await read { rows in
             try rows.objects(st, docIDs: hits.map(\.id), withVector: includeVector)
         }

@@ -81,23 +81,27 @@ struct TenantEntry: Sendable {
 final class ClassState: @unchecked Sendable {
     /// The shard id: the class id, or `-tenantID` for a tenant's shard.
     let id: Int64
-    let index: any VectorIndex
+    /// One vector index per lane (named vector) of the class; lane 0's is `index`.
+    let indexes: [any VectorIndex]
+    /// The index of the class's first or only vector.
+    var index: any VectorIndex { indexes[0] }
     /// The class, for a tenant's shard.
     let parent: ClassState?
     /// The tenant's name, for a tenant's shard.
     let tenant: String?
     private let stateLock = NSLock()
     private var _definition: ClassDefinition
-    private var _dimension: Int?
+    /// The vector length per lane (nil until the first vector of that lane is written).
+    private var _dimensions: [Int?]
     private var _shardStatus: String
     private var _columns: [String: PropertyColumn] = [:]
     private var _tenants: [String: TenantEntry] = [:]
 
-    init(id: Int64, definition: ClassDefinition, dimension: Int?, index: any VectorIndex, shardStatus: String) {
+    init(id: Int64, definition: ClassDefinition, dimensions: [Int?], indexes: [any VectorIndex], shardStatus: String) {
         self.id = id
         self._definition = definition
-        self._dimension = dimension
-        self.index = index
+        self._dimensions = dimensions
+        self.indexes = indexes
         self._shardStatus = shardStatus
         self._columns = ClassState.columns(of: definition)
         self.parent = nil
@@ -105,9 +109,10 @@ final class ClassState: @unchecked Sendable {
     }
 
     /// A tenant's shard of `parent`.
-    init(tenantOf parent: ClassState, name: String, shardID: Int64, index: any VectorIndex) {
+    init(tenantOf parent: ClassState, name: String, shardID: Int64, indexes: [any VectorIndex]) {
         self.id = shardID
-        self.index = index
+        self.indexes = indexes
+        self._dimensions = []
         self.parent = parent
         self.tenant = name
         self._definition = parent.definition
@@ -137,10 +142,24 @@ final class ClassState: @unchecked Sendable {
         set { let cols = ClassState.columns(of: newValue); locked { _definition = newValue; _columns = cols } }
     }
 
-    /// The vector length of the class (set by the first vector written; shared by its tenants).
+    /// The vector length of the class's first or only vector (set by the first vector written; shared by its tenants).
     var dimension: Int? {
-        get { if let parent { return parent.dimension }; return locked { _dimension } }
-        set { if let parent { parent.dimension = newValue } else { locked { _dimension = newValue } } }
+        get { dimension(lane: 0) }
+        set { setDimension(newValue, lane: 0) }
+    }
+
+    /// The vector length of lane `lane` (named vector) of the class; shared by its tenants.
+    func dimension(lane: Int) -> Int? {
+        if let parent { return parent.dimension(lane: lane) }
+        return locked { lane < _dimensions.count ? _dimensions[lane] : nil }
+    }
+
+    func setDimension(_ d: Int?, lane: Int) {
+        if let parent { parent.setDimension(d, lane: lane); return }
+        locked {
+            while _dimensions.count <= lane { _dimensions.append(nil) }
+            _dimensions[lane] = d
+        }
     }
 
     var shardStatus: String {

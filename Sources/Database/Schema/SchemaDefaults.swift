@@ -128,17 +128,9 @@ extension Database {
             throw DatabaseError.unprocessable("class name \"\(c.className)\" already exists")
         }
         let vectorizer = c.vectorizer ?? config.defaultVectorizer
-        if vectorizer != "none" && modules.module(named: vectorizer) == nil {
-            throw DatabaseError.unprocessable("vectorizer: no module with name \"\(vectorizer)\" present")
-        }
         c.vectorizer = vectorizer
+        try normalizeVectorIndex(&c)
         c.multiTenancyConfig = try Database.normalizeMultiTenancy(c.multiTenancyConfig)
-        let indexType = c.vectorIndexType ?? "hnsw"
-        if indexType != "hnsw" {
-            throw DatabaseError.unprocessable("unrecognized or unsupported vectorIndexType \"\(indexType)\"")
-        }
-        c.vectorIndexType = indexType
-        c.vectorIndexConfig = try HNSWConfigParser.withDefaults(c.vectorIndexConfig, defaultDistance: config.defaultDistance)
         if let inv = c.invertedIndexConfig, !inv.isNull, inv.objectValue == nil {
             throw DatabaseError.unprocessable("invertedIndexConfig must be an object")
         }
@@ -165,7 +157,46 @@ extension Database {
         }
         c.properties = props
         try applyModuleConfig(&c)
+        if let more = c.moreVectors, !more.isEmpty {
+            var names = Set<String>()
+            var normalized: [NamedVector] = []
+            for (n, name) in c.vectorNames.enumerated() {
+                try Database.validateVectorName(name)
+                guard names.insert(name).inserted else {
+                    throw DatabaseError.unprocessable("vectorConfig: named vector \"\(name)\" is given more than once")
+                }
+                guard n > 0 else { continue }
+                var lane = c.lane(n)
+                try normalizeVectorIndex(&lane)
+                try applyModuleConfig(&lane)
+                normalized.append(NamedVector(lane))
+            }
+            c.moreVectors = normalized
+        }
         return c
+    }
+
+    /// Checks a class's (or one named vector's, through `lane(_:)`) vectorizer and index type and fills
+    /// in the index settings' defaults.
+    func normalizeVectorIndex(_ c: inout ClassDefinition) throws {
+        let vectorizer = c.vectorizerName
+        if vectorizer != "none" && modules.module(named: vectorizer) == nil {
+            throw DatabaseError.unprocessable("vectorizer: no module with name \"\(vectorizer)\" present")
+        }
+        let indexType = c.vectorIndexType ?? "hnsw"
+        if indexType != "hnsw" {
+            throw DatabaseError.unprocessable("unrecognized or unsupported vectorIndexType \"\(indexType)\"")
+        }
+        c.vectorIndexType = indexType
+        c.vectorIndexConfig = try HNSWConfigParser.withDefaults(c.vectorIndexConfig, defaultDistance: config.defaultDistance)
+    }
+
+    /// Weaviate's rule for named vector names (usecases/schema: they name index folders and GraphQL fields).
+    static func validateVectorName(_ name: String) throws {
+        if name.isEmpty || name.count > 230 || !matches(propertyNameRegex, name) {
+            throw DatabaseError.unprocessable("vectorConfig: invalid vector name \"\(name)\". Vector names must match "
+                                              + "/[_A-Za-z][_0-9A-Za-z]*/ and be at most 230 characters long")
+        }
     }
 
     /// Fills and validates `moduleConfig[vectorizer]` through the module.

@@ -20,13 +20,19 @@ extension Database {
         }
         for r in rows {
             let id: Int64 = r[0]
-            if _storageCondition.isWritable { try store.pool.write { db in try ObjectTables.createVectorIndex(db, classID: id) } }
             let def: ClassDefinition
             do { def = try Database.decodeClass(r[2]) } catch {
                 throw DatabaseError.internal("stored definition of class \(r[1] as String) is unreadable: \(error)")
             }
-            let state = ClassState(id: id, definition: def, dimension: r[3], index: try openIndex(classID: id, definition: def),
-                                   shardStatus: r[4])
+            if _storageCondition.isWritable {
+                try store.pool.write { db in
+                    try ObjectTables.createVectorIndex(db, classID: id)
+                    try VectorLanes.create(db, shard: id, lanes: def.laneCount)  // a store copied by `iris store recover`
+                }
+            }
+            let state = ClassState(id: id, definition: def,
+                                   dimensions: try storedDimensions(shardID: id, definition: def, first: r[3]),
+                                   indexes: try openIndexes(shardID: id, definition: def), shardStatus: r[4])
             classes[def.className] = state
             classOrder.append(def.className)
             if _storageCondition.isWritable { try backfillTokens(state) }
@@ -43,8 +49,12 @@ extension Database {
     /// class deletion).
     func removeOrphanSnapshots() {
         // Every class's and tenant's file, also of COLD tenants (their index waits on disk).
-        var live = Set(classes.values.map { Database.indexFileName($0.id) })
-        for st in classes.values { for t in st.tenants.values { live.insert(Database.indexFileName(t.shardID)) } }
+        var live = Set<String>()
+        for st in classes.values {
+            let lanes = st.definition.laneCount
+            live.formUnion(Database.indexFileNames(shardID: st.id, lanes: lanes))
+            for t in st.tenants.values { live.formUnion(Database.indexFileNames(shardID: t.shardID, lanes: lanes)) }
+        }
         for file in (try? FileManager.default.contentsOfDirectory(atPath: indexDirectory)) ?? []
         where (file.hasPrefix("class-") || file.hasPrefix("tenant-")) && !live.contains(file.split(separator: ".").prefix(2).joined(separator: ".")) {
             try? FileManager.default.removeItem(atPath: (indexDirectory as NSString).appendingPathComponent(file))
@@ -107,18 +117,19 @@ extension Database {
         let json = try Database.encodeClass(def)
         let columns = (def.properties ?? []).enumerated().flatMap { PropertyColumn.make($0.element, ordinal: $0.offset).storeColumns }
         var id: Int64 = 0
-        var index: (any VectorIndex)?
+        var indexes: [any VectorIndex] = []
         try transaction(db) {
             try db.execute(sql: "INSERT INTO classes(name, definition) VALUES (?, ?)", arguments: [def.className, json])
             id = db.lastInsertedRowID
             try ObjectTables.create(db, classID: id, columns: columns)
+            try VectorLanes.create(db, shard: id, lanes: def.laneCount)
             // Made inside the transaction: if the index refuses the config (its own limits, such as
             // maxConnections <= 2047), the class rolls back instead of existing without an index.
             // Files left by an earlier store with the same class id must not be mistaken for this index's.
-            removeIndexFiles(classID: id)
-            index = try makeIndex(classID: id, definition: def)
+            removeIndexFiles(shardID: id, lanes: def.laneCount)
+            indexes = try makeIndexes(shardID: id, definition: def)
         }
-        let state = ClassState(id: id, definition: def, dimension: nil, index: index!, shardStatus: "READY")
+        let state = ClassState(id: id, definition: def, dimensions: [], indexes: indexes, shardStatus: "READY")
         withSchemaLock {
             classes[def.className] = state
             classOrder.append(def.className)
@@ -164,20 +175,26 @@ extension Database {
                 throw DatabaseError.unprocessable("module config is immutable")
             }
         }
+        var indexUpdates: [(lane: Int, config: HNSWConfig)] = []
         if let vic = input.vectorIndexConfig, !vic.isNull {
-            let merged = JSONMerge.deep(old.vectorIndexConfig ?? .object([:]), vic)
-            let newCfg = try HNSWConfigParser.parse(merged)
-            let oldCfg = try old.hnswConfig()
-            func immutable(_ field: String, _ a: String, _ b: String) throws {
-                if a != b { throw DatabaseError.unprocessable("\(field) is immutable: attempted change from \"\(a)\" to \"\(b)\"") }
-            }
-            try immutable("efConstruction", "\(oldCfg.efConstruction)", "\(newCfg.efConstruction)")
-            try immutable("maxConnections", "\(oldCfg.maxConnections)", "\(newCfg.maxConnections)")
-            try immutable("cleanupIntervalSeconds", "\(oldCfg.cleanupIntervalSeconds)", "\(newCfg.cleanupIntervalSeconds)")
-            try immutable("distance", oldCfg.distance.rawValue, newCfg.distance.rawValue)
-            try immutable("skip", "\(oldCfg.skip)", "\(newCfg.skip)")
+            let (merged, cfg) = try Database.updatedIndexConfig(old, vic)
             new.vectorIndexConfig = merged
-            for shard in st.loadedShards { try shard.index.update(config: newCfg) }
+            indexUpdates.append((0, cfg))
+        }
+        if let more = input.moreVectors {
+            if more.map(\.name) != (old.moreVectors ?? []).map(\.name) {
+                throw DatabaseError.unprocessable("named vectors are immutable: attempted change from "
+                                                  + "\(old.vectorNames) to \([input.vectorName ?? ""] + more.map(\.name))")
+            }
+            for (k, v) in more.enumerated() {
+                guard let vic = v.vectorIndexConfig, !vic.isNull else { continue }
+                let (merged, cfg) = try Database.updatedIndexConfig(old.lane(k + 1), vic)
+                new.moreVectors![k].vectorIndexConfig = merged
+                indexUpdates.append((k + 1, cfg))
+            }
+        }
+        for (lane, cfg) in indexUpdates {
+            for shard in st.loadedShards { try shard.indexes[lane].update(config: cfg) }
         }
         if let inv = input.invertedIndexConfig, !inv.isNull {
             new.invertedIndexConfig = JSONMerge.deep(Database.invertedDefaults, inv)
@@ -198,6 +215,23 @@ extension Database {
         return new
     }
 
+    /// A vector index config after an update: `incoming` merged over the current one; only the mutable
+    /// settings may change (reference 5.2).
+    static func updatedIndexConfig(_ current: ClassDefinition, _ incoming: JSONValue) throws -> (JSONValue, HNSWConfig) {
+        let merged = JSONMerge.deep(current.vectorIndexConfig ?? .object([:]), incoming)
+        let newCfg = try HNSWConfigParser.parse(merged)
+        let oldCfg = try current.hnswConfig()
+        func immutable(_ field: String, _ a: String, _ b: String) throws {
+            if a != b { throw DatabaseError.unprocessable("\(field) is immutable: attempted change from \"\(a)\" to \"\(b)\"") }
+        }
+        try immutable("efConstruction", "\(oldCfg.efConstruction)", "\(newCfg.efConstruction)")
+        try immutable("maxConnections", "\(oldCfg.maxConnections)", "\(newCfg.maxConnections)")
+        try immutable("cleanupIntervalSeconds", "\(oldCfg.cleanupIntervalSeconds)", "\(newCfg.cleanupIntervalSeconds)")
+        try immutable("distance", oldCfg.distance.rawValue, newCfg.distance.rawValue)
+        try immutable("skip", "\(oldCfg.skip)", "\(newCfg.skip)")
+        return (merged, newCfg)
+    }
+
     /// Deletes a class and all its objects (`DELETE /v1/schema/{class}`). Unknown class: 400 `could not find class 'X'`.
     public func deleteClass(_ name: String) async throws {
         try await schemaWrite { db in
@@ -211,7 +245,7 @@ extension Database {
                     try ChangeLog.dropClass(db, classID: id)
                 }
             }
-            for id in shardIDs { self.removeIndexFiles(classID: id) }
+            for id in shardIDs { self.removeIndexFiles(shardID: id, lanes: st.definition.laneCount) }
             self.withSchemaLock {
                 self.classes[name] = nil
                 self.classOrder.removeAll { $0 == name }

@@ -97,11 +97,12 @@ extension Database {
                                    arguments: [st.id, t.name, t.activityStatus])
                     var entry = TenantEntry(id: db.lastInsertedRowID, name: t.name, status: t.activityStatus, shard: nil)
                     try ObjectTables.create(db, classID: entry.shardID, columns: columns)
+                    try VectorLanes.create(db, shard: entry.shardID, lanes: st.definition.laneCount)
                     // Files of an earlier store with the same tenant id must not pass for this one's.
-                    self.removeIndexFiles(classID: entry.shardID)
+                    self.removeIndexFiles(shardID: entry.shardID, lanes: st.definition.laneCount)
                     if entry.status == "HOT" {
-                        let index = try self.makeIndex(classID: entry.shardID, definition: st.definition)
-                        entry.shard = ClassState(tenantOf: st, name: entry.name, shardID: entry.shardID, index: index)
+                        let indexes = try self.makeIndexes(shardID: entry.shardID, definition: st.definition)
+                        entry.shard = ClassState(tenantOf: st, name: entry.name, shardID: entry.shardID, indexes: indexes)
                     }
                     made.append(entry)
                 }
@@ -138,16 +139,15 @@ extension Database {
         if status == "COLD", let shard = entry.shard {
             // Nothing of this tenant is half-applied (we hold the writer): its snapshot then covers every
             // change of its log, which may go; the next activation loads the snapshot and replays nothing.
-            try shard.index.persist()
-            try ChangeLog.truncate(db, classID: shard.id, upTo: shard.index.coveredSequence)
+            try Database.persist(shard, db)
             try db.execute(sql: "UPDATE tenants SET status = 'COLD' WHERE id = ?", arguments: [entry.id])
             entry.status = "COLD"
             entry.shard = nil
         } else if status == "HOT" {
-            let index = try openIndex(classID: entry.shardID, definition: st.definition)
+            let indexes = try openIndexes(shardID: entry.shardID, definition: st.definition)
             try db.execute(sql: "UPDATE tenants SET status = 'HOT' WHERE id = ?", arguments: [entry.id])
             entry.status = "HOT"
-            entry.shard = ClassState(tenantOf: st, name: entry.name, shardID: entry.shardID, index: index)
+            entry.shard = ClassState(tenantOf: st, name: entry.name, shardID: entry.shardID, indexes: indexes)
         }
         st.setTenant(entry, named: tenant)
     }
@@ -171,7 +171,7 @@ extension Database {
             }
             for e in gone {
                 st.setTenant(nil, named: e.name)
-                self.removeIndexFiles(classID: e.shardID)
+                self.removeIndexFiles(shardID: e.shardID, lanes: st.definition.laneCount)
             }
         }
     }
@@ -188,7 +188,10 @@ extension Database {
     func prepareTenantTables(of st: ClassState) throws {
         for r in try tenantRows(of: st) {
             let shardID = -(r[0] as Int64)
-            try store.pool.write { db in try ObjectTables.createVectorIndex(db, classID: shardID) }
+            try store.pool.write { db in
+                try ObjectTables.createVectorIndex(db, classID: shardID)
+                try VectorLanes.create(db, shard: shardID, lanes: st.definition.laneCount)
+            }
             try backfillTokens(st, shardID: shardID)
         }
     }
@@ -198,8 +201,8 @@ extension Database {
         for r in try tenantRows(of: st) {
             var entry = TenantEntry(id: r[0], name: r[1], status: r[2], shard: nil)
             if entry.status == "HOT" {
-                let index = try openIndex(classID: entry.shardID, definition: st.definition)
-                entry.shard = ClassState(tenantOf: st, name: entry.name, shardID: entry.shardID, index: index)
+                let indexes = try openIndexes(shardID: entry.shardID, definition: st.definition)
+                entry.shard = ClassState(tenantOf: st, name: entry.name, shardID: entry.shardID, indexes: indexes)
             }
             st.setTenant(entry, named: entry.name)
         }

@@ -65,13 +65,14 @@ extension Database {
         // With maxVectorDistance the vector half is everything within the distance (up to
         // QUERY_MAXIMUM_RESULTS), and only those objects can be results.
         var withinDistance: [(object: WeaviateObject, distance: Float)]?
+        let vectorHalf = alpha > 0 || p.maxVectorDistance != nil ? try await hybridVector(p, cls) : nil
         if let maxDistance = p.maxVectorDistance {
-            guard let vector = try await hybridVector(p, cls) else {
+            guard let vector = vectorHalf else {
                 throw DatabaseError.unprocessable("hybrid: maxVectorDistance needs a vector or a query to vectorise")
             }
             do {
                 withinDistance = allowList?.count == 0 ? [] : try await vectorSearch(
-                    className: cls.className, vector: vector, k: config.queryMaximumResults,
+                    className: cls.className, query: vector, k: config.queryMaximumResults,
                     maxDistance: Float(maxDistance), allowList: allowList, includeVector: additional.vector, tenant: tenant)
             } catch let e as DatabaseError {
                 throw DatabaseError(e.kind, "explorer: get class: hybrid: dense search: " + e.message)
@@ -95,20 +96,20 @@ extension Database {
             weights.append(1 - alpha)
         }
 
-        if alpha > 0, let vector = try await hybridVector(p, cls) {
+        if alpha > 0, let vector = vectorHalf {
             if allowList?.count != 0 {
                 let found: [(object: WeaviateObject, distance: Float)]
                 do {
                     if let withinDistance {
                         found = withinDistance
                     } else {
-                        found = try await vectorSearch(className: cls.className, vector: vector, k: subLimit, allowList: allowList,
+                        found = try await vectorSearch(className: cls.className, query: vector, k: subLimit, allowList: allowList,
                                                        includeVector: additional.vector, tenant: tenant)
                     }
                 } catch let e as DatabaseError {
                     throw DatabaseError(e.kind, "explorer: get class: hybrid: dense search: " + e.message)
                 }
-                let shown = goVectorString(vector)
+                let shown = goVectorString(vector.firstVector)
                 sets.append(found.map {
                     FusionCandidate(id: $0.object.id, object: $0.object, explanation: "(vector) \(shown)  ",
                                     secondary: 1 - Double($0.distance))
@@ -127,20 +128,36 @@ extension Database {
         }
     }
 
-    /// The vector half of hybrid: the given vector, else the class's text vectorizer on the query; nil
-    /// when there is neither a vector nor a query.
-    private func hybridVector(_ p: HybridParameter, _ cls: ClassDefinition) async throws -> [Float]? {
-        if let v = p.vector, !v.isEmpty {
-            try ValueFormats.checkFinite(v, "explorer: get class: hybrid: vector")
-            return v
+    /// The vector half of hybrid, per searched named vector: the vector given for it, else the given
+    /// vector, else that named vector's text module on the query; nil when there is neither a vector nor
+    /// a query.
+    private func hybridVector(_ p: HybridParameter, _ cls: ClassDefinition) async throws -> VectorQuery? {
+        let lanes: [(lane: Int, name: String?, weight: Double)]
+        do { lanes = try targetLanes(p.targets, cls) } catch let e as DatabaseError {
+            throw DatabaseError(e.kind, "explorer: get class: hybrid: " + e.message)
         }
-        guard !p.query.isEmpty else { return nil }
-        guard let module = modules.nearSearchVectorizer(for: cls), module.nearArguments.contains(.nearText) else {
-            throw DatabaseError.unprocessable(
-                "explorer: get class: hybrid: class '\(cls.className)' has no vectorizer module that vectorizes text (vectorizer: \(cls.vectorizerName)): give hybrid a vector, or set alpha: 0")
+        var picker = TargetVectorPicker(given: p.vectorPerTarget)
+        var parts: [LaneQuery] = []
+        for (lane, name, weight) in lanes {
+            let vector: [Float]
+            if let name, let v = try picker.next(for: name, "explorer: get class: hybrid: vector") {
+                vector = v
+            } else if let v = p.vector, !v.isEmpty {
+                try ValueFormats.checkFinite(v, "explorer: get class: hybrid: vector")
+                vector = v
+            } else {
+                guard !p.query.isEmpty else { return nil }
+                let target = cls.lane(lane)
+                guard let module = modules.nearSearchVectorizer(for: target), module.nearArguments.contains(.nearText) else {
+                    throw DatabaseError.unprocessable(
+                        "explorer: get class: hybrid: class '\(cls.className)' has no vectorizer module that vectorizes text (vectorizer: \(target.vectorizerName)): give hybrid a vector, or set alpha: 0")
+                }
+                vector = try await prefixingModuleErrors("explorer: get class: hybrid: vectorize query: ") {
+                    try await module.vectorize(text: p.query, class: target)
+                }
+            }
+            parts.append(LaneQuery(lane: lane, vector: vector, weight: weight))
         }
-        return try await prefixingModuleErrors("explorer: get class: hybrid: vectorize query: ") {
-            try await module.vectorize(text: p.query, class: cls)
-        }
+        return VectorQuery(parts: parts, join: p.targets?.join ?? .minimum)
     }
 }

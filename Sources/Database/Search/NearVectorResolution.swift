@@ -56,7 +56,9 @@ extension NearParameters {
 extension Database {
     /// The search vector of `near` for a query on `cls` (nil `cls`: Explore, across classes).
     /// Errors carry Weaviate's `explorer: get class: vectorize params: …` prefix.
-    func searchVector(for near: NearParameters, in cls: ClassDefinition?, tenant: String? = nil) async throws -> [Float] {
+    /// `lane`: the named vector searched (nearObject reads the object's vector of that lane; nearText and
+    /// nearImage use that named vector's module).
+    func searchVector(for near: NearParameters, in cls: ClassDefinition?, lane: Int = 0, tenant: String? = nil) async throws -> [Float] {
         do {
             if let message = near.conflict() { throw DatabaseError.unprocessable(message) }
             if let v = near.nearVector {
@@ -65,13 +67,13 @@ extension Database {
             }
             if let o = near.nearObject {
                 do {
-                    return try await objectVector(id: o.id, beacon: o.beacon, className: cls?.className, tenant: tenant)
+                    return try await objectVector(id: o.id, beacon: o.beacon, className: cls?.className, lane: lane, tenant: tenant)
                 } catch let e as DatabaseError {
                     throw DatabaseError(e.kind, "nearObject params: " + e.message)
                 }
             }
             if let m = near.module.first {
-                return try await prefixingModuleErrors("vectorize params: ") { try await moduleVector(m, in: cls) }
+                return try await prefixingModuleErrors("vectorize params: ") { try await moduleVector(m, in: cls?.lane(lane)) }
             }
             throw DatabaseError.unprocessable("no near parameters given")
         } catch let e as DatabaseError {
@@ -81,7 +83,7 @@ extension Database {
 
     /// The stored vector of the object named by `id` or `beacon` (a beacon's class wins over `className`).
     /// With `tenant`, an object of a multi-tenant class is looked up in that tenant.
-    func objectVector(id: String?, beacon: String?, className: String?, tenant: String? = nil) async throws -> [Float] {
+    func objectVector(id: String?, beacon: String?, className: String?, lane: Int = 0, tenant: String? = nil) async throws -> [Float] {
         var lookupClass = className
         let uuid: String
         if let id, !id.isEmpty {
@@ -94,7 +96,7 @@ extension Database {
             throw DatabaseError.unprocessable("empty id and beacon")
         }
         let multiTenant = lookupClass.flatMap(getClass)?.multiTenancyEnabled == true
-        guard let found = try await vector(className: lookupClass, id: uuid, tenant: multiTenant ? tenant : nil) else {
+        guard let found = try await vector(className: lookupClass, id: uuid, lane: lane, tenant: multiTenant ? tenant : nil) else {
             throw DatabaseError.unprocessable("vector not found")
         }
         return found.vector

@@ -73,8 +73,8 @@ extension Database {
         }
 
         try r.near.validateExtraction()
-        try await checkCertainty(metric: cls.distanceMetric, requested: r.near.certainty != nil || r.additional.certainty)
-        let vector = try await searchVector(for: r.near, in: cls, tenant: tenant)
+        try await checkCertainty(metric: searchedMetric(r.near, cls), requested: r.near.certainty != nil || r.additional.certainty)
+        let vector = try await searchQuery(for: r.near, in: cls, tenant: tenant)
         let allowList = try await allowList(r.filter, className: cls.className, tenant: tenant)
 
         var hits: [GetHit]
@@ -95,6 +95,11 @@ extension Database {
         return autocut(hits, r.autocut)
     }
 
+    /// The metric of the (first) named vector a search runs on (errors about the targets come later).
+    func searchedMetric(_ near: NearParameters, _ cls: ClassDefinition) -> DistanceMetric {
+        cls.lane((try? targetLanes(near.targets, cls))?.first?.lane ?? 0).distanceMetric
+    }
+
     /// `can't use certainty when vector index is configured with <metric> distance`.
     func checkCertainty(metric: DistanceMetric, requested: Bool) async throws {
         if requested && metric != .cosine {
@@ -103,11 +108,11 @@ extension Database {
         }
     }
 
-    private func vectorHits(_ cls: ClassDefinition, _ vector: [Float], k: Int, maxDistance: Float?,
+    private func vectorHits(_ cls: ClassDefinition, _ vector: VectorQuery, k: Int, maxDistance: Float?,
                             allowList: AllowList?, includeVector: Bool, tenant: String?) async throws -> [GetHit] {
         if let allowList, allowList.count == 0 { return [] }
         do {
-            return try await vectorSearch(className: cls.className, vector: vector, k: k, maxDistance: maxDistance,
+            return try await vectorSearch(className: cls.className, query: vector, k: k, maxDistance: maxDistance,
                                     allowList: allowList, includeVector: includeVector, tenant: tenant)
                 .map { GetHit(object: $0.object, distance: $0.distance) }
         } catch let e as DatabaseError {
@@ -188,7 +193,7 @@ extension Database {
         var all: [ExploreHit] = []
         // Multi-tenant classes are searched only with a tenant, which Explore has not.
         for cls in classes where !cls.multiTenancyEnabled {
-            guard let st = state(cls.className), try await engine.vectorCount(st) > 0 else { continue }
+            guard cls.laneCount == 1, let st = state(cls.className), try await engine.vectorCount(st, lane: 0) > 0 else { continue }
             do {
                 let found = try await vectorSearch(className: cls.className, vector: vector, k: offset + limit)
                 all += found.map { ExploreHit(className: cls.className, id: $0.object.id, distance: $0.distance) }
@@ -233,8 +238,8 @@ extension Database {
             guard r.objectLimit != nil || (certainty ?? 0) != 0 else {
                 throw DatabaseError.unprocessable("must provide certainty or objectLimit with vector search")
             }
-            try await checkCertainty(metric: cls.distanceMetric, requested: r.near.certainty != nil)
-            let vector = try await searchVector(for: r.near, in: cls, tenant: tenant)
+            try await checkCertainty(metric: searchedMetric(r.near, cls), requested: r.near.certainty != nil)
+            let vector = try await searchQuery(for: r.near, in: cls, tenant: tenant)
             let allowList = try await allowList(r.filter, className: cls.className, tenant: tenant)
             var hits: [GetHit]
             if let objectLimit = r.objectLimit {

@@ -7,8 +7,10 @@ public struct NearVectorParameter: Sendable, Equatable {
     public var vector: [Float]
     public var certainty: Double?
     public var distance: Double?
-    public init(vector: [Float], certainty: Double? = nil, distance: Double? = nil) {
-        self.vector = vector; self.certainty = certainty; self.distance = distance
+    /// Query vectors by named vector (`vectorPerTarget`), for a search of several named vectors.
+    public var vectorPerTarget: [TargetVector] = []
+    public init(vector: [Float], certainty: Double? = nil, distance: Double? = nil, vectorPerTarget: [TargetVector] = []) {
+        self.vector = vector; self.certainty = certainty; self.distance = distance; self.vectorPerTarget = vectorPerTarget
     }
 }
 
@@ -89,9 +91,11 @@ public struct NearParameters: Sendable, Equatable {
     public var nearVector: NearVectorParameter?
     public var nearObject: NearObjectParameter?
     public var module: [ModuleNearParameter]
+    /// The named vectors to search (nil: the class's only vector).
+    public var targets: TargetVectors?
     public init(nearVector: NearVectorParameter? = nil, nearObject: NearObjectParameter? = nil,
-                module: [ModuleNearParameter] = []) {
-        self.nearVector = nearVector; self.nearObject = nearObject; self.module = module
+                module: [ModuleNearParameter] = [], targets: TargetVectors? = nil) {
+        self.nearVector = nearVector; self.nearObject = nearObject; self.module = module; self.targets = targets
     }
     public var isEmpty: Bool { nearVector == nil && nearObject == nil && module.isEmpty }
 }
@@ -124,6 +128,10 @@ public struct HybridParameter: Sendable, Equatable {
     /// Weaviate ≥ 1.26.3: only objects within this distance of the vector are results (the keyword half
     /// included).
     public var maxVectorDistance: Double?
+    /// The named vectors the vector half searches (nil: the class's only vector).
+    public var targets: TargetVectors?
+    /// Query vectors by named vector, for a vector half over several named vectors.
+    public var vectorPerTarget: [TargetVector] = []
     public init(query: String, alpha: Double? = nil, vector: [Float]? = nil, properties: [String]? = nil,
                 maxVectorDistance: Double? = nil) {
         self.query = query; self.alpha = alpha; self.vector = vector; self.properties = properties

@@ -40,11 +40,7 @@ extension Database {
         let normalized = try invalidObject { try self.normalizeProperties(patch, of: schema) }
         var w = ObjectWrite(st: schema, id: id.lowercased(), intent: .merge(removals: Set(patch.filter { $0.value.isNull }.keys)),
                             properties: normalized)
-        if let v = input.vector, !v.isEmpty {
-            try ValueFormats.checkFinite(v, "invalid vector")
-            w.vector = v
-            w.userVector = true
-        }
+        try takeVectors(input, into: &w)
         return try await commitMerge(w)
     }
 
@@ -150,20 +146,34 @@ extension Database {
         let normalized = try invalidObject { try self.normalizeProperties(props, of: cls) }
         let st = try await shardCreatingTenant(cls, tenant: input.tenant)
         var w = ObjectWrite(st: st, id: id, intent: intent, properties: normalized)
-        if let v = input.vector, !v.isEmpty {
-            try ValueFormats.checkFinite(v, "invalid vector")
-            if let name = input.vectorName, name != st.definition.vectorName {
-                throw DatabaseError.unprocessable(st.definition.vectorName.map {
-                    "class '\(st.name)' has no named vector '\(name)' (its vector is named '\($0)')"
-                } ?? "class '\(st.name)' has no named vectors: give its vector as \"vector\", not under the name '\(name)'")
+        try takeVectors(input, into: &w)
+        return w
+    }
+
+    /// The vectors a request gives, by lane: `vector` is the first or only one, `vectors` names them.
+    /// Errors (422): a name the class does not have, a non-finite value, a length that differs from the
+    /// lane's vectors so far.
+    func takeVectors(_ input: ObjectInput, into w: inout ObjectWrite) throws {
+        let st = w.st
+        var given: [(lane: Int, vector: [Float])] = []
+        if let v = input.vector, !v.isEmpty { given.append((0, v)) }
+        for (name, v) in input.namedVectors.sorted(by: { $0.key < $1.key }) where !v.isEmpty {
+            guard let lane = st.definition.lane(named: name) else {
+                let names = st.definition.vectorNames
+                throw DatabaseError.unprocessable(names.isEmpty
+                    ? "class '\(st.name)' has no named vectors: give its vector as \"vector\", not under the name '\(name)'"
+                    : "class '\(st.name)' has no named vector '\(name)' (its vectors are \(names.map { "'\($0)'" }.joined(separator: ", ")))")
             }
-            if let d = st.dimension, d != v.count {
+            given.append((lane, v))
+        }
+        for (lane, v) in given {
+            try ValueFormats.checkFinite(v, "invalid vector")
+            if let d = st.dimension(lane: lane), d != v.count {
                 throw DatabaseError.unprocessable("new node has a vector with length \(v.count). Existing nodes have vectors with length \(d)")
             }
-            w.vector = v
-            w.userVector = true
+            w.vectors[lane] = v
+            w.userLanes.insert(lane)
         }
-        return w
     }
 
     /// Prefixes validation and auto-schema errors with `invalid object: ` as Weaviate does.

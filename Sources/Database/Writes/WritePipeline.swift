@@ -48,13 +48,20 @@ struct ObjectWrite: Sendable {
     var intent: WriteIntent
     /// Normalised properties (for `.merge`, the normalised patch).
     var properties: [String: JSONValue] = [:]
-    /// The request's vector, or the module's for `properties`.
-    var vector: [Float]?
-    /// The vector came with the request (never replaced by the module's).
-    var userVector = false
-    /// `.merge` only: the vectorised properties `vector` was computed from (nil: not vectorised).
+    /// The vectors by lane (named vector; lane 0 is the first or only one): the request's, or the
+    /// module's for `properties`.
+    var vectors: [Int: [Float]] = [:]
+    /// The lanes whose vector came with the request (never replaced by the module's).
+    var userLanes: Set<Int> = []
+    /// `.merge` only: the merged properties the module's vectors were computed from (nil: not vectorised).
     var vectorizedFrom: [String: JSONValue]?
     var time = ValueFormats.nowMillis()
+
+    /// The first or only vector.
+    var vector: [Float]? {
+        get { vectors[0] }
+        set { vectors[0] = newValue }
+    }
 }
 
 /// The outcome of one write at commit.
@@ -69,17 +76,22 @@ enum WriteOutcome: Sendable {
 extension Database {
     // MARK: Vectorise
 
-    /// Fills in `vector` from the class's module for writes without one (one module call per class).
-    /// For `.merge` writes, vectorises `vectorizeProperties[k]` instead (the merged object).
+    /// Fills in the vectors the request did not give from each named vector's module (one module call
+    /// per class and lane). For `.merge` writes, vectorises `mergedProperties[k]` instead (the merged object).
     func vectorize(_ writes: inout [ObjectWrite], only: Set<Int>? = nil,
                    mergedProperties: [Int: [String: JSONValue]] = [:]) async throws {
-        var groups: [String: [Int]] = [:]
-        for (k, w) in writes.enumerated() where !w.userVector && w.vector == nil && (only?.contains(k) ?? true) {
+        struct GroupKey: Hashable { let className: String; let lane: Int }
+        var groups: [GroupKey: [Int]] = [:]
+        for (k, w) in writes.enumerated() where only?.contains(k) ?? true {
             if case .merge = w.intent, mergedProperties[k] == nil { continue }
-            if w.st.definition.vectorizerName != "none" { groups[w.st.name, default: []].append(k) }
+            let def = w.st.definition
+            for lane in 0..<def.laneCount where !w.userLanes.contains(lane) && w.vectors[lane] == nil
+                && def.lane(lane).vectorizerName != "none" {
+                groups[GroupKey(className: w.st.name, lane: lane), default: []].append(k)
+            }
         }
-        for (_, idxs) in groups {
-            let def = writes[idxs[0]].st.definition
+        for (key, idxs) in groups.sorted(by: { ($0.key.className, $0.key.lane) < ($1.key.className, $1.key.lane) }) {
+            let def = writes[idxs[0]].st.definition.lane(key.lane)
             guard let module = modules.module(named: def.vectorizerName) else {
                 throw DatabaseError.internal("vectorizer: no module with name \"\(def.vectorizerName)\" present")
             }
@@ -95,10 +107,9 @@ extension Database {
             guard vectors.count == idxs.count else {
                 throw DatabaseError.internal("update vector: module '\(module.name)' returned \(vectors.count) vectors for \(idxs.count) objects")
             }
-            let watched = module.vectorizedProperties(class: def)
             for (j, k) in idxs.enumerated() {
-                writes[k].vector = vectors[j]
-                if let merged = mergedProperties[k] { writes[k].vectorizedFrom = merged.filter { watched.contains($0.key) } }
+                writes[k].vectors[key.lane] = vectors[j]
+                if let merged = mergedProperties[k] { writes[k].vectorizedFrom = merged }
             }
         }
     }
@@ -121,7 +132,7 @@ extension Database {
                 }
                 // After the commit, before the next writer: the next transaction sees the dimension.
                 let added = pending.added
-                tx.afterCommit { for (st, d) in added where st.dimension == nil { st.dimension = d } }
+                tx.afterCommit { for (st, lane, d) in added where st.dimension(lane: lane) == nil { st.setDimension(d, lane: lane) } }
                 return outcomes
             }
         } catch {
@@ -131,8 +142,9 @@ extension Database {
 
     /// Class dimensions set by vectors of this transaction (applied to ClassState once it commits).
     struct PendingDimensions {
-        var byClass: [Int64: Int] = [:]
-        var added: [(ClassState, Int)] = []
+        struct Key: Hashable { let classID: Int64; let lane: Int }
+        var byClass: [Key: Int] = [:]
+        var added: [(ClassState, Int, Int)] = []
     }
 
     private func commitOne(_ w: ObjectWrite, _ tx: any ObjectWriter, _ dims: inout PendingDimensions) throws -> WriteOutcome {
@@ -155,7 +167,7 @@ extension Database {
         }
 
         var properties = w.properties
-        var vector = w.vector
+        var vectors = w.vectors
         var created = w.time
         var additional: [String: JSONValue]?
         switch w.intent {
@@ -181,10 +193,10 @@ extension Database {
             for k in removals { properties[k] = nil }
             created = current.creationTimeUnix
             additional = current.additional
-            if !w.userVector {
-                switch mergedVector(st, current: current, merged: properties, prepared: w) {
-                case .keep: vector = current.vector
-                case .use(let v): vector = v
+            for lane in 0..<st.definition.laneCount where !w.userLanes.contains(lane) {
+                switch mergedVector(st, lane: lane, current: current, merged: properties, prepared: w) {
+                case .keep: vectors[lane] = current.vector(lane: lane, of: st.definition)
+                case .use(let v): vectors[lane] = v
                 case .revectorise: return .revectorise(properties: properties)
                 }
             }
@@ -201,7 +213,7 @@ extension Database {
             }
             properties = current.properties
             properties[property] = .array(list)
-            vector = current.vector
+            for lane in 0..<st.definition.laneCount { vectors[lane] = current.vector(lane: lane, of: st.definition) }
             created = current.creationTimeUnix
             additional = current.additional
         case .delete:
@@ -210,44 +222,59 @@ extension Database {
             return .deleted
         }
 
-        if let v = vector, v.isEmpty { vector = nil }
-        if let v = vector {
-            if let d = dims.byClass[st.classID] ?? st.dimension {
+        let lanes = st.definition.laneCount
+        for lane in 0..<lanes {
+            guard let v = vectors[lane] else { continue }
+            if v.isEmpty { vectors[lane] = nil; continue }
+            let key = PendingDimensions.Key(classID: st.classID, lane: lane)
+            if let d = dims.byClass[key] ?? st.dimension(lane: lane) {
                 if d != v.count {
                     return .failed(.unprocessable("new node has a vector with length \(v.count). Existing nodes have vectors with length \(d)"))
                 }
             } else {
-                dims.byClass[st.classID] = v.count
-                try tx.setDimension(st, v.count)
-                dims.added.append((st, v.count))
+                dims.byClass[key] = v.count
+                if lane == 0 { try tx.setDimension(st, v.count) }  // lane 0's is persisted; the others read their tables
+                dims.added.append((st, lane, v.count))
             }
         }
         let row = ObjectRow(uuid: w.id, created: created, updated: w.time,
                             properties: JSONValue.object(properties).jsonString(),
-                            vector: vector.map(VectorCoding.encode),
+                            vector: vectors[0].map(VectorCoding.encode),
                             additional: additional.map { JSONValue.object($0).jsonString() },
                             columns: Database.columnValues(properties, of: st))
-        // The index only hears about vector changes (a PATCH of other fields keeps the node as it is).
-        let vectorChanged = current.map { $0.vector != vector } ?? (vector != nil || currentDocID != nil)
-        let docID = try tx.put(st, row: row, replacing: currentDocID, vector: vector, vectorChanged: vectorChanged)
+        // The indexes only hear about vector changes (a PATCH of other fields keeps the nodes as they are).
+        var changes: [Int: [Float]?] = [:]
+        for lane in 0..<lanes {
+            let new = vectors[lane]
+            let changed = current.map { $0.vector(lane: lane, of: st.definition) != new } ?? (new != nil || currentDocID != nil)
+            if changed { changes[lane] = .some(new) }
+        }
+        let docID = try tx.put(st, row: row, replacing: currentDocID, vectorChanges: changes)
         try tx.setTokens(st, docID: docID, tokens: Database.tokenRows(properties, of: st), replacing: currentDocID != nil)
-        return .written(WeaviateObject(className: st.name, id: w.id, properties: properties, vector: vector,
-                                       creationTimeUnix: created, lastUpdateTimeUnix: w.time, additional: additional,
-                                       docID: docID, tenant: st.tenant))
+        var object = WeaviateObject(className: st.name, id: w.id, properties: properties, vector: vectors[0],
+                                    creationTimeUnix: created, lastUpdateTimeUnix: w.time, additional: additional,
+                                    docID: docID, tenant: st.tenant)
+        object.vectorName = st.definition.vectorName
+        let names = st.definition.vectorNames
+        for lane in 1..<max(1, lanes) where lane < names.count { object.moreVectors[names[lane]] = vectors[lane] }
+        return .written(object)
     }
 
     private enum MergedVector { case keep, use([Float]?), revectorise }
 
-    /// The vector of a merged object: the current one unless a vectorised property changed (or there is
-    /// none yet); then the one prepare computed, if it was computed from exactly these values.
-    private func mergedVector(_ st: ClassState, current: WeaviateObject, merged: [String: JSONValue],
+    /// The vector of lane `lane` of a merged object: the current one unless a property that lane's module
+    /// vectorises changed (or there is none yet); then the one prepare computed, if it was computed from
+    /// exactly these values.
+    private func mergedVector(_ st: ClassState, lane: Int, current: WeaviateObject, merged: [String: JSONValue],
                               prepared w: ObjectWrite) -> MergedVector {
-        let def = st.definition
+        let def = st.definition.lane(lane)
         guard def.vectorizerName != "none", let module = modules.module(named: def.vectorizerName) else { return .keep }
         let watched = module.vectorizedProperties(class: def)
         let changed = watched.contains { current.properties[$0] != merged[$0] }
-        guard changed || current.vector == nil else { return .keep }
-        if let from = w.vectorizedFrom, from == merged.filter({ watched.contains($0.key) }) { return .use(w.vector) }
+        guard changed || current.vector(lane: lane, of: st.definition) == nil else { return .keep }
+        if let from = w.vectorizedFrom, from.filter({ watched.contains($0.key) }) == merged.filter({ watched.contains($0.key) }) {
+            return .use(w.vectors[lane])
+        }
         return .revectorise
     }
 
@@ -261,7 +288,7 @@ extension Database {
             case .deleted: throw DatabaseError.internal("merge deleted the object")
             case .failed(let e): throw e
             case .revectorise(let merged):
-                w.vector = nil
+                for lane in w.vectors.keys where !w.userLanes.contains(lane) { w.vectors[lane] = nil }
                 var ws = [w]
                 try await vectorize(&ws, mergedProperties: [0: merged])
                 w = ws[0]

@@ -14,12 +14,16 @@ enum BatchObjectDecoding {
         if !b.vectorBytes.isEmpty {
             input.vector = try WireFormats.float32s(b.vectorBytes)
         } else if !b.vectors.isEmpty {
-            // Iris classes have one vector; the Database checks the name against the class's.
-            guard b.vectors.count == 1, b.vectors[0].type != .multiFp32 else {
-                throw .invalidArgument("Iris supports one single (not multi-) vector per object, got \(b.vectors.count)")
+            // Named vectors; the Database checks the names against the class's.
+            for v in b.vectors {
+                guard v.type != .multiFp32 else { throw .invalidArgument("multi-vectors (ColBERT style) are not supported by Iris") }
+                let vector = try WireFormats.float32s(v.vectorBytes)
+                if v.name.isEmpty || v.name == "default" && cls?.vectorName == nil {
+                    input.vector = vector
+                } else {
+                    input.namedVectors[v.name] = vector
+                }
             }
-            input.vector = try WireFormats.float32s(b.vectors[0].vectorBytes)
-            input.vectorName = b.vectors[0].name.isEmpty ? nil : b.vectors[0].name
         } else if !b.vector.isEmpty {
             input.vector = b.vector
         }

@@ -35,22 +35,25 @@ struct ResultEncoding {
         return g
     }
 
-    /// `vectorName`: the class's named vector, returned in `vectors` under that name (the client reads
-    /// an unnamed vector from `vector_bytes` as "default").
+    /// `vectorName`: the class's first named vector (nil: one unnamed vector, which the client reads from
+    /// `vector_bytes` as "default"); named vectors are returned in `vectors` by name.
     func metadata(_ o: WeaviateObject, _ m: Weaviate_V1_MetadataRequest, vectorName: String?, distance: Float? = nil,
                   score: Float? = nil, explainScore: String? = nil) -> Weaviate_V1_MetadataResult {
         var md = Weaviate_V1_MetadataResult()
         // The client reads the uuid only from id_as_bytes; the string form costs little and helps grpcurl users.
         md.id = o.id
         md.idAsBytes = WireFormats.uuidBytes(o.id) ?? Data()
-        if m.vector || !m.vectors.isEmpty, let v = o.vector {
-            if let vectorName {
-                var named = Weaviate_V1_Vectors()
-                named.name = vectorName
-                named.type = .singleFp32
-                named.vectorBytes = WireFormats.float32Bytes(v)
-                md.vectors = [named]
-            } else {
+        if m.vector || !m.vectors.isEmpty {
+            if vectorName != nil {
+                // Every named vector, or the ones asked for by name.
+                for (name, v) in o.vectors.sorted(by: { $0.key < $1.key }) where m.vectors.isEmpty || m.vectors.contains(name) {
+                    var named = Weaviate_V1_Vectors()
+                    named.name = name
+                    named.type = .singleFp32
+                    named.vectorBytes = WireFormats.float32Bytes(v)
+                    md.vectors.append(named)
+                }
+            } else if let v = o.vector {
                 md.vectorBytes = WireFormats.float32Bytes(v)
             }
         }

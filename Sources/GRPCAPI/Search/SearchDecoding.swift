@@ -40,17 +40,23 @@ struct SearchDecoding {
         get.after = r.after.isEmpty ? nil : r.after
         get.sort = r.sortBy.map { SortSpec(path: $0.path, ascending: $0.ascending) }
 
-        if r.hasNearVector { get.near.nearVector = try nearVector(r.nearVector) }
+        if r.hasNearVector {
+            get.near.nearVector = try nearVector(r.nearVector)
+            get.near.targets = try targets(r.nearVector.targetVectors, r.nearVector.hasTargets ? r.nearVector.targets : nil)
+        }
         if r.hasNearObject {
             let p = r.nearObject
-            try noTargets(p.targetVectors, p.hasTargets ? p.targets : nil)
+            get.near.targets = try targets(p.targetVectors, p.hasTargets ? p.targets : nil)
             get.near.nearObject = NearObjectParameter(id: p.id, certainty: p.hasCertainty ? p.certainty : nil,
                                                       distance: p.hasDistance ? p.distance : nil)
         }
-        if r.hasNearText { get.near.module.append(.text(try nearText(r.nearText))) }
+        if r.hasNearText {
+            get.near.module.append(.text(try nearText(r.nearText)))
+            get.near.targets = try targets(r.nearText.targetVectors, r.nearText.hasTargets ? r.nearText.targets : nil)
+        }
         if r.hasNearImage {
             let p = r.nearImage
-            try noTargets(p.targetVectors, p.hasTargets ? p.targets : nil)
+            get.near.targets = try targets(p.targetVectors, p.hasTargets ? p.targets : nil)
             get.near.module.append(.image(NearImageParameter(image: p.image, certainty: p.hasCertainty ? p.certainty : nil,
                                                              distance: p.hasDistance ? p.distance : nil)))
         }
@@ -85,7 +91,7 @@ struct SearchDecoding {
         }
 
         let m = r.hasMetadata ? r.metadata : Weaviate_V1_MetadataRequest()
-        try noTargets(m.vectors, nil)
+        for name in m.vectors { try checkVectorName(name) }
         get.additional = AdditionalSelection(
             id: true, vector: m.vector || !m.vectors.isEmpty, distance: m.distance, certainty: m.certainty,
             creationTimeUnix: m.creationTimeUnix, lastUpdateTimeUnix: m.lastUpdateTimeUnix,
@@ -121,26 +127,49 @@ struct SearchDecoding {
         }
     }
 
-    /// Iris classes have one vector: unnamed, or named by `vectorName`. A target vector must be that one.
-    private func noTargets(_ legacy: [String], _ targets: Weaviate_V1_Targets?) throws(GRPCAPIError) {
-        let names = legacy + (targets?.targetVectors ?? [])
-        let own = cls.vectorName ?? "default"
-        if let name = names.first(where: { $0 != own }) {
+    /// A vector name of the class; a class without named vectors answers to "default" (the client's
+    /// name for an unnamed vector).
+    private func checkVectorName(_ name: String) throws(GRPCAPIError) {
+        if cls.vectorName == nil, name == "default" { return }
+        guard cls.lane(named: name) != nil else {
             throw .invalidArgument(cls.vectorName == nil
                 ? "class '\(cls.className)' has no named vector '\(name)': it has one unnamed vector"
-                : "class '\(cls.className)' has no named vector '\(name)': its vector is '\(own)'")
-        }
-        if names.count > 1 {
-            throw .invalidArgument("class '\(cls.className)' has one vector: multi-target search is not possible")
+                : "class '\(cls.className)' does not have named vector \"\(name)\" configured. Available named vectors: \(cls.vectorNames)")
         }
     }
 
-    private func nearVector(_ p: Weaviate_V1_NearVector) throws(GRPCAPIError) -> NearVectorParameter {
-        try noTargets(p.targetVectors, p.hasTargets ? p.targets : nil)
-        if !p.vectorForTargets.isEmpty || !p.vectorPerTarget.isEmpty {
-            throw .invalidArgument("class '\(cls.className)' has no named vectors: multi-target vector search is not possible")
+    /// `targets` (or the deprecated `target_vectors`): the named vectors a search runs on and how their
+    /// distances join; nil when none are named (or a class without named vectors is named "default").
+    private func targets(_ legacy: [String], _ t: Weaviate_V1_Targets?) throws(GRPCAPIError) -> TargetVectors? {
+        let names = t.map(\.targetVectors).flatMap { $0.isEmpty ? nil : $0 } ?? legacy
+        guard !names.isEmpty else { return nil }
+        for name in names { try checkVectorName(name) }
+        if cls.vectorName == nil { return nil }  // only "default": the one vector
+        var join = TargetVectors.Join.minimum
+        switch t?.combination ?? .unspecified {
+        case .unspecified, .typeMin: join = .minimum
+        case .typeSum: join = .sum
+        case .typeAverage: join = .average
+        case .typeRelativeScore: join = .relativeScore
+        case .typeManual: join = .manualWeights
+        case .UNRECOGNIZED(let n): throw .invalidArgument("unrecognized combination method \(n)")
         }
-        var vector: [Float]
+        return TargetVectors(names: names, join: join, weights: (t?.weightsForTargets ?? []).map { Double($0.weight) })
+    }
+
+    private func nearVector(_ p: Weaviate_V1_NearVector) throws(GRPCAPIError) -> NearVectorParameter {
+        var perTarget: [TargetVector] = []
+        for v in p.vectorForTargets {
+            if !v.vectorBytes.isEmpty { perTarget.append(TargetVector(name: v.name, vector: try WireFormats.float32s(v.vectorBytes))) }
+            for one in v.vectors {
+                guard one.type != .multiFp32 else { throw .invalidArgument("near_vector: multi-vectors are not supported by Iris") }
+                perTarget.append(TargetVector(name: v.name, vector: try WireFormats.float32s(one.vectorBytes)))
+            }
+        }
+        for (name, bytes) in p.vectorPerTarget.sorted(by: { $0.key < $1.key }) {
+            perTarget.append(TargetVector(name: name, vector: try WireFormats.float32s(bytes)))
+        }
+        var vector: [Float] = []
         if !p.vectorBytes.isEmpty {
             vector = try WireFormats.float32s(p.vectorBytes)
         } else if let single = p.vectors.first {
@@ -152,11 +181,10 @@ struct SearchDecoding {
             vector = p.vector
         }
         return NearVectorParameter(vector: vector, certainty: p.hasCertainty ? p.certainty : nil,
-                                   distance: p.hasDistance ? p.distance : nil)
+                                   distance: p.hasDistance ? p.distance : nil, vectorPerTarget: perTarget)
     }
 
     private func nearText(_ p: Weaviate_V1_NearTextSearch) throws(GRPCAPIError) -> NearTextParameter {
-        try noTargets(p.targetVectors, p.hasTargets ? p.targets : nil)
         func move(_ m: Weaviate_V1_NearTextSearch.Move) -> Movement {
             Movement(force: Double(m.force), concepts: m.concepts.isEmpty ? nil : m.concepts,
                      objects: m.uuids.isEmpty ? nil : m.uuids.map { ObjectReference(id: $0) })
@@ -168,18 +196,22 @@ struct SearchDecoding {
     }
 
     private func hybrid(_ h: Weaviate_V1_Hybrid) throws(GRPCAPIError) -> HybridParameter {
-        try noTargets(h.targetVectors, h.hasTargets ? h.targets : nil)
-        if h.hasNearText || h.hasNearVector && (!h.nearVector.vectorForTargets.isEmpty) {
+        if h.hasNearText {
             throw .unimplemented("hybrid with a near_text sub-search is not supported by Iris yet")
         }
         if h.hasBm25SearchOperator, h.bm25SearchOperator.operator == .and {
             throw .unimplemented("hybrid: the 'And' bm25 operator is not supported by Iris")
         }
         var vector: [Float]? = nil
+        var perTarget: [TargetVector] = []
+        var threshold: Double?
         if !h.vectorBytes.isEmpty {
             vector = try WireFormats.float32s(h.vectorBytes)
         } else if h.hasNearVector {
-            vector = try nearVector(h.nearVector).vector
+            let near = try nearVector(h.nearVector)
+            vector = near.vector.isEmpty ? nil : near.vector
+            perTarget = near.vectorPerTarget
+            threshold = near.distance ?? near.certainty.map { 2 * (1 - $0) }
         } else if let v = h.vectors.first {
             vector = try WireFormats.float32s(v.vectorBytes)
         } else if !h.vector.isEmpty {
@@ -190,7 +222,9 @@ struct SearchDecoding {
                                 properties: h.properties.isEmpty ? nil : h.properties)
         // Weaviate ≥ 1.24 fuses by relative score unless ranked fusion is asked for.
         p.fusionType = h.fusionType == .ranked ? .rankedFusion : .relativeScoreFusion
-        if case .vectorDistance(let d)? = h.threshold { p.maxVectorDistance = Double(d) }
+        if case .vectorDistance(let d)? = h.threshold { p.maxVectorDistance = Double(d) } else if let threshold { p.maxVectorDistance = threshold }
+        p.targets = try targets(h.targetVectors, h.hasTargets ? h.targets : nil)
+        p.vectorPerTarget = perTarget
         return p
     }
 }

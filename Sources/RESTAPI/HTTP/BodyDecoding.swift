@@ -106,16 +106,10 @@ enum BodyDecoding {
         input.properties = try f.jsonObject("properties", goType: "models.PropertySchema")
         input.vector = try f.floats("vector")
         input.tenant = try f.string("tenant").flatMap { $0.isEmpty ? nil : $0 }
-        // Named vectors (1.24+): Iris classes have at most one, so one entry is the object's vector.
-        if let named = f.raw("vectors"), input.vector == nil {
+        // Named vectors (1.24+), by name; the Database checks the names against the class.
+        if let named = f.raw("vectors"), !named.isNull {
             guard case .object(let entries) = named else { throw f.mismatch("vectors", named, "models.Vectors") }
-            if entries.count > 1 {
-                throw APIError.unprocessable("Iris supports one named vector per class, got \(entries.count) in \"vectors\"")
-            }
-            if let (name, value) = entries.first {
-                input.vector = try f.floats(value, key: "vectors.\(name)")
-                input.vectorName = name
-            }
+            for (name, value) in entries { input.namedVectors[name] = try f.floats(value, key: "vectors.\(name)") }
         }
         return input
     }
@@ -197,37 +191,42 @@ enum BodyDecoding {
         )
     }
 
-    /// A class with `vectorConfig`: Iris keeps one vector per class, so exactly one named vector becomes
-    /// the class's vector (its vectorizer, index type and config) under that name.
+    /// A class with `vectorConfig`: each named vector has its own vectorizer, index type and config. The
+    /// first by name becomes the class's own vector settings under `vectorName`, the others `moreVectors`.
     private static func namedVectorClass(_ f: GoFields, _ named: JSONValue, properties: [PropertyDefinition]?,
                                          inverted: [String: JSONValue]?, replication: [String: JSONValue]?) throws -> ClassDefinition {
         guard case .object(let entries) = named else { throw f.mismatch("vectorConfig", named, "map[string]models.VectorConfig") }
-        guard entries.count == 1, let (name, config) = entries.first else {
-            throw APIError.unprocessable(
-                "Iris supports exactly one named vector per class yet, got \(entries.count) in vectorConfig")
-        }
+        guard !entries.isEmpty else { throw APIError.unprocessable("vectorConfig must name at least one vector") }
         if let top = try f.string("vectorizer"), top != "none" {
             throw APIError.unprocessable("class has both a vectorizer (\"\(top)\") and vectorConfig: use one of them")
         }
-        guard case .object(let vectorizer)? = config["vectorizer"], vectorizer.count == 1,
-              let (module, settings) = vectorizer.first else {
-            throw APIError.unprocessable("vectorConfig.\(name).vectorizer must name exactly one module, e.g. {\"none\": {}}")
+        let vectors = try entries.sorted(by: { $0.key < $1.key }).map { name, config -> NamedVector in
+            guard case .object(let vectorizer)? = config["vectorizer"], vectorizer.count == 1,
+                  let (module, settings) = vectorizer.first else {
+                throw APIError.unprocessable("vectorConfig.\(name).vectorizer must name exactly one module, e.g. {\"none\": {}}")
+            }
+            return NamedVector(name: name, vectorizer: module, moduleSettings: module == "none" || settings.isNull ? nil : settings,
+                               vectorIndexType: config["vectorIndexType"]?.stringValue,
+                               vectorIndexConfig: config["vectorIndexConfig"].flatMap { $0.isNull ? nil : $0 })
         }
+        let first = vectors[0]
         var moduleConfig = f.raw("moduleConfig")?.objectValue ?? [:]
-        if module != "none", !settings.isNull { moduleConfig[module] = settings }
-        return ClassDefinition(
+        if let settings = first.moduleSettings { moduleConfig[first.vectorizer] = settings }
+        var c = ClassDefinition(
             className: try f.string("class") ?? "",
             description: try f.string("description"),
             properties: properties,
-            vectorizer: module,
-            vectorIndexType: config["vectorIndexType"]?.stringValue,
-            vectorIndexConfig: config["vectorIndexConfig"].flatMap { $0.isNull ? nil : $0 },
+            vectorizer: first.vectorizer,
+            vectorIndexType: first.vectorIndexType,
+            vectorIndexConfig: first.vectorIndexConfig,
             invertedIndexConfig: inverted.map(JSONValue.object),
             shardingConfig: f.raw("shardingConfig"),
             replicationConfig: replication.map(JSONValue.object),
             moduleConfig: moduleConfig.isEmpty ? nil : .object(moduleConfig),
-            vectorName: name
+            vectorName: first.name
         )
+        if vectors.count > 1 { c.moreVectors = Array(vectors.dropFirst()) }
+        return c
     }
 
     static func reference(_ value: JSONValue) throws -> ReferenceInput {
@@ -283,11 +282,19 @@ extension ClassDefinition {
             let module = vectorizerName
             var modules = moduleConfig?.objectValue ?? [:]
             let settings = modules.removeValue(forKey: module) ?? .object([:])
-            o["vectorConfig"] = .object([name: .object([
+            var config: [String: JSONValue] = [name: .object([
                 "vectorizer": .object([module: settings]),
                 "vectorIndexType": .string(vectorIndexType ?? "hnsw"),
                 "vectorIndexConfig": vectorIndexConfig ?? .object([:]),
-            ])])
+            ])]
+            for v in moreVectors ?? [] {
+                config[v.name] = .object([
+                    "vectorizer": .object([v.vectorizer: v.moduleSettings ?? .object([:])]),
+                    "vectorIndexType": .string(v.vectorIndexType ?? "hnsw"),
+                    "vectorIndexConfig": v.vectorIndexConfig ?? .object([:]),
+                ])
+            }
+            o["vectorConfig"] = .object(config)
             o["vectorizer"] = nil
             o["vectorIndexType"] = nil
             o["vectorIndexConfig"] = nil

@@ -59,6 +59,15 @@ extension JSONWriter {
         raw(",\"properties\":"); value(.object(o.properties))
         if let t = o.tenant, !t.isEmpty { raw(",\"tenant\":"); string(t) }
         if includeVector, let v = o.vector, !v.isEmpty { raw(",\"vector\":"); floats(v) }
+        if includeVector, o.vectorName != nil {
+            // Weaviate ≥ 1.24 shows a named-vector class's vectors by name.
+            raw(",\"vectors\":{")
+            for (k, (name, v)) in o.vectors.sorted(by: { $0.key < $1.key }).enumerated() {
+                if k > 0 { raw(",") }
+                string(name); raw(":"); floats(v)
+            }
+            raw("}")
+        }
         extra?(&self)
         raw("}")
     }

@@ -55,3 +55,15 @@ struct DistanceKernel {
         return v.map { $0 * inv }
     }
 }
+
+extension DistanceMetric {
+    /// The distance between two vectors as an index of this metric measures it (cosine on the normalised
+    /// vectors); nil when their lengths differ or they are empty.
+    public func distance(_ a: [Float], _ b: [Float]) -> Float? {
+        guard a.count == b.count, !a.isEmpty else { return nil }
+        let kernel = DistanceKernel(metric: self)
+        let x = normalises ? DistanceKernel.normalised(a) : a
+        let y = normalises ? DistanceKernel.normalised(b) : b
+        return x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in kernel(xp.baseAddress!, yp.baseAddress!, x.count) } }
+    }
+}

@@ -4,7 +4,8 @@ import Storage
 import VectorIndex
 
 /// The embedded engine: object rows in the SQLite store (GRDB, one writer, WAL readers) and one
-/// in-process vector index per shard (`ClassState.index`), kept in step through the change log.
+/// in-process vector index per shard and named vector (`ClassState.indexes`), kept in step through the
+/// change log (one key per lane, `VectorLanes`).
 ///
 /// A write's rows and change-log entries commit in one SQLite transaction; the vector changes then go
 /// to the indexes while the writer is still held, so index order is commit order (docs/modules/Database.md).
@@ -43,14 +44,15 @@ final class EmbeddedEngine: StorageEngine {
         }
     }
 
-    func nearest(_ shard: ClassState, to vector: [Float], k: Int, maxDistance: Float?,
+    func nearest(_ shard: ClassState, lane: Int, to vector: [Float], k: Int, maxDistance: Float?,
                  allowList: AllowList?) async throws -> [SearchResult] {
         searchActivity.touch()
-        if let maxDistance { return shard.index.search(vector, maxDistance: maxDistance, limit: k, allowList: allowList) }
-        return shard.index.search(vector, k: k, allowList: allowList)
+        let index = shard.indexes[lane]
+        if let maxDistance { return index.search(vector, maxDistance: maxDistance, limit: k, allowList: allowList) }
+        return index.search(vector, k: k, allowList: allowList)
     }
 
-    func vectorCount(_ shard: ClassState) async throws -> Int { shard.index.count }
+    func vectorCount(_ shard: ClassState, lane: Int) async throws -> Int { shard.indexes[lane].count }
 
     /// Applies committed vector changes to the indexes. Called under the store's writer, so index state
     /// follows commit order. A failed insert is logged, not thrown: the row is durable and a restart
@@ -105,6 +107,20 @@ struct EmbeddedRows: ObjectReader {
 
     func object(_ shard: ClassState, uuid: String, withVector: Bool) throws -> ObjectRow? {
         try ObjectTables.fetch(db, classID: shard.id, uuid: uuid, withVector: withVector)
+            .map { try withMoreVectors([$0], shard, withVector)[0] }
+    }
+
+    /// Adds the vectors of the further lanes (named vectors) to rows read with vectors.
+    func withMoreVectors(_ rows: [ObjectRow], _ shard: ClassState, _ withVector: Bool) throws -> [ObjectRow] {
+        let lanes = shard.definition.laneCount
+        guard withVector, lanes > 1, !rows.isEmpty else { return rows }
+        var out = rows
+        let ids = rows.map(\.docID)
+        for lane in 1..<lanes {
+            let found = try VectorLanes.vectors(db, shard: shard.id, lane: lane, docIDs: ids)
+            for k in out.indices { out[k].moreVectors[lane] = found[out[k].docID] }
+        }
+        return out
     }
 
     func docID(_ shard: ClassState, uuid: String) throws -> UInt64? {
@@ -112,13 +128,14 @@ struct EmbeddedRows: ObjectReader {
     }
 
     func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool) throws -> [ObjectRow] {
-        try ObjectTables.fetch(db, classID: shard.id, docIDs: docIDs, withVector: withVector)
+        try withMoreVectors(ObjectTables.fetch(db, classID: shard.id, docIDs: docIDs, withVector: withVector), shard, withVector)
     }
 
     func objects(_ shard: ClassState, where filter: CompiledFilter?, orderBy: String?, limit: Int?, offset: Int?,
                  withVector: Bool) throws -> [ObjectRow] {
-        try ObjectTables.fetch(db, classID: shard.id, condition: filter?.sql, arguments: Self.arguments(filter),
-                               orderBy: orderBy, limit: limit, offset: offset, withVector: withVector)
+        try withMoreVectors(ObjectTables.fetch(db, classID: shard.id, condition: filter?.sql, arguments: Self.arguments(filter),
+                                               orderBy: orderBy, limit: limit, offset: offset, withVector: withVector),
+                            shard, withVector)
     }
 
     func ids(_ shard: ClassState, where filter: CompiledFilter?, limit: Int?) throws -> [(docID: UInt64, uuid: String)] {
@@ -171,8 +188,7 @@ final class EmbeddedWriter: ObjectWriter {
         try rows.propertyLengthTotals(shard, prop: prop)
     }
 
-    func put(_ shard: ClassState, row: ObjectRow, replacing docID: UInt64?, vector: [Float]?,
-             vectorChanged: Bool) throws -> UInt64 {
+    func put(_ shard: ClassState, row: ObjectRow, replacing docID: UInt64?, vectorChanges: [Int: [Float]?]) throws -> UInt64 {
         let id: UInt64
         if let docID {
             var r = row
@@ -182,9 +198,10 @@ final class EmbeddedWriter: ObjectWriter {
         } else {
             id = try ObjectTables.insert(db, classID: shard.id, row: row)
         }
-        if vectorChanged {
-            let seq = try ChangeLog.append(db, classID: shard.id, docID: id, op: .upsert)
-            changes.append(IndexChange(index: shard.index, docID: id, vector: vector, sequence: seq))
+        for (lane, vector) in vectorChanges.sorted(by: { $0.key < $1.key }) {
+            if lane > 0 { try VectorLanes.put(db, shard: shard.id, lane: lane, docID: id, vector: vector.map(VectorCoding.encode)) }
+            let seq = try ChangeLog.append(db, classID: VectorLanes.key(shard: shard.id, lane: lane), docID: id, op: .upsert)
+            changes.append(IndexChange(index: shard.indexes[lane], docID: id, vector: vector, sequence: seq))
         }
         return id
     }
@@ -195,8 +212,11 @@ final class EmbeddedWriter: ObjectWriter {
 
     func delete(_ shard: ClassState, docID: UInt64) throws {
         try ObjectTables.delete(db, classID: shard.id, docID: docID)
-        let seq = try ChangeLog.append(db, classID: shard.id, docID: docID, op: .delete)
-        changes.append(IndexChange(index: shard.index, docID: docID, vector: nil, sequence: seq))
+        for (lane, index) in shard.indexes.enumerated() {
+            if lane > 0 { try VectorLanes.put(db, shard: shard.id, lane: lane, docID: docID, vector: nil) }
+            let seq = try ChangeLog.append(db, classID: VectorLanes.key(shard: shard.id, lane: lane), docID: docID, op: .delete)
+            changes.append(IndexChange(index: index, docID: docID, vector: nil, sequence: seq))
+        }
     }
 
     func setDimension(_ shard: ClassState, _ dimension: Int) throws {
