@@ -12,7 +12,8 @@ public enum StoreSalvage {
         public var skippedRanges: [ClosedRange<Int64>]
     }
 
-    /// Copies `classes`, `tenants` and every `obj_<id>` / `obj_t<id>` table (with its indexes) from the store file at `sourcePath`,
+    /// Copies `classes`, `tenants`, every `obj_<id>` / `obj_t<id>` table (with its indexes) and every named
+    /// vector's `vec_…` table from the store file at `sourcePath`,
     /// opened read-only, into `target`, a freshly migrated empty store.
     public static func copyReadable(from sourcePath: String, into target: Store) throws -> [TableResult] {
         var config = Configuration()
@@ -23,7 +24,9 @@ public enum StoreSalvage {
         // would throw away everything copied (the server is stopped, so nothing changes meanwhile).
         return try source.inDatabase { src in
             let master = try Row.fetchAll(src, sql: "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL")
-            let objectTables = master.filter { ($0[0] as String) == "table" && ($0[1] as String).hasPrefix("obj_") }
+            let objectTables = master.filter {
+                ($0[0] as String) == "table" && (($0[1] as String).hasPrefix("obj_") || ($0[1] as String).hasPrefix("vec_"))
+            }
             var results: [TableResult] = []
             try target.pool.write { dst in
                 results.append(try copyRows(of: "classes", from: src, into: dst))

@@ -123,9 +123,9 @@ public struct ClassDefinition: Sendable, Equatable, Codable {
         c.vectorIndexType = v.vectorIndexType
         c.vectorIndexConfig = v.vectorIndexConfig
         var modules = moduleConfig?.objectValue ?? [:]
-        modules[vectorizerName] = nil
-        if let settings = v.moduleSettings { modules[v.vectorizer] = settings } else { modules[v.vectorizer] = nil }
-        c.moduleConfig = modules.isEmpty ? nil : .object(modules)
+        modules.removeValue(forKey: vectorizerName)
+        if let settings = v.moduleSettings, !settings.isNull { modules[v.vectorizer] = settings } else { modules.removeValue(forKey: v.vectorizer) }
+        c.moduleConfig = modules.isEmpty ? Optional.none : .object(modules)
         c.vectorName = v.name
         c.moreVectors = nil
         return c

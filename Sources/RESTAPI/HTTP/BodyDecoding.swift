@@ -205,9 +205,11 @@ enum BodyDecoding {
                   let (module, settings) = vectorizer.first else {
                 throw APIError.unprocessable("vectorConfig.\(name).vectorizer must name exactly one module, e.g. {\"none\": {}}")
             }
-            return NamedVector(name: name, vectorizer: module, moduleSettings: module == "none" || settings.isNull ? nil : settings,
+            // (Not `nil`: JSONValue is ExpressibleByNilLiteral, so a bare nil here would be JSON null.)
+            let moduleSettings: JSONValue? = module == "none" || settings.isNull ? Optional.none : settings
+            return NamedVector(name: name, vectorizer: module, moduleSettings: moduleSettings,
                                vectorIndexType: config["vectorIndexType"]?.stringValue,
-                               vectorIndexConfig: config["vectorIndexConfig"].flatMap { $0.isNull ? nil : $0 })
+                               vectorIndexConfig: config["vectorIndexConfig"].flatMap { $0.isNull ? Optional.none : $0 })
         }
         let first = vectors[0]
         var moduleConfig = f.raw("moduleConfig")?.objectValue ?? [:]
@@ -222,7 +224,7 @@ enum BodyDecoding {
             invertedIndexConfig: inverted.map(JSONValue.object),
             shardingConfig: f.raw("shardingConfig"),
             replicationConfig: replication.map(JSONValue.object),
-            moduleConfig: moduleConfig.isEmpty ? nil : .object(moduleConfig),
+            moduleConfig: moduleConfig.isEmpty ? Optional.none : .object(moduleConfig),
             vectorName: first.name
         )
         if vectors.count > 1 { c.moreVectors = Array(vectors.dropFirst()) }
@@ -281,7 +283,7 @@ extension ClassDefinition {
             // vectorizer or index settings, the module's settings inside the named vector.
             let module = vectorizerName
             var modules = moduleConfig?.objectValue ?? [:]
-            let settings = modules.removeValue(forKey: module) ?? .object([:])
+            let settings = modules.removeValue(forKey: module).flatMap { $0.isNull ? Optional.none : $0 } ?? .object([:])
             var config: [String: JSONValue] = [name: .object([
                 "vectorizer": .object([module: settings]),
                 "vectorIndexType": .string(vectorIndexType ?? "hnsw"),
