@@ -131,14 +131,22 @@ final class GraphLog: @unchecked Sendable {
         self.path = path
         self.fd = fd
         capacity = GraphLog.restingCapacity
-        buffer = UnsafeMutableRawPointer(rawAllocate(UInt8.self, count: capacity))
+        buffer = GraphLog.mapBuffer(capacity)
         spareCapacity = GraphLog.restingCapacity
-        spare = UnsafeMutableRawPointer(rawAllocate(UInt8.self, count: spareCapacity))
+        spare = GraphLog.mapBuffer(spareCapacity)
     }
 
     /// The bytes both buffers hold allocated (for tests).
     var bufferCapacity: Int { fileLock.withLock { bufferLock.withLock { capacity + spareCapacity } } }
-    deinit { if fd >= 0 { close(fd) }; free(buffer); free(spare) }
+    deinit { if fd >= 0 { close(fd) }; munmap(buffer, capacity); munmap(spare, spareCapacity) }
+
+    /// Log buffers are mapped pages, not malloc memory: a buffer a big batch grew is unmapped after its
+    /// flush, so its pages go back to the system at once (malloc would keep them in its arenas, resident).
+    static func mapBuffer(_ bytes: Int) -> UnsafeMutableRawPointer {
+        let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let p, p != MAP_FAILED else { fatalError("out of memory mapping \(bytes) bytes for the graph log") }
+        return p
+    }
 
     /// A new empty log (replacing any file at `path`: written to `<path>.tmp` and renamed).
     static func create(path: String, header: GraphLogHeader) throws -> GraphLog {
@@ -225,7 +233,10 @@ final class GraphLog: @unchecked Sendable {
     private func growBuffer(to needed: Int) {
         var c = capacity
         while c < needed { c *= 2 }
-        buffer = realloc(buffer, c)!  // a failure here is a process-wide out-of-memory
+        let bigger = GraphLog.mapBuffer(c)
+        bigger.copyMemory(from: buffer, byteCount: used)
+        munmap(buffer, capacity)
+        buffer = bigger
         capacity = c
     }
 
@@ -261,7 +272,8 @@ final class GraphLog: @unchecked Sendable {
             }
             // `spare` is only used under fileLock: shrink it back once written.
             if spareCapacity > GraphLog.restingCapacity {
-                spare = realloc(spare, GraphLog.restingCapacity)!
+                munmap(spare, spareCapacity)
+                spare = GraphLog.mapBuffer(GraphLog.restingCapacity)
                 spareCapacity = GraphLog.restingCapacity
             }
         }
