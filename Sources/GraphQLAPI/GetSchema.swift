@@ -86,9 +86,16 @@ final class GetTypes: @unchecked Sendable {
                 "count": GraphQLField(type: GraphQLInt),
                 "hits": GraphQLField(type: GraphQLList(hits)),
             ])
+        var named: GraphQLFieldMap = [:]
+        if !cls.vectorNames.isEmpty {
+            // Weaviate ≥ 1.24: `vectors { <name> … }`, one field per named vector.
+            var fields: GraphQLFieldMap = [:]
+            for vector in cls.vectorNames { fields[vector] = GraphQLField(type: GraphQLList(GraphQLFloat)) }
+            named["vectors"] = GraphQLField(type: try GraphQLObjectType(name: "\(name)AdditionalVectors", fields: fields))
+        }
         return try GraphQLObjectType(
             name: "\(name)AdditionalObj",
-            fields: [
+            fields: named.merging([
                 "id": GraphQLField(type: GraphQLString),
                 "vector": GraphQLField(type: GraphQLList(GraphQLFloat)),
                 "distance": GraphQLField(type: GraphQLFloat),
@@ -100,7 +107,7 @@ final class GetTypes: @unchecked Sendable {
                 "classification": GraphQLField(type: classification),
                 "group": GraphQLField(type: group),
                 "isConsistent": GraphQLField(type: GraphQLBoolean),
-            ]
+            ]) { a, _ in a }
         )
     }
 

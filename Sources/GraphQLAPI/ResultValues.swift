@@ -66,6 +66,8 @@ struct ObjectSource: KeySubscriptable, Sendable {
             "lastUpdateTimeUnix": String(object.lastUpdateTimeUnix),
         ]
         if let v = object.vector { a["vector"] = ResultValues.vector(v) }
+        let vectors = object.vectors
+        if !vectors.isEmpty { a["vectors"] = vectors.mapValues { ResultValues.vector($0) as any Sendable } }
         if let d = distance { a["distance"] = Double(d) }
         if let c = certainty { a["certainty"] = c }
         if let s = score { a["score"] = ResultValues.goFloat(s) }

@@ -86,7 +86,7 @@ enum SelectionReader {
         let hitNames = descendantNames(info.fieldASTs, path: ["_additional", "group", "hits", "_additional"],
                                        fragments: info.fragments)
         return AdditionalSelection(
-            id: names.contains("id"), vector: names.contains("vector"), distance: names.contains("distance"),
+            id: names.contains("id"), vector: names.contains("vector") || names.contains("vectors"), distance: names.contains("distance"),
             certainty: names.contains("certainty"), creationTimeUnix: names.contains("creationTimeUnix"),
             lastUpdateTimeUnix: names.contains("lastUpdateTimeUnix"), score: names.contains("score"),
             explainScore: names.contains("explainScore"), groupHitVector: hitNames.contains("vector"))

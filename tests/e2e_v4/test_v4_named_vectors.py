@@ -216,3 +216,18 @@ def test_multi2vec_clip_as_an_image_vector_and_a_text_vector(start_iris, iris_bi
     res = col.query.near_image(b64(PICTURES[2]), target_vector="image", limit=1)
     assert res.objects[0].uuid == uuid.UUID(uid(2))
     c.close()
+
+
+def test_graphql_target_vectors_and_additional_vectors(client, col, data):
+    q = data["body"][11]
+    res = client.graphql_raw_query(
+        "{ Get { Doc(nearVector: {vector: %s, targetVectors: [\"body\"]}, limit: 3) "
+        "{ n _additional { distance vectors { title body } } } } }" % q.tolist())
+    assert not res.errors
+    hits = res.get["Doc"]
+    expected = sorted(range(N), key=lambda i: l2(data["body"][i], q))[:3]
+    assert [h["n"] for h in hits] == expected
+    assert np.allclose(hits[0]["_additional"]["vectors"]["title"], data["title"][11])
+    assert np.allclose(hits[0]["_additional"]["vectors"]["body"], q)
+    res = client.graphql_raw_query("{ Get { Doc(nearVector: {vector: %s}) { n } } }" % q.tolist())
+    assert "multiple vectors, but no target vectors" in str(res.errors)
