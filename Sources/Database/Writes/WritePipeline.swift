@@ -56,12 +56,6 @@ struct ObjectWrite: Sendable {
     /// `.merge` only: the merged properties the module's vectors were computed from (nil: not vectorised).
     var vectorizedFrom: [String: JSONValue]?
     var time = ValueFormats.nowMillis()
-
-    /// The first or only vector.
-    var vector: [Float]? {
-        get { vectors[0] }
-        set { vectors[0] = newValue }
-    }
 }
 
 /// The outcome of one write at commit.
