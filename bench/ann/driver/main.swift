@@ -243,7 +243,18 @@ func run() throws {
                 let gt = Set(truth[(i * gtK)..<(i * gtK + o.k)].map { UInt64($0) })
                 hits += results[i].filter { gt.contains($0.id) }.count
             }
-            sweep.append(["ef": Double(ef), "recall": Double(hits) / Double(nq * o.k), "qps": Double(nq) / elapsed, "qps_cpu": Double(nq) / cpu])
+            // The same queries from two threads at once (what a server with two clients runs): the
+            // per-query cost when two searches share the caches and memory bandwidth.
+            var elapsed2 = Double.infinity
+            for _ in 0..<o.repeats {
+                let q0 = now()
+                DispatchQueue.concurrentPerform(iterations: 2) { t in
+                    for i in stride(from: t, to: nq, by: 2) { _ = index.search(queryRows[i], k: o.k, allowList: nil) }
+                }
+                elapsed2 = min(elapsed2, now() - q0)
+            }
+            sweep.append(["ef": Double(ef), "recall": Double(hits) / Double(nq * o.k), "qps": Double(nq) / elapsed,
+                          "qps_cpu": Double(nq) / cpu, "qps_2threads": Double(nq) / elapsed2])
         }
         if !o.snapshot.isEmpty {
             // Persistence: snapshot this index, reopen it, and check the copy answers identically.
