@@ -121,6 +121,24 @@ final class NamedVectorTests: XCTestCase {
         XCTAssertEqual(files, [])
     }
 
+    func testTenantsKeepEachLaneAndItsLengthAcrossARestart() async throws {
+        let t = try TempDatabase()
+        var def = ClassDefinition(className: "Doc", vectorName: "title", multiTenancyConfig: ["enabled": true])
+        def.moreVectors = [NamedVector(name: "body", vectorizer: "none")]
+        _ = try await t.db.createClass(def)
+        try await t.db.addTenants(toClass: "Doc", [TenantInfo(name: "a"), TenantInfo(name: "b")])
+        let made = try await t.db.createObject(ObjectInput(className: "Doc", namedVectors: ["title": [1, 0, 0, 0], "body": [0, 1, 0]],
+                                                           tenant: "a"))
+        try t.reopen()
+        let hit = try await t.db.vectorSearch(className: "Doc", query: VectorQuery(parts: [LaneQuery(lane: 1, vector: [0, 1, 0], weight: 1)]),
+                                              k: 1, tenant: "a").first
+        XCTAssertEqual(hit?.object.id, made.id)
+        // Lane 1's length comes back from tenant a's table, so tenant b cannot start another one.
+        await XCTAssertThrowsDatabaseError(
+            try await t.db.createObject(ObjectInput(className: "Doc", namedVectors: ["body": [1, 2]], tenant: "b")),
+            .unprocessable, "new node has a vector with length 2. Existing nodes have vectors with length 3")
+    }
+
     func testSeveralVectorsWithoutTargetsAndUnknownNamesAreRefused() async throws {
         let t = try TempDatabase()
         try await makeClass(t)

@@ -43,11 +43,17 @@ extension Database {
         }
     }
 
-    /// The vector length of each lane of a shard as stored (lane 0's is the `classes.dimension` column).
+    /// The vector length of each lane of a class as stored: lane 0's is the `classes.dimension` column,
+    /// the others' the length of any vector in their tables (the class's own, or its tenants').
     func storedDimensions(shardID: Int64, definition: ClassDefinition, first: Int?) throws -> [Int?] {
         guard definition.laneCount > 1 else { return [first] }
         return try store.pool.read { db in
-            try [first] + (1..<definition.laneCount).map { try VectorLanes.dimension(db, shard: shardID, lane: $0) }
+            let tenants = try Int64.fetchAll(db, sql: "SELECT id FROM tenants WHERE class_id = ?", arguments: [shardID])
+            let shards = [shardID] + tenants.map { -$0 }
+            return try [first] + (1..<definition.laneCount).map { lane in
+                for shard in shards { if let d = try VectorLanes.dimension(db, shard: shard, lane: lane) { return d } }
+                return nil
+            }
         }
     }
 
