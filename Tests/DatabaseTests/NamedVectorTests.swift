@@ -139,6 +139,28 @@ final class NamedVectorTests: XCTestCase {
             .unprocessable, "new node has a vector with length 2. Existing nodes have vectors with length 3")
     }
 
+    /// Two clients PATCH different named vectors of the same objects at once: both land on every object.
+    func testConcurrentPatchesOfDifferentLanesBothLand() async throws {
+        let t = try TempDatabase()
+        try await makeClass(t)
+        let ids = Array(try await add(t, 30).keys)
+        let db = t.db!
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (k, id) in ids.enumerated() {
+                group.addTask { try await db.mergeObject(className: "Doc", id: id, ObjectInput(namedVectors: ["title": [Float(k), 1, 0, 0]])) }
+                group.addTask { try await db.mergeObject(className: "Doc", id: id, ObjectInput(namedVectors: ["body": [0, Float(k), 1]])) }
+            }
+            try await group.waitForAll()
+        }
+        for (k, id) in ids.enumerated() {
+            let o = try await XCTUnwrapAsync(try await db.getObject(className: "Doc", id: id, includeVector: true))
+            XCTAssertEqual(o.vectors["title"], [Float(k), 1, 0, 0])
+            XCTAssertEqual(o.vectors["body"], [0, Float(k), 1])
+            let hit = try await nearest(t, [0, Float(k), 1], lane: 1).first
+            XCTAssertEqual(hit?.object.id, id, "lane 1's index follows the PATCH")
+        }
+    }
+
     func testSeveralVectorsWithoutTargetsAndUnknownNamesAreRefused() async throws {
         let t = try TempDatabase()
         try await makeClass(t)
