@@ -197,8 +197,8 @@ struct FilterCompiler {
         if kind.isReference {
             throw Self.err("invalid where filter: reference property '\(name)' needs a path [\"\(name)\", \"<Class>\", \"<property>\"]")
         }
-        if kind == .phoneNumber {
-            throw Self.err("invalid where filter: filtering on phoneNumber property '\(name)' is not supported")
+        if kind == .phoneNumber || kind.isObject {
+            throw Self.err("invalid where filter: filtering on \(kind.name) property '\(name)' is not supported")
         }
         if kind == .geoCoordinates {
             guard case .geo(let g) = value else { throw Self.mismatch(value.key, "geoCoordinates", "valueGeoRange") }

@@ -171,12 +171,15 @@ public struct PropertyDefinition: Sendable, Equatable, Codable {
     /// Deprecated flag; cannot be combined with `indexFilterable` / `indexSearchable`.
     public var indexInverted: Bool?
     public var moduleConfig: JSONValue?
+    /// The fields of an `object` / `object[]` property (Weaviate ≥ 1.22), each a property itself.
+    public var nestedProperties: [PropertyDefinition]?
 
     public init(
         name: String, dataType: [String], description: String? = nil, tokenization: String? = nil,
         indexFilterable: Bool? = nil, indexSearchable: Bool? = nil, indexInverted: Bool? = nil,
-        moduleConfig: JSONValue? = nil
+        moduleConfig: JSONValue? = nil, nestedProperties: [PropertyDefinition]? = nil
     ) {
+        self.nestedProperties = nestedProperties
         self.name = name
         self.dataType = dataType
         self.description = description
@@ -197,7 +200,11 @@ public struct PropertyDefinition: Sendable, Equatable, Codable {
         indexSearchable = try c.decodeIfPresent(Bool.self, forKey: .indexSearchable)
         indexInverted = try c.decodeIfPresent(Bool.self, forKey: .indexInverted)
         moduleConfig = try c.decodeIfPresent(JSONValue.self, forKey: .moduleConfig)
+        nestedProperties = try c.decodeIfPresent([PropertyDefinition].self, forKey: .nestedProperties)
     }
+
+    /// The nested property named `name` of an object property.
+    public func nested(named name: String) -> PropertyDefinition? { nestedProperties?.first { $0.name == name } }
 
     /// The parsed data type; nil if `dataType` names neither a primitive type nor a class
     /// (validated when the class is created, so never nil for a stored property).
@@ -208,6 +215,8 @@ public struct PropertyDefinition: Sendable, Equatable, Codable {
 public enum PropertyDataType: Sendable, Equatable, Hashable {
     case text, int, number, boolean, date, uuid, blob, geoCoordinates, phoneNumber
     case textArray, intArray, numberArray, booleanArray, dateArray, uuidArray
+    /// A nested object (`object`) or a list of them (`object[]`), shaped by `nestedProperties`.
+    case object, objectArray
     /// A cross-reference to one or more classes.
     case reference([String])
 
@@ -237,6 +246,8 @@ public enum PropertyDataType: Sendable, Equatable, Hashable {
         case "boolean[]": return .booleanArray
         case "date[]": return .dateArray
         case "uuid[]": return .uuidArray
+        case "object": return .object
+        case "object[]": return .objectArray
         default: return nil
         }
     }
@@ -259,16 +270,20 @@ public enum PropertyDataType: Sendable, Equatable, Hashable {
         case .booleanArray: return "boolean[]"
         case .dateArray: return "date[]"
         case .uuidArray: return "uuid[]"
+        case .object: return "object"
+        case .objectArray: return "object[]"
         case .reference(let c): return c.joined(separator: ",")
         }
     }
 
     public var isArray: Bool {
         switch self {
-        case .textArray, .intArray, .numberArray, .booleanArray, .dateArray, .uuidArray: return true
+        case .textArray, .intArray, .numberArray, .booleanArray, .dateArray, .uuidArray, .objectArray: return true
         default: return false
         }
     }
+
+    public var isObject: Bool { self == .object || self == .objectArray }
 
     public var isReference: Bool { if case .reference = self { return true }; return false }
 
@@ -281,6 +296,7 @@ public enum PropertyDataType: Sendable, Equatable, Hashable {
         case .booleanArray: return .boolean
         case .dateArray: return .date
         case .uuidArray: return .uuid
+        case .objectArray: return .object
         default: return self
         }
     }

@@ -46,12 +46,14 @@ extension Database {
                 throw DatabaseError.unprocessable(
                     "no such prop with name '\(name)' found in class '\(st.name)' in the schema. Check your schema files for which properties in this class are available")
             }
-            out[name] = try normalizeValue(value, kind: kind, property: name, className: st.name)
+            out[name] = try normalizeValue(value, kind: kind, property: name, className: st.name, nested: p.nestedProperties)
         }
         return out
     }
 
-    func normalizeValue(_ v: JSONValue, kind: PropertyDataType, property p: String, className c: String) throws -> JSONValue {
+    /// `nested`: the fields of an object / object[] property.
+    func normalizeValue(_ v: JSONValue, kind: PropertyDataType, property p: String, className c: String,
+                        nested: [PropertyDefinition]? = nil) throws -> JSONValue {
         func err(_ m: String) -> DatabaseError { DatabaseError.unprocessable(m) }
         switch kind {
         case .text:
@@ -110,11 +112,24 @@ extension Database {
             return ["latitude": .double(lat), "longitude": .double(lon)]
         case .phoneNumber:
             return try PhoneNumbers.normalize(v, property: p, className: c)
-        case .textArray, .intArray, .numberArray, .booleanArray, .dateArray, .uuidArray:
+        case .textArray, .intArray, .numberArray, .booleanArray, .dateArray, .uuidArray, .objectArray:
             guard let a = v.arrayValue else {
                 throw err("invalid \(kind.name) property '\(p)' on class '\(c)': not an array, but \(Database.goType(v))")
             }
-            return .array(try a.map { try normalizeValue($0, kind: kind.elementType, property: p, className: c) })
+            return .array(try a.map { try normalizeValue($0, kind: kind.elementType, property: p, className: c, nested: nested) })
+        case .object:
+            guard let o = v.objectValue else {
+                throw err("invalid object property '\(p)' on class '\(c)': not an object, but \(Database.goType(v))")
+            }
+            var out: [String: JSONValue] = [:]
+            for (key, value) in o where !value.isNull {
+                guard let field = nested?.first(where: { $0.name == key }), let fieldKind = field.kind else {
+                    throw err("invalid object property '\(p)' on class '\(c)': no such nested property '\(key)'")
+                }
+                out[key] = try normalizeValue(value, kind: fieldKind, property: "\(p).\(key)", className: c,
+                                              nested: field.nestedProperties)
+            }
+            return .object(out)
         case .reference:
             return .array(try normalizeReferences(v, property: p, className: c))
         }

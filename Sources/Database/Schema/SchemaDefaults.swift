@@ -80,7 +80,10 @@ extension Database {
             p.indexInverted = nil
         }
         let isText = kind == .text || kind == .textArray
-        if p.indexFilterable == nil { p.indexFilterable = true }
+        if kind.isObject, p.indexFilterable == true {
+            throw DatabaseError.unprocessable("property '\(p.name)': Iris cannot filter by object properties yet; set indexFilterable false or leave it empty")
+        }
+        if p.indexFilterable == nil { p.indexFilterable = !kind.isObject }
         if p.indexSearchable == nil { p.indexSearchable = isText }
         if p.indexSearchable == true && !isText {
             throw DatabaseError.unprocessable(
@@ -102,6 +105,27 @@ extension Database {
             p.tokenization = nil
         }
         kind = PropertyDataType(p.dataType) ?? kind
+        if kind.isObject {
+            guard let nested = p.nestedProperties, !nested.isEmpty else {
+                throw DatabaseError.unprocessable(
+                    "property '\(p.name)': At least one nested property is required for data type object/object[]")
+            }
+            var seen = Set<String>()
+            p.nestedProperties = try nested.map { n in
+                var field = n
+                if field.indexFilterable == nil && !(field.kind?.isObject ?? false) { field.indexFilterable = false }
+                let np = try normalizeProperty(field, className: className, vectorizer: "none")
+                if np.kind?.isReference == true {
+                    throw DatabaseError.unprocessable("property '\(p.name)': nested property '\(np.name)' cannot be a cross-reference")
+                }
+                guard seen.insert(np.name.lowercased()).inserted else {
+                    throw DatabaseError.unprocessable("property '\(p.name)': nested property '\(np.name)' is given more than once")
+                }
+                return np
+            }
+        } else if p.nestedProperties != nil {
+            throw DatabaseError.unprocessable("property '\(p.name)': nestedProperties are only allowed for data types object and object[]")
+        }
         if vectorizer != "none", let module = modules.module(named: vectorizer) {
             var mc = p.moduleConfig?.objectValue ?? [:]
             mc[vectorizer] = JSONMerge.deep(module.propertyConfigDefaults(), mc[vectorizer] ?? .object([:]))

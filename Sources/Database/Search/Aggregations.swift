@@ -135,7 +135,7 @@ extension PropertyAggregation {
             return .boolean(BooleanAggregation(values: values.compactMap(\.boolValue)))
         case .date, .dateArray:
             return .date(DateAggregation(nanos: values.compactMap { $0.stringValue.flatMap(ValueFormats.rfc3339Nanos) }))
-        case .uuid, .uuidArray, .blob, .geoCoordinates, .phoneNumber:
+        case .uuid, .uuidArray, .blob, .geoCoordinates, .phoneNumber, .object, .objectArray:
             return .count(values.count)
         }
     }

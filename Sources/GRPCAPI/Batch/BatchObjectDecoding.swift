@@ -46,9 +46,8 @@ enum BatchObjectDecoding {
         for a in p.textArrayProperties { out[a.propName] = .array(a.values.map { .string($0) }) }
         for a in p.booleanArrayProperties { out[a.propName] = .array(a.values.map { .bool($0) }) }
         for name in p.emptyListProps { out[name] = .array([]) }
-        if !p.objectProperties.isEmpty || !p.objectArrayProperties.isEmpty {
-            throw .unimplemented("object and object[] properties are not supported by Iris yet")
-        }
+        for o in p.objectProperties { out[o.propName] = try object(o.value) }
+        for a in p.objectArrayProperties { out[a.propName] = .array(try a.values.map(object)) }
         for r in p.singleTargetRefProps {
             out[r.propName] = .array(r.uuids.map { .object(["beacon": .string("weaviate://localhost/\($0)")]) })
         }
@@ -57,8 +56,27 @@ enum BatchObjectDecoding {
                 .object(["beacon": .string("weaviate://localhost/\(r.targetCollection)/\($0)")])
             })
         }
-        if let cls { coerceIntegers(&out, cls) }
+        if let cls { coerceIntegers(&out, cls.properties ?? []) }
         return out
+    }
+
+    /// A nested object's fields (split by type as a batch object's are) as one JSON object.
+    private static func object(_ v: Weaviate_V1_ObjectPropertiesValue) throws(GRPCAPIError) -> JSONValue {
+        var out: [String: JSONValue] = [:]
+        if v.hasNonRefProperties {
+            for (k, x) in v.nonRefProperties.fields { out[k] = json(x) }
+        }
+        for a in v.numberArrayProperties {
+            let values = a.valuesBytes.isEmpty ? a.values : try WireFormats.float64s(a.valuesBytes)
+            out[a.propName] = .array(values.map { .double($0) })
+        }
+        for a in v.intArrayProperties { out[a.propName] = .array(a.values.map { .int($0) }) }
+        for a in v.textArrayProperties { out[a.propName] = .array(a.values.map { .string($0) }) }
+        for a in v.booleanArrayProperties { out[a.propName] = .array(a.values.map { .bool($0) }) }
+        for o in v.objectProperties { out[o.propName] = try object(o.value) }
+        for a in v.objectArrayProperties { out[a.propName] = .array(try a.values.map(object)) }
+        for name in v.emptyListProps { out[name] = .array([]) }
+        return .object(out)
     }
 
     private static func json(_ v: Google_Protobuf_Value) -> JSONValue {
@@ -75,15 +93,24 @@ enum BatchObjectDecoding {
         }
     }
 
-    private static func coerceIntegers(_ props: inout [String: JSONValue], _ cls: ClassDefinition) {
+    /// Whole numbers become ints where the schema says int or int[], inside nested objects too.
+    private static func coerceIntegers(_ props: inout [String: JSONValue], _ definitions: [PropertyDefinition]) {
         func whole(_ v: JSONValue) -> JSONValue {
             if case .double(let d) = v, d == d.rounded(), abs(d) < 9.2e18 { return .int(Int64(d)) }
             return v
         }
+        func nested(_ v: JSONValue, _ fields: [PropertyDefinition]) -> JSONValue {
+            guard case .object(var o) = v else { return v }
+            coerceIntegers(&o, fields)
+            return .object(o)
+        }
         for (name, value) in props {
-            switch cls.property(named: name)?.kind {
+            guard let p = definitions.first(where: { $0.name == name }) else { continue }
+            switch p.kind {
             case .int?: props[name] = whole(value)
             case .intArray?: if case .array(let a) = value { props[name] = .array(a.map(whole)) }
+            case .object?: props[name] = nested(value, p.nestedProperties ?? [])
+            case .objectArray?: if case .array(let a) = value { props[name] = .array(a.map { nested($0, p.nestedProperties ?? []) }) }
             default: break
             }
         }

@@ -75,7 +75,8 @@ struct ResultEncoding {
         let names = returns.properties ?? (cls.properties ?? []).filter { !($0.kind?.isReference ?? false) }.map(\.name)
         for name in names {
             guard let value = o.properties[name], !value.isNull else { continue }
-            fields[name] = Self.value(value, kind: cls.property(named: name)?.kind)
+            let property = cls.property(named: name)
+            fields[name] = Self.value(value, kind: property?.kind, nested: property?.nestedProperties)
         }
         var props = Weaviate_V1_Properties()
         props.fields = fields
@@ -115,9 +116,18 @@ struct ResultEncoding {
     }
 
     /// A stored property value as the `Value` case its schema type decodes to in the client.
-    static func value(_ v: JSONValue, kind: PropertyDataType?) -> Weaviate_V1_Value {
+    /// `nested`: the fields of an object / object[] property, which type its values the same way.
+    static func value(_ v: JSONValue, kind: PropertyDataType?, nested: [PropertyDefinition]? = nil) -> Weaviate_V1_Value {
         var out = Weaviate_V1_Value()
         switch (kind, v) {
+        case (.object?, .object(let o)):
+            out.objectValue = properties(o, nested ?? [])
+        case (.objectArray?, .array(let items)):
+            var values = Weaviate_V1_ObjectValues()
+            values.values = items.compactMap { $0.objectValue.map { properties($0, nested ?? []) } }
+            var list = Weaviate_V1_ListValue()
+            list.objectValues = values
+            out.listValue = list
         case (.text?, .string(let s)): out.textValue = s
         case (.date?, .string(let s)): out.dateValue = s
         case (.uuid?, .string(let s)): out.uuidValue = s
@@ -153,6 +163,16 @@ struct ResultEncoding {
         case (_, .null): out.nullValue = .nullValue
         }
         return out
+    }
+
+    /// A nested object's fields, each typed by its nested property.
+    private static func properties(_ o: [String: JSONValue], _ fields: [PropertyDefinition]) -> Weaviate_V1_Properties {
+        var props = Weaviate_V1_Properties()
+        for (k, x) in o {
+            let field = fields.first { $0.name == k }
+            props.fields[k] = value(x, kind: field?.kind, nested: field?.nestedProperties)
+        }
+        return props
     }
 
     private static func list(_ items: [JSONValue], kind: PropertyDataType?) -> Weaviate_V1_ListValue {

@@ -104,10 +104,8 @@ struct SearchDecoding {
         var returns = ReturnSelection(properties: nil, metadata: m)
         if r.hasProperties {
             let p = r.properties
-            if !p.objectProperties.isEmpty {
-                throw .unimplemented("nested object properties are not supported by Iris yet")
-            }
-            let named = p.nonRefProperties
+            // An object property asked for returns the whole object (its nested selection is not applied).
+            let named = p.nonRefProperties + p.objectProperties.map(\.propName)
             for name in named where cls.property(named: name) == nil {
                 throw .invalidArgument("could not find property '\(name)' in class '\(cls.className)'")
             }

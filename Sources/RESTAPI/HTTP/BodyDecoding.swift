@@ -157,7 +157,12 @@ enum BodyDecoding {
             indexFilterable: try f.bool("indexFilterable"),
             indexSearchable: try f.bool("indexSearchable"),
             indexInverted: try f.bool("indexInverted"),
-            moduleConfig: f.raw("moduleConfig")
+            moduleConfig: f.raw("moduleConfig"),
+            nestedProperties: try f.raw("nestedProperties").flatMap { raw -> [PropertyDefinition]? in
+                if raw.isNull { return nil }
+                guard case .array(let items) = raw else { throw f.mismatch("nestedProperties", raw, "[]*models.NestedProperty") }
+                return try items.map(property)
+            }
         )
     }
 
@@ -316,6 +321,7 @@ extension PropertyDefinition {
         if let v = indexSearchable { o["indexSearchable"] = .bool(v) }
         if let v = indexInverted { o["indexInverted"] = .bool(v) }
         if let v = moduleConfig { o["moduleConfig"] = v }
+        if let v = nestedProperties { o["nestedProperties"] = .array(v.map(\.json)) }
         return .object(o)
     }
 }
