@@ -70,6 +70,33 @@ final class ObjectTests: XCTestCase {
         }
     }
 
+    func testNestedObjectsAreValidatedAndNormalisedAtEveryLevel() async throws {
+        let t = try TempDatabase { $0.autoSchemaEnabled = false }
+        let point = PropertyDefinition(name: "point", dataType: ["object"], nestedProperties: [
+            PropertyDefinition(name: "x", dataType: ["number"]), PropertyDefinition(name: "label", dataType: ["text"])])
+        let made = try await t.db.createClass(ClassDefinition(className: "Shape", properties: [
+            PropertyDefinition(name: "points", dataType: ["object[]"], nestedProperties: [point,
+                PropertyDefinition(name: "n", dataType: ["int"])]),
+        ]))
+        let points = try XCTUnwrap(made.properties?.first)
+        XCTAssertEqual(points.indexFilterable, false, "object properties cannot be filtered")
+        XCTAssertEqual(points.nestedProperties?.first?.nestedProperties?.last?.tokenization, "word", "nested defaults applied")
+        let o = try await t.db.createObject(ObjectInput(className: "Shape", properties: [
+            "points": [["n": 1, "point": ["x": 2, "label": "a"]], ["n": 2]],
+        ]))
+        XCTAssertEqual(o.properties["points"], [["n": 1, "point": ["x": 2.0, "label": "a"]], ["n": 2]])
+        await XCTAssertThrowsDatabaseError(
+            try await t.db.createObject(ObjectInput(className: "Shape", properties: ["points": [["point": ["y": 1]]]])),
+            .unprocessable, "invalid object: invalid object property 'points.point' on class 'Shape': no such nested property 'y'")
+        await XCTAssertThrowsDatabaseError(
+            try await t.db.createObject(ObjectInput(className: "Shape", properties: ["points": [["n": "x"]]])),
+            .unprocessable, "invalid object: invalid integer property 'points.n' on class 'Shape': requires an integer, the given value is 'x'")
+        await XCTAssertThrowsDatabaseError(
+            try await t.db.createClass(ClassDefinition(className: "Empty", properties: [
+                PropertyDefinition(name: "o", dataType: ["object"])])),
+            .unprocessable, "property 'o': At least one nested property is required for data type object/object[]")
+    }
+
     func testValidationMessages() async throws {
         let t = try TempDatabase { $0.autoSchemaEnabled = false }
         try await makeClass(t)
