@@ -70,3 +70,13 @@ def test_bad_nested_values_are_refused(col):
 def test_an_object_property_needs_nested_properties(client):
     with pytest.raises(UnexpectedStatusCodeError, match="At least one nested property is required"):
         client.collections.create("Bad", properties=[Property(name="o", data_type=DataType.OBJECT, nested_properties=[])])
+
+
+def test_a_nested_selection_returns_only_the_fields_asked_for(col):
+    from weaviate.classes.query import QueryNested
+    col.data.insert({"name": "Ada", "address": {"street": "Main", "number": 7, "geo": {"lat": 51.5, "lon": -0.12}},
+                     "visits": [{"tags": ["x"], "score": 1.0}]})
+    got = col.query.fetch_objects(return_properties=[
+        QueryNested(name="address", properties=["street", QueryNested(name="geo", properties=["lat"])]),
+        QueryNested(name="visits", properties=["score"])]).objects[0]
+    assert got.properties == {"address": {"street": "Main", "geo": {"lat": 51.5}}, "visits": [{"score": 1.0}]}

@@ -76,7 +76,8 @@ struct ResultEncoding {
         for name in names {
             guard let value = o.properties[name], !value.isNull else { continue }
             let property = cls.property(named: name)
-            fields[name] = Self.value(value, kind: property?.kind, nested: property?.nestedProperties)
+            let selected = returns.objectFields[name].map { Self.select(value, $0) } ?? value
+            fields[name] = Self.value(selected, kind: property?.kind, nested: property?.nestedProperties)
         }
         var props = Weaviate_V1_Properties()
         props.fields = fields
@@ -163,6 +164,19 @@ struct ResultEncoding {
         case (_, .null): out.nullValue = .nullValue
         }
         return out
+    }
+
+    /// The fields of an object (or of each object of a list) that `request` asks for, recursively.
+    static func select(_ v: JSONValue, _ request: Weaviate_V1_ObjectPropertiesRequest) -> JSONValue {
+        switch v {
+        case .array(let items): return .array(items.map { select($0, request) })
+        case .object(let o):
+            var out: [String: JSONValue] = [:]
+            for name in request.primitiveProperties { if let x = o[name] { out[name] = x } }
+            for inner in request.objectProperties { if let x = o[inner.propName] { out[inner.propName] = select(x, inner) } }
+            return .object(out)
+        default: return v
+        }
     }
 
     /// A nested object's fields, each typed by its nested property.

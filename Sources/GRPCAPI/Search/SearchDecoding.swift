@@ -14,6 +14,8 @@ struct ReturnSelection {
     var properties: [String]?
     var references: [Weaviate_V1_RefPropertiesRequest] = []
     var metadata: Weaviate_V1_MetadataRequest
+    /// The fields asked for inside object properties, by property name.
+    var objectFields: [String: Weaviate_V1_ObjectPropertiesRequest] = [:]
 }
 
 struct SearchDecoding {
@@ -104,8 +106,8 @@ struct SearchDecoding {
         var returns = ReturnSelection(properties: nil, metadata: m)
         if r.hasProperties {
             let p = r.properties
-            // An object property asked for returns the whole object (its nested selection is not applied).
             let named = p.nonRefProperties + p.objectProperties.map(\.propName)
+            for o in p.objectProperties { returns.objectFields[o.propName] = o }
             for name in named where cls.property(named: name) == nil {
                 throw .invalidArgument("could not find property '\(name)' in class '\(cls.className)'")
             }
