@@ -111,9 +111,11 @@ final class GetTypes: @unchecked Sendable {
         )
     }
 
-    private func field(for property: PropertyDefinition, of cls: ClassDefinition) throws -> GraphQLField? {
+    /// `prefix`: the GraphQL type name prefix of the property's own types (a nested property extends its
+    /// object's, so every object type name is unique).
+    private func field(for property: PropertyDefinition, of cls: ClassDefinition, prefix outer: String? = nil) throws -> GraphQLField? {
         guard let kind = property.kind else { return nil }
-        let prefix = "\(cls.className)\(capitalized(property.name))"
+        let prefix = (outer ?? cls.className) + capitalized(property.name)
         switch kind {
         case .text, .date, .uuid, .blob: return GraphQLField(type: GraphQLString)
         case .int: return GraphQLField(type: GraphQLInt)
@@ -123,7 +125,15 @@ final class GetTypes: @unchecked Sendable {
         case .intArray: return GraphQLField(type: GraphQLList(GraphQLInt))
         case .numberArray: return GraphQLField(type: GraphQLList(GraphQLFloat))
         case .booleanArray: return GraphQLField(type: GraphQLList(GraphQLBoolean))
-        case .object, .objectArray: return nil  // nested objects are read over REST and gRPC; GraphQL does not offer them yet
+        case .object, .objectArray:
+            // Weaviate ≥ 1.22: an object type with one field per nested property, selected like any object.
+            var fields: GraphQLFieldMap = [:]
+            for nested in property.nestedProperties ?? [] {
+                if let f = try field(for: nested, of: cls, prefix: prefix) { fields[nested.name] = f }
+            }
+            guard !fields.isEmpty else { return nil }
+            let type = try GraphQLObjectType(name: "\(prefix)Object", fields: fields)
+            return GraphQLField(type: kind == .object ? type : GraphQLList(type))
         case .geoCoordinates:
             return GraphQLField(type: try GraphQLObjectType(
                 name: "\(prefix)GeoCoordinatesObj",

@@ -80,3 +80,12 @@ def test_a_nested_selection_returns_only_the_fields_asked_for(col):
         QueryNested(name="address", properties=["street", QueryNested(name="geo", properties=["lat"])]),
         QueryNested(name="visits", properties=["score"])]).objects[0]
     assert got.properties == {"address": {"street": "Main", "geo": {"lat": 51.5}}, "visits": [{"score": 1.0}]}
+
+
+def test_graphql_selects_nested_fields(client, col):
+    col.data.insert({"name": "Ada", "address": {"street": "Main", "number": 7, "geo": {"lat": 51.5, "lon": -0.12}},
+                     "visits": [{"tags": ["x"], "score": 1.5}, {"score": 2.0}]})
+    res = client.graphql_raw_query("{ Get { Person { name address { street number geo { lat } } visits { score tags } } } }")
+    assert not res.errors, res.errors
+    assert res.get["Person"] == [{"name": "Ada", "address": {"street": "Main", "number": 7, "geo": {"lat": 51.5}},
+                                  "visits": [{"score": 1.5, "tags": ["x"]}, {"score": 2.0, "tags": None}]}]
