@@ -142,9 +142,10 @@ case "run":
     print(String(data: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), encoding: .utf8)!)
 
 case "profile":
-    // bench-clip profile MODEL_DIR OUT_DIR images|texts REPEATS [THREADS] [MODE]: one workload for perf.
+    // bench-clip profile MODEL_DIR OUT_DIR images|texts REPEATS [THREADS] [MODE] (env BATCH, PRECISION): one workload for perf.
     guard args.count >= 6 else { fail("usage: bench-clip profile MODEL_DIR OUT_DIR images|texts REPEATS [THREADS] [MODE]") }
-    let model = try EmbeddingModel(folder: URL(fileURLWithPath: args[2]))
+    let precision = Precision(rawValue: ProcessInfo.processInfo.environment["PRECISION"] ?? "fp32") ?? { fail("bad PRECISION") }()
+    let model = try EmbeddingModel(folder: URL(fileURLWithPath: args[2]), precision: precision)
     let out = URL(fileURLWithPath: args[3])
     let settings = ComputeSettings(threads: args.count > 6 ? Int(args[6]) : nil,
                                    mode: args.count > 7 ? ComputeSettings.Mode(rawValue: args[7]) ?? .auto : .auto)
