@@ -50,6 +50,9 @@ w = iris["weights_mib"]
 print(f"{'peak RSS MiB (weights ' + format(w, '.0f') + ' MiB)':54} {iris['peak_rss_mib']:9.0f} {ort['peak_rss_mib']:9.0f} "
       f"{iris['peak_rss_mib'] / ort['peak_rss_mib']:6.2f}x  Iris/weights {iris['peak_rss_mib'] / w:.2f} (<= 1.3 " +
       ("ok" if iris["peak_rss_mib"] / w <= 1.3 else "MISSED") + ")")
+if "one_short_text_ms_p50" in iris and "one_short_text_ms_p50" in ort:
+    print(f"{'one short text (<= 12 tokens) alone, p50 ms':54} {iris['one_short_text_ms_p50']:9.1f} {ort['one_short_text_ms_p50']:9.1f} "
+          f"{ort['one_short_text_ms_p50'] / iris['one_short_text_ms_p50']:6.2f}x faster")
 print(f"{'load seconds':54} {iris['load_seconds']:9.2f} {ort['load_seconds']:9.2f}")
 print(f"same vectors: text min cosine {tc:.7f} (max|diff|/norm {td:.1e}), image min cosine {ic:.7f} (max|diff|/norm {idf:.1e})")
 print(f"Iris: {iris['threads']} threads, mode {iris['mode']}, kernels {iris['kernels']}; ORT {ort['onnxruntime']}, {ort['threads']} threads")
@@ -73,6 +76,9 @@ if os.path.exists(os.path.join(OUT, "iris-int8.json")) and os.path.exists(os.pat
                             ("CPU s per text, mix / identical lengths", "cpu_s_per_text_mix", "cpu_s_per_text_same_length")]:
         a, b, f = i8[key], o8[okey], iris[key]
         print(f"{name:40} {a:10.4f} {b:9.4f} {b / a:6.2f}x  {f:9.4f} {f / a:8.2f}x  (less CPU)")
+    if "one_short_text_ms_p50" in i8 and "one_short_text_ms_p50" in o8:
+        a, b, f = i8["one_short_text_ms_p50"], o8["one_short_text_ms_p50"], iris["one_short_text_ms_p50"]
+        print(f"{'one short text alone, p50 ms':40} {a:10.1f} {b:9.1f} {b / a:6.2f}x  {f:9.1f} {f / a:8.2f}x  (faster)")
     print(f"{'peak RSS MiB':40} {i8['peak_rss_mib']:10.0f} {o8['peak_rss_mib']:9.0f} {i8['peak_rss_mib'] / o8['peak_rss_mib']:6.2f}x  {iris['peak_rss_mib']:9.0f}")
     fid = [("Iris int8 vs Iris fp32", "iris-int8", "iris"), ("ORT int8 vs ORT fp32", "ort-int8", "ort")]
     for name, a, b in fid:
