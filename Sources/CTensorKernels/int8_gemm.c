@@ -19,6 +19,7 @@
 #include "CTensorKernels.h"
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -35,24 +36,30 @@ size_t tk_q8_packed_bytes(size_t k, size_t n) { return ((n + Q8_NB - 1) / Q8_NB)
 void tk_q8_pack_weights(const float *w, size_t k, size_t n, size_t ldw, int8_t *packed, float *scales, int32_t *colsums) {
     size_t kp = tk_q8_padded_k(k);
     memset(packed, 0, tk_q8_packed_bytes(k, n));
-    for (size_t c = 0; c < n; c++) {
-        float maxabs = 0;
-        for (size_t r = 0; r < k; r++) {
+    // Row by row, as w is stored (a column at a time missed the cache on every value: most of an int8
+    // model's load time). max|w| per column goes to `scales` first.
+    float *inv = malloc(n * sizeof(float));
+    for (size_t c = 0; c < n; c++) scales[c] = 0, colsums[c] = 0;
+    for (size_t r = 0; r < k; r++)
+        for (size_t c = 0; c < n; c++) {
             float a = fabsf(w[r * ldw + c]);
-            maxabs = a > maxabs ? a : maxabs;
+            scales[c] = a > scales[c] ? a : scales[c];
         }
-        float inv = maxabs > 0 ? 63.0f / maxabs : 0.0f;
+    for (size_t c = 0; c < n; c++) {
+        float maxabs = scales[c];
+        inv[c] = maxabs > 0 ? 63.0f / maxabs : 0.0f;
         scales[c] = maxabs > 0 ? maxabs / 63.0f : 0.0f;
-        int32_t sum = 0;
-        int8_t *block = packed + (c / Q8_NB) * Q8_NB * kp;
-        for (size_t r = 0; r < k; r++) {
-            float q = nearbyintf(w[r * ldw + c] * inv);
-            q = q > 63 ? 63 : q < -63 ? -63 : q;
-            block[(r / 4) * Q8_NB * 4 + (c % Q8_NB) * 4 + r % 4] = (int8_t)q;
-            sum += (int32_t)q;
-        }
-        colsums[c] = sum;
     }
+    for (size_t r = 0; r < k; r++) {
+        int8_t *group = packed + (r / 4) * Q8_NB * 4 + r % 4;
+        for (size_t c = 0; c < n; c++) {
+            float q = nearbyintf(w[r * ldw + c] * inv[c]);
+            q = q > 63 ? 63 : q < -63 ? -63 : q;
+            group[(c / Q8_NB) * Q8_NB * kp + (c % Q8_NB) * 4] = (int8_t)q;
+            colsums[c] += (int32_t)q;
+        }
+    }
+    free(inv);
 }
 
 void tk_q8_quantize_rows(const float *x, size_t rows, size_t k, size_t ldx, uint8_t *q, size_t ldq, float *scales,
@@ -89,6 +96,17 @@ static inline void q8_store(const int32_t *acc, size_t cols, float ascale, float
         float base = fmaf((float)colsum[c], aoffset * wscale[c], bias ? bias[c] : 0.0f);
         y[c] = fmaf((float)acc[c], ascale * wscale[c], base);
     }
+}
+
+// Writes `rows` rows of a micro-kernel's int32 sums as floats (ascale, aoffset, y start at the first row).
+typedef void (*q8_store_fn)(const int32_t out[Q8_MR][Q8_NB], size_t rows, size_t cols, const float *ascale,
+                            const float *aoffset, const float *wscale, const int32_t *colsum, const float *bias, float *y,
+                            size_t ldy);
+
+static void q8_store_scalar(const int32_t out[Q8_MR][Q8_NB], size_t rows, size_t cols, const float *ascale,
+                            const float *aoffset, const float *wscale, const int32_t *colsum, const float *bias, float *y,
+                            size_t ldy) {
+    for (size_t i = 0; i < rows; i++) q8_store(out[i], cols, ascale[i], aoffset[i], wscale, colsum, bias, y + i * ldy);
 }
 
 // A micro-kernel: int32 sums of `rows` (<= Q8_MR) activation rows against one packed block of 16 columns.
@@ -152,6 +170,34 @@ __attribute__((target("avx2,fma"))) static void q8_micro_avx2(const uint8_t *a, 
     }
 }
 
+// q8_store for one row of 16 columns with 8-wide fused multiply-adds (the same two roundings as fmaf, so
+// bit-identical); a libm fmaf call per value made the epilogue a third of the product's time at k = 768.
+__attribute__((target("avx2,fma"))) static inline void q8_store16_avx2(__m256i acc0, __m256i acc1, float ascale,
+                                                                       float aoffset, const float *wscale,
+                                                                       const int32_t *colsum, const float *bias, float *y) {
+    __m256 as = _mm256_set1_ps(ascale), ao = _mm256_set1_ps(aoffset);
+    for (int h = 0; h < 2; h++) {
+        __m256 ws = _mm256_loadu_ps(wscale + 8 * h);
+        __m256 cs = _mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)(colsum + 8 * h)));
+        __m256 b = bias ? _mm256_loadu_ps(bias + 8 * h) : _mm256_setzero_ps();
+        __m256 base = _mm256_fmadd_ps(cs, _mm256_mul_ps(ao, ws), b);
+        __m256 v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(h ? acc1 : acc0), _mm256_mul_ps(as, ws), base);
+        _mm256_storeu_ps(y + 8 * h, v);
+    }
+}
+
+__attribute__((target("avx2,fma"))) static void q8_store_avx2(const int32_t out[Q8_MR][Q8_NB], size_t rows, size_t cols,
+                                                              const float *ascale, const float *aoffset, const float *wscale,
+                                                              const int32_t *colsum, const float *bias, float *y, size_t ldy) {
+    for (size_t i = 0; i < rows; i++) {
+        if (cols == Q8_NB)
+            q8_store16_avx2(_mm256_loadu_si256((const __m256i *)out[i]), _mm256_loadu_si256((const __m256i *)(out[i] + 8)),
+                            ascale[i], aoffset[i], wscale, colsum, bias, y + i * ldy);
+        else
+            q8_store(out[i], cols, ascale[i], aoffset[i], wscale, colsum, bias, y + i * ldy);
+    }
+}
+
 __attribute__((target("avx2,avxvnni,fma"))) static void q8_micro_avxvnni(const uint8_t *a, size_t lda, size_t rows,
                                                                          const int8_t *block, size_t groups,
                                                                          int32_t out[Q8_MR][Q8_NB]) {
@@ -187,7 +233,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma"))) static void 
 /// most) stays in cache while every column block streams past it, instead of all of A per block.
 #define Q8_PANEL 48
 
-static void q8_gemm_with(q8_micro_fn micro, const uint8_t *a, size_t lda, const float *ascale, const float *aoffset, size_t m,
+static void q8_gemm_with(q8_micro_fn micro, q8_store_fn store, const uint8_t *a, size_t lda, const float *ascale, const float *aoffset, size_t m,
                          const int8_t *packed, const float *wscale, const int32_t *colsum, size_t k, size_t n,
                          const float *bias, float *y, size_t ldy) {
     size_t kp = tk_q8_padded_k(k), groups = kp / 4;
@@ -200,9 +246,8 @@ static void q8_gemm_with(q8_micro_fn micro, const uint8_t *a, size_t lda, const 
                 size_t rows = pend - r < Q8_MR ? pend - r : Q8_MR;
                 int32_t out[Q8_MR][Q8_NB];
                 micro(a + r * lda, lda, rows, block, groups, out);
-                for (size_t i = 0; i < rows; i++)
-                    q8_store(out[i], cols, ascale[r + i], aoffset[r + i], wscale + j, colsum + j, bias ? bias + j : NULL,
-                             y + (r + i) * ldy + j);
+                store(out, rows, cols, ascale + r, aoffset + r, wscale + j, colsum + j, bias ? bias + j : NULL,
+                      y + r * ldy + j, ldy);
             }
         }
     }
@@ -252,13 +297,14 @@ void tk_q8_gemm(const uint8_t *a, size_t lda, const float *ascale, const float *
                 const int32_t *colsum, size_t k, size_t n, const float *bias, float *y, size_t ldy) {
     if (m == 0 || n == 0) return;
     q8_micro_fn micro = q8_micro_scalar;
+    q8_store_fn store = q8_store_scalar;
 #ifdef Q8_X86
     switch (tk_q8_isa()) {
-    case TK_Q8_AVX2: micro = q8_micro_avx2; break;
-    case TK_Q8_AVXVNNI: micro = q8_micro_avxvnni; break;
-    case TK_Q8_AVX512VNNI: micro = q8_micro_avx512vnni; break;
+    case TK_Q8_AVX2: micro = q8_micro_avx2; store = q8_store_avx2; break;
+    case TK_Q8_AVXVNNI: micro = q8_micro_avxvnni; store = q8_store_avx2; break;
+    case TK_Q8_AVX512VNNI: micro = q8_micro_avx512vnni; store = q8_store_avx2; break;
     default: break;
     }
 #endif
-    q8_gemm_with(micro, a, lda, ascale, aoffset, m, packed, wscale, colsum, k, n, bias, y, ldy);
+    q8_gemm_with(micro, store, a, lda, ascale, aoffset, m, packed, wscale, colsum, k, n, bias, y, ldy);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CLIP benchmark: Iris vs onnxruntime (fp32, 2 threads) on the same seeded ViT-B/32-shaped weights.
+# CLIP benchmark: Iris vs onnxruntime (fp32 and int8, 2 threads) on the same seeded ViT-B/32-shaped weights.
 # Needs: python3 with numpy, onnx, onnxruntime (pip install numpy onnx onnxruntime); a release build of bench-clip.
 # usage: [SCRATCH=dir] bench/clip/run.sh [--threads N]        (from the repository root; writes bench/out/)
 set -euo pipefail
@@ -19,6 +19,8 @@ swift build "${SWIFT_FLAGS[@]}" --product bench-clip >/dev/null
 BIN=$(swift build "${SWIFT_FLAGS[@]}" --show-bin-path)/bench-clip
 "$BIN" prepare "$OUT/clip-vit-b32" bench/clip/captions.txt "$FIXTURES/images" "$OUT"
 # Each side in its own process, so peak memory is its own.
-python3 bench/clip/ort_bench.py "$OUT" "$THREADS"
-"$BIN" run "$OUT/clip-vit-b32" "$OUT" --threads "$THREADS"
+for precision in fp32 int8; do
+    python3 bench/clip/ort_bench.py "$OUT" "$THREADS" "$precision"
+    "$BIN" run "$OUT/clip-vit-b32" "$OUT" --threads "$THREADS" --precision "$precision"
+done
 python3 bench/clip/report.py "$OUT"

@@ -4,7 +4,7 @@
 final class CLIPVisionModel: Sendable {
     let config: CLIPTowerConfig
     let projectionDim: Int
-    let patchWeight: [Float] // [C*p*p, d] (conv weight [d, C, p, p] transposed)
+    let patchEmbedding: Linear // [C*p*p] -> [d], the conv weight [d, C, p, p] as a Linear without bias (always fp32)
     let classEmbedding: [Float]
     let positionEmbedding: [Float] // [P+1, d]
     let preNorm: LayerNorm
@@ -22,7 +22,8 @@ final class CLIPVisionModel: Sendable {
         self.projectionDim = projectionDim
         let d = c.hiddenSize, p = c.patchSize
         let conv = try store.tensor("vision_model.embeddings.patch_embedding.weight", shape: [d, c.channels, p, p])
-        patchWeight = transpose(conv.values, rows: d, cols: c.channels * p * p)
+        patchEmbedding = Linear(inFeatures: c.channels * p * p, outFeatures: d,
+                                weightInOut: transpose(conv.values, rows: d, cols: c.channels * p * p), bias: nil).prepared(.fp32)
         classEmbedding = try store.tensor("vision_model.embeddings.class_embedding", shape: [d]).values
         let positions = (c.imageSize / p) * (c.imageSize / p) + 1
         positionEmbedding = try store.tensor("vision_model.embeddings.position_embedding.weight", shape: [positions, d]).values
@@ -61,15 +62,12 @@ final class CLIPVisionModel: Sendable {
                 }
             }
         }
+        // All patches in one product, then each image's rows go to rows 1...P of its sequence (row 0 is the class token).
+        let patches = FloatBuffer(images.count * P * d)
+        patchEmbedding.forward(cols.p, rows: images.count * P, into: patches.p,
+                               columnThreads: ParallelRunner.columnSplitActive ? threads : 1)
         let x = FloatBuffer(rows * d)
-        patchWeight.withUnsafeBufferPointer { w in
-            // Patch rows land at rows 1...P of each image: one GEMM per image writes with ldc = d,
-            // keeping all images in a single call is not possible because of the class rows in between.
-            for b in 0..<images.count {
-                sgemm(m: P, n: d, k: kdim, a: cols.p + b * P * kdim, lda: kdim, b: w.baseAddress!, ldb: d,
-                      c: x.p + (b * seq + 1) * d, ldc: d)
-            }
-        }
+        for b in 0..<images.count { (x.p + (b * seq + 1) * d).update(from: patches.p + b * P * d, count: P * d) }
         classEmbedding.withUnsafeBufferPointer { cls in
             positionEmbedding.withUnsafeBufferPointer { pos in
                 for b in 0..<images.count {

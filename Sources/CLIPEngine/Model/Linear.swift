@@ -1,15 +1,17 @@
+import CTensorKernels
 import COpenBLAS
 import Dispatch
 
 /// y = x W^T + b for a batch of rows. The weight is stored transposed ([in, out], row-major) once at
-/// load so the product is a plain NN GEMM over all rows of the batch; or, after `prepared(.int8)`,
-/// quantised and packed for the int8 kernel instead.
+/// load so the product is a plain NN GEMM over all rows of the batch; `prepared` then packs it for the
+/// fp32 kernel (f32_gemm.c) or quantises it for the int8 one (int8_gemm.c), dropping the plain copy.
 struct Linear {
     let inFeatures: Int
     let outFeatures: Int
-    let weight: [Float] // [in, out]; empty once quantised
+    let weight: [Float] // [in, out]; empty once prepared
     let bias: [Float]?
     let int8: Int8Weight?
+    let f32: PackedF32Weight?
 
     /// `name` is the module prefix; reads name.weight [out, in] and, when `bias`, name.bias [out].
     init(_ store: WeightStore, _ name: String, in inF: Int, out outF: Int, bias hasBias: Bool) throws {
@@ -19,22 +21,32 @@ struct Linear {
         weight = transpose(w.values, rows: outF, cols: inF)
         bias = hasBias ? try store.tensor(name + ".bias", shape: [outF]).values : nil
         int8 = nil
+        f32 = nil
     }
 
-    init(inFeatures: Int, outFeatures: Int, weightInOut: [Float], bias: [Float]?, int8: Int8Weight? = nil) {
+    init(inFeatures: Int, outFeatures: Int, weightInOut: [Float], bias: [Float]?, int8: Int8Weight? = nil,
+         f32: PackedF32Weight? = nil) {
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
         self.weight = weightInOut
         self.bias = bias
         self.int8 = int8
+        self.f32 = f32
     }
 
-    /// This layer for `precision`: as it is for fp32; for int8, its weight quantised per output column
-    /// and packed (the float copy is dropped). Quantise after fusing: per-column scales do not mix columns.
+    /// This layer for `precision`: its weight packed for the fp32 kernel, or quantised per output column
+    /// and packed for the int8 one; the plain copy is dropped. Prepare after fusing (`fused` reads the
+    /// plain weights; per-column scales do not mix columns).
     func prepared(_ precision: Precision) -> Linear {
-        guard precision == .int8, int8 == nil else { return self }
-        return Linear(inFeatures: inFeatures, outFeatures: outFeatures, weightInOut: [], bias: bias,
-                      int8: Int8Weight(weightInOut: weight, inFeatures: inFeatures, outFeatures: outFeatures))
+        guard int8 == nil, f32 == nil else { return self }
+        switch precision {
+        case .int8:
+            return Linear(inFeatures: inFeatures, outFeatures: outFeatures, weightInOut: [], bias: bias,
+                          int8: Int8Weight(weightInOut: weight, inFeatures: inFeatures, outFeatures: outFeatures))
+        case .fp32:
+            return Linear(inFeatures: inFeatures, outFeatures: outFeatures, weightInOut: [], bias: bias,
+                          f32: PackedF32Weight(weightInOut: weight, inFeatures: inFeatures, outFeatures: outFeatures))
+        }
     }
 
     /// Concatenates layers with the same input along the output dimension (fused Q/K/V).
@@ -60,10 +72,14 @@ struct Linear {
                  columnThreads: Int = 1) {
         guard rows > 0 else { return }
         let lda = ldx ?? inFeatures
+        // The packed kernels are single-threaded: they take the threads BLAS would have used as column blocks.
+        let threads = columnThreads > 1 ? columnThreads : Int(openblas_get_num_threads())
+        if let f32 {
+            f32.forward(x, rows: rows, ldx: lda, bias: bias, into: y, ldy: outFeatures, threads: threads)
+            return
+        }
         if let int8 {
-            // The int8 kernel is single-threaded: it takes the threads BLAS would have used as column blocks.
-            int8.forward(x, rows: rows, ldx: lda, bias: bias, into: y,
-                         threads: columnThreads > 1 ? columnThreads : Int(openblas_get_num_threads()))
+            int8.forward(x, rows: rows, ldx: lda, bias: bias, into: y, threads: threads)
             return
         }
         weight.withUnsafeBufferPointer { w in
@@ -86,64 +102,6 @@ struct Linear {
         }
         if let bias {
             bias.withUnsafeBufferPointer { b in tk_add_bias(y, rows, outFeatures, outFeatures, b.baseAddress!) }
-        }
-    }
-}
-
-import CTensorKernels
-
-/// A Linear weight for the int8 kernel: 7-bit symmetric per output column, packed in blocks of 16
-/// columns (tk_q8_pack_weights), with each column's scale and sum of quantised values.
-/// @unchecked Sendable: it owns raw buffers that are written in init and only read afterwards.
-final class Int8Weight: @unchecked Sendable {
-    let inFeatures: Int, outFeatures: Int
-    let packed: [Int8]
-    let scales: [Float]
-    let columnSums: [Int32]
-
-    init(weightInOut w: [Float], inFeatures k: Int, outFeatures n: Int) {
-        inFeatures = k
-        outFeatures = n
-        var packed = [Int8](repeating: 0, count: tk_q8_packed_bytes(k, n))
-        var scales = [Float](repeating: 0, count: n), sums = [Int32](repeating: 0, count: n)
-        tk_q8_pack_weights(w, k, n, n, &packed, &scales, &sums)
-        self.packed = packed
-        self.scales = scales
-        columnSums = sums
-    }
-
-    /// y[rows, out] = x[rows, in] W + b, x quantised per row first; `threads` blocks of whole 16-column groups.
-    func forward(_ x: UnsafePointer<Float>, rows: Int, ldx: Int, bias: [Float]?, into y: UnsafeMutablePointer<Float>, threads: Int) {
-        let kp = tk_q8_padded_k(inFeatures)
-        var a = [UInt8](repeating: 0, count: rows * kp)
-        var rowScales = [Float](repeating: 0, count: rows), rowOffsets = [Float](repeating: 0, count: rows)
-        tk_q8_quantize_rows(x, rows, inFeatures, ldx, &a, kp, &rowScales, &rowOffsets)
-        let biasValues = bias ?? []
-        let groups = (outFeatures + 15) / 16
-        let blocks = max(1, min(threads, groups))
-        let per = (groups + blocks - 1) / blocks * 16
-        a.withUnsafeBufferPointer { a in
-            rowScales.withUnsafeBufferPointer { rs in
-              rowOffsets.withUnsafeBufferPointer { ro in
-                packed.withUnsafeBufferPointer { p in
-                    scales.withUnsafeBufferPointer { s in
-                        columnSums.withUnsafeBufferPointer { cs in
-                          biasValues.withUnsafeBufferPointer { bp in
-                            let run = { (b: Int) in
-                                let n0 = b * per
-                                let n = min(per, self.outFeatures - n0)
-                                guard n > 0 else { return }
-                                tk_q8_gemm(a.baseAddress!, kp, rs.baseAddress!, ro.baseAddress!, rows, p.baseAddress! + n0 * kp,
-                                           s.baseAddress! + n0, cs.baseAddress! + n0, self.inFeatures, n,
-                                           bias == nil ? nil : bp.baseAddress! + n0, y + n0, self.outFeatures)
-                            }
-                            if blocks == 1 { run(0) } else { concurrentForEach(blocks, run) }
-                          }
-                        }
-                    }
-                }
-              }
-            }
         }
     }
 }

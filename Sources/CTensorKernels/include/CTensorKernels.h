@@ -67,6 +67,17 @@ void tk_q8_quantize_rows(const float *x, size_t rows, size_t k, size_t ldx, uint
 void tk_q8_gemm(const uint8_t *a, size_t lda, const float *ascale, const float *aoffset, size_t m, const int8_t *packed,
                 const float *wscale, const int32_t *colsum, size_t k, size_t n, const float *bias, float *y, size_t ldy);
 
+// MARK: fp32 matrix products against packed weights (f32_gemm.c: the layout and why)
+
+/// Floats of `tk_f32_pack_weights`' output for a [k, n] weight (n rounded up to 16).
+size_t tk_f32_packed_count(size_t k, size_t n);
+/// Packs w [k, n] (row-major) into panels of 16 columns.
+void tk_f32_pack_weights(const float *w, size_t k, size_t n, float *packed);
+/// y[m, col0 ..< col0 + cols] (stride `ldy`) = x [m, k] (stride `ldx`) . w + bias (bias may be NULL; it and y
+/// are indexed by absolute column). `col0` must be a multiple of 16; the kernel is single-threaded.
+void tk_f32_gemm(const float *x, size_t ldx, size_t m, const float *packed, size_t k, size_t n, size_t col0, size_t cols,
+                 const float *bias, float *y, size_t ldy);
+
 #ifdef __cplusplus
 }
 #endif

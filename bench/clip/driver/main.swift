@@ -124,6 +124,18 @@ case "run":
     let img16 = try time(repeats: 3) { imageVectors = try model.embed(pixels: pixels, settings: settings) }
     var textVectors: [[Float]] = []
     let texts = try time(repeats: 3) { textVectors = try model.embed(tokenIDs: ids, settings: settings) }
+    // What a search feels: one short text (<= 12 tokens, as typed into a search box) per call, median of 3 rounds.
+    let short = ids.filter { $0.count <= 12 }
+    var oneText: [Double] = []
+    _ = try model.embed(tokenIDs: [short[0]], settings: settings)
+    for _ in 0..<3 {
+        for t in short {
+            let t0 = now()
+            _ = try model.embed(tokenIDs: [t], settings: settings)
+            oneText.append(now() - t0)
+        }
+    }
+    oneText.sort()
     // int8 results go beside the fp32 ones (iris-int8.*), so report.py can set them side by side.
     let tag = precision == .fp32 ? "iris" : "iris-\(precision.rawValue)"
     try writeFloats(imageVectors, to: out.appendingPathComponent("\(tag).image.f32"))
@@ -134,6 +146,7 @@ case "run":
         "load_seconds": loadSeconds,
         "images_per_s_batch1": 1 / img1.wall, "images_per_s_batch16": 16 / img16.wall,
         "texts_per_s_mix": Double(ids.count) / texts.wall,
+        "one_short_text_ms_p50": oneText[oneText.count / 2] * 1000, "one_image_ms_best": img1.wall * 1000,
         "cpu_s_per_image_batch1": img1.cpu, "cpu_s_per_image_batch16": img16.cpu / 16, "cpu_s_per_text_mix": texts.cpu / Double(ids.count),
         "rss_before_mib": rssBefore, "rss_loaded_mib": rssLoaded, "peak_rss_mib": peakRSSMiB(), "weights_mib": weightsMiB,
     ]
@@ -142,9 +155,10 @@ case "run":
     print(String(data: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), encoding: .utf8)!)
 
 case "profile":
-    // bench-clip profile MODEL_DIR OUT_DIR images|texts REPEATS [THREADS] [MODE]: one workload for perf.
+    // bench-clip profile MODEL_DIR OUT_DIR images|texts REPEATS [THREADS] [MODE] (env BATCH, PRECISION): one workload for perf.
     guard args.count >= 6 else { fail("usage: bench-clip profile MODEL_DIR OUT_DIR images|texts REPEATS [THREADS] [MODE]") }
-    let model = try EmbeddingModel(folder: URL(fileURLWithPath: args[2]))
+    let precision = Precision(rawValue: ProcessInfo.processInfo.environment["PRECISION"] ?? "fp32") ?? { fail("bad PRECISION") }()
+    let model = try EmbeddingModel(folder: URL(fileURLWithPath: args[2]), precision: precision)
     let out = URL(fileURLWithPath: args[3])
     let settings = ComputeSettings(threads: args.count > 6 ? Int(args[6]) : nil,
                                    mode: args.count > 7 ? ComputeSettings.Mode(rawValue: args[7]) ?? .auto : .auto)
