@@ -1,0 +1,88 @@
+import Foundation
+import PostgresStore
+import Storage
+import VectorIndex
+
+/// Schema changes in one PostgreSQL transaction (`Database.schemaWrite` with the PostgreSQL engine): rows
+/// in `iris_classes` / `iris_tenants`, shard tables, and a bump of `iris_schema_version` (design §4).
+///
+/// pgvector holds the vectors, inside the shard tables: a shard's in-process index is never searched or
+/// written by this engine, so `ClassState.index` is an empty in-memory one (no file), and retiring or
+/// dropping an index has nothing to do beyond the tables.
+final class PostgresSchemaWriter: SchemaWriter {
+    let c: BlockingConnection
+
+    init(c: BlockingConnection) throws {
+        self.c = c
+        // One schema change at a time, across every node on this database.
+        try c.query("SELECT pg_advisory_xact_lock(7041991)")
+    }
+
+    /// The whole schema change is already one transaction.
+    func atomically(_ body: () throws -> Void) throws { try body() }
+
+    func insertClass(name: String, definition: String, columns: [StoreColumn]) throws -> Int64 {
+        try PostgresCatalog.createClass(c, name: name, definition: definition, columns: columns)
+    }
+
+    func setDefinition(classID: Int64, definition: String) throws {
+        try c.query("UPDATE iris_classes SET definition = $1::jsonb WHERE id = $2", [.text(definition), .integer(classID)])
+        try PostgresCatalog.bumpVersion(c)
+    }
+
+    func setShardStatus(classID: Int64, status: String) throws {
+        try c.query("UPDATE iris_classes SET shard_status = $1 WHERE id = $2", [.text(status), .integer(classID)])
+        try PostgresCatalog.bumpVersion(c)
+    }
+
+    func deleteClass(classID: Int64, shardIDs: [Int64]) throws {
+        try c.query("DELETE FROM iris_tenants WHERE class_id = $1", [.integer(classID)])
+        try c.query("DELETE FROM iris_classes WHERE id = $1", [.integer(classID)])
+        for id in shardIDs { try PGShardTables.drop(c, shard: id) }
+        try PostgresCatalog.bumpVersion(c)
+    }
+
+    func addColumns(shardIDs: [Int64], columns: [StoreColumn]) throws {
+        for id in shardIDs { try PGShardTables.addColumns(c, shard: id, columns: PostgresCatalog.columns(columns)) }
+        try PostgresCatalog.bumpVersion(c)
+    }
+
+    /// A tenant made after its class's dimension was fixed gets its vector column and index at once.
+    func insertTenant(classID: Int64, name: String, status: String, columns: [StoreColumn], of cls: ClassState) throws -> Int64 {
+        guard let row = try c.query("INSERT INTO iris_tenants (class_id, name, status) VALUES ($1, $2, $3) RETURNING id",
+                                    [.integer(classID), .text(name), .text(status)]).first else {
+            throw PostgresStoreError("tenant insert returned no id")
+        }
+        let id = try row.decode(Int64.self)
+        try PGShardTables.create(c, shard: -id, columns: PostgresCatalog.columns(columns))
+        if let dimension = try PostgresCatalog.dimension(c, classID: classID) {
+            let config = try cls.definition.hnswConfig()
+            try PostgresVectors.index(c, shard: -id, dimension: dimension, distance: try PostgresVectors.distance(config), config: config)
+        }
+        try PostgresCatalog.bumpVersion(c)
+        return id
+    }
+
+    func setTenantStatus(tenantID: Int64, status: String) throws {
+        try c.query("UPDATE iris_tenants SET status = $1 WHERE id = $2", [.text(status), .integer(tenantID)])
+        try PostgresCatalog.bumpVersion(c)
+    }
+
+    func deleteTenant(tenantID: Int64) throws {
+        try c.query("DELETE FROM iris_tenants WHERE id = $1", [.integer(tenantID)])
+        try PGShardTables.drop(c, shard: -tenantID)
+        try PostgresCatalog.bumpVersion(c)
+    }
+
+    func newIndex(shardID: Int64, definition: ClassDefinition) throws -> any VectorIndex {
+        try PostgresCatalog.unusedIndex(definition)
+    }
+
+    func openIndex(shardID: Int64, definition: ClassDefinition) throws -> any VectorIndex {
+        try PostgresCatalog.unusedIndex(definition)
+    }
+
+    func retireIndex(_ shard: ClassState) throws {}
+
+    func dropIndexes(shardIDs: [Int64]) {}
+}
