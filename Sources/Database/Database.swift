@@ -42,6 +42,8 @@ public final class Database: @unchecked Sendable {
     var diskWarningLogged = false
     /// The start-up whole-file check running beside the server (set once in init).
     var startupCheck: Task<Void, Never>?
+    /// The PostgreSQL engine's listener for other nodes' schema changes (cancelled at close).
+    var schemaFollower: Task<Void, Never>?
     /// Where the vector index files live: `<dataPath>/indexes`, or `indexCopies`.
     let indexDirectory: String
     /// A temporary folder of index file copies when the store is read-only; removed at close.
@@ -150,6 +152,7 @@ public final class Database: @unchecked Sendable {
         snapshotTimer?.cancel()
         storageProbeTimer?.cancel()
         if let postgresRunner {
+            schemaFollower?.cancel()
             postgresRunner.cancel()
             return
         }

@@ -122,3 +122,18 @@ extension PostgresConnection {
         try await query(PostgresQuery(unsafeSQL: sql, binds: PGValue.bindings(values)), logger: Logger(label: "iris.postgres.query"))
     }
 }
+
+extension PostgresStore {
+    /// Holds one pooled connection in `LISTEN channel` and calls `onNotification` for each notification
+    /// (one at a time, in order), `whenListening` once the LISTEN is in place. Returns when the connection
+    /// ends; throws its error.
+    public func listen(_ channel: String, whenListening: @escaping @Sendable () async -> Void,
+                       onNotification: @escaping @Sendable () async -> Void) async throws {
+        try await withConnection { c in
+            try await c.listen(on: channel) { notifications in
+                await whenListening()
+                for try await _ in notifications { await onNotification() }
+            }
+        }
+    }
+}

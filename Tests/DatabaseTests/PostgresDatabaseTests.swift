@@ -111,6 +111,47 @@ final class PostgresDatabaseTests: XCTestCase {
         XCTAssertEqual(near.map(\.object.id), ["a1000000-0000-0000-0000-000000000001"])
     }
 
+    /// Waits (up to 10 s) until `condition` holds: another node hears of a schema change by notification.
+    func eventually(_ what: String, _ condition: () -> Bool) async throws {
+        for _ in 0..<200 {
+            if condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        XCTFail("never: \(what)")
+    }
+
+    /// Schema changes made through node A reach node B without a restart (`LISTEN iris_schema`): a new
+    /// class (then written through B), a new property, tenants, and the class's deletion.
+    func testSchemaChangesOnOneNodeReachTheOther() async throws {
+        let a = try await open()
+        let b = try await open()
+        _ = try await a.createClass(ClassDefinition(className: "Live", properties: [PropertyDefinition(name: "a", dataType: ["text"])]))
+        try await eventually("B knows class Live") { b.getClass("Live") != nil }
+        _ = try await b.createObject(ObjectInput(className: "Live", id: "d1000000-0000-0000-0000-000000000001",
+                                                 properties: ["a": "from b"], vector: [1, 0]))
+        let seen = try await a.getObject(className: "Live", id: "d1000000-0000-0000-0000-000000000001")
+        XCTAssertEqual(seen?.properties["a"], "from b")
+        _ = try await a.addProperty(toClass: "Live", PropertyDefinition(name: "n", dataType: ["int"]))
+        try await eventually("B knows property n") { b.getClass("Live")?.property(named: "n") != nil }
+        // B filters on the new property (an unknown one would be a 422) and writes it.
+        let filtered = try await b.findObjects(className: "Live", filter: WhereFilter(operator: .greaterThan, path: ["n"], valueInt: 0), limit: 5)
+        XCTAssertEqual(filtered.count, 0)
+        _ = try await b.mergeObject(className: "Live", id: "d1000000-0000-0000-0000-000000000001", ObjectInput(className: "Live", properties: ["n": 3]))
+        let three = try await a.count(className: "Live", filter: WhereFilter(operator: .equal, path: ["n"], valueInt: 3))
+        XCTAssertEqual(three, 1)
+
+        _ = try await a.createClass(ClassDefinition(className: "Mt", multiTenancyConfig: ["enabled": true]))
+        try await a.addTenants(toClass: "Mt", [TenantInfo(name: "t1")])
+        try await eventually("B knows tenant t1") { (try? b.tenants(ofClass: "Mt").map(\.name)) == ["t1"] }
+        _ = try await b.createObject(ObjectInput(className: "Mt", properties: [:], tenant: "t1"))
+        let inT1 = try await a.count(className: "Mt", tenant: "t1")
+        XCTAssertEqual(inT1, 1)
+
+        try await a.deleteClass("Live")
+        try await eventually("B forgot class Live") { b.getClass("Live") == nil }
+        XCTAssertEqual(b.schema().map(\.className), ["Mt"])
+    }
+
     /// Tenants: each its own tables, a tenant made after the dimension was fixed gets its vector index,
     /// deactivation keeps the rows, deletion drops them.
     func testTenantsKeepTheirObjectsApart() async throws {

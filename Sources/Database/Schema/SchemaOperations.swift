@@ -83,7 +83,7 @@ extension Database {
         try ensureWritable()
         do {
             if let postgres {
-                return try await postgres.store.withBlockingTransaction(attempts: 1) { c in try body(PostgresSchemaWriter(c: c)) }
+                return try await postgres.store.withBlockingTransaction(attempts: 1) { c in try body(PostgresSchemaWriter(c: c, database: self)) }
             }
             return try await store.pool.writeWithoutTransaction { db in try body(EmbeddedSchemaWriter(db: db, database: self)) }
         } catch {

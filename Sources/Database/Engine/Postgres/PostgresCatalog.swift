@@ -29,14 +29,21 @@ enum PostgresCatalog {
         }
         let id = try row.decode(Int64.self)
         try PGShardTables.create(c, shard: id, columns: self.columns(columns))
-        try bumpVersion(c)
         return id
     }
 
-    /// Marks the schema changed: other nodes compare their cached version with this row's.
-    static func bumpVersion(_ c: BlockingConnection) throws {
-        try c.query("UPDATE iris_schema_version SET version = version + 1")
+    /// Marks the schema changed and tells the other nodes (at commit); returns the new version.
+    static func bumpVersion(_ c: BlockingConnection) throws -> Int64 {
+        guard let row = try c.query("UPDATE iris_schema_version SET version = version + 1 RETURNING version").first else {
+            throw PostgresStoreError("iris_schema_version has no row")
+        }
         try c.query("NOTIFY iris_schema")
+        return try row.decode(Int64.self)
+    }
+
+    /// The stored schema's version.
+    static func version(_ c: BlockingConnection) throws -> Int64 {
+        try c.query("SELECT version FROM iris_schema_version").first?.decode(Int64.self) ?? 0
     }
 }
 

@@ -19,6 +19,8 @@ final class PostgresEngine: StorageEngine {
     let store: PostgresStore
     let logger: Logger
     let dialect: any SQLDialect = PostgresDialect()
+    /// The version of the stored schema this node's in-memory schema reflects (`iris_schema_version`).
+    let schemaVersion = LockedValue<Int64>(0)
 
     init(store: PostgresStore, logger: Logger) {
         self.store = store
@@ -59,6 +61,16 @@ final class PostgresEngine: StorageEngine {
     func vectorCount(_ shard: ClassState) async throws -> Int {
         try await store.withBlockingConnection { c in try PGObjectRows.vectorCount(c, shard: shard.id) }
     }
+}
+
+/// A value read and written from any thread.
+final class LockedValue<T: Sendable>: @unchecked Sendable {
+    // @unchecked: `stored` is read and written only under `lock`.
+    private var stored: T
+    private let lock = NSLock()
+    init(_ value: T) { stored = value }
+    var value: T { lock.lock(); defer { lock.unlock() }; return stored }
+    func set(_ v: T) { lock.lock(); stored = v; lock.unlock() }
 }
 
 /// A value carried across a concurrency boundary the compiler cannot see is safe: the sender waits for

@@ -12,9 +12,15 @@ extension Database {
         let runner = Task { await store.run() }
         do {
             try await store.migrate()
-            let schema = try await store.withBlockingTransaction { c in try PostgresCatalog.load(c) }
-            return try Database(config: config, modules: modules, logger: logger,
-                                postgres: PostgresEngine(store: store, logger: logger), runner: runner, schema: schema)
+            let (schema, version) = try await store.withBlockingTransaction { c in
+                (try PostgresCatalog.load(c), try PostgresCatalog.version(c))
+            }
+            let engine = PostgresEngine(store: store, logger: logger)
+            engine.schemaVersion.set(version)
+            let db = try Database(config: config, modules: modules, logger: logger, postgres: engine, runner: runner, schema: schema)
+            // Other nodes' schema changes from now on (the first LISTEN reloads once, for changes since the load).
+            db.schemaFollower = db.followPostgresSchema()
+            return db
         } catch {
             runner.cancel()
             if let e = error as? DatabaseError { throw e }

@@ -11,40 +11,51 @@ import VectorIndex
 /// dropping an index has nothing to do beyond the tables.
 final class PostgresSchemaWriter: SchemaWriter {
     let c: BlockingConnection
+    unowned let database: Database
 
-    init(c: BlockingConnection) throws {
+    init(c: BlockingConnection, database: Database) throws {
         self.c = c
-        // One schema change at a time, across every node on this database.
+        self.database = database
+        // One schema change at a time, across every node on this database; it starts from the stored
+        // schema (another node's change may not have been heard of yet).
         try c.query("SELECT pg_advisory_xact_lock(7041991)")
+        try database.catchUpWithStoredSchema(c)
+    }
+
+    /// Bumps the stored version (other nodes reload) and remembers it (this node has the change already).
+    private func changed() throws {
+        database.postgres?.schemaVersion.set(try PostgresCatalog.bumpVersion(c))
     }
 
     /// The whole schema change is already one transaction.
     func atomically(_ body: () throws -> Void) throws { try body() }
 
     func insertClass(name: String, definition: String, columns: [StoreColumn]) throws -> Int64 {
-        try PostgresCatalog.createClass(c, name: name, definition: definition, columns: columns)
+        let id = try PostgresCatalog.createClass(c, name: name, definition: definition, columns: columns)
+        try changed()
+        return id
     }
 
     func setDefinition(classID: Int64, definition: String) throws {
         try c.query("UPDATE iris_classes SET definition = $1::jsonb WHERE id = $2", [.text(definition), .integer(classID)])
-        try PostgresCatalog.bumpVersion(c)
+        try changed()
     }
 
     func setShardStatus(classID: Int64, status: String) throws {
         try c.query("UPDATE iris_classes SET shard_status = $1 WHERE id = $2", [.text(status), .integer(classID)])
-        try PostgresCatalog.bumpVersion(c)
+        try changed()
     }
 
     func deleteClass(classID: Int64, shardIDs: [Int64]) throws {
         try c.query("DELETE FROM iris_tenants WHERE class_id = $1", [.integer(classID)])
         try c.query("DELETE FROM iris_classes WHERE id = $1", [.integer(classID)])
         for id in shardIDs { try PGShardTables.drop(c, shard: id) }
-        try PostgresCatalog.bumpVersion(c)
+        try changed()
     }
 
     func addColumns(shardIDs: [Int64], columns: [StoreColumn]) throws {
         for id in shardIDs { try PGShardTables.addColumns(c, shard: id, columns: PostgresCatalog.columns(columns)) }
-        try PostgresCatalog.bumpVersion(c)
+        try changed()
     }
 
     /// A tenant made after its class's dimension was fixed gets its vector column and index at once.
@@ -59,19 +70,19 @@ final class PostgresSchemaWriter: SchemaWriter {
             let config = try cls.definition.hnswConfig()
             try PostgresVectors.index(c, shard: -id, dimension: dimension, distance: try PostgresVectors.distance(config), config: config)
         }
-        try PostgresCatalog.bumpVersion(c)
+        try changed()
         return id
     }
 
     func setTenantStatus(tenantID: Int64, status: String) throws {
         try c.query("UPDATE iris_tenants SET status = $1 WHERE id = $2", [.text(status), .integer(tenantID)])
-        try PostgresCatalog.bumpVersion(c)
+        try changed()
     }
 
     func deleteTenant(tenantID: Int64) throws {
         try c.query("DELETE FROM iris_tenants WHERE id = $1", [.integer(tenantID)])
         try PGShardTables.drop(c, shard: -tenantID)
-        try PostgresCatalog.bumpVersion(c)
+        try changed()
     }
 
     func newIndex(shardID: Int64, definition: ClassDefinition) throws -> any VectorIndex {
