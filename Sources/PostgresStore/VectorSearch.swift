@@ -38,7 +38,11 @@ public enum PGVectorSearch {
                 conditions.append("doc_id = ANY($\(values.count))")
             }
             if let maxDistance {
-                values.append(.real(distance.pgvector(maxDistance)))
+                // Two float32 ulps of slack: pgvector sums in float32 in another order than the client that
+                // picked the threshold, and a vector at exactly the threshold must not fall out by the last
+                // bit (nor by l2's square root).
+                let limit = distance.pgvector(maxDistance)
+                values.append(.real(limit + abs(limit) * 2.5e-7))
                 conditions.append("(\(d)) <= $\(values.count)")
             }
             // SET does not take bound values; ef is an integer Iris computed.
