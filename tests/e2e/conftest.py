@@ -7,8 +7,8 @@ weaviate-client 3.26.7. Fixtures:
                   `swift build -c release --product iris` (log in $TMPDIR/iris-e2e-build.log).
 - `iris_factory`  (function) `start(env=None, data_path=None, wait=True) -> IrisServer`;
                   every server it starts is killed at the end of the test.
-- `backend`       (session) the storage engine of `iris`: "sqlite" (the embedded store), or in
-                  modules that set `pytestmark = pytest.mark.backends("sqlite", "postgres")` each
+- `backend`       (session) the storage engine of `iris`: "sqlite" (the embedded store; or
+                  $IRIS_E2E_BACKEND), or in modules that set `pytestmark = pytest.mark.backends("sqlite", "postgres")` each
                   test runs once per engine, with the same assertions.
 - `postgres_url`  (session) a PostgreSQL with pgvector: $IRIS_TEST_POSTGRES_URL (scripts/test.sh
                   starts one) or one started here from tests/pg_server.py; `new_postgres_database()`
@@ -196,7 +196,8 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(scope="session")
 def backend(request) -> str:
-    return getattr(request, "param", "sqlite")
+    # IRIS_E2E_BACKEND=postgres runs the unmarked modules' shared server on PostgreSQL too.
+    return getattr(request, "param", os.environ.get("IRIS_E2E_BACKEND", "sqlite"))
 
 
 @pytest.fixture(scope="session")
