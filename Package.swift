@@ -69,7 +69,7 @@ let package = Package(
                 swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(
             name: "Database",
-            dependencies: ["JSON", "Storage", "VectorIndex", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["JSON", "Storage", "PostgresStore", "VectorIndex", .product(name: "Logging", package: "swift-log")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
 
@@ -139,7 +139,7 @@ let package = Package(
         .testTarget(name: "CLIPEngineTests", dependencies: ["CLIPEngine", "ModelFormats"], exclude: ["make_reference_models.py"]),
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "Hashing", "ModelFormats"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
-        .testTarget(name: "DatabaseTests", dependencies: ["Database"]),
+        .testTarget(name: "DatabaseTests", dependencies: ["Database", "PostgresStore"]),
         .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "GraphQLAPITests", dependencies: ["GraphQLAPI"]),
         .testTarget(name: "GRPCAPITests", dependencies: ["GRPCAPI", "Database"], swiftSettings: [.swiftLanguageMode(.v6)]),

@@ -17,11 +17,16 @@ public final class Database: @unchecked Sendable {
     // @unchecked: the mutable fields below are guarded by `schemaLock` and changed only in the writer.
     public let config: DatabaseConfig
     public let modules: ModuleRegistry
-    /// The SQLite store. Object rows and vectors are reached through `engine`; schema storage, the index
-    /// life cycle and the integrity checks still use the store directly (the embedded engine's own code).
-    let store: Store
+    /// The SQLite store of the embedded engine (nil with the PostgreSQL engine). Object rows and vectors
+    /// are reached through `engine`, schema changes through `schemaWrite`; the index files, snapshots
+    /// and the integrity checks use the store directly (the embedded engine's own code).
+    let store: Store!
     /// Where object rows and vectors live (Engine/StorageEngine.swift).
     let engine: any StorageEngine
+    /// The PostgreSQL engine when `IRIS_STORAGE_URL` chose it (then `store` is nil).
+    let postgres: PostgresEngine?
+    /// The PostgreSQL connection pool's task (cancelled at close).
+    private let postgresRunner: Task<Void, Never>?
     let logger: Logger
 
     /// Guards `classes`, `classOrder`, `closed` and the storage condition: a leaf lock, never held while
@@ -37,6 +42,8 @@ public final class Database: @unchecked Sendable {
     var diskWarningLogged = false
     /// The start-up whole-file check running beside the server (set once in init).
     var startupCheck: Task<Void, Never>?
+    /// The PostgreSQL engine's listener for other nodes' schema changes (cancelled at close).
+    var schemaFollower: Task<Void, Never>?
     /// Where the vector index files live: `<dataPath>/indexes`, or `indexCopies`.
     let indexDirectory: String
     /// A temporary folder of index file copies when the store is read-only; removed at close.
@@ -76,6 +83,8 @@ public final class Database: @unchecked Sendable {
             throw DatabaseError.internal("could not open the store at \(config.dataPath): \(error)")
         }
         engine = EmbeddedEngine(store: store, logger: logger)
+        postgres = nil
+        postgresRunner = nil
         let indexes = (config.dataPath as NSString).appendingPathComponent("indexes")
         if store.pool.configuration.readonly {
             indexDirectory = NSTemporaryDirectory() + "iris-indexes-\(UUID().uuidString)"
@@ -107,6 +116,30 @@ public final class Database: @unchecked Sendable {
         startStorageProbe()
     }
 
+    /// Opens the database `config` names: the embedded store at `config.dataPath`, or with
+    /// `config.storageURL` the PostgreSQL database there (Engine/Postgres/PostgresOpen.swift).
+    public static func make(config: DatabaseConfig, modules: ModuleRegistry = ModuleRegistry(),
+                            logger: Logger = Logger(label: "iris.database")) async throws -> Database {
+        guard let url = config.storageURL else { return try Database(config: config, modules: modules, logger: logger) }
+        return try await openPostgres(url: url, config: config, modules: modules, logger: logger)
+    }
+
+    /// The PostgreSQL engine's database: the schema as stored there; no file, timer or start-up check of
+    /// the embedded store.
+    init(config: DatabaseConfig, modules: ModuleRegistry, logger: Logger, postgres: PostgresEngine,
+         runner: Task<Void, Never>, schema: [PostgresCatalog.StoredClass]) throws {
+        self.config = config
+        self.modules = modules
+        self.logger = logger
+        store = nil
+        engine = postgres
+        self.postgres = postgres
+        postgresRunner = runner
+        indexDirectory = ""
+        indexCopies = nil
+        try loadSchema(schema)
+    }
+
     /// Whether the store takes writes, and why not (`/v1/.well-known/ready`, `/v1/nodes`).
     public var storageCondition: StorageCondition { withSchemaLock { _storageCondition } }
 
@@ -118,6 +151,11 @@ public final class Database: @unchecked Sendable {
         guard first else { return }
         snapshotTimer?.cancel()
         storageProbeTimer?.cancel()
+        if let postgresRunner {
+            schemaFollower?.cancel()
+            postgresRunner.cancel()
+            return
+        }
         var snapshotError: Error?
         if indexCopies == nil { do { try persistIndexes() } catch { snapshotError = error } }
         try store.close()

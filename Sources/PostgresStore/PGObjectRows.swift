@@ -31,47 +31,44 @@ public enum PGObjectRows {
 
     static let selectList = "doc_id, uuid, created, updated, props::text, additional::text"
 
+    /// One row of `selectList` (then `vector::text` when `withVector`).
+    static func decode(_ row: PostgresRow, withVector: Bool) throws -> PGObjectRow {
+        if withVector {
+            let (doc, uuid, created, updated, props, additional, vector)
+                = try row.decode((Int64, String, Int64, Int64, String, String?, String?).self)
+            return PGObjectRow(docID: UInt64(bitPattern: doc), uuid: uuid, created: created, updated: updated,
+                               properties: props, vector: vector.map(parseVector), additional: additional)
+        }
+        let (doc, uuid, created, updated, props, additional) = try row.decode((Int64, String, Int64, Int64, String, String?).self)
+        return PGObjectRow(docID: UInt64(bitPattern: doc), uuid: uuid, created: created, updated: updated,
+                           properties: props, vector: nil, additional: additional)
+    }
+
     static func rows(_ seq: PostgresRowSequence, withVector: Bool) async throws -> [PGObjectRow] {
         var out: [PGObjectRow] = []
-        if withVector {
-            for try await (doc, uuid, created, updated, props, additional, vector)
-                in seq.decode((Int64, String, Int64, Int64, String, String?, String?).self) {
-                out.append(PGObjectRow(docID: UInt64(bitPattern: doc), uuid: uuid, created: created, updated: updated,
-                                       properties: props, vector: vector.map(parseVector), additional: additional))
-            }
-        } else {
-            for try await (doc, uuid, created, updated, props, additional)
-                in seq.decode((Int64, String, Int64, Int64, String, String?).self) {
-                out.append(PGObjectRow(docID: UInt64(bitPattern: doc), uuid: uuid, created: created, updated: updated,
-                                       properties: props, vector: nil, additional: additional))
-            }
-        }
+        for try await row in seq { out.append(try decode(row, withVector: withVector)) }
         return out
     }
 
-    /// The object, its row locked until the transaction ends when `forUpdate` (read-modify-write: writers to
-    /// one object serialise, writers to others run in parallel).
-    public static func fetch(_ c: PostgresConnection, shard: Int64, uuid: String, withVector: Bool,
-                             forUpdate: Bool = false) async throws -> PGObjectRow? {
-        let sql = "SELECT \(selectList)\(withVector ? ", vector::text" : "") FROM \(PGShardTables.objects(shard)) WHERE uuid = $1"
-            + (forUpdate ? " FOR UPDATE" : "")
-        return try await rows(c.exec(sql, [.text(uuid)]), withVector: withVector).first
+    static func select(_ shard: Int64, withVector: Bool) -> String {
+        "SELECT \(selectList)\(withVector ? ", vector::text" : "") FROM \(PGShardTables.objects(shard))"
     }
 
-    /// Rows matching a condition in the PostgreSQL dialect (bound values in placeholder order).
-    public static func fetch(_ c: PostgresConnection, shard: Int64, condition: String?, arguments: [PGValue] = [],
-                             orderBy: String?, limit: Int?, offset: Int?, withVector: Bool) async throws -> [PGObjectRow] {
-        var sql = "SELECT \(selectList)\(withVector ? ", vector::text" : "") FROM \(PGShardTables.objects(shard))"
+    static func fetchSQL(_ shard: Int64, withVector: Bool, forUpdate: Bool) -> String {
+        select(shard, withVector: withVector) + " WHERE uuid = $1" + (forUpdate ? " FOR UPDATE" : "")
+    }
+
+    static func fetchSQL(_ shard: Int64, condition: String?, orderBy: String?, limit: Int?, offset: Int?, withVector: Bool) -> String {
+        var sql = select(shard, withVector: withVector)
         if let condition { sql += " WHERE \(condition)" }
         if let orderBy { sql += " ORDER BY \(orderBy)" }
         if let limit { sql += " LIMIT \(limit)" }
         if let offset, offset > 0 { sql += " OFFSET \(offset)" }
-        return try await rows(c.exec(sql, arguments), withVector: withVector)
+        return sql
     }
 
-    /// Inserts `row` or, when its uuid exists, overwrites it (keeping its doc id); returns the doc id.
-    /// `allColumns` lists every typed column so absent properties become NULL.
-    public static func upsert(_ c: PostgresConnection, shard: Int64, row: PGObjectRow, allColumns: [String]) async throws -> UInt64 {
+    /// The statement and values of `upsert`.
+    static func upsertSQL(_ shard: Int64, row: PGObjectRow, allColumns: [String]) -> (String, [PGValue]) {
         var cols = ["uuid", "doc_id", "created", "updated", "props", "vector", "additional"]
         var marks = ["$1", "nextval('iris_doc_ids')", "$2", "$3", "$4::jsonb", "$5::vector", "$6::jsonb"]
         var values: [PGValue] = [.text(row.uuid), .integer(row.created), .integer(row.updated), .text(row.properties),
@@ -84,6 +81,27 @@ public enum PGObjectRows {
         let updates = cols.filter { $0 != "uuid" && $0 != "doc_id" }.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
         let sql = "INSERT INTO \(PGShardTables.objects(shard)) (\(cols.joined(separator: ", "))) VALUES (\(marks.joined(separator: ", ")))"
             + " ON CONFLICT (uuid) DO UPDATE SET \(updates) RETURNING doc_id"
+        return (sql, values)
+    }
+
+    /// The object, its row locked until the transaction ends when `forUpdate` (read-modify-write: writers to
+    /// one object serialise, writers to others run in parallel).
+    public static func fetch(_ c: PostgresConnection, shard: Int64, uuid: String, withVector: Bool,
+                             forUpdate: Bool = false) async throws -> PGObjectRow? {
+        try await rows(c.exec(fetchSQL(shard, withVector: withVector, forUpdate: forUpdate), [.text(uuid)]), withVector: withVector).first
+    }
+
+    /// Rows matching a condition in the PostgreSQL dialect (bound values in placeholder order).
+    public static func fetch(_ c: PostgresConnection, shard: Int64, condition: String?, arguments: [PGValue] = [],
+                             orderBy: String?, limit: Int?, offset: Int?, withVector: Bool) async throws -> [PGObjectRow] {
+        let sql = fetchSQL(shard, condition: condition, orderBy: orderBy, limit: limit, offset: offset, withVector: withVector)
+        return try await rows(c.exec(sql, arguments), withVector: withVector)
+    }
+
+    /// Inserts `row` or, when its uuid exists, overwrites it (keeping its doc id); returns the doc id.
+    /// `allColumns` lists every typed column so absent properties become NULL.
+    public static func upsert(_ c: PostgresConnection, shard: Int64, row: PGObjectRow, allColumns: [String]) async throws -> UInt64 {
+        let (sql, values) = upsertSQL(shard, row: row, allColumns: allColumns)
         for try await doc in try await c.exec(sql, values).decode(Int64.self) { return UInt64(bitPattern: doc) }
         throw PostgresStoreError("upsert returned no doc id")
     }

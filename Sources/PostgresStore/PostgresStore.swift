@@ -43,8 +43,15 @@ public final class PostgresStore: Sendable {
                 CREATE TABLE IF NOT EXISTS iris_schema_version (one int PRIMARY KEY CHECK (one = 1), version bigint NOT NULL)
                 """)
             try await c.exec("INSERT INTO iris_schema_version VALUES (1, 0) ON CONFLICT DO NOTHING")
+            // The tenants of multi-tenant classes: tenant `id`'s shard tables are `obj_t<id>`, … (shard id -id).
+            try await c.exec("""
+                CREATE TABLE IF NOT EXISTS iris_tenants (id bigserial PRIMARY KEY, class_id bigint NOT NULL, name text NOT NULL,
+                    status text NOT NULL DEFAULT 'HOT', UNIQUE (class_id, name))
+                """)
             // Doc ids for every shard from one sequence: unique across shards (and Citus workers).
             try await c.exec("CREATE SEQUENCE IF NOT EXISTS iris_doc_ids")
+            // The functions the filter dialect calls (PGFunctions.swift).
+            for sql in PGFunctions.statements { try await c.exec(sql) }
         }
     }
 
@@ -67,7 +74,20 @@ public final class PostgresStore: Sendable {
 
 public struct PostgresStoreError: Error, CustomStringConvertible, Sendable {
     public let description: String
+    /// The server's SQLSTATE, for an error the server reported.
+    public var sqlState: String?
     public init(_ description: String) { self.description = description }
+
+    /// A server error with its message and SQLSTATE (postgres-nio's own description hides both); the
+    /// statement and bound values are left out, so no user data reaches logs through it.
+    init(_ e: PSQLError) {
+        if let info = e.serverInfo {
+            sqlState = info[.sqlState]
+            description = "PostgreSQL: \(info[.message] ?? "error") (SQLSTATE \(info[.sqlState] ?? "?"))"
+        } else {
+            description = "PostgreSQL connection: \(e.code)"
+        }
+    }
 }
 
 /// A bound value.
@@ -76,12 +96,11 @@ public enum PGValue: Sendable, Equatable {
     case integer(Int64)
     case real(Double)
     case text(String)
-}
+    /// A `bigint[]` (doc id lists: `doc_id = ANY($n)`).
+    case integers([Int64])
 
-extension PostgresConnection {
-    /// Runs one statement with bound values and returns its rows.
-    @discardableResult
-    func exec(_ sql: String, _ values: [PGValue] = []) async throws -> PostgresRowSequence {
+    /// postgres-nio's bindings of `values`, in placeholder order.
+    static func bindings(_ values: [PGValue]) -> PostgresBindings {
         var binds = PostgresBindings(capacity: values.count)
         for v in values {
             switch v {
@@ -89,8 +108,32 @@ extension PostgresConnection {
             case .integer(let i): binds.append(i)
             case .real(let d): binds.append(d)
             case .text(let s): binds.append(s)
+            case .integers(let a): binds.append(a)
             }
         }
-        return try await query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: Logger(label: "iris.postgres.query"))
+        return binds
+    }
+}
+
+extension PostgresConnection {
+    /// Runs one statement with bound values and returns its rows.
+    @discardableResult
+    func exec(_ sql: String, _ values: [PGValue] = []) async throws -> PostgresRowSequence {
+        try await query(PostgresQuery(unsafeSQL: sql, binds: PGValue.bindings(values)), logger: Logger(label: "iris.postgres.query"))
+    }
+}
+
+extension PostgresStore {
+    /// Holds one pooled connection in `LISTEN channel` and calls `onNotification` for each notification
+    /// (one at a time, in order), `whenListening` once the LISTEN is in place. Returns when the connection
+    /// ends; throws its error.
+    public func listen(_ channel: String, whenListening: @escaping @Sendable () async -> Void,
+                       onNotification: @escaping @Sendable () async -> Void) async throws {
+        try await withConnection { c in
+            try await c.listen(on: channel) { notifications in
+                await whenListening()
+                for try await _ in notifications { await onNotification() }
+            }
+        }
     }
 }

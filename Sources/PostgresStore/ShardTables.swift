@@ -41,6 +41,11 @@ public enum PGDistance: String, Sendable, CaseIterable {
     func weaviate(_ d: Double) -> Float {
         self == .l2Squared ? Float(d * d) : Float(d)
     }
+
+    /// pgvector's distance for Weaviate's `d` (the inverse of `weaviate`), for `<=` conditions.
+    func pgvector(_ d: Float) -> Double {
+        self == .l2Squared ? Double(max(0, d)).squareRoot() : Double(d)
+    }
 }
 
 /// pgvector's HNSW indexes `vector` columns of at most this many dimensions.
@@ -56,41 +61,79 @@ public enum PGShardTables {
     /// Creates a shard's tables (design §2). `uuid` is the primary key, the distribution column under Citus;
     /// the vector column gets its dimension and index with the first vector (`setVectorIndex`).
     public static func create(_ c: PostgresConnection, shard: Int64, columns: [PGColumn]) async throws {
+        for sql in createStatements(shard: shard, columns: columns) { try await c.exec(sql) }
+    }
+
+    public static func create(_ c: BlockingConnection, shard: Int64, columns: [PGColumn]) throws {
+        for sql in createStatements(shard: shard, columns: columns) { try c.query(sql) }
+    }
+
+    static func createStatements(shard: Int64, columns: [PGColumn]) -> [String] {
         let t = objects(shard)
         let typed = columns.map { ", \($0.name) \($0.type.rawValue)" }.joined()
-        try await c.exec("""
+        var out = ["""
             CREATE TABLE \(t) (uuid text NOT NULL PRIMARY KEY, doc_id bigint NOT NULL, created bigint NOT NULL,
                 updated bigint NOT NULL, props jsonb NOT NULL, vector vector, additional jsonb\(typed))
-            """)
-        try await c.exec("CREATE UNIQUE INDEX \(t)_doc ON \(t) (doc_id, uuid)")
-        for col in columns where col.indexed { try await c.exec("CREATE INDEX \(t)_\(col.name) ON \(t) (\(col.name))") }
-        try await c.exec("""
+            """,
+            "CREATE UNIQUE INDEX \(t)_doc ON \(t) (doc_id, uuid)"]
+        for col in columns where col.indexed { out.append("CREATE INDEX \(t)_\(col.name) ON \(t) (\(col.name))") }
+        out.append("""
             CREATE TABLE \(tokens(shard)) (uuid text NOT NULL, doc_id bigint NOT NULL, prop int NOT NULL, token text NOT NULL,
                 tf int NOT NULL, PRIMARY KEY (uuid, prop, token))
             """)
-        try await c.exec("CREATE INDEX \(tokens(shard))_term ON \(tokens(shard)) (prop, token)")
-        try await c.exec("""
+        out.append("CREATE INDEX \(tokens(shard))_term ON \(tokens(shard)) (prop, token)")
+        out.append("""
             CREATE TABLE \(lengths(shard)) (uuid text NOT NULL, doc_id bigint NOT NULL, prop int NOT NULL, len int NOT NULL,
                 PRIMARY KEY (uuid, prop))
             """)
+        return out
+    }
+
+    /// Adds the typed columns of a new property (existing rows get NULL: the property is absent).
+    public static func addColumns(_ c: BlockingConnection, shard: Int64, columns: [PGColumn]) throws {
+        let t = objects(shard)
+        for col in columns {
+            try c.query("ALTER TABLE \(t) ADD COLUMN \(col.name) \(col.type.rawValue)")
+            if col.indexed { try c.query("CREATE INDEX \(t)_\(col.name) ON \(t) (\(col.name))") }
+        }
     }
 
     /// Fixes the vector column's dimension and builds its HNSW index from the class's vectorIndexConfig
     /// (maxConnections → m, efConstruction → ef_construction). Run in the first vector's transaction.
     public static func setVectorIndex(_ c: PostgresConnection, shard: Int64, dimension: Int, distance: PGDistance,
                                       maxConnections: Int, efConstruction: Int) async throws {
+        for sql in try vectorIndexStatements(shard: shard, dimension: dimension, distance: distance,
+                                             maxConnections: maxConnections, efConstruction: efConstruction) {
+            try await c.exec(sql)
+        }
+    }
+
+    public static func setVectorIndex(_ c: BlockingConnection, shard: Int64, dimension: Int, distance: PGDistance,
+                                      maxConnections: Int, efConstruction: Int) throws {
+        for sql in try vectorIndexStatements(shard: shard, dimension: dimension, distance: distance,
+                                             maxConnections: maxConnections, efConstruction: efConstruction) {
+            try c.query(sql)
+        }
+    }
+
+    static func vectorIndexStatements(shard: Int64, dimension: Int, distance: PGDistance,
+                                      maxConnections: Int, efConstruction: Int) throws -> [String] {
         guard dimension <= pgvectorMaxHNSWDimensions else {
             throw PostgresStoreError("vector length \(dimension) exceeds the \(pgvectorMaxHNSWDimensions) dimensions pgvector's HNSW index takes")
         }
         let t = objects(shard)
-        try await c.exec("ALTER TABLE \(t) ALTER COLUMN vector TYPE vector(\(dimension))")
-        try await c.exec("""
-            CREATE INDEX \(t)_hnsw ON \(t) USING hnsw (vector \(distance.operatorClass))
-                WITH (m = \(maxConnections), ef_construction = \(efConstruction))
-            """)
+        return ["ALTER TABLE \(t) ALTER COLUMN vector TYPE vector(\(dimension))",
+                """
+                CREATE INDEX \(t)_hnsw ON \(t) USING hnsw (vector \(distance.operatorClass))
+                    WITH (m = \(maxConnections), ef_construction = \(efConstruction))
+                """]
     }
 
     public static func drop(_ c: PostgresConnection, shard: Int64) async throws {
         for t in [objects(shard), tokens(shard), lengths(shard)] { try await c.exec("DROP TABLE IF EXISTS \(t)") }
+    }
+
+    public static func drop(_ c: BlockingConnection, shard: Int64) throws {
+        try c.query("DROP TABLE IF EXISTS \(objects(shard)), \(tokens(shard)), \(lengths(shard))")
     }
 }

@@ -57,9 +57,14 @@ final class FilterDialectTests: XCTestCase {
     /// Class T (two targets) and class D (four objects) on the embedded store.
     func corpus() async throws -> ClassState {
         t = try TempDatabase { $0.autoSchemaEnabled = false }
-        _ = try await t.db.createClass(ClassDefinition(className: "T", properties: [
+        return try await Self.load(into: t.db)
+    }
+
+    /// Creates class T (two targets) and class D (four objects) in `db` (either engine); returns D's state.
+    static func load(into db: IrisDatabase) async throws -> ClassState {
+        _ = try await db.createClass(ClassDefinition(className: "T", properties: [
             PropertyDefinition(name: "title", dataType: ["text"], tokenization: "field")]))
-        _ = try await t.db.createClass(ClassDefinition(className: "D", properties: [
+        _ = try await db.createClass(ClassDefinition(className: "D", properties: [
             PropertyDefinition(name: "name", dataType: ["text"]),
             PropertyDefinition(name: "code", dataType: ["text"], tokenization: "field"),
             PropertyDefinition(name: "n", dataType: ["int"]),
@@ -84,9 +89,9 @@ final class FilterDialectTests: XCTestCase {
             ["name": "Blue sky", "code": "S-1", "n": 4, "nums": [2, 5], "xs": [2], "ref": [Self.beacon(1), Self.beacon(2)]],
         ]
         for (k, p) in d.enumerated() { inputs.append(ObjectInput(className: "D", id: Self.objectID(k + 1), properties: p)) }
-        let results = try await t.db.batchObjects(inputs)
+        let results = try await db.batchObjects(inputs)
         XCTAssertTrue(results.allSatisfy { $0.error == nil }, "\(results.compactMap(\.error))")
-        return try XCTUnwrap(t.db.state("D"))
+        return try XCTUnwrap(db.state("D"))
     }
 
     func compile(_ f: WhereFilter, _ st: ClassState, _ dialect: any SQLDialect) throws -> CompiledFilter {

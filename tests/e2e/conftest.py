@@ -7,7 +7,13 @@ weaviate-client 3.26.7. Fixtures:
                   `swift build -c release --product iris` (log in $TMPDIR/iris-e2e-build.log).
 - `iris_factory`  (function) `start(env=None, data_path=None, wait=True) -> IrisServer`;
                   every server it starts is killed at the end of the test.
-- `iris`          (session) one shared server with anonymous access on.
+- `backend`       (session) the storage engine of `iris`: "sqlite" (the embedded store; or
+                  $IRIS_E2E_BACKEND), or in modules that set `pytestmark = pytest.mark.backends("sqlite", "postgres")` each
+                  test runs once per engine, with the same assertions.
+- `postgres_url`  (session) a PostgreSQL with pgvector: $IRIS_TEST_POSTGRES_URL (scripts/test.sh
+                  starts one) or one started here from tests/pg_server.py; `new_postgres_database()`
+                  gives each server a database of its own.
+- `iris`          (session, per backend) one shared server with anonymous access on.
 - `client`        (function) a `weaviate.Client` for `iris`; the schema is wiped before each test.
 - `http`          (function) a `requests.Session` bound to `iris.url` (see `Http`); wipes like `client`.
 
@@ -20,12 +26,16 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
 import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import pg_server  # noqa: E402  (tests/pg_server.py)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_LOG = Path(tempfile.gettempdir()) / "iris-e2e-build.log"
@@ -171,10 +181,63 @@ def iris_factory(iris_bin, tmp_path_factory):
         server.kill()
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "backends(*names): run the module's tests once per storage engine")
+
+
+def pytest_generate_tests(metafunc):
+    """`backend` is "sqlite" unless the module names several (`pytest.mark.backends`)."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("backends")
+    if marker:  # unmarked tests keep their ids and the default engine
+        metafunc.parametrize("backend", list(marker.args), indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def iris(iris_bin):
+def backend(request) -> str:
+    # IRIS_E2E_BACKEND=postgres runs the unmarked modules' shared server on PostgreSQL too.
+    return getattr(request, "param", os.environ.get("IRIS_E2E_BACKEND", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory):
+    """A PostgreSQL 18 + pgvector for the session (the one scripts/test.sh started, if any)."""
+    url = os.environ.get("IRIS_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    folder = Path(tempfile.mkdtemp(prefix="iris-e2e-pg-"))
+    server = pg_server.PostgresServer.start(folder)
+    yield server.url
+    server.stop()
+
+
+def new_postgres_database(url: str) -> str:
+    """A fresh database on the server of `url` (with the vector extension); returns its URL."""
+    base, _, _ = url.rpartition("/")
+    name = f"e2e_{os.getpid()}_{time.monotonic_ns()}"
+    psql = str(pg_server.install_dir() / "bin" / "psql")
+    subprocess.run([psql, url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", f"CREATE DATABASE {name}"],
+                   check=True, capture_output=True)
+    subprocess.run([psql, f"{base}/{name}", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                    "CREATE EXTENSION IF NOT EXISTS vector"], check=True, capture_output=True)
+    return f"{base}/{name}"
+
+
+def backend_env(backend: str, request) -> dict[str, str]:
+    """The environment that selects `backend` for a new server (a new database for PostgreSQL)."""
+    if backend == "sqlite":
+        return {}
+    return {"IRIS_STORAGE_URL": new_postgres_database(request.getfixturevalue("postgres_url"))}
+
+
+@pytest.fixture(scope="session")
+def iris(iris_bin, backend, request):
     root = Path(tempfile.mkdtemp(prefix="iris-e2e-"))
-    server = IrisServer(iris_bin, dict(BASE_ENV), root / "data", root / "server.log")
+    env = dict(BASE_ENV)
+    env.update(backend_env(backend, request))
+    server = IrisServer(iris_bin, env, root / "data", root / "server.log")
     server.start()
     yield server
     server.stop()

@@ -8,6 +8,9 @@ import pytest
 
 from graphql_helpers import brute_distances, create_class, import_objects
 
+# Both storage engines, same assertions (conftest.py `backend`).
+pytestmark = pytest.mark.backends("sqlite", "postgres")
+
 COLORS = ["red", "green", "blue", "black"]
 
 

@@ -11,6 +11,9 @@ import pytest
 from conftest import make_client
 from graphql_helpers import brute_distances, create_class, hits, import_objects, uid
 
+# Both storage engines, same assertions (conftest.py `backend`).
+pytestmark = pytest.mark.backends("sqlite", "postgres")
+
 STOPWORDS = set("a an and are as at be but by for if in into is it no not of on or such that the their then "
                 "there these they this to was will with".split())
 WORDS = ["apple", "banana", "cherry", "the", "a", "river", "stone", "quick", "fox", "of", "blue", "night"]

@@ -10,6 +10,9 @@ import weaviate
 
 from conftest import error_messages
 
+# Both storage engines, same assertions (conftest.py `backend`).
+pytestmark = pytest.mark.backends("sqlite", "postgres")
+
 THING = {
     "class": "Thing",
     "properties": [

@@ -5,6 +5,9 @@ import pytest
 
 from conftest import error_messages
 
+# Both storage engines, same assertions (conftest.py `backend`).
+pytestmark = pytest.mark.backends("sqlite", "postgres")
+
 
 @pytest.fixture
 def library(client):

@@ -4,6 +4,9 @@ import weaviate
 
 from conftest import error_messages
 
+# Both storage engines, same assertions (conftest.py `backend`).
+pytestmark = pytest.mark.backends("sqlite", "postgres")
+
 
 ARTICLE = {
     "class": "Article",

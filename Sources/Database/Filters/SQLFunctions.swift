@@ -24,8 +24,9 @@ public enum Tokenizer {
         let t = Array(text), p = Array(pattern)
         var ti = 0, pi = 0, star = -1, mark = 0
         while ti < t.count {
-            if pi < p.count, p[pi] == "?" || p[pi] == t[ti] { ti += 1; pi += 1 }
-            else if pi < p.count, p[pi] == "*" { star = pi; mark = ti; pi += 1 }
+            // `*` first: a `*` in the pattern is always the wildcard, also over a literal `*` in the text.
+            if pi < p.count, p[pi] == "*" { star = pi; mark = ti; pi += 1 }
+            else if pi < p.count, p[pi] == "?" || p[pi] == t[ti] { ti += 1; pi += 1 }
             else if star >= 0 { pi = star + 1; mark += 1; ti = mark }
             else { return false }
         }

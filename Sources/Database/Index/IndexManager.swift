@@ -185,6 +185,7 @@ extension Database {
     /// error is rethrown. Blocks while it writes: the timer runs it on a dispatch queue, not the
     /// cooperative pool.
     public func persistIndexes() throws {
+        guard postgres == nil else { return }  // pgvector's indexes are PostgreSQL's to keep
         let states: [ClassState] = withSchemaLock { Array(classes.values) }.flatMap(\.loadedShards)
         var firstError: Error?
         for st in states {

@@ -29,6 +29,10 @@ public struct DatabaseConfig: Sendable {
     /// IRIS_STARTUP_QUICK_CHECK: read the whole store file once at start (`PRAGMA quick_check`), so damage is
     /// found before it is served or written into; off only for stores too big to read at every start.
     public var startupQuickCheck: Bool
+    /// IRIS_STORAGE_URL: `postgres://user:password@host:port/database` keeps schema, objects, vectors and
+    /// keyword postings in PostgreSQL with pgvector (docs/design/postgres-backend.md); nil: the embedded
+    /// SQLite store at `dataPath` (the default).
+    public var storageURL: String?
 
     /// Weaviate's QUERY_DEFAULTS_LIMIT when the variable is unset.
     public static let unsetQueryDefaultsLimit = 0
@@ -47,7 +51,8 @@ public struct DatabaseConfig: Sendable {
         snapshotIntervalSeconds: Double? = 300,
         diskUseReadOnlyPercentage: Double? = nil,
         diskUseWarningPercentage: Double? = nil,
-        startupQuickCheck: Bool = true
+        startupQuickCheck: Bool = true,
+        storageURL: String? = nil
     ) {
         self.dataPath = dataPath
         self.queryDefaultsLimit = queryDefaultsLimit
@@ -61,5 +66,6 @@ public struct DatabaseConfig: Sendable {
         self.diskUseReadOnlyPercentage = diskUseReadOnlyPercentage
         self.diskUseWarningPercentage = diskUseWarningPercentage
         self.startupQuickCheck = startupQuickCheck
+        self.storageURL = storageURL
     }
 }

@@ -10,7 +10,7 @@ extension Database {
     func storageFailure(_ error: Error, _ operation: String) -> DatabaseError {
         if let e = error as? DatabaseError { return e }
         let id = String(ValueFormats.newUUID().prefix(8))
-        logger.error("storage failure", metadata: ["errorID": "\(id)", "operation": "\(operation)", "error": "\(error)"])
+        logger.error("storage failure", metadata: ["errorID": "\(id)", "operation": "\(operation)", "error": "\(String(reflecting: error))"])
         let code = (error as? GRDB.DatabaseError)?.resultCode
         noteStorageError(code)
         if code == .SQLITE_FULL || code == .SQLITE_READONLY || code == .SQLITE_IOERR || code == .SQLITE_CANTOPEN {

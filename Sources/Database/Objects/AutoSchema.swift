@@ -20,10 +20,10 @@ extension Database {
         }
         if let existing, missing.isEmpty { return existing }
         let toAdd = missing
-        return try await schemaWrite { db in
-            let st = try self.state(className) ?? self.createClass(ClassDefinition(className: className, properties: []), in: db)
+        return try await schemaWrite { tx in
+            let st = try self.state(className) ?? self.createClass(ClassDefinition(className: className, properties: []), in: tx)
             for p in toAdd where st.definition.property(named: p.name) == nil {
-                _ = try self.addProperty(p, to: st, in: db)
+                _ = try self.addProperty(p, to: st, in: tx)
             }
             return st
         }

@@ -85,49 +85,39 @@ extension Database {
         return s
     }
 
-    /// Runs a schema change in the store's writer: schema changes are serialised with each other and
-    /// with object writes, and the in-memory schema is updated there, after the transaction commits.
-    func schemaWrite<T: Sendable>(_ body: @escaping @Sendable (GRDB.Database) throws -> T) async throws -> T {
+    /// Runs a schema change through the engine's `SchemaWriter`: schema changes are serialised with each
+    /// other (embedded: in the store's writer, also with object writes; PostgreSQL: one transaction under
+    /// a database-wide lock), and the in-memory schema is updated there.
+    func schemaWrite<T: Sendable>(_ body: @escaping @Sendable (any SchemaWriter) throws -> T) async throws -> T {
         await awaitStartupCheck()
         try ensureWritable()
         do {
-            return try await store.pool.writeWithoutTransaction(body)
+            if let postgres {
+                return try await postgres.store.withBlockingTransaction(attempts: 1) { c in try body(PostgresSchemaWriter(c: c, database: self)) }
+            }
+            return try await store.pool.writeWithoutTransaction { db in try body(EmbeddedSchemaWriter(db: db, database: self)) }
         } catch {
             throw storageFailure(error, "schema write")
-        }
-    }
-
-    /// Runs `body` in a transaction of the writer `db`, rolling back if it throws.
-    func transaction(_ db: GRDB.Database, _ body: () throws -> Void) throws {
-        try db.inTransaction {
-            try body()
-            return .commit
         }
     }
 
     /// Creates a class (`POST /v1/schema`): validates, applies defaults, persists; returns the echoed class.
     /// Errors: 422 with Weaviate's messages (invalid names, already exists, module config, hnsw config).
     public func createClass(_ input: ClassDefinition) async throws -> ClassDefinition {
-        try await schemaWrite { db in try self.createClass(input, in: db).definition }
+        try await schemaWrite { tx in try self.createClass(input, in: tx).definition }
     }
 
-    /// Creates a class inside the writer `db`.
-    func createClass(_ input: ClassDefinition, in db: GRDB.Database) throws -> ClassState {
+    /// Creates a class inside the schema transaction `tx`.
+    func createClass(_ input: ClassDefinition, in tx: any SchemaWriter) throws -> ClassState {
         let def = try normalizeNewClass(input)  // vectorIndexConfig checked by HNSWConfigParser (Weaviate's rules)
         let json = try Database.encodeClass(def)
         let columns = (def.properties ?? []).enumerated().flatMap { PropertyColumn.make($0.element, ordinal: $0.offset).storeColumns }
         var id: Int64 = 0
         var indexes: [any VectorIndex] = []
-        try transaction(db) {
-            try db.execute(sql: "INSERT INTO classes(name, definition) VALUES (?, ?)", arguments: [def.className, json])
-            id = db.lastInsertedRowID
-            try ObjectTables.create(db, classID: id, columns: columns)
-            try VectorLanes.create(db, shard: id, lanes: def.laneCount)
-            // Made inside the transaction: if the index refuses the config (its own limits, such as
-            // maxConnections <= 2047), the class rolls back instead of existing without an index.
-            // Files left by an earlier store with the same class id must not be mistaken for this index's.
-            removeIndexFiles(shardID: id, lanes: def.laneCount)
-            indexes = try makeIndexes(shardID: id, definition: def)
+        try tx.atomically {
+            id = try tx.insertClass(name: def.className, definition: json, columns: columns, lanes: def.laneCount)
+            // Made inside the transaction: if an index refuses the config, the class rolls back.
+            indexes = try tx.newIndexes(shardID: id, definition: def)
         }
         let state = ClassState(id: id, definition: def, dimensions: [], indexes: indexes, shardStatus: "READY")
         withSchemaLock {
@@ -140,10 +130,10 @@ extension Database {
     /// Updates a class (`PUT /v1/schema/{class}`): only the mutable settings may change (reference 5.2).
     /// Errors: 404 unknown class, 422 immutable field changed.
     public func updateClass(_ name: String, _ input: ClassDefinition) async throws -> ClassDefinition {
-        try await schemaWrite { db in try self.updateClass(name, input, in: db) }
+        try await schemaWrite { tx in try self.updateClass(name, input, in: tx) }
     }
 
-    private func updateClass(_ name: String, _ input: ClassDefinition, in db: GRDB.Database) throws -> ClassDefinition {
+    private func updateClass(_ name: String, _ input: ClassDefinition, in tx: any SchemaWriter) throws -> ClassDefinition {
         guard let st = state(name) else { throw DatabaseError.notFound("class '\(name)' not found") }
         let old = st.definition
         var new = old
@@ -210,7 +200,7 @@ extension Database {
             throw DatabaseError.unprocessable("could not set replication factor to \(f): not enough nodes: 1 node is available")
         }
         let json = try Database.encodeClass(new)
-        try db.execute(sql: "UPDATE classes SET definition = ? WHERE id = ?", arguments: [json, st.id])
+        try tx.setDefinition(classID: st.id, definition: json)
         st.definition = new
         return new
     }
@@ -234,18 +224,11 @@ extension Database {
 
     /// Deletes a class and all its objects (`DELETE /v1/schema/{class}`). Unknown class: 400 `could not find class 'X'`.
     public func deleteClass(_ name: String) async throws {
-        try await schemaWrite { db in
+        try await schemaWrite { tx in
             guard let st = self.state(name) else { throw DatabaseError.badRequest("could not find class '\(name)'") }
             let shardIDs = [st.id] + st.tenants.values.map(\.shardID)
-            try self.transaction(db) {
-                try db.execute(sql: "DELETE FROM classes WHERE id = ?", arguments: [st.id])
-                try db.execute(sql: "DELETE FROM tenants WHERE class_id = ?", arguments: [st.id])
-                for id in shardIDs {
-                    try ObjectTables.drop(db, classID: id)
-                    try ChangeLog.dropClass(db, classID: id)
-                }
-            }
-            for id in shardIDs { self.removeIndexFiles(shardID: id, lanes: st.definition.laneCount) }
+            try tx.atomically { try tx.deleteClass(classID: st.id, shardIDs: shardIDs) }
+            tx.dropIndexes(shardIDs: shardIDs, lanes: st.definition.laneCount)
             self.withSchemaLock {
                 self.classes[name] = nil
                 self.classOrder.removeAll { $0 == name }
@@ -255,14 +238,14 @@ extension Database {
 
     /// Adds a property (`POST /v1/schema/{class}/properties`); returns it with defaults applied. 422 on errors.
     public func addProperty(toClass className: String, _ input: PropertyDefinition) async throws -> PropertyDefinition {
-        try await schemaWrite { db in
+        try await schemaWrite { tx in
             guard let st = self.state(className) else { throw DatabaseError.unprocessable("class '\(className)' not found") }
-            return try self.addProperty(input, to: st, in: db)
+            return try self.addProperty(input, to: st, in: tx)
         }
     }
 
-    /// Adds a property inside the writer `db`: persists the definition and ALTERs the table.
-    func addProperty(_ input: PropertyDefinition, to st: ClassState, in db: GRDB.Database) throws -> PropertyDefinition {
+    /// Adds a property inside the schema transaction `tx`: persists the definition and ALTERs the tables.
+    func addProperty(_ input: PropertyDefinition, to st: ClassState, in tx: any SchemaWriter) throws -> PropertyDefinition {
         let p = try normalizeProperty(input, className: st.name, vectorizer: st.definition.vectorizerName)
         if (st.definition.properties ?? []).contains(where: { $0.name.lowercased() == p.name.lowercased() }) {
             throw DatabaseError.unprocessable(
@@ -272,12 +255,10 @@ extension Database {
         def.properties = (def.properties ?? []) + [p]
         let column = PropertyColumn.make(p, ordinal: def.properties!.count - 1)
         let json = try Database.encodeClass(def)
-        try transaction(db) {
-            try db.execute(sql: "UPDATE classes SET definition = ? WHERE id = ?", arguments: [json, st.id])
+        try tx.atomically {
+            try tx.setDefinition(classID: st.id, definition: json)
             // Every tenant's table too, COLD ones included.
-            for id in [st.id] + st.tenants.values.map(\.shardID) {
-                try ObjectTables.addColumns(db, classID: id, columns: column.storeColumns)
-            }
+            try tx.addColumns(shardIDs: [st.id] + st.tenants.values.map(\.shardID), columns: column.storeColumns)
         }
         st.definition = def
         return p
@@ -297,8 +278,8 @@ extension Database {
         guard s == "READY" || s == "READONLY" else {
             throw DatabaseError.unprocessable("invalid status: \(status)")
         }
-        try await schemaWrite { db in
-            try db.execute(sql: "UPDATE classes SET shard_status = ? WHERE id = ?", arguments: [s, st.id])
+        try await schemaWrite { tx in
+            try tx.setShardStatus(classID: st.id, status: s)
             st.shardStatus = s
         }
         return ShardStatus(name: shard, status: s)

@@ -85,24 +85,22 @@ extension Database {
         try Database.validateTenantNames(input.map(\.name))
         let wanted = try input.map { TenantInfo(name: $0.name, activityStatus: try Database.storedStatus($0.activityStatus, tenant: $0.name, allowEmpty: true)) }
         _ = try multiTenantClass(name)
-        return try await schemaWrite { db in
+        return try await schemaWrite { tx in
             let st = try self.multiTenantClass(name)
             let fresh = wanted.filter { st.tenantEntry($0.name) == nil }
             var made: [TenantEntry] = []
-            try self.transaction(db) {
+            try tx.atomically {
                 made = []
                 let columns = st.columns.values.flatMap(\.storeColumns)
                 for t in fresh {
-                    try db.execute(sql: "INSERT INTO tenants(class_id, name, status) VALUES (?, ?, ?)",
-                                   arguments: [st.id, t.name, t.activityStatus])
-                    var entry = TenantEntry(id: db.lastInsertedRowID, name: t.name, status: t.activityStatus, shard: nil)
-                    try ObjectTables.create(db, classID: entry.shardID, columns: columns)
-                    try VectorLanes.create(db, shard: entry.shardID, lanes: st.definition.laneCount)
-                    // Files of an earlier store with the same tenant id must not pass for this one's.
-                    self.removeIndexFiles(shardID: entry.shardID, lanes: st.definition.laneCount)
+                    let id = try tx.insertTenant(classID: st.id, name: t.name, status: t.activityStatus, columns: columns, of: st)
+                    var entry = TenantEntry(id: id, name: t.name, status: t.activityStatus, shard: nil)
                     if entry.status == "HOT" {
-                        let indexes = try self.makeIndexes(shardID: entry.shardID, definition: st.definition)
+                        let indexes = try tx.newIndexes(shardID: entry.shardID, definition: st.definition)
                         entry.shard = ClassState(tenantOf: st, name: entry.name, shardID: entry.shardID, indexes: indexes)
+                    } else {
+                        // Files of an earlier store with the same tenant id must not pass for this one's.
+                        tx.dropIndexes(shardIDs: [entry.shardID], lanes: st.definition.laneCount)
                     }
                     made.append(entry)
                 }
@@ -123,29 +121,27 @@ extension Database {
         try Database.validateTenantNames(input.map(\.name))
         let wanted = try input.map { TenantInfo(name: $0.name, activityStatus: try Database.storedStatus($0.activityStatus, tenant: $0.name, allowEmpty: false)) }
         _ = try multiTenantClass(name)
-        return try await schemaWrite { db in
+        return try await schemaWrite { tx in
             let st = try self.multiTenantClass(name)
             for t in wanted where st.tenantEntry(t.name) == nil {
                 throw DatabaseError.unprocessable("tenant not found: \"\(t.name)\"")
             }
-            for t in wanted { try self.setTenantStatus(st, t.name, t.activityStatus, db) }
+            for t in wanted { try self.setTenantStatus(st, t.name, t.activityStatus, tx) }
             return wanted
         }
     }
 
-    /// Moves one tenant to `status`, in the writer `db`.
-    func setTenantStatus(_ st: ClassState, _ tenant: String, _ status: String, _ db: GRDB.Database) throws {
+    /// Moves one tenant to `status`, in the schema transaction `tx`.
+    func setTenantStatus(_ st: ClassState, _ tenant: String, _ status: String, _ tx: any SchemaWriter) throws {
         guard var entry = st.tenantEntry(tenant), entry.status != status else { return }
         if status == "COLD", let shard = entry.shard {
-            // Nothing of this tenant is half-applied (we hold the writer): its snapshot then covers every
-            // change of its log, which may go; the next activation loads the snapshot and replays nothing.
-            try Database.persist(shard, db)
-            try db.execute(sql: "UPDATE tenants SET status = 'COLD' WHERE id = ?", arguments: [entry.id])
+            try tx.retireIndexes(shard)
+            try tx.setTenantStatus(tenantID: entry.id, status: "COLD")
             entry.status = "COLD"
             entry.shard = nil
         } else if status == "HOT" {
-            let indexes = try openIndexes(shardID: entry.shardID, definition: st.definition)
-            try db.execute(sql: "UPDATE tenants SET status = 'HOT' WHERE id = ?", arguments: [entry.id])
+            let indexes = try tx.openIndexes(shardID: entry.shardID, definition: st.definition)
+            try tx.setTenantStatus(tenantID: entry.id, status: "HOT")
             entry.status = "HOT"
             entry.shard = ClassState(tenantOf: st, name: entry.name, shardID: entry.shardID, indexes: indexes)
         }
@@ -159,20 +155,14 @@ extension Database {
             throw DatabaseError.unprocessable("empty tenant name at index \(i)")
         }
         _ = try multiTenantClass(name)
-        try await schemaWrite { db in
+        try await schemaWrite { tx in
             let st = try self.multiTenantClass(name)
             let gone = names.compactMap { st.tenantEntry($0) }
-            try self.transaction(db) {
-                for e in gone {
-                    try db.execute(sql: "DELETE FROM tenants WHERE id = ?", arguments: [e.id])
-                    try ObjectTables.drop(db, classID: e.shardID)
-                    try ChangeLog.dropClass(db, classID: e.shardID)
-                }
+            try tx.atomically {
+                for e in gone { try tx.deleteTenant(tenantID: e.id) }
             }
-            for e in gone {
-                st.setTenant(nil, named: e.name)
-                self.removeIndexFiles(shardID: e.shardID, lanes: st.definition.laneCount)
-            }
+            for e in gone { st.setTenant(nil, named: e.name) }
+            tx.dropIndexes(shardIDs: gone.map(\.shardID), lanes: st.definition.laneCount)
         }
     }
 

@@ -79,7 +79,7 @@ struct Serve: AsyncParsableCommand {
         let started = ContinuousClock.now
         let database: Database
         do {
-            database = try Database(config: environment.database, modules: modules, logger: logger)
+            database = try await Database.make(config: environment.database, modules: modules, logger: logger)
         } catch {
             logger.critical("could not open the database", metadata: ["path": "\(dataPath)", "error": "\(error)"])
             throw ExitCode(1)

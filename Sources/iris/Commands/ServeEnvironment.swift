@@ -29,6 +29,15 @@ struct ServeEnvironment {
     /// GRPC_MAX_MESSAGE_SIZE, in bytes.
     var grpcMaxMessageBytes: Int
 
+    /// IRIS_STORAGE_URL: empty or unset is the embedded store; otherwise a `postgres://` URL.
+    static func storageURL(_ raw: String?) throws -> String? {
+        guard let raw, !raw.isEmpty else { return nil }
+        guard raw.hasPrefix("postgres://") || raw.hasPrefix("postgresql://") else {
+            throw ConfigurationError("IRIS_STORAGE_URL: must be postgres://user:password@host:port/database, not \"\(raw)\"")
+        }
+        return raw
+    }
+
     static func read(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> ServeEnvironment {
         let reader = EnvReader(env: env)
         let dataPath = env["PERSISTENCE_DATA_PATH"] ?? "./data"
@@ -69,7 +78,8 @@ struct ServeEnvironment {
             snapshotIntervalSeconds: snapshotInterval == 0 ? nil : Double(snapshotInterval),
             diskUseReadOnlyPercentage: readOnlyPercent == 0 ? nil : Double(readOnlyPercent),
             diskUseWarningPercentage: warningPercent == 0 ? nil : Double(warningPercent),
-            startupQuickCheck: try reader.bool("IRIS_STARTUP_QUICK_CHECK", default: true)
+            startupQuickCheck: try reader.bool("IRIS_STARTUP_QUICK_CHECK", default: true),
+            storageURL: try storageURL(env["IRIS_STORAGE_URL"])
         )
 
         let apiKeyEnabled = try reader.bool("AUTHENTICATION_APIKEY_ENABLED", default: false)

@@ -1,0 +1,155 @@
+import Foundation
+import PostgresStore
+import Storage
+import VectorIndex
+
+/// Row reads on one PostgreSQL connection (`PostgresEngine.read`, or a writer's transaction).
+struct PostgresRows: ObjectReader {
+    let c: BlockingConnection
+
+    /// A compiled filter's bound values as PostgresStore takes them.
+    static func arguments(_ filter: CompiledFilter?) -> [PGValue] {
+        (filter?.arguments ?? []).map { v in
+            switch v {
+            case .integer(let i): return .integer(i)
+            case .real(let d): return .real(d)
+            case .text(let s): return .text(s)
+            }
+        }
+    }
+
+    /// The Database's row from PostgreSQL's (typed columns are written, never read back).
+    static func objectRow(_ r: PGObjectRow) -> ObjectRow {
+        ObjectRow(docID: r.docID, uuid: r.uuid, created: r.created, updated: r.updated, properties: r.properties,
+                  vector: r.vector.map(PostgresVectors.encode), additional: r.additional)
+    }
+
+    func object(_ shard: ClassState, uuid: String, withVector: Bool) throws -> ObjectRow? {
+        try PGObjectRows.fetch(c, shard: shard.id, uuid: uuid, withVector: withVector).map(Self.objectRow)
+    }
+
+    func docID(_ shard: ClassState, uuid: String) throws -> UInt64? {
+        try PGObjectRows.docID(c, shard: shard.id, uuid: uuid)
+    }
+
+    func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool) throws -> [ObjectRow] {
+        try PGObjectRows.fetch(c, shard: shard.id, docIDs: docIDs, withVector: withVector).map(Self.objectRow)
+    }
+
+    func objects(_ shard: ClassState, where filter: CompiledFilter?, orderBy: String?, limit: Int?, offset: Int?,
+                 withVector: Bool) throws -> [ObjectRow] {
+        try PGObjectRows.fetch(c, shard: shard.id, condition: filter?.sql, arguments: Self.arguments(filter),
+                               orderBy: orderBy, limit: limit, offset: offset, withVector: withVector).map(Self.objectRow)
+    }
+
+    func ids(_ shard: ClassState, where filter: CompiledFilter?, limit: Int?) throws -> [(docID: UInt64, uuid: String)] {
+        try PGObjectRows.ids(c, shard: shard.id, condition: filter?.sql, arguments: Self.arguments(filter), limit: limit)
+    }
+
+    func count(_ shard: ClassState, where filter: CompiledFilter?) throws -> Int {
+        try PGObjectRows.count(c, shard: shard.id, condition: filter?.sql, arguments: Self.arguments(filter))
+    }
+
+    func postings(_ shard: ClassState, prop: Int, token: String) throws -> [ObjectTables.TermPosting] {
+        try PGTokenRows.postings(c, shard: shard.id, prop: prop, token: token).map {
+            ObjectTables.TermPosting(docID: $0.docID, frequency: $0.frequency, propertyLength: $0.propertyLength)
+        }
+    }
+
+    func propertyLengthTotals(_ shard: ClassState, prop: Int) throws -> (sum: Int, count: Int) {
+        try PGTokenRows.lengthTotals(c, shard: shard.id, prop: prop)
+    }
+}
+
+/// Row writes inside one PostgreSQL transaction (`PostgresEngine.write`).
+///
+/// Reading an object by uuid here first takes the object's lock (`PGObjectRows.lockObject`), then its row
+/// `FOR UPDATE`: the read-modify-writes of one object (PATCH, references, creates of one id) run one after
+/// the other, each seeing the previous one's commit, while writers of other objects run in parallel.
+final class PostgresWriter: ObjectWriter {
+    let c: BlockingConnection
+    let engine: PostgresEngine
+    private let rows: PostgresRows
+    private(set) var committed: [() -> Void] = []
+    /// The uuid of each doc id this transaction wrote (token rows are keyed by uuid).
+    private var uuids: [UInt64: String] = [:]
+
+    init(c: BlockingConnection, engine: PostgresEngine) {
+        self.c = c
+        self.engine = engine
+        rows = PostgresRows(c: c)
+    }
+
+    func object(_ shard: ClassState, uuid: String, withVector: Bool) throws -> ObjectRow? {
+        try PGObjectRows.lockObject(c, shard: shard.id, uuid: uuid)
+        return try PGObjectRows.fetch(c, shard: shard.id, uuid: uuid, withVector: withVector, forUpdate: true)
+            .map(PostgresRows.objectRow)
+    }
+
+    func docID(_ shard: ClassState, uuid: String) throws -> UInt64? {
+        try PGObjectRows.lockObject(c, shard: shard.id, uuid: uuid)
+        return try PGObjectRows.fetch(c, shard: shard.id, uuid: uuid, withVector: false, forUpdate: true)?.docID
+    }
+
+    func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool) throws -> [ObjectRow] {
+        try rows.objects(shard, docIDs: docIDs, withVector: withVector)
+    }
+    func objects(_ shard: ClassState, where filter: CompiledFilter?, orderBy: String?, limit: Int?, offset: Int?,
+                 withVector: Bool) throws -> [ObjectRow] {
+        try rows.objects(shard, where: filter, orderBy: orderBy, limit: limit, offset: offset, withVector: withVector)
+    }
+    func ids(_ shard: ClassState, where filter: CompiledFilter?, limit: Int?) throws -> [(docID: UInt64, uuid: String)] {
+        try rows.ids(shard, where: filter, limit: limit)
+    }
+    func count(_ shard: ClassState, where filter: CompiledFilter?) throws -> Int { try rows.count(shard, where: filter) }
+    func postings(_ shard: ClassState, prop: Int, token: String) throws -> [ObjectTables.TermPosting] {
+        try rows.postings(shard, prop: prop, token: token)
+    }
+    func propertyLengthTotals(_ shard: ClassState, prop: Int) throws -> (sum: Int, count: Int) {
+        try rows.propertyLengthTotals(shard, prop: prop)
+    }
+
+    /// An upsert by uuid: the doc id of an existing row is kept, so `replacing` needs no separate path.
+    /// pgvector's index is transactional, so `vectorChanges` needs nothing either (one vector column per
+    /// class yet: lane 0, which `row.vector` carries).
+    func put(_ shard: ClassState, row: ObjectRow, replacing docID: UInt64?, vectorChanges: [Int: [Float]?]) throws -> UInt64 {
+        let vector = vectorChanges[0] ?? row.vector.map(VectorCoding.decode)
+        let columns = row.columns.mapValues(PostgresWriter.value)
+        let pgRow = PGObjectRow(uuid: row.uuid, created: row.created, updated: row.updated, properties: row.properties,
+                                vector: PostgresVectors.stored(vector: vector, row: row), additional: row.additional,
+                                columns: columns)
+        let id = try PGObjectRows.upsert(c, shard: shard.id, row: pgRow, allColumns: shard.allColumnNames)
+        uuids[id] = row.uuid
+        return id
+    }
+
+    /// Token rows are always replaced: an upsert may have met a row its caller did not see.
+    func setTokens(_ shard: ClassState, docID: UInt64, tokens: [Int: [String: Int]], replacing: Bool) throws {
+        guard let uuid = try uuids[docID] ?? PGObjectRows.uuid(c, shard: shard.id, docID: docID) else {
+            throw PostgresStoreError("no object with doc id \(docID) for its token rows")
+        }
+        try PGTokenRows.set(c, shard: shard.id, uuid: uuid, docID: docID, tokens: tokens)
+    }
+
+    func delete(_ shard: ClassState, docID: UInt64) throws {
+        try PGObjectRows.delete(c, shard: shard.id, docID: docID)
+        uuids[docID] = nil
+    }
+
+    func setDimension(_ shard: ClassState, _ dimension: Int) throws {
+        try PostgresVectors.setDimension(c, shard, dimension)
+    }
+
+    func afterCommit(_ action: @escaping () -> Void) { committed.append(action) }
+
+    /// A typed column's value (the Database computes them as GRDB values for both engines).
+    static func value(_ v: DatabaseValue) -> PGValue {
+        switch v.storage {
+        case .null: return .null
+        case .int64(let i): return .integer(i)
+        case .double(let d): return .real(d)
+        case .string(let s): return .text(s)
+        case .blob(let b): return .text(String(decoding: b, as: UTF8.self))
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import PostgresStore
+import Storage
+import VectorIndex
+
+/// Everything the PostgreSQL engine does with vectors, in one place (a vector name joins here when
+/// classes get several named vectors): the pgvector column's dimension and HNSW index, kNN, and the
+/// conversions between the Database's vectors and pgvector's.
+enum PostgresVectors {
+    /// pgvector's operators for the class's distance; hamming has none for float vectors.
+    static func distance(_ config: HNSWConfig) throws -> PGDistance {
+        guard let d = PGDistance(rawValue: config.distance.rawValue) else {
+            throw DatabaseError.unprocessable("distance \(config.distance.rawValue) is not supported by the PostgreSQL storage engine")
+        }
+        return d
+    }
+
+    /// The vector a row stores: `vector` as the write pipeline computed it (also encoded in `row.vector`).
+    static func stored(vector: [Float]?, row: ObjectRow) -> [Float]? {
+        vector ?? row.vector.map(VectorCoding.decode)
+    }
+
+    /// The Database's encoding (little-endian Float32) of a vector read from pgvector.
+    static func encode(_ v: [Float]) -> Data { VectorCoding.encode(v) }
+
+    /// Fixes the class's dimension in `iris_classes` and types the vector column of each of its shard
+    /// tables, with its HNSW index, in the first vector's transaction. The class row is locked first, so
+    /// two first writes of different classes' shards do not both alter; the later one finds the dimension
+    /// set (the same: nothing to do; another: Weaviate's length error).
+    static func setDimension(_ c: BlockingConnection, _ shard: ClassState, _ dimension: Int) throws {
+        let cls = shard.classState
+        guard let row = try c.query("SELECT dimension FROM iris_classes WHERE id = $1 FOR UPDATE", [.integer(cls.id)]).first else {
+            throw DatabaseError.notFound("class '\(cls.name)' not found")
+        }
+        if let existing = try row.decode(Int32?.self) {
+            if Int(existing) == dimension { return }
+            throw DatabaseError.unprocessable("new node has a vector with length \(dimension). Existing nodes have vectors with length \(existing)")
+        }
+        let config = try cls.definition.hnswConfig()
+        let distance = try distance(config)
+        try c.query("UPDATE iris_classes SET dimension = $1 WHERE id = $2", [.integer(Int64(dimension)), .integer(cls.id)])
+        for id in shardIDs(of: cls) {
+            try index(c, shard: id, dimension: dimension, distance: distance, config: config)
+        }
+    }
+
+    /// The vector column and HNSW index of one shard table (a class's, or a tenant's made after the
+    /// class's dimension was fixed).
+    static func index(_ c: BlockingConnection, shard: Int64, dimension: Int, distance: PGDistance, config: HNSWConfig) throws {
+        do {
+            try PGShardTables.setVectorIndex(c, shard: shard, dimension: dimension, distance: distance,
+                                             maxConnections: config.maxConnections, efConstruction: config.efConstruction)
+        } catch let e as PostgresStoreError {
+            throw DatabaseError.unprocessable(e.description)
+        }
+    }
+
+    /// Every shard table of a class: its own, and each tenant's (COLD ones too).
+    static func shardIDs(of cls: ClassState) -> [Int64] {
+        [cls.id] + cls.tenants.values.map(\.shardID).sorted(by: >)
+    }
+
+    /// kNN in one statement (design §3), with Weaviate's dynamic ef from the class's vectorIndexConfig.
+    static func nearest(_ store: PostgresStore, _ shard: ClassState, to vector: [Float], k: Int, maxDistance: Float?,
+                        allowList: AllowList?) async throws -> [SearchResult] {
+        let config = try shard.definition.hnswConfig()
+        let ef = PGVectorSearch.dynamicEf(k: k, ef: config.ef, efMin: config.dynamicEfMin, efMax: config.dynamicEfMax,
+                                          factor: config.dynamicEfFactor)
+        let hits = try await PGVectorSearch.nearest(store, shard: shard.id, vector: vector, k: k, ef: ef,
+                                                    distance: try distance(config), allowDocIDs: allowList.map { Array($0.ids) },
+                                                    maxDistance: maxDistance)
+        return hits.map { SearchResult(id: $0.docID, distance: $0.distance) }
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import PostgresNIO
+
+/// The row reads and writes of the Database's PostgreSQL engine, on a `BlockingConnection` inside the
+/// caller's transaction (design §2). Doc ids come from the `iris_doc_ids` sequence and stay with their
+/// uuid across overwrites; token rows are keyed by uuid (the distribution column under Citus).
+extension PGObjectRows {
+    /// Serialises the writers of one object until the transaction ends, also while it does not exist
+    /// yet (which `FOR UPDATE` cannot lock): two creates of one id run one after the other, and the
+    /// second sees the first's row. The key is (shard, hash of the uuid); a collision only serialises two
+    /// writers that did not need it. Reads after it run on a snapshot taken after the lock was granted.
+    public static func lockObject(_ c: BlockingConnection, shard: Int64, uuid: String) throws {
+        try c.query("SELECT pg_advisory_xact_lock(($1::bigint << 32) | (hashtext($2)::bigint & 4294967295))",
+                    [.integer(shard), .text(uuid)])
+    }
+
+    public static func fetch(_ c: BlockingConnection, shard: Int64, uuid: String, withVector: Bool,
+                             forUpdate: Bool = false) throws -> PGObjectRow? {
+        try c.query(fetchSQL(shard, withVector: withVector, forUpdate: forUpdate), [.text(uuid)])
+            .first.map { try decode($0, withVector: withVector) }
+    }
+
+    public static func docID(_ c: BlockingConnection, shard: Int64, uuid: String) throws -> UInt64? {
+        try c.query("SELECT doc_id FROM \(PGShardTables.objects(shard)) WHERE uuid = $1", [.text(uuid)])
+            .first.map { UInt64(bitPattern: try $0.decode(Int64.self)) }
+    }
+
+    /// Rows in the order of `docIDs`; ids that no longer exist are skipped.
+    public static func fetch(_ c: BlockingConnection, shard: Int64, docIDs: [UInt64], withVector: Bool) throws -> [PGObjectRow] {
+        guard !docIDs.isEmpty else { return [] }
+        let rows = try c.query(select(shard, withVector: withVector) + " WHERE doc_id = ANY($1)",
+                               [.integers(docIDs.map { Int64(bitPattern: $0) })])
+        var byID: [UInt64: PGObjectRow] = [:]
+        for r in rows { let o = try decode(r, withVector: withVector); byID[o.docID] = o }
+        return docIDs.compactMap { byID[$0] }
+    }
+
+    public static func fetch(_ c: BlockingConnection, shard: Int64, condition: String?, arguments: [PGValue],
+                             orderBy: String?, limit: Int?, offset: Int?, withVector: Bool) throws -> [PGObjectRow] {
+        try c.query(fetchSQL(shard, condition: condition, orderBy: orderBy, limit: limit, offset: offset, withVector: withVector),
+                    arguments).map { try decode($0, withVector: withVector) }
+    }
+
+    /// (doc id, uuid) of the matching rows in doc id order.
+    public static func ids(_ c: BlockingConnection, shard: Int64, condition: String?, arguments: [PGValue],
+                           limit: Int?) throws -> [(docID: UInt64, uuid: String)] {
+        var sql = "SELECT doc_id, uuid FROM \(PGShardTables.objects(shard))"
+        if let condition { sql += " WHERE \(condition)" }
+        sql += " ORDER BY doc_id"
+        if let limit { sql += " LIMIT \(limit)" }
+        return try c.query(sql, arguments).map { r in
+            let (doc, uuid) = try r.decode((Int64, String).self)
+            return (UInt64(bitPattern: doc), uuid)
+        }
+    }
+
+    public static func count(_ c: BlockingConnection, shard: Int64, condition: String?, arguments: [PGValue]) throws -> Int {
+        var sql = "SELECT count(*) FROM \(PGShardTables.objects(shard))"
+        if let condition { sql += " WHERE \(condition)" }
+        return Int(try c.query(sql, arguments).first?.decode(Int64.self) ?? 0)
+    }
+
+    /// How many rows have a vector.
+    public static func vectorCount(_ c: BlockingConnection, shard: Int64) throws -> Int {
+        try count(c, shard: shard, condition: "vector IS NOT NULL", arguments: [])
+    }
+
+    /// Inserts `row` or overwrites the row of its uuid (keeping its doc id); returns the doc id.
+    public static func upsert(_ c: BlockingConnection, shard: Int64, row: PGObjectRow, allColumns: [String]) throws -> UInt64 {
+        let (sql, values) = upsertSQL(shard, row: row, allColumns: allColumns)
+        guard let doc = try c.query(sql, values).first else { throw PostgresStoreError("upsert returned no doc id") }
+        return UInt64(bitPattern: try doc.decode(Int64.self))
+    }
+
+    /// Deletes the object of `docID` and its token rows; its uuid, nil when it did not exist.
+    @discardableResult
+    public static func delete(_ c: BlockingConnection, shard: Int64, docID: UInt64) throws -> String? {
+        guard let row = try c.query("DELETE FROM \(PGShardTables.objects(shard)) WHERE doc_id = $1 RETURNING uuid",
+                                    [.integer(Int64(bitPattern: docID))]).first else { return nil }
+        let uuid = try row.decode(String.self)
+        try PGTokenRows.delete(c, shard: shard, uuid: uuid)
+        return uuid
+    }
+
+    /// The uuid of a doc id.
+    public static func uuid(_ c: BlockingConnection, shard: Int64, docID: UInt64) throws -> String? {
+        try c.query("SELECT uuid FROM \(PGShardTables.objects(shard)) WHERE doc_id = $1", [.integer(Int64(bitPattern: docID))])
+            .first.map { try $0.decode(String.self) }
+    }
+}
+
+/// `tok_<id>` (one row per distinct token of a property of an object, with its count) and `tlen_<id>`
+/// (each property's token count), for bm25 and tokenized filters; the same shape as the SQLite tables.
+public enum PGTokenRows {
+    /// One document's statistics for a term: occurrences and the property's token count.
+    public struct Posting: Sendable, Equatable {
+        public var docID: UInt64
+        public var frequency: Int
+        public var propertyLength: Int
+    }
+
+    public static func delete(_ c: BlockingConnection, shard: Int64, uuid: String) throws {
+        try c.query("DELETE FROM \(PGShardTables.tokens(shard)) WHERE uuid = $1", [.text(uuid)])
+        try c.query("DELETE FROM \(PGShardTables.lengths(shard)) WHERE uuid = $1", [.text(uuid)])
+    }
+
+    /// Replaces the token rows of one object: `tokens[prop]` maps each distinct token of property ordinal
+    /// `prop` to its count; the property's length is their sum. Two statements whatever the count (`unnest`).
+    public static func set(_ c: BlockingConnection, shard: Int64, uuid: String, docID: UInt64, tokens: [Int: [String: Int]]) throws {
+        try delete(c, shard: shard, uuid: uuid)
+        guard !tokens.isEmpty else { return }
+        var props: [Int32] = [], words: [String] = [], counts: [Int32] = []
+        var lengthProps: [Int32] = [], lengths: [Int32] = []
+        for (prop, byToken) in tokens {
+            var length = 0
+            for (token, tf) in byToken {
+                props.append(Int32(prop)); words.append(token); counts.append(Int32(tf))
+                length += tf
+            }
+            lengthProps.append(Int32(prop)); lengths.append(Int32(length))
+        }
+        var binds = PostgresBindings(capacity: 5)
+        binds.append(uuid); binds.append(Int64(bitPattern: docID))
+        binds.append(props); binds.append(words); binds.append(counts)
+        try c.query("""
+            INSERT INTO \(PGShardTables.tokens(shard)) (uuid, doc_id, prop, token, tf)
+            SELECT $1, $2, p, t, f FROM unnest($3::int[], $4::text[], $5::int[]) AS u(p, t, f)
+            """, bindings: binds)
+        var lengthBinds = PostgresBindings(capacity: 4)
+        lengthBinds.append(uuid); lengthBinds.append(Int64(bitPattern: docID))
+        lengthBinds.append(lengthProps); lengthBinds.append(lengths)
+        try c.query("""
+            INSERT INTO \(PGShardTables.lengths(shard)) (uuid, doc_id, prop, len)
+            SELECT $1, $2, p, l FROM unnest($3::int[], $4::int[]) AS u(p, l)
+            """, bindings: lengthBinds)
+    }
+
+    /// Every document whose property `prop` holds `token`, with its term frequency and property length.
+    public static func postings(_ c: BlockingConnection, shard: Int64, prop: Int, token: String) throws -> [Posting] {
+        try c.query("""
+            SELECT t.doc_id, t.tf, COALESCE(l.len, t.tf) FROM \(PGShardTables.tokens(shard)) t
+            LEFT JOIN \(PGShardTables.lengths(shard)) l ON l.uuid = t.uuid AND l.prop = t.prop
+            WHERE t.prop = $1 AND t.token = $2
+            """, [.integer(Int64(prop)), .text(token)]).map { r in
+            let (doc, tf, len) = try r.decode((Int64, Int32, Int32).self)
+            return Posting(docID: UInt64(bitPattern: doc), frequency: Int(tf), propertyLength: Int(len))
+        }
+    }
+
+    /// The summed token count of property `prop` over the documents that have it, and their number.
+    public static func lengthTotals(_ c: BlockingConnection, shard: Int64, prop: Int) throws -> (sum: Int, count: Int) {
+        guard let r = try c.query("SELECT COALESCE(sum(len), 0)::bigint, count(*) FROM \(PGShardTables.lengths(shard)) WHERE prop = $1",
+                                  [.integer(Int64(prop))]).first else { return (0, 0) }
+        let (sum, n) = try r.decode((Int64, Int64).self)
+        return (Int(sum), Int(n))
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import PostgresStore
+import VectorIndex
+import XCTest
+@testable import Database
+
+// Named here, where GRDB (re-exported by Storage) is not imported, for test files that import both.
+typealias IrisDatabase = Database
+typealias IrisDatabaseError = DatabaseError
+
+/// A whole `Database` on the PostgreSQL engine (`DatabaseConfig.storageURL`), against a real PostgreSQL:
+/// the schema, objects, filters, kNN and bm25 through the Database's own API, compared with the embedded
+/// engine on the same input where both answer.
+final class PostgresDatabaseTests: XCTestCase {
+    var pg: TestPostgres!
+    var databases: [Database] = []
+
+    override func setUp() async throws { pg = try await TestPostgres() }
+
+    override func tearDown() async throws {
+        for d in databases { try? d.close() }
+        databases = []
+        await pg?.drop()
+        pg = nil
+    }
+
+    /// A Database on this test's PostgreSQL database (a second call: another node on the same data).
+    func open(_ configure: (inout DatabaseConfig) -> Void = { _ in }) async throws -> Database {
+        var c = DatabaseConfig(dataPath: NSTemporaryDirectory() + "iris-pg-unused-" + UUID().uuidString,
+                               snapshotIntervalSeconds: nil, storageURL: pg.url)
+        configure(&c)
+        let db = try await Database.make(config: c)
+        databases.append(db)
+        return db
+    }
+
+    /// The filter corpus of `FilterDialectTests`, every case with its hand-worked answer, through the
+    /// PostgreSQL engine end to end (the same filters run on the embedded engine there).
+    func testEveryDialectFilterThroughThePostgresEngine() async throws {
+        let db = try await open { $0.autoSchemaEnabled = false }
+        _ = try await FilterDialectTests.load(into: db)
+        for c in FilterDialectTests.cases {
+            let got = try await db.findObjects(className: "D", filter: c.filter, limit: 100).map(\.id)
+            XCTAssertEqual(got.sorted(), c.matches.map(FilterDialectTests.objectID).sorted(), c.name)
+        }
+        let n = try await db.count(className: "D", filter: FilterDialectTests.cases[0].filter)
+        XCTAssertEqual(n, FilterDialectTests.cases[0].matches.count)
+    }
+
+    /// One class's life on both engines, with the same calls and the same expectations: create, write
+    /// with vectors, read, patch, nearVector, bm25, delete the object, delete the class.
+    func testAClassLifeGivesTheSameAnswersOnBothEngines() async throws {
+        let embedded = try TempDatabase()
+        let postgres = try await open()
+        var answers: [[String]] = []
+        for db: Database in [embedded.db!, postgres] {
+            var log: [String] = []
+            _ = try await db.createClass(ClassDefinition(className: "Pet", properties: [
+                PropertyDefinition(name: "name", dataType: ["text"]),
+                PropertyDefinition(name: "age", dataType: ["int"]),
+            ], vectorIndexConfig: ["distance": "cosine"]))
+            let pets: [(String, Int, [Float])] = [("Rex the dog", 3, [1, 0, 0]), ("Tom the cat", 5, [0, 1, 0]),
+                                                  ("Old dog Max", 12, [0.9, 0.1, 0]), ("Nemo fish", 1, [0, 0, 1])]
+            let results = try await db.batchObjects(pets.enumerated().map { k, p in
+                ObjectInput(className: "Pet", id: String(format: "f0000000-0000-0000-0000-%012d", k + 1),
+                            properties: ["name": .string(p.0), "age": .int(Int64(p.1))], vector: p.2)
+            })
+            log.append("batch errors \(results.compactMap(\.error))")
+            let rex = try await db.getObject(className: "Pet", id: "f0000000-0000-0000-0000-000000000001", includeVector: true)
+            log.append("get \(rex?.properties["name"]?.stringValue ?? "-") \(rex?.vector ?? [])")
+            let patched = try await db.mergeObject(className: "Pet", id: "f0000000-0000-0000-0000-000000000001",
+                                                   ObjectInput(className: "Pet", properties: ["age": 4]))
+            log.append("patch \(patched.properties["age"]?.intValue ?? -1) \(patched.properties["name"]?.stringValue ?? "-")")
+            let near = try await db.vectorSearch(className: "Pet", vector: [1, 0.05, 0], k: 3)
+            log.append("near " + near.map { "\($0.object.properties["name"]!.stringValue!) \(String(format: "%.4f", $0.distance))" }.joined(separator: ", "))
+            let old = try await db.findObjects(className: "Pet", filter: WhereFilter(operator: .greaterThan, path: ["age"], valueInt: 4), limit: 10)
+            log.append("old " + old.map { $0.properties["name"]!.stringValue! }.sorted().joined(separator: ", "))
+            let bm25 = try await db.keywordSearch(className: "Pet", query: "dog", properties: nil, limit: 10)
+            let byDoc = try await db.objects(className: "Pet", docIDs: bm25.map(\.docID), includeVector: false)
+            log.append("bm25 " + byDoc.map { $0.properties["name"]!.stringValue! }.joined(separator: ", ")
+                       + " " + bm25.map { String(format: "%.4f", $0.score) }.joined(separator: ","))
+            try await db.deleteObject(className: "Pet", id: "f0000000-0000-0000-0000-000000000002")
+            log.append("count \(try await db.count(className: "Pet"))")
+            await assertAsyncThrows(.unprocessable, "new node has a vector with length 2. Existing nodes have vectors with length 3") {
+                _ = try await db.createObject(ObjectInput(className: "Pet", properties: ["name": "Bad"], vector: [1, 2]))
+            }
+            try await db.deleteClass("Pet")
+            log.append("classes \(db.schema().map(\.className))")
+            answers.append(log)
+        }
+        XCTAssertEqual(answers[0], answers[1])
+        XCTAssertEqual(answers[1][3].hasPrefix("near Rex the dog"), true, answers[1][3])
+    }
+
+    /// What one node writes, a second node on the same database reads after the write returned: its
+    /// schema on open, and objects at once.
+    func testASecondNodeSeesTheSchemaAndObjects() async throws {
+        let a = try await open()
+        _ = try await a.createClass(ClassDefinition(className: "Note", properties: [PropertyDefinition(name: "text", dataType: ["text"])]))
+        _ = try await a.createObject(ObjectInput(className: "Note", id: "a1000000-0000-0000-0000-000000000001",
+                                                 properties: ["text": "hello"], vector: [0.1, 0.2]))
+        let b = try await open()
+        XCTAssertEqual(b.schema().map(\.className), ["Note"])
+        let got = try await b.getObject(className: "Note", id: "a1000000-0000-0000-0000-000000000001", includeVector: true)
+        XCTAssertEqual(got?.properties["text"], "hello")
+        XCTAssertEqual(got?.vector, [0.1, 0.2])
+        _ = try await a.createObject(ObjectInput(className: "Note", id: "a1000000-0000-0000-0000-000000000002", properties: ["text": "again"]))
+        let n = try await b.count(className: "Note")
+        XCTAssertEqual(n, 2)
+        let near = try await b.vectorSearch(className: "Note", vector: [0.1, 0.2], k: 5)
+        XCTAssertEqual(near.map(\.object.id), ["a1000000-0000-0000-0000-000000000001"])
+    }
+
+    /// Waits (up to 10 s) until `condition` holds: another node hears of a schema change by notification.
+    func eventually(_ what: String, _ condition: () -> Bool) async throws {
+        for _ in 0..<200 {
+            if condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        XCTFail("never: \(what)")
+    }
+
+    /// Schema changes made through node A reach node B without a restart (`LISTEN iris_schema`): a new
+    /// class (then written through B), a new property, tenants, and the class's deletion.
+    func testSchemaChangesOnOneNodeReachTheOther() async throws {
+        let a = try await open()
+        let b = try await open()
+        _ = try await a.createClass(ClassDefinition(className: "Live", properties: [PropertyDefinition(name: "a", dataType: ["text"])]))
+        try await eventually("B knows class Live") { b.getClass("Live") != nil }
+        _ = try await b.createObject(ObjectInput(className: "Live", id: "d1000000-0000-0000-0000-000000000001",
+                                                 properties: ["a": "from b"], vector: [1, 0]))
+        let seen = try await a.getObject(className: "Live", id: "d1000000-0000-0000-0000-000000000001")
+        XCTAssertEqual(seen?.properties["a"], "from b")
+        _ = try await a.addProperty(toClass: "Live", PropertyDefinition(name: "n", dataType: ["int"]))
+        try await eventually("B knows property n") { b.getClass("Live")?.property(named: "n") != nil }
+        // B filters on the new property (an unknown one would be a 422) and writes it.
+        let filtered = try await b.findObjects(className: "Live", filter: WhereFilter(operator: .greaterThan, path: ["n"], valueInt: 0), limit: 5)
+        XCTAssertEqual(filtered.count, 0)
+        _ = try await b.mergeObject(className: "Live", id: "d1000000-0000-0000-0000-000000000001", ObjectInput(className: "Live", properties: ["n": 3]))
+        let three = try await a.count(className: "Live", filter: WhereFilter(operator: .equal, path: ["n"], valueInt: 3))
+        XCTAssertEqual(three, 1)
+
+        _ = try await a.createClass(ClassDefinition(className: "Mt", multiTenancyConfig: ["enabled": true]))
+        try await a.addTenants(toClass: "Mt", [TenantInfo(name: "t1")])
+        try await eventually("B knows tenant t1") { (try? b.tenants(ofClass: "Mt").map(\.name)) == ["t1"] }
+        _ = try await b.createObject(ObjectInput(className: "Mt", properties: [:], tenant: "t1"))
+        let inT1 = try await a.count(className: "Mt", tenant: "t1")
+        XCTAssertEqual(inT1, 1)
+
+        try await a.deleteClass("Live")
+        try await eventually("B forgot class Live") { b.getClass("Live") == nil }
+        XCTAssertEqual(b.schema().map(\.className), ["Mt"])
+    }
+
+    /// Tenants: each its own tables, a tenant made after the dimension was fixed gets its vector index,
+    /// deactivation keeps the rows, deletion drops them.
+    func testTenantsKeepTheirObjectsApart() async throws {
+        let db = try await open()
+        _ = try await db.createClass(ClassDefinition(className: "Shop", properties: [PropertyDefinition(name: "item", dataType: ["text"])],
+                                                     multiTenancyConfig: ["enabled": true]))
+        try await db.addTenants(toClass: "Shop", [TenantInfo(name: "a"), TenantInfo(name: "b")])
+        _ = try await db.createObject(ObjectInput(className: "Shop", properties: ["item": "apple"], vector: [1, 0], tenant: "a"))
+        try await db.addTenants(toClass: "Shop", [TenantInfo(name: "c")])
+        _ = try await db.createObject(ObjectInput(className: "Shop", properties: ["item": "cherry"], vector: [0, 1], tenant: "c"))
+        let inA = try await db.count(className: "Shop", tenant: "a")
+        let inB = try await db.count(className: "Shop", tenant: "b")
+        XCTAssertEqual([inA, inB], [1, 0])
+        let near = try await db.vectorSearch(className: "Shop", vector: [0, 1], k: 5, tenant: "c")
+        XCTAssertEqual(near.map { $0.object.properties["item"] }, ["cherry"])
+        try await db.updateTenants(ofClass: "Shop", [TenantInfo(name: "a", activityStatus: "COLD")])
+        try await db.updateTenants(ofClass: "Shop", [TenantInfo(name: "a", activityStatus: "HOT")])
+        let again = try await db.count(className: "Shop", tenant: "a")
+        XCTAssertEqual(again, 1)
+        try await db.deleteTenants(ofClass: "Shop", names: ["a"])
+        let tables = try await pg.store.withBlockingConnection { c in
+            try c.query("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'obj_t%'").first!.decode(Int64.self)
+        }
+        XCTAssertEqual(tables, 2)
+        let reopened = try await open()
+        XCTAssertEqual(try reopened.tenants(ofClass: "Shop").map(\.name), ["b", "c"])
+    }
+
+    /// Six clients PATCH one object at once, each adding a reference: every one is kept (the object's
+    /// lock makes the read-modify-writes serial, as the embedded engine's single writer does).
+    func testConcurrentReferenceAddsAllLand() async throws {
+        let db = try await open()
+        _ = try await db.createClass(ClassDefinition(className: "Target"))
+        _ = try await db.createClass(ClassDefinition(className: "Source", properties: [PropertyDefinition(name: "refs", dataType: ["Target"])]))
+        let source = "b0000000-0000-0000-0000-000000000001"
+        _ = try await db.createObject(ObjectInput(className: "Source", id: source, properties: [:]))
+        let targets = (1...6).map { String(format: "c0000000-0000-0000-0000-%012d", $0) }
+        for t in targets { _ = try await db.createObject(ObjectInput(className: "Target", id: t, properties: [:])) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for t in targets {
+                group.addTask {
+                    try await db.addReference(className: "Source", id: source, property: "refs",
+                                              ReferenceInput(beacon: "weaviate://localhost/Target/\(t)"))
+                }
+            }
+            try await group.waitForAll()
+        }
+        let got = try await db.getObject(className: "Source", id: source)
+        XCTAssertEqual(got?.properties["refs"]?.arrayValue?.count, 6)
+    }
+}
