@@ -34,20 +34,7 @@ enum BatchObjectDecoding {
     }
 
     static func properties(_ p: Weaviate_V1_BatchObject.Properties, cls: ClassDefinition?) throws(GRPCAPIError) -> [String: JSONValue] {
-        var out: [String: JSONValue] = [:]
-        if p.hasNonRefProperties {
-            for (k, v) in p.nonRefProperties.fields { out[k] = json(v) }
-        }
-        for a in p.numberArrayProperties {
-            let values = a.valuesBytes.isEmpty ? a.values : try WireFormats.float64s(a.valuesBytes)
-            out[a.propName] = .array(values.map { .double($0) })
-        }
-        for a in p.intArrayProperties { out[a.propName] = .array(a.values.map { .int($0) }) }
-        for a in p.textArrayProperties { out[a.propName] = .array(a.values.map { .string($0) }) }
-        for a in p.booleanArrayProperties { out[a.propName] = .array(a.values.map { .bool($0) }) }
-        for name in p.emptyListProps { out[name] = .array([]) }
-        for o in p.objectProperties { out[o.propName] = try object(o.value) }
-        for a in p.objectArrayProperties { out[a.propName] = .array(try a.values.map(object)) }
+        var out = try fields(p)
         for r in p.singleTargetRefProps {
             out[r.propName] = .array(r.uuids.map { .object(["beacon": .string("weaviate://localhost/\($0)")]) })
         }
@@ -60,23 +47,23 @@ enum BatchObjectDecoding {
         return out
     }
 
-    /// A nested object's fields (split by type as a batch object's are) as one JSON object.
-    private static func object(_ v: Weaviate_V1_ObjectPropertiesValue) throws(GRPCAPIError) -> JSONValue {
+    /// The fields of an object or of a nested object, which the client splits by Python type alike.
+    private static func fields(_ p: some SplitProperties) throws(GRPCAPIError) -> [String: JSONValue] {
         var out: [String: JSONValue] = [:]
-        if v.hasNonRefProperties {
-            for (k, x) in v.nonRefProperties.fields { out[k] = json(x) }
+        if p.hasNonRefProperties {
+            for (k, v) in p.nonRefProperties.fields { out[k] = json(v) }
         }
-        for a in v.numberArrayProperties {
+        for a in p.numberArrayProperties {
             let values = a.valuesBytes.isEmpty ? a.values : try WireFormats.float64s(a.valuesBytes)
             out[a.propName] = .array(values.map { .double($0) })
         }
-        for a in v.intArrayProperties { out[a.propName] = .array(a.values.map { .int($0) }) }
-        for a in v.textArrayProperties { out[a.propName] = .array(a.values.map { .string($0) }) }
-        for a in v.booleanArrayProperties { out[a.propName] = .array(a.values.map { .bool($0) }) }
-        for o in v.objectProperties { out[o.propName] = try object(o.value) }
-        for a in v.objectArrayProperties { out[a.propName] = .array(try a.values.map(object)) }
-        for name in v.emptyListProps { out[name] = .array([]) }
-        return .object(out)
+        for a in p.intArrayProperties { out[a.propName] = .array(a.values.map { .int($0) }) }
+        for a in p.textArrayProperties { out[a.propName] = .array(a.values.map { .string($0) }) }
+        for a in p.booleanArrayProperties { out[a.propName] = .array(a.values.map { .bool($0) }) }
+        for name in p.emptyListProps { out[name] = .array([]) }
+        for o in p.objectProperties { out[o.propName] = .object(try fields(o.value)) }
+        for a in p.objectArrayProperties { out[a.propName] = .array(try a.values.map { v throws(GRPCAPIError) in .object(try fields(v)) }) }
+        return out
     }
 
     private static func json(_ v: Google_Protobuf_Value) -> JSONValue {
@@ -116,3 +103,19 @@ enum BatchObjectDecoding {
         }
     }
 }
+
+/// The typed field lists a batch object and a nested object share.
+protocol SplitProperties {
+    var hasNonRefProperties: Bool { get }
+    var nonRefProperties: Google_Protobuf_Struct { get }
+    var numberArrayProperties: [Weaviate_V1_NumberArrayProperties] { get }
+    var intArrayProperties: [Weaviate_V1_IntArrayProperties] { get }
+    var textArrayProperties: [Weaviate_V1_TextArrayProperties] { get }
+    var booleanArrayProperties: [Weaviate_V1_BooleanArrayProperties] { get }
+    var objectProperties: [Weaviate_V1_ObjectProperties] { get }
+    var objectArrayProperties: [Weaviate_V1_ObjectArrayProperties] { get }
+    var emptyListProps: [String] { get }
+}
+
+extension Weaviate_V1_BatchObject.Properties: SplitProperties {}
+extension Weaviate_V1_ObjectPropertiesValue: SplitProperties {}
