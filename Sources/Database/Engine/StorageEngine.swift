@@ -60,6 +60,38 @@ protocol ObjectReader {
     func propertyLengthTotals(_ shard: ClassState, prop: Int) throws -> (sum: Int, count: Int)
 }
 
+/// A writer whose reads are those of a reader on the same transaction (`rows`): the reads forward to it,
+/// so an engine's writer writes only what it does differently (the PostgreSQL writer locks the object it
+/// reads by uuid).
+protocol ForwardingObjectReader: ObjectReader {
+    associatedtype Rows: ObjectReader
+    var rows: Rows { get }
+}
+
+extension ForwardingObjectReader {
+    func object(_ shard: ClassState, uuid: String, withVector: Bool) throws -> ObjectRow? {
+        try rows.object(shard, uuid: uuid, withVector: withVector)
+    }
+    func docID(_ shard: ClassState, uuid: String) throws -> UInt64? { try rows.docID(shard, uuid: uuid) }
+    func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool) throws -> [ObjectRow] {
+        try rows.objects(shard, docIDs: docIDs, withVector: withVector)
+    }
+    func objects(_ shard: ClassState, where filter: CompiledFilter?, orderBy: String?, limit: Int?, offset: Int?,
+                 withVector: Bool) throws -> [ObjectRow] {
+        try rows.objects(shard, where: filter, orderBy: orderBy, limit: limit, offset: offset, withVector: withVector)
+    }
+    func ids(_ shard: ClassState, where filter: CompiledFilter?, limit: Int?) throws -> [(docID: UInt64, uuid: String)] {
+        try rows.ids(shard, where: filter, limit: limit)
+    }
+    func count(_ shard: ClassState, where filter: CompiledFilter?) throws -> Int { try rows.count(shard, where: filter) }
+    func postings(_ shard: ClassState, prop: Int, token: String) throws -> [ObjectTables.TermPosting] {
+        try rows.postings(shard, prop: prop, token: token)
+    }
+    func propertyLengthTotals(_ shard: ClassState, prop: Int) throws -> (sum: Int, count: Int) {
+        try rows.propertyLengthTotals(shard, prop: prop)
+    }
+}
+
 /// Row writes inside one engine transaction (`StorageEngine.write`).
 protocol ObjectWriter: ObjectReader {
     /// Inserts `row` (`replacing` nil) or overwrites the row `replacing`; returns its doc id.

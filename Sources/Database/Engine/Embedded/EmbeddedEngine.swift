@@ -158,35 +158,13 @@ struct EmbeddedRows: ObjectReader {
 /// Row writes inside the store's writer transaction. Every vector-affecting change appends to the
 /// change log in the same transaction (the index catches up from it after a crash) and queues an
 /// index change, applied by `EmbeddedEngine.write` after the commit.
-final class EmbeddedWriter: ObjectWriter {
-    private let rows: EmbeddedRows
+final class EmbeddedWriter: ObjectWriter, ForwardingObjectReader {
+    let rows: EmbeddedRows
     private(set) var changes: [IndexChange] = []
     private(set) var committed: [() -> Void] = []
 
     init(db: GRDB.Database) { rows = EmbeddedRows(db: db) }
     private var db: GRDB.Database { rows.db }
-
-    func object(_ shard: ClassState, uuid: String, withVector: Bool) throws -> ObjectRow? {
-        try rows.object(shard, uuid: uuid, withVector: withVector)
-    }
-    func docID(_ shard: ClassState, uuid: String) throws -> UInt64? { try rows.docID(shard, uuid: uuid) }
-    func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool) throws -> [ObjectRow] {
-        try rows.objects(shard, docIDs: docIDs, withVector: withVector)
-    }
-    func objects(_ shard: ClassState, where filter: CompiledFilter?, orderBy: String?, limit: Int?, offset: Int?,
-                 withVector: Bool) throws -> [ObjectRow] {
-        try rows.objects(shard, where: filter, orderBy: orderBy, limit: limit, offset: offset, withVector: withVector)
-    }
-    func ids(_ shard: ClassState, where filter: CompiledFilter?, limit: Int?) throws -> [(docID: UInt64, uuid: String)] {
-        try rows.ids(shard, where: filter, limit: limit)
-    }
-    func count(_ shard: ClassState, where filter: CompiledFilter?) throws -> Int { try rows.count(shard, where: filter) }
-    func postings(_ shard: ClassState, prop: Int, token: String) throws -> [ObjectTables.TermPosting] {
-        try rows.postings(shard, prop: prop, token: token)
-    }
-    func propertyLengthTotals(_ shard: ClassState, prop: Int) throws -> (sum: Int, count: Int) {
-        try rows.propertyLengthTotals(shard, prop: prop)
-    }
 
     func put(_ shard: ClassState, row: ObjectRow, replacing docID: UInt64?, vectorChanges: [Int: [Float]?]) throws -> UInt64 {
         let id: UInt64

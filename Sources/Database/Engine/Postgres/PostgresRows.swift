@@ -66,10 +66,10 @@ struct PostgresRows: ObjectReader {
 /// Reading an object by uuid here first takes the object's lock (`PGObjectRows.lockObject`), then its row
 /// `FOR UPDATE`: the read-modify-writes of one object (PATCH, references, creates of one id) run one after
 /// the other, each seeing the previous one's commit, while writers of other objects run in parallel.
-final class PostgresWriter: ObjectWriter {
+final class PostgresWriter: ObjectWriter, ForwardingObjectReader {
     let c: BlockingConnection
     let engine: PostgresEngine
-    private let rows: PostgresRows
+    let rows: PostgresRows
     private(set) var committed: [() -> Void] = []
     /// The uuid of each doc id this transaction wrote (token rows are keyed by uuid).
     private var uuids: [UInt64: String] = [:]
@@ -91,23 +91,6 @@ final class PostgresWriter: ObjectWriter {
         return try PGObjectRows.fetch(c, shard: shard.id, uuid: uuid, withVector: false, forUpdate: true)?.docID
     }
 
-    func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool) throws -> [ObjectRow] {
-        try rows.objects(shard, docIDs: docIDs, withVector: withVector)
-    }
-    func objects(_ shard: ClassState, where filter: CompiledFilter?, orderBy: String?, limit: Int?, offset: Int?,
-                 withVector: Bool) throws -> [ObjectRow] {
-        try rows.objects(shard, where: filter, orderBy: orderBy, limit: limit, offset: offset, withVector: withVector)
-    }
-    func ids(_ shard: ClassState, where filter: CompiledFilter?, limit: Int?) throws -> [(docID: UInt64, uuid: String)] {
-        try rows.ids(shard, where: filter, limit: limit)
-    }
-    func count(_ shard: ClassState, where filter: CompiledFilter?) throws -> Int { try rows.count(shard, where: filter) }
-    func postings(_ shard: ClassState, prop: Int, token: String) throws -> [ObjectTables.TermPosting] {
-        try rows.postings(shard, prop: prop, token: token)
-    }
-    func propertyLengthTotals(_ shard: ClassState, prop: Int) throws -> (sum: Int, count: Int) {
-        try rows.propertyLengthTotals(shard, prop: prop)
-    }
 
     /// An upsert by uuid: the doc id of an existing row is kept, so `replacing` needs no separate path.
     /// pgvector's index is transactional, so `vectorChanges` needs nothing either (one vector column per
