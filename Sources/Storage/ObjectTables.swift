@@ -226,10 +226,11 @@ public enum ObjectTables {
 
     static let baseColumns = "doc_id, uuid, created, updated, props, additional"
 
+    /// By position in `selectList` (a lookup by name lowercases and searches the column names per value).
     static func decode(_ r: Row, withVector: Bool) -> ObjectRow {
-        ObjectRow(docID: UInt64(bitPattern: r["doc_id"] as Int64), uuid: r["uuid"], created: r["created"],
-                  updated: r["updated"], properties: r["props"], vector: withVector ? r["vector"] : nil,
-                  additional: r["additional"])
+        ObjectRow(docID: UInt64(bitPattern: r[0] as Int64), uuid: r[1], created: r[2],
+                  updated: r[3], properties: r[4], vector: withVector ? r[6] : nil,
+                  additional: r[5])
     }
 
     static func selectList(_ withVector: Bool) -> String { withVector ? baseColumns + ", vector" : baseColumns }
@@ -245,16 +246,26 @@ public enum ObjectTables {
     }
 
     /// Rows for `docIDs`, in the order of `docIDs` (missing ids are skipped).
+    ///
+    /// Every search ends here, so the statement is prepared once per connection: the `IN` list has a
+    /// power-of-two length (padded by repeating the last id), which keeps the cache at ten statements.
     public static func fetch(_ db: GRDB.Database, classID: Int64, docIDs: [UInt64], withVector: Bool) throws -> [ObjectRow] {
         var byID: [UInt64: ObjectRow] = [:]
         var start = 0
         while start < docIDs.count {
-            let chunk = docIDs[start..<min(start + 500, docIDs.count)]
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            let rows = try Row.fetchAll(db, sql: "SELECT \(selectList(withVector)) FROM \(tableName(classID)) WHERE doc_id IN (\(marks))",
-                                        arguments: StatementArguments(chunk.map { Int64(bitPattern: $0) }))
-            for r in rows { let o = decode(r, withVector: withVector); byID[o.docID] = o }
-            start += 500
+            let chunk = docIDs[start..<min(start + 512, docIDs.count)]
+            var slots = 1
+            while slots < chunk.count { slots *= 2 }
+            let marks = Array(repeating: "?", count: slots).joined(separator: ",")
+            let statement = try db.cachedStatement(
+                sql: "SELECT \(selectList(withVector)) FROM \(tableName(classID)) WHERE doc_id IN (\(marks))")
+            var ids = chunk.map { Int64(bitPattern: $0) }
+            ids += repeatElement(ids[ids.count - 1], count: slots - ids.count)
+            for r in try Row.fetchAll(statement, arguments: StatementArguments(ids)) {
+                let o = decode(r, withVector: withVector)
+                byID[o.docID] = o
+            }
+            start += 512
         }
         return docIDs.compactMap { byID[$0] }
     }

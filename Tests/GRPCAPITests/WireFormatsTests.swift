@@ -26,4 +26,19 @@ import Testing
         #expect(WireFormats.uuidString(bytes!) == id)
         #expect(WireFormats.uuidBytes("not-a-uuid") == nil)
     }
+
+    @Test func uuidBytesAgreeWithFoundation() {
+        for _ in 0..<200 {
+            let u = UUID()
+            let expected = withUnsafeBytes(of: u.uuid) { Data($0) }
+            #expect(WireFormats.uuidBytes(u.uuidString) == expected)
+            #expect(WireFormats.uuidBytes(u.uuidString.lowercased()) == expected)
+        }
+        for bad in ["00112233-4455-6677-8899-aabbccddeef", "00112233-4455-6677-8899-aabbccddeeff0",
+                    "001122334-455-6677-8899-aabbccddeeff", "00112233-4455-6677-8899-aabbccddeefg",
+                    "00112233+4455-6677-8899-aabbccddeeff", "", "00112233-4455-6677-8899-aabbccddeéf"] {
+            #expect(WireFormats.uuidBytes(bad) == nil, "\(bad)")
+            #expect(UUID(uuidString: bad) == nil, "Foundation agrees on \(bad)")
+        }
+    }
 }
