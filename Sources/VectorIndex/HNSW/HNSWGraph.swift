@@ -42,7 +42,7 @@ final class HNSWGraph: @unchecked Sendable {
         strideUpper = 1 + maxM
         self.capacity = max(capacity, 16)
         let c = self.capacity
-        let v = try? rawAllocateOrThrow(Float.self, count: c * dim)
+        let v = try? rawAllocateAlignedOrThrow(Float.self, count: c * dim)
         let l0 = try? rawAllocateOrThrow(UInt32.self, count: c * stride0)
         let up = try? rawAllocateOrThrow(UnsafeMutablePointer<UInt32>?.self, count: c, zeroed: true)
         let lv = try? rawAllocateOrThrow(UInt8.self, count: c, zeroed: true)
@@ -66,7 +66,7 @@ final class HNSWGraph: @unchecked Sendable {
     func grow(to newCapacity: Int) throws {
         guard newCapacity > capacity else { return }
         let old = capacity
-        vectors = try rawReallocateOrThrow(vectors, oldCount: old * dim, newCount: newCapacity * dim, zeroTail: false)
+        vectors = try rawReallocateAlignedOrThrow(vectors, oldCount: old * dim, newCount: newCapacity * dim)
         level0 = try rawReallocateOrThrow(level0, oldCount: old * stride0, newCount: newCapacity * stride0, zeroTail: false)
         upper = try rawReallocateOrThrow(upper, oldCount: old, newCount: newCapacity, zeroTail: true)
         levels = try rawReallocateOrThrow(levels, oldCount: old, newCount: newCapacity, zeroTail: true)

@@ -45,6 +45,26 @@ func rawReallocateOrThrow<T>(_ p: UnsafeMutablePointer<T>, oldCount: Int, newCou
     return typed
 }
 
+/// As `rawAllocateOrThrow`, on a cache-line boundary: malloc's large blocks start 16 bytes into a page,
+/// so every other 32-byte load of a 512-d vector straddled two cache lines.
+func rawAllocateAlignedOrThrow<T>(_ type: T.Type, count: Int) throws -> UnsafeMutablePointer<T> {
+    let (bytes, overflow) = max(count, 1).multipliedReportingOverflow(by: MemoryLayout<T>.stride)
+    var p: UnsafeMutableRawPointer?
+    guard !overflow, posix_memalign(&p, 64, bytes) == 0, let p else {
+        throw VectorIndexError.io(path: "", reason: "out of memory allocating \(count) x \(MemoryLayout<T>.stride) bytes")
+    }
+    return p.bindMemory(to: T.self, capacity: max(count, 1))
+}
+
+/// As `rawReallocateOrThrow` for a buffer from `rawAllocateAlignedOrThrow` (realloc would not keep the
+/// alignment); `p` is freed only on success.
+func rawReallocateAlignedOrThrow<T>(_ p: UnsafeMutablePointer<T>, oldCount: Int, newCount: Int) throws -> UnsafeMutablePointer<T> {
+    let q = try rawAllocateAlignedOrThrow(T.self, count: newCount)
+    q.update(from: p, count: min(oldCount, newCount))
+    free(p)
+    return q
+}
+
 @inline(__always) func rawFree<T>(_ p: UnsafeMutablePointer<T>) { free(p) }
 
 /// Slot states, one byte per slot.
