@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 import requests
 
-from conftest import BASE_ENV, IrisServer, free_port, make_client, wipe_schema
+from conftest import BASE_ENV, IrisServer, backend_env, free_port, make_client, wipe_schema
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
@@ -184,10 +184,11 @@ def inference(iris_bin):
 
 
 @pytest.fixture(scope="session")
-def clip_iris(iris_bin):
+def clip_iris(iris_bin, backend, request):
     root = Path(tempfile.mkdtemp(prefix="iris-clip-e2e-"))
     env = dict(BASE_ENV)
     env.update(EMBEDDED_ENV)
+    env.update(backend_env(backend, request))
     server = IrisServer(iris_bin, env, root / "data", root / "server.log")
     server.start()
     yield server

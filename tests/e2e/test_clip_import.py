@@ -10,11 +10,14 @@ import subprocess
 import time
 import uuid
 
+import pytest
 import requests
 
 from clip_helpers import (  # noqa: F401  (fixtures)
     IMAGES, MODULE, assert_close, clip_client, clip_iris, combine, inference, stored_vector,
 )
+
+pytestmark = pytest.mark.backends("sqlite", "postgres")
 
 NAMESPACE = uuid.UUID("2b5e0c52-6d5c-5b42-9b6a-5d1c3f0a1e7e")  # documented in `iris import --help`
 GOOD = ["rocket.jpg", "chelsea.png", "coffee.png", "astronaut.png", "horse.png", "camera.png",

@@ -13,6 +13,8 @@ from clip_helpers import (  # noqa: F401  (fixtures)
     MODULE, b64, clip_client, clip_iris, cosine_distance, gql, inference, join_concepts, move_away, move_to,
 )
 
+pytestmark = pytest.mark.backends("sqlite", "postgres")
+
 CLS = "Item"
 NAMES = ["a red sports car", "a cat sleeping on a sofa", "a cup of hot coffee", "an astronaut in space",
          "a horse in a field", "a rocket launch at night", "ein Hund im Park", "un chat noir", "fresh bread",

@@ -3,11 +3,14 @@ of the field vectors a running `iris inference` returns for the same models, on 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import requests
 
 from clip_helpers import (  # noqa: F401  (fixtures)
     MODULE, assert_close, b64, clip_client, clip_iris, combine, inference, stored_vector,
 )
+
+pytestmark = pytest.mark.backends("sqlite", "postgres")
 
 CLS = "Mixed"
 

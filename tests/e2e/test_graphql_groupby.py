@@ -12,6 +12,8 @@ from weaviate.data.replication import ConsistencyLevel
 
 from graphql_helpers import brute_distances, create_class, hits, import_objects, uid
 
+pytestmark = pytest.mark.backends("sqlite", "postgres")
+
 GROUP_FIELDS = ("group{id groupedBy{value path} count maxDistance minDistance "
                 "hits{n category _additional{id distance vector}}}")
 

@@ -12,7 +12,9 @@ import uuid
 import pytest
 import requests
 
-from conftest import BASE_ENV, IrisServer
+from conftest import BASE_ENV, IrisServer, backend_env
+
+pytestmark = pytest.mark.backends("sqlite", "postgres")
 
 LIMIT = 64 * 1024
 THING_ID = "6f1ab5b4-1c51-4a52-9c88-2d1b0c1a0001"
@@ -25,10 +27,10 @@ SCHEMA = {"class": "Thing", "properties": [
 
 
 @pytest.fixture(scope="module")
-def strict(iris_bin, tmp_path_factory):
+def strict(iris_bin, tmp_path_factory, backend, request):
     """A server with auto-schema off and a small body limit, holding one known object."""
     root = tmp_path_factory.mktemp("bad-input")
-    env = {**BASE_ENV, "AUTOSCHEMA_ENABLED": "false", "IRIS_MAX_BODY_BYTES": str(LIMIT)}
+    env = {**BASE_ENV, "AUTOSCHEMA_ENABLED": "false", "IRIS_MAX_BODY_BYTES": str(LIMIT), **backend_env(backend, request)}
     server = IrisServer(iris_bin, env, root / "data", root / "server.log").start()
     requests.post(server.url + "/v1/schema", json=SCHEMA).raise_for_status()
     r = requests.post(server.url + "/v1/objects", json={

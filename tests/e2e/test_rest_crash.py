@@ -10,7 +10,12 @@ import time
 import uuid
 
 import numpy as np
+import pytest
 import requests
+
+from conftest import backend_env
+
+pytestmark = pytest.mark.backends("sqlite", "postgres")
 
 KILLS = int(os.environ.get("IRIS_CRASH_KILLS", "20"))
 DIM = 64
@@ -53,8 +58,9 @@ def same(expected, got):
                                np.asarray(expected["vector"], dtype=np.float32)))
 
 
-def test_sigkill_during_batch_import_loses_nothing_acknowledged(iris_factory):
-    server = iris_factory()
+def test_sigkill_during_batch_import_loses_nothing_acknowledged(iris_factory, backend, request):
+    # On PostgreSQL the restarted server opens the same database (the environment stays).
+    server = iris_factory(env=backend_env(backend, request))
     schema = {"class": "Crash", "properties": [
         {"name": "serial", "dataType": ["int"]}, {"name": "n", "dataType": ["int"]},
         {"name": "text", "dataType": ["text"]}, {"name": "score", "dataType": ["number"]},

@@ -15,8 +15,11 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pytest
 import requests
 import weaviate
+
+pytestmark = pytest.mark.backends("sqlite", "postgres")
 
 OBJECTS = 300
 CLIENTS = 8
