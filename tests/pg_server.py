@@ -36,6 +36,18 @@ def install_dir() -> Path:
     return Path(spec.origin).resolve().parent / "pginstall"
 
 
+def new_database(url: str) -> str:
+    """A fresh database (with the vector extension) on the server of `url`; returns its URL. psql is
+    $IRIS_TEST_PSQL (scripts/test.sh sets it) or the wheel's."""
+    import time
+    base, _, _ = url.rpartition("/")
+    name = f"e2e_{os.getpid()}_{time.monotonic_ns()}"
+    psql = os.environ.get("IRIS_TEST_PSQL") or str(install_dir() / "bin" / "psql")
+    for target, sql in [(url, f"CREATE DATABASE {name}"), (f"{base}/{name}", "CREATE EXTENSION IF NOT EXISTS vector")]:
+        subprocess.run([psql, target, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True)
+    return f"{base}/{name}"
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

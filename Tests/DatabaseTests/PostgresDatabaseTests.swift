@@ -182,6 +182,24 @@ final class PostgresDatabaseTests: XCTestCase {
 
     /// Six clients PATCH one object at once, each adding a reference: every one is kept (the object's
     /// lock makes the read-modify-writes serial, as the embedded engine's single writer does).
+    /// A beacon without a class name is resolved by a blocking read (value validation is synchronous).
+    /// The read's body once outlived the call on the thread that ran it, which killed the server
+    /// ("non-escaping closure has escaped") on a v4 client's `data.update(references=)`.
+    func testLegacyBeaconsResolveThroughTheBlockingReadEveryTime() async throws {
+        let db = try await open()
+        _ = try await db.createClass(ClassDefinition(className: "Target"))
+        _ = try await db.createClass(ClassDefinition(className: "Source", properties: [PropertyDefinition(name: "ref", dataType: ["Target"])]))
+        let target = "c1000000-0000-0000-0000-000000000001", source = "b1000000-0000-0000-0000-000000000001"
+        _ = try await db.createObject(ObjectInput(className: "Target", id: target, properties: [:]))
+        _ = try await db.createObject(ObjectInput(className: "Source", id: source, properties: [:]))
+        for _ in 0..<200 {
+            _ = try await db.mergeObject(className: "Source", id: source, ObjectInput(
+                className: "Source", properties: ["ref": [["beacon": .string("weaviate://localhost/\(target)")]]]))
+        }
+        let got = try await db.getObject(className: "Source", id: source)
+        XCTAssertEqual(got?.properties["ref"]?.arrayValue?.first?["beacon"]?.stringValue, "weaviate://localhost/Target/\(target)")
+    }
+
     func testConcurrentReferenceAddsAllLand() async throws {
         let db = try await open()
         _ = try await db.createClass(ClassDefinition(className: "Target"))

@@ -11,7 +11,7 @@ weaviate-client 3.26.7. Fixtures:
                   $IRIS_E2E_BACKEND), or in modules that set `pytestmark = pytest.mark.backends("sqlite", "postgres")` each
                   test runs once per engine, with the same assertions.
 - `postgres_url`  (session) a PostgreSQL with pgvector: $IRIS_TEST_POSTGRES_URL (scripts/test.sh
-                  starts one) or one started here from tests/pg_server.py; `new_postgres_database()`
+                  starts one) or one started here from tests/pg_server.py; `pg_server.new_database()`
                   gives each server a database of its own.
 - `iris`          (session, per backend) one shared server with anonymous access on.
 - `client`        (function) a `weaviate.Client` for `iris`; the schema is wiped before each test.
@@ -213,23 +213,11 @@ def postgres_url(tmp_path_factory):
     server.stop()
 
 
-def new_postgres_database(url: str) -> str:
-    """A fresh database on the server of `url` (with the vector extension); returns its URL."""
-    base, _, _ = url.rpartition("/")
-    name = f"e2e_{os.getpid()}_{time.monotonic_ns()}"
-    psql = str(pg_server.install_dir() / "bin" / "psql")
-    subprocess.run([psql, url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", f"CREATE DATABASE {name}"],
-                   check=True, capture_output=True)
-    subprocess.run([psql, f"{base}/{name}", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
-                    "CREATE EXTENSION IF NOT EXISTS vector"], check=True, capture_output=True)
-    return f"{base}/{name}"
-
-
 def backend_env(backend: str, request) -> dict[str, str]:
     """The environment that selects `backend` for a new server (a new database for PostgreSQL)."""
     if backend == "sqlite":
         return {}
-    return {"IRIS_STORAGE_URL": new_postgres_database(request.getfixturevalue("postgres_url"))}
+    return {"IRIS_STORAGE_URL": pg_server.new_database(request.getfixturevalue("postgres_url"))}
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import requests
 
-from conftest import new_postgres_database
+import pg_server
 
 DIM = 16
 
@@ -24,7 +24,7 @@ def objects(serial: int, rng: random.Random, count: int = 50):
 
 @pytest.fixture
 def two_nodes(iris_factory, postgres_url):
-    env = {"IRIS_STORAGE_URL": new_postgres_database(postgres_url)}
+    env = {"IRIS_STORAGE_URL": pg_server.new_database(postgres_url)}
     return iris_factory(env=env), iris_factory(env=env)
 
 

@@ -9,6 +9,9 @@ Fixtures:
 - `iris`       (session) one shared server, anonymous access.
 - `client`     (function) a connected `WeaviateClient` for `iris`; every collection is deleted first.
 - `start_iris` (function) `start_iris(env) -> Server` for servers with their own settings.
+
+IRIS_E2E_BACKEND=postgres (with $IRIS_TEST_POSTGRES_URL) runs every server on PostgreSQL, each with a
+database of its own.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,6 +29,9 @@ import requests
 import weaviate
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT / "tests"))
+import pg_server  # noqa: E402  (tests/pg_server.py)
+
 FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
 
 BASE_ENV = {
@@ -58,6 +65,8 @@ class Server:
     """One `iris serve` on 127.0.0.1 with free HTTP and gRPC ports and its own data folder."""
 
     def __init__(self, binary: Path, env: dict[str, str], root: Path):
+        if os.environ.get("IRIS_E2E_BACKEND") == "postgres" and "IRIS_STORAGE_URL" not in env:
+            env = {**env, "IRIS_STORAGE_URL": pg_server.new_database(os.environ["IRIS_TEST_POSTGRES_URL"])}
         self.binary, self.env, self.root = binary, env, root
         self.port, self.grpc_port = free_port(), free_port()
         self.log_path = root / "server.log"
