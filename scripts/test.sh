@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: Swift unit tests (swift test), then the end-to-end suites against one release build of
 # the server: tests/e2e with the official weaviate-client 3.26.7, tests/e2e_v4 with weaviate-client 4.24.1
-# (its own virtualenv, .venv-v4). Extra arguments go to both pytest runs.
+# (its own virtualenv, .venv-v4), on the embedded engine and again on PostgreSQL (tests/e2e's modules
+# marked `backends` run on both within the one run). Extra arguments go to every pytest run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -31,7 +32,11 @@ rc=$?
 echo "==> pytest tests/e2e_v4 (weaviate-client 4.24.1)"
 .venv-v4/bin/python -m pytest -q tests/e2e_v4 "$@"
 rc_v4=$?
+echo "==> pytest tests/e2e_v4 on the PostgreSQL engine"
+IRIS_E2E_BACKEND=postgres .venv-v4/bin/python -m pytest -q tests/e2e_v4 "$@"
+rc_v4_pg=$?
 set -e
 # pytest exits 5 when it collected no test: treat that as a failure of the suite's wiring.
 [ $rc -ne 0 ] && exit $rc
-exit $rc_v4
+[ $rc_v4 -ne 0 ] && exit $rc_v4
+exit $rc_v4_pg

@@ -60,9 +60,32 @@ extension PGObjectRows {
         return Int(try c.query(sql, arguments).first?.decode(Int64.self) ?? 0)
     }
 
-    /// How many rows have a vector.
-    public static func vectorCount(_ c: BlockingConnection, shard: Int64) throws -> Int {
-        try count(c, shard: shard, condition: "vector IS NOT NULL", arguments: [])
+    /// How many rows have a vector in the column of `lane`.
+    public static func vectorCount(_ c: BlockingConnection, shard: Int64, lane: Int = 0) throws -> Int {
+        try count(c, shard: shard, condition: "\(PGShardTables.vectorColumn(lane)) IS NOT NULL", arguments: [])
+    }
+
+    /// The vectors of the further named vectors (`lanes`, each ≥ 1) of `docIDs`: doc id → lane → vector
+    /// (rows are read without them; only reads with vectors of classes with several need them).
+    public static func laneVectors(_ c: BlockingConnection, shard: Int64, lanes: [Int], docIDs: [UInt64]) throws -> [UInt64: [Int: [Float]]] {
+        guard !lanes.isEmpty, !docIDs.isEmpty else { return [:] }
+        let columns = lanes.map { ", \(PGShardTables.vectorColumn($0))::text" }.joined()
+        var out: [UInt64: [Int: [Float]]] = [:]
+        for row in try c.query("SELECT doc_id\(columns) FROM \(PGShardTables.objects(shard)) WHERE doc_id = ANY($1)",
+                               [.integers(docIDs.map { Int64(bitPattern: $0) })]) {
+            let cells = row.makeRandomAccess()
+            let doc = UInt64(bitPattern: try cells[0].decode(Int64.self))
+            for (i, lane) in lanes.enumerated() {
+                if let text = try cells[i + 1].decode(String?.self) { out[doc, default: [:]][lane] = parseVector(text) }
+            }
+        }
+        return out
+    }
+
+    /// Sets (nil: clears) the vector of a further named vector of `docID`.
+    public static func setLaneVector(_ c: BlockingConnection, shard: Int64, lane: Int, docID: UInt64, vector: [Float]?) throws {
+        try c.query("UPDATE \(PGShardTables.objects(shard)) SET \(PGShardTables.vectorColumn(lane)) = $1::vector WHERE doc_id = $2",
+                    [vector.map { .text(vectorText($0)) } ?? .null, .integer(Int64(bitPattern: docID))])
     }
 
     /// Inserts `row` or overwrites the row of its uuid (keeping its doc id); returns the doc id.

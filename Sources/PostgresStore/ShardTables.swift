@@ -57,23 +57,27 @@ public enum PGShardTables {
     public static func tokens(_ shard: Int64) -> String { "tok_" + suffix(shard) }
     public static func lengths(_ shard: Int64) -> String { "tlen_" + suffix(shard) }
     static func suffix(_ shard: Int64) -> String { shard < 0 ? "t\(-shard)" : "\(shard)" }
+    /// The column of a class's named vector `lane` (0: the first or only one).
+    public static func vectorColumn(_ lane: Int) -> String { lane == 0 ? "vector" : "vector_\(lane)" }
 
     /// Creates a shard's tables (design §2). `uuid` is the primary key, the distribution column under Citus;
     /// the vector column gets its dimension and index with the first vector (`setVectorIndex`).
-    public static func create(_ c: PostgresConnection, shard: Int64, columns: [PGColumn]) async throws {
-        for sql in createStatements(shard: shard, columns: columns) { try await c.exec(sql) }
+    /// `lanes`: one vector column per named vector of the class.
+    public static func create(_ c: PostgresConnection, shard: Int64, columns: [PGColumn], lanes: Int = 1) async throws {
+        for sql in createStatements(shard: shard, columns: columns, lanes: lanes) { try await c.exec(sql) }
     }
 
-    public static func create(_ c: BlockingConnection, shard: Int64, columns: [PGColumn]) throws {
-        for sql in createStatements(shard: shard, columns: columns) { try c.query(sql) }
+    public static func create(_ c: BlockingConnection, shard: Int64, columns: [PGColumn], lanes: Int = 1) throws {
+        for sql in createStatements(shard: shard, columns: columns, lanes: lanes) { try c.query(sql) }
     }
 
-    static func createStatements(shard: Int64, columns: [PGColumn]) -> [String] {
+    static func createStatements(shard: Int64, columns: [PGColumn], lanes: Int) -> [String] {
         let t = objects(shard)
         let typed = columns.map { ", \($0.name) \($0.type.rawValue)" }.joined()
+        let moreVectors = (1..<max(lanes, 1)).map { ", \(vectorColumn($0)) vector" }.joined()
         var out = ["""
             CREATE TABLE \(t) (uuid text NOT NULL PRIMARY KEY, doc_id bigint NOT NULL, created bigint NOT NULL,
-                updated bigint NOT NULL, props jsonb NOT NULL, vector vector, additional jsonb\(typed))
+                updated bigint NOT NULL, props jsonb NOT NULL, vector vector, additional jsonb\(moreVectors)\(typed))
             """,
             "CREATE UNIQUE INDEX \(t)_doc ON \(t) (doc_id, uuid)"]
         for col in columns where col.indexed { out.append("CREATE INDEX \(t)_\(col.name) ON \(t) (\(col.name))") }
@@ -98,35 +102,44 @@ public enum PGShardTables {
         }
     }
 
-    /// Fixes the vector column's dimension and builds its HNSW index from the class's vectorIndexConfig
-    /// (maxConnections → m, efConstruction → ef_construction). Run in the first vector's transaction.
-    public static func setVectorIndex(_ c: PostgresConnection, shard: Int64, dimension: Int, distance: PGDistance,
+    /// Fixes a vector column's dimension and builds its HNSW index from the named vector's
+    /// vectorIndexConfig (maxConnections → m, efConstruction → ef_construction). Run in the first vector's
+    /// transaction.
+    public static func setVectorIndex(_ c: PostgresConnection, shard: Int64, lane: Int = 0, dimension: Int, distance: PGDistance,
                                       maxConnections: Int, efConstruction: Int) async throws {
-        for sql in try vectorIndexStatements(shard: shard, dimension: dimension, distance: distance,
+        for sql in try vectorIndexStatements(shard: shard, lane: lane, dimension: dimension, distance: distance,
                                              maxConnections: maxConnections, efConstruction: efConstruction) {
             try await c.exec(sql)
         }
     }
 
-    public static func setVectorIndex(_ c: BlockingConnection, shard: Int64, dimension: Int, distance: PGDistance,
+    public static func setVectorIndex(_ c: BlockingConnection, shard: Int64, lane: Int = 0, dimension: Int, distance: PGDistance,
                                       maxConnections: Int, efConstruction: Int) throws {
-        for sql in try vectorIndexStatements(shard: shard, dimension: dimension, distance: distance,
+        for sql in try vectorIndexStatements(shard: shard, lane: lane, dimension: dimension, distance: distance,
                                              maxConnections: maxConnections, efConstruction: efConstruction) {
             try c.query(sql)
         }
     }
 
-    static func vectorIndexStatements(shard: Int64, dimension: Int, distance: PGDistance,
+    static func vectorIndexStatements(shard: Int64, lane: Int, dimension: Int, distance: PGDistance,
                                       maxConnections: Int, efConstruction: Int) throws -> [String] {
         guard dimension <= pgvectorMaxHNSWDimensions else {
             throw PostgresStoreError("vector length \(dimension) exceeds the \(pgvectorMaxHNSWDimensions) dimensions pgvector's HNSW index takes")
         }
-        let t = objects(shard)
-        return ["ALTER TABLE \(t) ALTER COLUMN vector TYPE vector(\(dimension))",
+        let t = objects(shard), column = vectorColumn(lane)
+        return ["ALTER TABLE \(t) ALTER COLUMN \(column) TYPE vector(\(dimension))",
                 """
-                CREATE INDEX \(t)_hnsw ON \(t) USING hnsw (vector \(distance.operatorClass))
+                CREATE INDEX \(t)_hnsw\(lane == 0 ? "" : "_\(lane)") ON \(t) USING hnsw (\(column) \(distance.operatorClass))
                     WITH (m = \(maxConnections), ef_construction = \(efConstruction))
                 """]
+    }
+
+    /// The dimension a vector column was typed with, nil while no vector has fixed it (pgvector keeps
+    /// the dimension as the column's type modifier).
+    public static func vectorDimension(_ c: BlockingConnection, shard: Int64, lane: Int) throws -> Int? {
+        let typmod = try c.query("SELECT atttypmod FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2",
+                                 [.text(objects(shard)), .text(vectorColumn(lane))]).first?.decode(Int32.self)
+        return typmod.flatMap { $0 > 0 ? Int($0) : nil }
     }
 
     public static func drop(_ c: PostgresConnection, shard: Int64) async throws {

@@ -16,13 +16,13 @@ public enum PGVectorSearch {
         return max(k, min(efMax, max(efMin, k * factor)))
     }
 
-    /// The `k` nearest rows with a vector, closest first, optionally restricted by a condition in the
+    /// The `k` nearest rows with a vector in the column of `lane`, closest first, optionally restricted by a condition in the
     /// PostgreSQL dialect (`arguments` bound from `$1`; the query vector is bound after them), by a list of
     /// doc ids, and to a Weaviate distance of at most `maxDistance`. With a restriction, or more rows wanted
     /// than pgvector's largest ef_search (1,000), pgvector 0.8's iterative scan keeps looking until k rows
     /// pass (`relaxed_order`: the rows come nearly sorted, so they are re-sorted here). Runs in its own
     /// transaction for `SET LOCAL`.
-    public static func nearest(_ store: PostgresStore, shard: Int64, vector: [Float], k: Int, ef: Int,
+    public static func nearest(_ store: PostgresStore, shard: Int64, lane: Int = 0, vector: [Float], k: Int, ef: Int,
                                distance: PGDistance, condition: String? = nil, arguments: [PGValue] = [],
                                allowDocIDs: [UInt64]? = nil, maxDistance: Float? = nil) async throws -> [Hit] {
         guard k > 0 else { return [] }
@@ -30,8 +30,9 @@ public enum PGVectorSearch {
         return try await store.withTransaction { c in
             var values = arguments
             values.append(.text(PGObjectRows.vectorText(vector)))
-            let d = "vector \(distance.sqlOperator) $\(values.count)::vector"
-            var conditions = ["vector IS NOT NULL"]
+            let column = PGShardTables.vectorColumn(lane)
+            let d = "\(column) \(distance.sqlOperator) $\(values.count)::vector"
+            var conditions = ["\(column) IS NOT NULL"]
             if let condition { conditions.append("(\(condition))") }
             if let allowDocIDs {
                 values.append(.integers(allowDocIDs.map { Int64(bitPattern: $0) }))

@@ -182,6 +182,61 @@ final class PostgresDatabaseTests: XCTestCase {
 
     /// Six clients PATCH one object at once, each adding a reference: every one is kept (the object's
     /// lock makes the read-modify-writes serial, as the embedded engine's single writer does).
+    /// Two named vectors in two pgvector columns, each with its own distance and dimension: each lane's kNN
+    /// equals brute force in its metric, a PATCH of one keeps the other, a wrong length is refused per
+    /// lane, a tenant made after the dimensions were fixed gets both indexes, and a second node reads it all.
+    func testNamedVectorsEachHaveTheirOwnColumnAndIndex() async throws {
+        let db = try await open()
+        var def = ClassDefinition(className: "Doc", vectorName: "title")
+        def.moreVectors = [NamedVector(name: "body", vectorizer: "none", vectorIndexConfig: ["distance": "l2-squared"])]
+        _ = try await db.createClass(def)
+        var stored: [String: (title: [Float], body: [Float])] = [:]
+        let inputs = (0..<40).map { _ in
+            ObjectInput(className: "Doc", namedVectors: ["title": VectorTests.randomVector(4), "body": VectorTests.randomVector(3)])
+        }
+        for r in try await db.batchObjects(inputs) {
+            XCTAssertNil(r.error)
+            stored[r.object.id] = (r.object.vector!, r.object.moreVectors["body"]!)
+        }
+        func check(_ db: Database, _ label: String) async throws {
+            let q = (title: VectorTests.randomVector(4), body: VectorTests.randomVector(3))
+            for lane in 0...1 {
+                let query = lane == 0 ? q.title : q.body
+                let hits = try await db.vectorSearch(className: "Doc", query: VectorQuery(parts: [LaneQuery(lane: lane, vector: query, weight: 1)]), k: 5)
+                let brute = stored.map { id, v -> (String, Float) in
+                    if lane == 0 { return (id, 1 - zip(v.title, query).map(*).reduce(0, +) / (norm(v.title) * norm(query))) }
+                    return (id, zip(v.body, query).map { ($0 - $1) * ($0 - $1) }.reduce(0, +))
+                }.sorted { $0.1 < $1.1 }.prefix(5)
+                XCTAssertEqual(hits.map(\.object.id), brute.map(\.0), "\(label) lane \(lane)")
+                for (h, b) in zip(hits, brute) { XCTAssertEqual(h.distance, b.1, accuracy: 1e-4) }
+            }
+            let one = try await db.getObject(className: "Doc", id: stored.keys.sorted()[0], includeVector: true)
+            XCTAssertEqual(one?.moreVectors["body"], stored[stored.keys.sorted()[0]]!.body, label)
+        }
+        func norm(_ v: [Float]) -> Float { v.map { $0 * $0 }.reduce(0, +).squareRoot() }
+        try await check(db, "node A")
+
+        let id = stored.keys.sorted()[1]
+        let newBody: [Float] = [9, 9, 9]
+        _ = try await db.mergeObject(className: "Doc", id: id, ObjectInput(className: "Doc", namedVectors: ["body": newBody]))
+        let patched = try await db.getObject(className: "Doc", id: id, includeVector: true)
+        XCTAssertEqual(patched?.vector, stored[id]!.title)
+        XCTAssertEqual(patched?.moreVectors["body"], newBody)
+        stored[id]!.body = newBody
+        do {
+            _ = try await db.createObject(ObjectInput(className: "Doc", namedVectors: ["title": [1, 0, 0, 0], "body": [1, 2]]))
+            XCTFail("a 2-d body vector was accepted")
+        } catch let e as DatabaseError {
+            XCTAssertTrue("\(e)".contains("length"), "\(e)")
+        }
+
+        let b = try await open()
+        try await check(b, "node B")
+        let all = try await b.vectorSearch(className: "Doc", query: VectorQuery(parts: [LaneQuery(lane: 1, vector: newBody, weight: 1)]), k: 100)
+        XCTAssertEqual(all.count, 40)
+        XCTAssertEqual(all.first?.object.id, id)
+    }
+
     /// A beacon without a class name is resolved by a blocking read (value validation is synchronous).
     /// The read's body once outlived the call on the thread that ran it, which killed the server
     /// ("non-escaping closure has escaped") on a v4 client's `data.update(references=)`.

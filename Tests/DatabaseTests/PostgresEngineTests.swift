@@ -65,7 +65,7 @@ final class PostgresEngineTests: XCTestCase {
         let json = try Database.encodeClass(def)
         let columns = ClassState.columns(of: def).values.sorted { $0.ordinal < $1.ordinal }.flatMap(\.storeColumns)
         let id = try await pg.store.withBlockingTransaction { c in
-            try PostgresCatalog.createClass(c, name: def.className, definition: json, columns: columns)
+            try PostgresCatalog.createClass(c, name: def.className, definition: json, columns: columns, lanes: def.laneCount)
         }
         return ClassState(id: id, definition: def, dimensions: [], indexes: [try VectorIndexes.make(config: def.hnswConfig())],
                           shardStatus: "READY")

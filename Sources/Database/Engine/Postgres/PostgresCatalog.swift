@@ -22,13 +22,13 @@ enum PostgresCatalog {
     }
 
     /// Inserts a class's row and creates its tables; returns its id.
-    static func createClass(_ c: BlockingConnection, name: String, definition: String, columns: [StoreColumn]) throws -> Int64 {
+    static func createClass(_ c: BlockingConnection, name: String, definition: String, columns: [StoreColumn], lanes: Int) throws -> Int64 {
         guard let row = try c.query("INSERT INTO iris_classes (name, definition) VALUES ($1, $2::jsonb) RETURNING id",
                                     [.text(name), .text(definition)]).first else {
             throw PostgresStoreError("class insert returned no id")
         }
         let id = try row.decode(Int64.self)
-        try PGShardTables.create(c, shard: id, columns: self.columns(columns))
+        try PGShardTables.create(c, shard: id, columns: self.columns(columns), lanes: lanes)
         return id
     }
 
@@ -48,12 +48,6 @@ enum PostgresCatalog {
 }
 
 extension PostgresCatalog {
-    /// The class's vector length, once its first vector fixed it.
-    static func dimension(_ c: BlockingConnection, classID: Int64) throws -> Int? {
-        try c.query("SELECT dimension FROM iris_classes WHERE id = $1", [.integer(classID)]).first
-            .flatMap { try $0.decode(Int32?.self) }.map(Int.init)
-    }
-
     /// The `ClassState.index` of a shard whose vectors live in pgvector: empty, in memory, never searched
     /// (the engine's `nearest` asks PostgreSQL). Made from the class's config so a config the embedded
     /// engine refuses is refused here too.

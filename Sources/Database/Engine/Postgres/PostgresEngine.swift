@@ -56,15 +56,13 @@ final class PostgresEngine: StorageEngine {
         return result
     }
 
-    /// One vector column per class yet: classes with several named vectors are refused at creation, so
-    /// `lane` is always 0 here.
     func nearest(_ shard: ClassState, lane: Int, to vector: [Float], k: Int, maxDistance: Float?,
                  allowList: AllowList?) async throws -> [SearchResult] {
-        try await PostgresVectors.nearest(store, shard, to: vector, k: k, maxDistance: maxDistance, allowList: allowList)
+        try await PostgresVectors.nearest(store, shard, lane: lane, to: vector, k: k, maxDistance: maxDistance, allowList: allowList)
     }
 
     func vectorCount(_ shard: ClassState, lane: Int) async throws -> Int {
-        try await store.withBlockingConnection { c in try PGObjectRows.vectorCount(c, shard: shard.id) }
+        try await store.withBlockingConnection { c in try PGObjectRows.vectorCount(c, shard: shard.id, lane: lane) }
     }
 }
 

@@ -24,8 +24,21 @@ struct PostgresRows: ObjectReader {
                   vector: r.vector.map(PostgresVectors.encode), additional: r.additional)
     }
 
+    /// Adds the vectors of the further named vectors to rows read with vectors.
+    static func withLanes(_ c: BlockingConnection, _ shard: ClassState, _ rows: [ObjectRow], withVector: Bool) throws -> [ObjectRow] {
+        let lanes = shard.definition.laneCount
+        guard withVector, lanes > 1, !rows.isEmpty else { return rows }
+        let found = try PGObjectRows.laneVectors(c, shard: shard.id, lanes: Array(1..<lanes), docIDs: rows.map(\.docID))
+        return rows.map { row in
+            var row = row
+            for (lane, v) in found[row.docID] ?? [:] { row.moreVectors[lane] = PostgresVectors.encode(v) }
+            return row
+        }
+    }
+
     func object(_ shard: ClassState, uuid: String, withVector: Bool) throws -> ObjectRow? {
-        try PGObjectRows.fetch(c, shard: shard.id, uuid: uuid, withVector: withVector).map(Self.objectRow)
+        try Self.withLanes(c, shard, PGObjectRows.fetch(c, shard: shard.id, uuid: uuid, withVector: withVector).map(Self.objectRow).map { [$0] } ?? [],
+                           withVector: withVector).first
     }
 
     func docID(_ shard: ClassState, uuid: String) throws -> UInt64? {
@@ -33,13 +46,15 @@ struct PostgresRows: ObjectReader {
     }
 
     func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool) throws -> [ObjectRow] {
-        try PGObjectRows.fetch(c, shard: shard.id, docIDs: docIDs, withVector: withVector).map(Self.objectRow)
+        try Self.withLanes(c, shard, PGObjectRows.fetch(c, shard: shard.id, docIDs: docIDs, withVector: withVector).map(Self.objectRow),
+                           withVector: withVector)
     }
 
     func objects(_ shard: ClassState, where filter: CompiledFilter?, orderBy: String?, limit: Int?, offset: Int?,
                  withVector: Bool) throws -> [ObjectRow] {
-        try PGObjectRows.fetch(c, shard: shard.id, condition: filter?.sql, arguments: Self.arguments(filter),
-                               orderBy: orderBy, limit: limit, offset: offset, withVector: withVector).map(Self.objectRow)
+        try Self.withLanes(c, shard, PGObjectRows.fetch(c, shard: shard.id, condition: filter?.sql, arguments: Self.arguments(filter),
+                                                        orderBy: orderBy, limit: limit, offset: offset, withVector: withVector)
+                                         .map(Self.objectRow), withVector: withVector)
     }
 
     func ids(_ shard: ClassState, where filter: CompiledFilter?, limit: Int?) throws -> [(docID: UInt64, uuid: String)] {
@@ -82,8 +97,8 @@ final class PostgresWriter: ObjectWriter, ForwardingObjectReader {
 
     func object(_ shard: ClassState, uuid: String, withVector: Bool) throws -> ObjectRow? {
         try PGObjectRows.lockObject(c, shard: shard.id, uuid: uuid)
-        return try PGObjectRows.fetch(c, shard: shard.id, uuid: uuid, withVector: withVector, forUpdate: true)
-            .map(PostgresRows.objectRow)
+        let row = try PGObjectRows.fetch(c, shard: shard.id, uuid: uuid, withVector: withVector, forUpdate: true)
+        return try PostgresRows.withLanes(c, shard, row.map { [PostgresRows.objectRow($0)] } ?? [], withVector: withVector).first
     }
 
     func docID(_ shard: ClassState, uuid: String) throws -> UInt64? {
@@ -93,8 +108,8 @@ final class PostgresWriter: ObjectWriter, ForwardingObjectReader {
 
 
     /// An upsert by uuid: the doc id of an existing row is kept, so `replacing` needs no separate path.
-    /// pgvector's index is transactional, so `vectorChanges` needs nothing either (one vector column per
-    /// class yet: lane 0, which `row.vector` carries).
+    /// pgvector's indexes are transactional, so `vectorChanges` only writes the further named vectors'
+    /// columns (lane 0's vector is `row.vector`); a lane it does not name keeps its vector.
     func put(_ shard: ClassState, row: ObjectRow, replacing docID: UInt64?, vectorChanges: [Int: [Float]?]) throws -> UInt64 {
         let vector = vectorChanges[0] ?? row.vector.map(VectorCoding.decode)
         let columns = row.columns.mapValues(PostgresWriter.value)
@@ -102,6 +117,11 @@ final class PostgresWriter: ObjectWriter, ForwardingObjectReader {
                                 vector: PostgresVectors.stored(vector: vector, row: row), additional: row.additional,
                                 columns: columns)
         let id = try PGObjectRows.upsert(c, shard: shard.id, row: pgRow, allColumns: shard.allColumnNames)
+        for (lane, v) in vectorChanges where lane > 0 {
+            // The pipeline checked the length against a known dimension; the first vector fixes it.
+            if let v, shard.dimension(lane: lane) == nil { try PostgresVectors.setDimension(c, shard, lane: lane, v.count) }
+            try PGObjectRows.setLaneVector(c, shard: shard.id, lane: lane, docID: id, vector: v)
+        }
         uuids[id] = row.uuid
         return id
     }

@@ -31,8 +31,7 @@ final class PostgresSchemaWriter: SchemaWriter {
     func atomically(_ body: () throws -> Void) throws { try body() }
 
     func insertClass(name: String, definition: String, columns: [StoreColumn], lanes: Int) throws -> Int64 {
-        try PostgresSchemaWriter.oneVector(lanes)
-        let id = try PostgresCatalog.createClass(c, name: name, definition: definition, columns: columns)
+        let id = try PostgresCatalog.createClass(c, name: name, definition: definition, columns: columns, lanes: lanes)
         try changed()
         return id
     }
@@ -59,18 +58,15 @@ final class PostgresSchemaWriter: SchemaWriter {
         try changed()
     }
 
-    /// A tenant made after its class's dimension was fixed gets its vector column and index at once.
+    /// A tenant made after its class's dimensions were fixed gets its vector columns and indexes at once.
     func insertTenant(classID: Int64, name: String, status: String, columns: [StoreColumn], of cls: ClassState) throws -> Int64 {
         guard let row = try c.query("INSERT INTO iris_tenants (class_id, name, status) VALUES ($1, $2, $3) RETURNING id",
                                     [.integer(classID), .text(name), .text(status)]).first else {
             throw PostgresStoreError("tenant insert returned no id")
         }
         let id = try row.decode(Int64.self)
-        try PGShardTables.create(c, shard: -id, columns: PostgresCatalog.columns(columns))
-        if let dimension = try PostgresCatalog.dimension(c, classID: classID) {
-            let config = try cls.definition.hnswConfig()
-            try PostgresVectors.index(c, shard: -id, dimension: dimension, distance: try PostgresVectors.distance(config), config: config)
-        }
+        try PGShardTables.create(c, shard: -id, columns: PostgresCatalog.columns(columns), lanes: cls.definition.laneCount)
+        try PostgresVectors.indexKnownLanes(c, shard: -id, of: cls)
         try changed()
         return id
     }
@@ -87,25 +83,14 @@ final class PostgresSchemaWriter: SchemaWriter {
     }
 
     func newIndexes(shardID: Int64, definition: ClassDefinition) throws -> [any VectorIndex] {
-        try PostgresSchemaWriter.oneVector(definition.laneCount)
-        return [try PostgresCatalog.unusedIndex(definition)]
+        try (0..<definition.laneCount).map { try PostgresCatalog.unusedIndex(definition.lane($0)) }
     }
 
     func openIndexes(shardID: Int64, definition: ClassDefinition) throws -> [any VectorIndex] {
-        try PostgresSchemaWriter.oneVector(definition.laneCount)
-        return [try PostgresCatalog.unusedIndex(definition)]
+        try newIndexes(shardID: shardID, definition: definition)
     }
 
     func retireIndexes(_ shard: ClassState) throws {}
 
     func dropIndexes(shardIDs: [Int64], lanes: Int) {}
-
-    /// The PostgreSQL engine keeps one vector column per class yet (a column per named vector is the
-    /// design's next step).
-    static func oneVector(_ lanes: Int) throws {
-        if lanes > 1 {
-            throw DatabaseError.unprocessable(
-                "the PostgreSQL storage engine supports one named vector per class yet, got \(lanes) in vectorConfig")
-        }
-    }
 }

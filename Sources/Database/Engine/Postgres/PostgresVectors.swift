@@ -3,8 +3,8 @@ import PostgresStore
 import Storage
 import VectorIndex
 
-/// Everything the PostgreSQL engine does with vectors, in one place (a vector name joins here when
-/// classes get several named vectors): the pgvector column's dimension and HNSW index, kNN, and the
+/// Everything the PostgreSQL engine does with vectors, in one place: each named vector's pgvector column
+/// (`vector` for lane 0, `vector_<n>` for the others) with its dimension and HNSW index, kNN, and the
 /// conversions between the Database's vectors and pgvector's.
 enum PostgresVectors {
     /// pgvector's operators for the class's distance; hamming has none for float vectors.
@@ -44,11 +44,37 @@ enum PostgresVectors {
         }
     }
 
-    /// The vector column and HNSW index of one shard table (a class's, or a tenant's made after the
-    /// class's dimension was fixed).
-    static func index(_ c: BlockingConnection, shard: Int64, dimension: Int, distance: PGDistance, config: HNSWConfig) throws {
+    /// The first vector of a further named vector (`lane` ≥ 1): as `setDimension`, with the column's
+    /// type (pgvector's dimension) as the record, since `iris_classes.dimension` is lane 0's.
+    static func setDimension(_ c: BlockingConnection, _ shard: ClassState, lane: Int, _ dimension: Int) throws {
+        let cls = shard.classState
+        try c.query("SELECT 1 FROM iris_classes WHERE id = $1 FOR UPDATE", [.integer(cls.id)])
+        if let existing = try PGShardTables.vectorDimension(c, shard: cls.id, lane: lane) {
+            if existing == dimension { return }
+            throw DatabaseError.unprocessable("new node has a vector with length \(dimension). Existing nodes have vectors with length \(existing)")
+        }
+        let config = try cls.definition.lane(lane).hnswConfig()
+        let distance = try distance(config)
+        for id in shardIDs(of: cls) {
+            try index(c, shard: id, lane: lane, dimension: dimension, distance: distance, config: config)
+        }
+    }
+
+    /// A new tenant's shard table gets the column type and index of each named vector whose dimension
+    /// the class has fixed.
+    static func indexKnownLanes(_ c: BlockingConnection, shard: Int64, of cls: ClassState) throws {
+        for lane in 0..<cls.definition.laneCount {
+            guard let dimension = try PGShardTables.vectorDimension(c, shard: cls.id, lane: lane) else { continue }
+            let config = try cls.definition.lane(lane).hnswConfig()
+            try index(c, shard: shard, lane: lane, dimension: dimension, distance: try distance(config), config: config)
+        }
+    }
+
+    /// The vector column and HNSW index of one named vector of one shard table (a class's, or a tenant's
+    /// made after the class's dimension was fixed).
+    static func index(_ c: BlockingConnection, shard: Int64, lane: Int = 0, dimension: Int, distance: PGDistance, config: HNSWConfig) throws {
         do {
-            try PGShardTables.setVectorIndex(c, shard: shard, dimension: dimension, distance: distance,
+            try PGShardTables.setVectorIndex(c, shard: shard, lane: lane, dimension: dimension, distance: distance,
                                              maxConnections: config.maxConnections, efConstruction: config.efConstruction)
         } catch let e as PostgresStoreError {
             throw DatabaseError.unprocessable(e.description)
@@ -60,13 +86,13 @@ enum PostgresVectors {
         [cls.id] + cls.tenants.values.map(\.shardID).sorted(by: >)
     }
 
-    /// kNN in one statement (design §3), with Weaviate's dynamic ef from the class's vectorIndexConfig.
-    static func nearest(_ store: PostgresStore, _ shard: ClassState, to vector: [Float], k: Int, maxDistance: Float?,
+    /// kNN in one statement (design §3), with Weaviate's dynamic ef from the named vector's vectorIndexConfig.
+    static func nearest(_ store: PostgresStore, _ shard: ClassState, lane: Int, to vector: [Float], k: Int, maxDistance: Float?,
                         allowList: AllowList?) async throws -> [SearchResult] {
-        let config = try shard.definition.hnswConfig()
+        let config = try shard.definition.lane(lane).hnswConfig()
         let ef = PGVectorSearch.dynamicEf(k: k, ef: config.ef, efMin: config.dynamicEfMin, efMax: config.dynamicEfMax,
                                           factor: config.dynamicEfFactor)
-        let hits = try await PGVectorSearch.nearest(store, shard: shard.id, vector: vector, k: k, ef: ef,
+        let hits = try await PGVectorSearch.nearest(store, shard: shard.id, lane: lane, vector: vector, k: k, ef: ef,
                                                     distance: try distance(config), allowDocIDs: allowList.map { Array($0.ids) },
                                                     maxDistance: maxDistance)
         return hits.map { SearchResult(id: $0.docID, distance: $0.distance) }
