@@ -187,6 +187,7 @@ final class PostgresDatabaseTests: XCTestCase {
     /// lane, a tenant made after the dimensions were fixed gets both indexes, and a second node reads it all.
     func testNamedVectorsEachHaveTheirOwnColumnAndIndex() async throws {
         let db = try await open()
+        let b = try await open()  // learns the class from the notification
         var def = ClassDefinition(className: "Doc", vectorName: "title")
         def.moreVectors = [NamedVector(name: "body", vectorizer: "none", vectorIndexConfig: ["distance": "l2-squared"])]
         _ = try await db.createClass(def)
@@ -230,11 +231,26 @@ final class PostgresDatabaseTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("length"), "\(e)")
         }
 
-        let b = try await open()
+        try await eventually("B knows class Doc") { b.getClass("Doc") != nil }
         try await check(b, "node B")
         let all = try await b.vectorSearch(className: "Doc", query: VectorQuery(parts: [LaneQuery(lane: 1, vector: newBody, weight: 1)]), k: 100)
         XCTAssertEqual(all.count, 40)
         XCTAssertEqual(all.first?.object.id, id)
+
+        // A tenant made after both dimensions were fixed gets both HNSW indexes.
+        var mt = def
+        mt.className = "MtDoc"
+        mt.multiTenancyConfig = ["enabled": true]
+        _ = try await db.createClass(mt)
+        try await db.addTenants(toClass: "MtDoc", [TenantInfo(name: "t1")])
+        _ = try await db.createObject(ObjectInput(className: "MtDoc", namedVectors: ["title": [1, 0, 0, 0], "body": [1, 2, 3]], tenant: "t1"))
+        try await db.addTenants(toClass: "MtDoc", [TenantInfo(name: "t2")])
+        let indexes = try await pg.store.withBlockingConnection { c in
+            try c.query("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%hnsw%' ORDER BY indexname").map { try $0.decode(String.self) }
+        }
+        // Each shard table of each class (the class's own too) has one index per named vector.
+        XCTAssertEqual(indexes, ["obj_1_hnsw", "obj_1_hnsw_1", "obj_2_hnsw", "obj_2_hnsw_1",
+                                 "obj_t1_hnsw", "obj_t1_hnsw_1", "obj_t2_hnsw", "obj_t2_hnsw_1"])
     }
 
     /// A beacon without a class name is resolved by a blocking read (value validation is synchronous).

@@ -59,6 +59,11 @@ extension PostgresCatalog {
         }
     }
 
+    /// One `unusedIndex` per named vector (`ClassState.indexes`).
+    static func unusedIndexes(_ definition: ClassDefinition) throws -> [any VectorIndex] {
+        try (0..<definition.laneCount).map { try unusedIndex(definition.lane($0)) }
+    }
+
     /// The stored schema: classes in creation order with their tenants.
     struct StoredClass {
         var id: Int64

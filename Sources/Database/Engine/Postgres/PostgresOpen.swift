@@ -35,12 +35,12 @@ extension Database {
             do { def = try Database.decodeClass(c.definition) } catch {
                 throw DatabaseError.internal("stored definition of class \(c.name) is unreadable: \(error)")
             }
-            let st = ClassState(id: c.id, definition: def, dimensions: [c.dimension], indexes: [try PostgresCatalog.unusedIndex(def)],
+            let st = ClassState(id: c.id, definition: def, dimensions: [c.dimension], indexes: try PostgresCatalog.unusedIndexes(def),
                                 shardStatus: c.shardStatus)
             for t in c.tenants {
                 var entry = TenantEntry(id: t.id, name: t.name, status: t.status, shard: nil)
                 if t.status == "HOT" {
-                    entry.shard = ClassState(tenantOf: st, name: t.name, shardID: entry.shardID, indexes: [try PostgresCatalog.unusedIndex(def)])
+                    entry.shard = ClassState(tenantOf: st, name: t.name, shardID: entry.shardID, indexes: try PostgresCatalog.unusedIndexes(def))
                 }
                 st.setTenant(entry, named: t.name)
             }

@@ -72,7 +72,7 @@ extension Database {
                 try reconcileTenants(of: st, with: c.tenants)
             } else {
                 let st = ClassState(id: c.id, definition: def, dimensions: [c.dimension],
-                                    indexes: [try PostgresCatalog.unusedIndex(def)], shardStatus: c.shardStatus)
+                                    indexes: try PostgresCatalog.unusedIndexes(def), shardStatus: c.shardStatus)
                 try reconcileTenants(of: st, with: c.tenants)
                 withSchemaLock {
                     if classes[def.className] == nil { classOrder.append(def.className) }
@@ -94,7 +94,7 @@ extension Database {
             guard entry.status != t.status else { continue }
             entry.status = t.status
             entry.shard = t.status == "HOT"
-                ? ClassState(tenantOf: st, name: t.name, shardID: entry.shardID, indexes: [try PostgresCatalog.unusedIndex(st.definition)])
+                ? ClassState(tenantOf: st, name: t.name, shardID: entry.shardID, indexes: try PostgresCatalog.unusedIndexes(st.definition))
                 : nil
             st.setTenant(entry, named: t.name)
         }

@@ -83,7 +83,7 @@ final class PostgresSchemaWriter: SchemaWriter {
     }
 
     func newIndexes(shardID: Int64, definition: ClassDefinition) throws -> [any VectorIndex] {
-        try (0..<definition.laneCount).map { try PostgresCatalog.unusedIndex(definition.lane($0)) }
+        try PostgresCatalog.unusedIndexes(definition)
     }
 
     func openIndexes(shardID: Int64, definition: ClassDefinition) throws -> [any VectorIndex] {
