@@ -2,16 +2,24 @@
 // output column, accumulated in int32 and scaled back in fp32.
 //
 // Scheme (the same on every instruction set, so results do not depend on the CPU):
-// - activations: asymmetric per row over [min, max] with 256 levels, u = round((x - min) / ascale) in
-//   [0, 255], so x ~ min + ascale u. Asymmetric because most rows are one-sided (after GELU, say): a
-//   symmetric code would spend half its levels on values that never occur (measured on all-MiniLM-L6-v2's
-//   25 golden sentences: cosine to fp32 min 0.978 / mean 0.995 symmetric, 0.989 / 0.997 asymmetric);
-// - weights: symmetric per output column with 7 bits, q = round(w * 63 / max|w|) in [-63, 63]. Seven
-//   bits because vpmaddubsw adds two u8 x s8 products into an int16 with saturation: 2 * 255 * 63 fits,
-//   2 * 255 * 127 does not. VNNI (vpdpbusd) would not saturate, but sharing one weight format keeps
-//   every path bit-identical;
-// - acc = sum u q over k, exact in int32 for k < 33,000; sum x w ~ wscale (ascale acc + min colsum);
-// - y = fma((float)acc, ascale * wscale, fma((float)colsum, min * wscale, bias)).
+// - activations: asymmetric per row over [min, max] with 128 levels, u = round((x - min) / ascale) in
+//   [0, 127], so x ~ min + ascale u. Asymmetric because most rows are one-sided (after GELU, say): a
+//   symmetric code would spend half its levels on values that never occur;
+// - activation outliers: a row's few values farther than 6 standard deviations from its mean (at most
+//   TK_Q8_MAX_OUTLIERS, else none are split off) do not set its range; each is coded as the nearest end
+//   of the range and the rest, x - (min + ascale u), is multiplied in fp32 by the int8 weights and added.
+//   Transformers put a few huge values in fixed channels of some tokens (BERT's [CLS]/[SEP]: one channel
+//   at 28 where the median is 0.05); over [min, max] such a row quantised to almost nothing;
+// - weights: symmetric per output column with 8 bits, q = round(w * 127 / max|w|) in [-127, 127];
+// - why 7-bit activations and 8-bit weights: vpmaddubsw adds two u8 x s8 products into an int16 with
+//   saturation, so 2 * umax * qmax must stay under 32768: 2 * 127 * 127 fits. With the outliers split off,
+//   activations quantise well at 7 bits and the weights are the larger error: on all-MiniLM-L6-v2 (real
+//   weights, 25 golden sentences, numpy model of this scheme) min cosine to fp32 0.9954 with 8-bit
+//   activations and 7-bit weights, 0.9970 the other way round. VNNI (vpdpbusd) would not saturate, but
+//   sharing one format keeps every path bit-identical;
+// - acc = sum u q over k, exact in int32 for k < 133,000; sum x w ~ wscale (ascale acc + min colsum);
+// - y = fma((float)acc, ascale * wscale, fma((float)colsum, min * wscale, bias)), then per row with
+//   outliers y = fma(sum_o fma(residual_o, q_o), wscale, y) in outlier order.
 //
 // Packed weights: columns in blocks of 16; per block, k in groups of 4 (zero-padded), each group 16
 // columns x 4 bytes (one int32 lane per column holds its 4 consecutive k). A broadcast of 4 bytes of one
@@ -26,7 +34,13 @@
 #define Q8_X86 1
 #endif
 
+// The sums below must give the same bits wherever they are compiled: no fused multiply-add unless written.
+#pragma STDC FP_CONTRACT OFF
+
 #define Q8_NB 16 // columns per packed block
+#define Q8_WMAX 127 // weight levels each side
+#define Q8_AMAX 127 // activation levels above the row minimum
+#define Q8_OUTLIER_SIGMAS 6.0f
 #define Q8_MR 4  // activation rows per micro-kernel pass
 
 size_t tk_q8_padded_k(size_t k) { return (k + 3) & ~(size_t)3; }
@@ -47,14 +61,14 @@ void tk_q8_pack_weights(const float *w, size_t k, size_t n, size_t ldw, int8_t *
         }
     for (size_t c = 0; c < n; c++) {
         float maxabs = scales[c];
-        inv[c] = maxabs > 0 ? 63.0f / maxabs : 0.0f;
-        scales[c] = maxabs > 0 ? maxabs / 63.0f : 0.0f;
+        inv[c] = maxabs > 0 ? (float)Q8_WMAX / maxabs : 0.0f;
+        scales[c] = maxabs > 0 ? maxabs / (float)Q8_WMAX : 0.0f;
     }
     for (size_t r = 0; r < k; r++) {
         int8_t *group = packed + (r / 4) * Q8_NB * 4 + r % 4;
         for (size_t c = 0; c < n; c++) {
             float q = nearbyintf(w[r * ldw + c] * inv[c]);
-            q = q > 63 ? 63 : q < -63 ? -63 : q;
+            q = q > Q8_WMAX ? Q8_WMAX : q < -Q8_WMAX ? -Q8_WMAX : q;
             group[(c / Q8_NB) * Q8_NB * kp + (c % Q8_NB) * 4] = (int8_t)q;
             colsums[c] += (int32_t)q;
         }
@@ -62,30 +76,113 @@ void tk_q8_pack_weights(const float *w, size_t k, size_t n, size_t ldw, int8_t *
     free(inv);
 }
 
+// Min, max, sum and sum of squares of a row in 8 interleaved lanes (lane = i % 8) added up in a fixed order,
+// so the Swift reference can repeat it bit for bit; SSE (every x86-64) computes the same lanes 4 at a time
+// (minps(v, m) is v < m ? v : m, and adds and multiplies round the same way in any width).
+static void q8_row_stats(const float *x, size_t k, float *lo, float *hi, float *sum, float *sumsq) {
+    float s[8] = {0}, ss[8] = {0}, mn[8], mx[8];
+    for (int j = 0; j < 8; j++) mn[j] = mx[j] = x[0];
+    size_t i = 0;
+#ifdef Q8_X86
+    __m128 s0 = _mm_setzero_ps(), s1 = s0, q0 = s0, q1 = s0, n0 = _mm_set1_ps(x[0]), n1 = n0, x0 = n0, x1 = n0;
+    for (; i + 8 <= k; i += 8) {
+        __m128 v0 = _mm_loadu_ps(x + i), v1 = _mm_loadu_ps(x + i + 4);
+        s0 = _mm_add_ps(s0, v0), s1 = _mm_add_ps(s1, v1);
+        q0 = _mm_add_ps(q0, _mm_mul_ps(v0, v0)), q1 = _mm_add_ps(q1, _mm_mul_ps(v1, v1));
+        n0 = _mm_min_ps(v0, n0), n1 = _mm_min_ps(v1, n1);
+        x0 = _mm_max_ps(v0, x0), x1 = _mm_max_ps(v1, x1);
+    }
+    _mm_storeu_ps(s, s0), _mm_storeu_ps(s + 4, s1), _mm_storeu_ps(ss, q0), _mm_storeu_ps(ss + 4, q1);
+    _mm_storeu_ps(mn, n0), _mm_storeu_ps(mn + 4, n1), _mm_storeu_ps(mx, x0), _mm_storeu_ps(mx + 4, x1);
+#endif
+    for (; i < k; i++) {
+        size_t j = i % 8;
+        float v = x[i];
+        float sq = v * v;
+        s[j] += v;
+        ss[j] += sq;
+        mn[j] = v < mn[j] ? v : mn[j];
+        mx[j] = v > mx[j] ? v : mx[j];
+    }
+    *sum = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    *sumsq = ((ss[0] + ss[1]) + (ss[2] + ss[3])) + ((ss[4] + ss[5]) + (ss[6] + ss[7]));
+    float l = mn[0], h = mx[0];
+    for (int j = 1; j < 8; j++) l = mn[j] < l ? mn[j] : l, h = mx[j] > h ? mx[j] : h;
+    *lo = l;
+    *hi = h;
+}
+
+// How many values of a row are farther than `limit` (a squared distance) from `mean`: the common answer is
+// none, found in one vector pass before any index is written down.
+static size_t q8_count_far(const float *x, size_t k, float mean, float limit) {
+    size_t count = 0, i = 0;
+#ifdef Q8_X86
+    __m128 m = _mm_set1_ps(mean), l = _mm_set1_ps(limit);
+    for (; i + 4 <= k; i += 4) {
+        __m128 d = _mm_sub_ps(_mm_loadu_ps(x + i), m);
+        count += (size_t)__builtin_popcount((unsigned)_mm_movemask_ps(_mm_cmpgt_ps(_mm_mul_ps(d, d), l)));
+    }
+#endif
+    for (; i < k; i++) {
+        float d = x[i] - mean;
+        float d2 = d * d;
+        count += d2 > limit;
+    }
+    return count;
+}
+
 void tk_q8_quantize_rows(const float *x, size_t rows, size_t k, size_t ldx, uint8_t *q, size_t ldq, float *scales,
-                         float *offsets) {
+                         float *offsets, int32_t *ocount, int32_t *oindex, float *oresidual) {
     size_t kp = tk_q8_padded_k(k);
     for (size_t r = 0; r < rows; r++) {
         const float *xr = x + r * ldx;
         uint8_t *qr = q + r * ldq;
-        float lo = xr[0], hi = xr[0];
-        for (size_t i = 1; i < k; i++) {
-            lo = xr[i] < lo ? xr[i] : lo;
-            hi = xr[i] > hi ? xr[i] : hi;
+        int32_t *idx = oindex + r * TK_Q8_MAX_OUTLIERS;
+        float lo, hi, sum, sumsq;
+        q8_row_stats(xr, k, &lo, &hi, &sum, &sumsq);
+        float mean = sum / (float)k;
+        float var = sumsq / (float)k - mean * mean;
+        float limit = (Q8_OUTLIER_SIGMAS * Q8_OUTLIER_SIGMAS) * (var > 0 ? var : 0.0f);
+        // One value can be at most sqrt(k - 1) deviations out, so rows shorter than 38 have no outliers; more
+        // than TK_Q8_MAX_OUTLIERS is heavy tails, not a few outliers: those rows keep their plain range.
+        size_t far = q8_count_far(xr, k, mean, limit);
+        int n = 0;
+        if (far > 0 && far <= TK_Q8_MAX_OUTLIERS) {
+            for (size_t i = 0; i < k; i++) {
+                float d = xr[i] - mean;
+                float d2 = d * d;
+                if (d2 > limit) idx[n++] = (int32_t)i;
+            }
         }
+        if (n > 0) { // the range of the other values
+            int o = 0;
+            lo = INFINITY, hi = -INFINITY;
+            for (size_t i = 0; i < k; i++) {
+                if (o < n && (size_t)idx[o] == i) { o++; continue; }
+                lo = xr[i] < lo ? xr[i] : lo;
+                hi = xr[i] > hi ? xr[i] : hi;
+            }
+        }
+        ocount[r] = n;
         float range = hi - lo;
-        float inv = range > 0 ? 255.0f / range : 0.0f;
-        scales[r] = range > 0 ? range / 255.0f : 0.0f;
+        float inv = range > 0 ? (float)Q8_AMAX / range : 0.0f;
+        scales[r] = range > 0 ? range / (float)Q8_AMAX : 0.0f;
         offsets[r] = lo;
-        // Round half to even by adding and subtracting 1.5 * 2^23 (exact for the 0...255 range here): unlike
+        // Round half to even by adding and subtracting 1.5 * 2^23 (exact for the 0...127 range here): unlike
         // a nearbyintf call per value, this loop vectorises, and at 16 images it is a quarter of the product's time.
+        // Outliers land beyond the ends and are clamped to 0 or Q8_AMAX.
         const float magic = 12582912.0f;
         for (size_t i = 0; i < k; i++) {
             float v = ((xr[i] - lo) * inv + magic) - magic;
-            v = v > 255 ? 255 : v < 0 ? 0 : v;
+            v = v > Q8_AMAX ? Q8_AMAX : v < 0 ? 0 : v;
             qr[i] = (uint8_t)v;
         }
         for (size_t i = k; i < kp; i++) qr[i] = 0; // padding meets zero weights anyway
+        for (int o = 0; o < n; o++) {
+            float coded = (float)qr[idx[o]] * scales[r];
+            coded = coded + lo;
+            oresidual[r * TK_Q8_MAX_OUTLIERS + o] = xr[idx[o]] - coded;
+        }
     }
 }
 
@@ -293,7 +390,64 @@ tk_q8_isa_t tk_q8_set_isa(tk_q8_isa_t isa) {
     return (tk_q8_isa_t)q8_current;
 }
 
-void tk_q8_gemm(const uint8_t *a, size_t lda, const float *ascale, const float *aoffset, size_t m, const int8_t *packed, const float *wscale,
+// y[r] += (sum over row r's outliers of residual x q) wscale, for rows that have outliers, with fmaf in a fixed
+// order so that every build gives the same bits.
+static void q8_add_outliers(size_t m, const int32_t *ocount, const int32_t *oindex, const float *oresidual,
+                            const int8_t *packed, size_t kp, const float *wscale, size_t n, float *y, size_t ldy) {
+    for (size_t r = 0; r < m; r++) {
+        int cnt = ocount[r];
+        if (cnt <= 0) continue;
+        const int32_t *idx = oindex + r * TK_Q8_MAX_OUTLIERS;
+        const float *res = oresidual + r * TK_Q8_MAX_OUTLIERS;
+        for (size_t c = 0; c < n; c++) {
+            const int8_t *col = packed + (c / Q8_NB) * Q8_NB * kp + (c % Q8_NB) * 4;
+            float corr = 0;
+            for (int o = 0; o < cnt; o++) {
+                size_t i = (size_t)idx[o];
+                corr = fmaf(res[o], (float)col[(i / 4) * Q8_NB * 4 + i % 4], corr);
+            }
+            y[r * ldy + c] = fmaf(corr, wscale[c], y[r * ldy + c]);
+        }
+    }
+}
+
+#ifdef Q8_X86
+// The same sums 8 columns at a time: one outlier's weights for 16 columns are byte i % 4 of each int32 lane of
+// its 64-byte group, moved to the top byte and shifted back down with its sign.
+__attribute__((target("avx2,fma"))) static void q8_add_outliers_avx2(size_t m, const int32_t *ocount, const int32_t *oindex,
+                                                                    const float *oresidual, const int8_t *packed, size_t kp,
+                                                                    const float *wscale, size_t n, float *y, size_t ldy) {
+    size_t full = n / Q8_NB * Q8_NB;
+    for (size_t r = 0; r < m; r++) {
+        int cnt = ocount[r];
+        if (cnt <= 0) continue;
+        const int32_t *idx = oindex + r * TK_Q8_MAX_OUTLIERS;
+        const float *res = oresidual + r * TK_Q8_MAX_OUTLIERS;
+        for (size_t c = 0; c < full; c += Q8_NB) {
+            const int8_t *block = packed + (c / Q8_NB) * Q8_NB * kp;
+            __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+            for (int o = 0; o < cnt; o++) {
+                size_t i = (size_t)idx[o];
+                const int8_t *g = block + (i / 4) * Q8_NB * 4;
+                __m128i up = _mm_cvtsi32_si128(24 - 8 * (int)(i % 4));
+                __m256i w0 = _mm256_sra_epi32(_mm256_sll_epi32(_mm256_loadu_si256((const __m256i *)g), up), _mm_cvtsi32_si128(24));
+                __m256i w1 = _mm256_sra_epi32(_mm256_sll_epi32(_mm256_loadu_si256((const __m256i *)(g + 32)), up), _mm_cvtsi32_si128(24));
+                __m256 rv = _mm256_set1_ps(res[o]);
+                acc0 = _mm256_fmadd_ps(rv, _mm256_cvtepi32_ps(w0), acc0);
+                acc1 = _mm256_fmadd_ps(rv, _mm256_cvtepi32_ps(w1), acc1);
+            }
+            float *yr = y + r * ldy + c;
+            _mm256_storeu_ps(yr, _mm256_fmadd_ps(acc0, _mm256_loadu_ps(wscale + c), _mm256_loadu_ps(yr)));
+            _mm256_storeu_ps(yr + 8, _mm256_fmadd_ps(acc1, _mm256_loadu_ps(wscale + c + 8), _mm256_loadu_ps(yr + 8)));
+        }
+    }
+    if (full < n) // the last, narrower block
+        q8_add_outliers(m, ocount, oindex, oresidual, packed + full * kp, kp, wscale + full, n - full, y + full, ldy);
+}
+#endif
+
+void tk_q8_gemm(const uint8_t *a, size_t lda, const float *ascale, const float *aoffset, const int32_t *ocount,
+                const int32_t *oindex, const float *oresidual, size_t m, const int8_t *packed, const float *wscale,
                 const int32_t *colsum, size_t k, size_t n, const float *bias, float *y, size_t ldy) {
     if (m == 0 || n == 0) return;
     q8_micro_fn micro = q8_micro_scalar;
@@ -307,4 +461,52 @@ void tk_q8_gemm(const uint8_t *a, size_t lda, const float *ascale, const float *
     }
 #endif
     q8_gemm_with(micro, store, a, lda, ascale, aoffset, m, packed, wscale, colsum, k, n, bias, y, ldy);
+    if (!ocount) return;
+#ifdef Q8_X86
+    if (tk_q8_isa() != TK_Q8_SCALAR) {
+        q8_add_outliers_avx2(m, ocount, oindex, oresidual, packed, tk_q8_padded_k(k), wscale, n, y, ldy);
+        return;
+    }
+#endif
+    q8_add_outliers(m, ocount, oindex, oresidual, packed, tk_q8_padded_k(k), wscale, n, y, ldy);
+}
+
+// y[r][c] += sum_o x[r][index[o]] w[o][c], one fmaf chain per output in o order (so both builds give the same bits).
+static void q8_add_rows_scalar(const float *x, size_t ldx, size_t m, const int32_t *index, size_t count,
+                               const float *w, size_t ldw, size_t cols, float *y, size_t ldy) {
+    for (size_t r = 0; r < m; r++)
+        for (size_t c = 0; c < cols; c++) {
+            float acc = y[r * ldy + c];
+            for (size_t o = 0; o < count; o++) acc = fmaf(x[r * ldx + (size_t)index[o]], w[o * ldw + c], acc);
+            y[r * ldy + c] = acc;
+        }
+}
+
+#ifdef Q8_X86
+__attribute__((target("avx2,fma"))) static void q8_add_rows_avx2(const float *x, size_t ldx, size_t m, const int32_t *index,
+                                                                 size_t count, const float *w, size_t ldw, size_t cols,
+                                                                 float *y, size_t ldy) {
+    size_t c8 = cols & ~(size_t)7;
+    for (size_t r = 0; r < m; r++) {
+        for (size_t c = 0; c < c8; c += 8) {
+            __m256 acc = _mm256_loadu_ps(y + r * ldy + c);
+            for (size_t o = 0; o < count; o++)
+                acc = _mm256_fmadd_ps(_mm256_set1_ps(x[r * ldx + (size_t)index[o]]), _mm256_loadu_ps(w + o * ldw + c), acc);
+            _mm256_storeu_ps(y + r * ldy + c, acc);
+        }
+        if (c8 < cols) q8_add_rows_scalar(x + r * ldx, ldx, 1, index, count, w + c8, ldw, cols - c8, y + r * ldy + c8, ldy);
+    }
+}
+#endif
+
+void tk_q8_add_float_rows(const float *x, size_t ldx, size_t m, const int32_t *index, size_t count, const float *w,
+                          size_t ldw, size_t cols, float *y, size_t ldy) {
+    if (m == 0 || count == 0 || cols == 0) return;
+#ifdef Q8_X86
+    if (tk_q8_isa() != TK_Q8_SCALAR) {
+        q8_add_rows_avx2(x, ldx, m, index, count, w, ldw, cols, y, ldy);
+        return;
+    }
+#endif
+    q8_add_rows_scalar(x, ldx, m, index, count, w, ldw, cols, y, ldy);
 }

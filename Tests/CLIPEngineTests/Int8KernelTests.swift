@@ -17,44 +17,92 @@ final class Int8KernelTests: XCTestCase {
         var q: [Int]       // [vectors, length]
         var scales: [Float]
         var offsets: [Float] = []
+        var outliers: [[(index: Int, residual: Float)]] = [] // per row
     }
 
-    /// Weights: symmetric per column (values `stride` apart), 63 levels each side, round half to even.
+    /// Weights: symmetric per column (values `stride` apart), 127 levels each side, round half to even.
     static func quantiseColumns(_ v: [Float], columns: Int, length: Int) -> Quantised {
         var out = Quantised(q: [Int](repeating: 0, count: columns * length), scales: [])
         v.withUnsafeBufferPointer { v in
             for c in 0..<columns {
                 var maxabs: Float = 0
                 for j in 0..<length { maxabs = max(maxabs, abs(v[c + j * columns])) }
-                let inv = maxabs > 0 ? 63 / maxabs : 0
-                out.scales.append(maxabs > 0 ? maxabs / 63 : 0)
+                let inv = maxabs > 0 ? 127 / maxabs : 0
+                out.scales.append(maxabs > 0 ? maxabs / 127 : 0)
                 for j in 0..<length {
-                    out.q[c * length + j] = Int(min(63, max(-63, (v[c + j * columns] * inv).rounded(.toNearestOrEven))))
+                    out.q[c * length + j] = Int(min(127, max(-127, (v[c + j * columns] * inv).rounded(.toNearestOrEven))))
                 }
             }
         }
         return out
     }
 
-    /// Activations: asymmetric per row over [min, max], 256 levels, round half to even.
+    /// Min, max, sum and sum of squares in 8 interleaved lanes added up in int8_gemm.c's order.
+    static func rowStats(_ row: ArraySlice<Float>) -> (lo: Float, hi: Float, sum: Float, sumsq: Float) {
+        var s = [Float](repeating: 0, count: 8), ss = s
+        var mn = [Float](repeating: row.first!, count: 8), mx = mn
+        for (i, v) in row.enumerated() {
+            let j = i % 8
+            s[j] += v
+            ss[j] += v * v
+            mn[j] = v < mn[j] ? v : mn[j]
+            mx[j] = v > mx[j] ? v : mx[j]
+        }
+        var lo = mn[0], hi = mx[0]
+        for j in 1..<8 { lo = mn[j] < lo ? mn[j] : lo; hi = mx[j] > hi ? mx[j] : hi }
+        return (lo, hi, ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])),
+                ((ss[0] + ss[1]) + (ss[2] + ss[3])) + ((ss[4] + ss[5]) + (ss[6] + ss[7])))
+    }
+
+    /// Activations: asymmetric per row, 128 levels over [min, max] of the row without its outliers (values more
+    /// than 6 standard deviations from the mean, if at most 8), round half to even; each outlier keeps what its
+    /// clamped code leaves out.
     static func quantiseRows(_ v: [Float], rows: Int, length: Int) -> Quantised {
         var out = Quantised(q: [Int](repeating: 0, count: rows * length), scales: [], offsets: [])
-        v.withUnsafeBufferPointer { v in
-            for r in 0..<rows {
-                let row = v[(r * length)..<(r * length + length)]
-                let lo = row.min()!, range = row.max()! - lo
-                let inv = range > 0 ? 255 / range : 0
-                out.scales.append(range > 0 ? range / 255 : 0)
-                out.offsets.append(lo)
-                for (j, x) in row.enumerated() { out.q[r * length + j] = Int(min(255, max(0, ((x - lo) * inv).rounded(.toNearestOrEven)))) }
+        for r in 0..<rows {
+            let row = v[(r * length)..<(r * length + length)]
+            var (lo, hi, sum, sumsq) = rowStats(row)
+            let mean = sum / Float(length)
+            let variance = sumsq / Float(length) - mean * mean
+            let limit = 36 * (variance > 0 ? variance : 0)
+            var outliers = row.indices.filter { i in let d = row[i] - mean; return d * d > limit }.map { $0 - r * length }
+            if outliers.count > Int(TK_Q8_MAX_OUTLIERS) { outliers = [] }
+            if !outliers.isEmpty {
+                let rest = row.enumerated().filter { !outliers.contains($0.offset) }.map(\.element)
+                lo = rest.min()!
+                hi = rest.max()!
             }
+            let range = hi - lo
+            let inv = range > 0 ? 127 / range : 0
+            let scale: Float = range > 0 ? range / 127 : 0
+            out.scales.append(scale)
+            out.offsets.append(lo)
+            for (j, x) in row.enumerated() { out.q[r * length + j] = Int(min(127, max(0, ((x - lo) * inv).rounded(.toNearestOrEven)))) }
+            out.outliers.append(outliers.map { i in (i, row[r * length + i] - (Float(out.q[r * length + i]) * scale + lo)) })
         }
         return out
     }
 
-    func run(m: Int, k: Int, n: Int, withBias: Bool, seed: UInt64) {
+    /// Row buffers for tk_q8_quantize_rows' outliers.
+    struct Outliers {
+        var count: [Int32], index: [Int32], residual: [Float]
+        init(rows: Int) {
+            count = [Int32](repeating: -1, count: rows)
+            index = [Int32](repeating: -1, count: rows * Int(TK_Q8_MAX_OUTLIERS))
+            residual = [Float](repeating: .nan, count: rows * Int(TK_Q8_MAX_OUTLIERS))
+        }
+        func row(_ r: Int) -> [(index: Int, residual: Float)] {
+            let base = r * Int(TK_Q8_MAX_OUTLIERS)
+            return (0..<Int(count[r])).map { (Int(index[base + $0]), residual[base + $0]) }
+        }
+    }
+
+    /// `spikes`: (row, column, value) planted in x, to make outliers.
+    @discardableResult
+    func run(m: Int, k: Int, n: Int, withBias: Bool, seed: UInt64, spikes: [(Int, Int, Float)] = []) -> Quantised {
         var rng = SplitMix(seed)
-        let x = (0..<(m * k)).map { _ in rng.float() * 3 }   // [m, k]
+        var x = (0..<(m * k)).map { _ in rng.float() * 3 }   // [m, k]
+        for (r, c, v) in spikes { x[r * k + c] = v }
         let w = (0..<(k * n)).map { _ in rng.float() * 0.2 } // [k, n]
         let bias: [Float]? = withBias ? (0..<n).map { _ in rng.float() } : nil
 
@@ -70,6 +118,11 @@ final class Int8KernelTests: XCTestCase {
                         for i in 0..<k { dot += a[r * k + i] * b[c * k + i]; sum += b[c * k + i] }
                         let base = (bias?[c] ?? 0).addingProduct(Float(sum), qa.offsets[r] * qw.scales[c])
                         expected[r * n + c] = base.addingProduct(Float(dot), qa.scales[r] * qw.scales[c])
+                        if !qa.outliers[r].isEmpty {
+                            var corr: Float = 0
+                            for o in qa.outliers[r] { corr = corr.addingProduct(o.residual, Float(b[c * k + o.index])) }
+                            expected[r * n + c] = expected[r * n + c].addingProduct(corr, qw.scales[c])
+                        }
                     }
                 }
             }
@@ -83,20 +136,63 @@ final class Int8KernelTests: XCTestCase {
         XCTAssertEqual(wscale, qw.scales)
         XCTAssertEqual(colsum.map(Int.init), (0..<n).map { c in qw.q[(c * k)..<(c * k + k)].reduce(0, +) })
         var a = [UInt8](repeating: 0, count: m * kp), ascale = [Float](repeating: 0, count: m), aoffset = ascale
-        tk_q8_quantize_rows(x, m, k, k, &a, kp, &ascale, &aoffset)
+        var o = Outliers(rows: m)
+        tk_q8_quantize_rows(x, m, k, k, &a, kp, &ascale, &aoffset, &o.count, &o.index, &o.residual)
         XCTAssertEqual(ascale, qa.scales)
         XCTAssertEqual(aoffset, qa.offsets)
         XCTAssertEqual((0..<m).flatMap { r in a[(r * kp)..<(r * kp + k)].map { Int($0) } }, qa.q)
+        for r in 0..<m {
+            XCTAssertEqual(o.row(r).map { $0.index }, qa.outliers[r].map { $0.index }, "outliers of row \(r)")
+            XCTAssertEqual(o.row(r).map { $0.residual }, qa.outliers[r].map { $0.residual }, "outlier residuals of row \(r)")
+        }
         for isa in isas {
             XCTAssertEqual(tk_q8_set_isa(isa), isa)
             let ldy = n + 3  // rows of y at a stride: the kernel must not write between them
             var y = [Float](repeating: .nan, count: m * ldy)
-            tk_q8_gemm(a, kp, ascale, aoffset, m, packed, wscale, colsum, k, n, bias, &y, ldy)
+            tk_q8_gemm(a, kp, ascale, aoffset, o.count, o.index, o.residual, m, packed, wscale, colsum, k, n, bias, &y, ldy)
             for r in 0..<m {
                 XCTAssertEqual(Array(y[(r * ldy)..<(r * ldy + n)]), Array(expected[(r * n)..<(r * n + n)]),
                                "isa \(isa.rawValue) m \(m) k \(k) n \(n) row \(r)")
                 XCTAssertTrue(y[(r * ldy + n)..<(r * ldy + ldy)].allSatisfy(\.isNaN), "isa \(isa.rawValue) wrote past row \(r)")
             }
+        }
+        return qa
+    }
+
+    func testOutliersAreSplitOffExactly() {
+        // Row 0: spikes; row 1: none; row 2: nine spikes, more than TK_Q8_MAX_OUTLIERS, so none split off;
+        // row 4: a spike in the last column (a tail of the 8-lane sums). k = 67 and 768 leave tails everywhere.
+        // At k = 67 two spikes of similar size widen the deviation past 6 sigma of each other: only one there.
+        for (k, seed) in [(67, UInt64(200)), (768, 201)] {
+            let row0: [(Int, Int, Float)] = k == 67 ? [(0, 5, 90)] : [(0, 5, 90), (0, 40, -70)]
+            let spikes = row0 + [(4, k - 1, 60)] + (0..<9).map { (2, 3 + 4 * $0, Float(80 + $0)) }
+            let qa = run(m: 5, k: k, n: 37, withBias: true, seed: seed, spikes: spikes)
+            XCTAssertEqual(qa.outliers.map { $0.map { $0.index } }, [row0.map { $0.1 }, [], [], [], [k - 1]], "k \(k)")
+            // The rest of a row with outliers keeps the range of its ordinary values (|x| < 3).
+            XCTAssertLessThan(qa.scales[0], 6.0 / 127 + 1e-6)
+            XCTAssertGreaterThan(qa.scales[2], 80.0 / 127)
+        }
+    }
+
+    func testFloatRowsAddTheirProductsInOrder() {
+        // tk_q8_add_float_rows against a plain fmaf chain, on every path (the AVX2 one has 8-column steps and a tail).
+        var rng = SplitMix(300)
+        let m = 3, k = 11, n = 21, ldy = 23
+        let x = (0..<(m * k)).map { _ in rng.float() }
+        let index: [Int32] = [2, 7, 10]
+        let w = (0..<(index.count * n)).map { _ in rng.float() }
+        let y0 = (0..<(m * ldy)).map { _ in rng.float() }
+        var expected = y0
+        for r in 0..<m {
+            for c in 0..<n {
+                for (o, i) in index.enumerated() { expected[r * ldy + c] = expected[r * ldy + c].addingProduct(x[r * k + Int(i)], w[o * n + c]) }
+            }
+        }
+        for isa in isas {
+            _ = tk_q8_set_isa(isa)
+            var y = y0
+            tk_q8_add_float_rows(x, k, m, index, index.count, w, n, n, &y, ldy)
+            XCTAssertEqual(y, expected, "isa \(isa.rawValue)")
         }
     }
 
@@ -123,11 +219,14 @@ final class Int8KernelTests: XCTestCase {
         var wscale = [Float](repeating: 1, count: n), colsum = [Int32](repeating: 1, count: n)
         tk_q8_pack_weights([Float](repeating: 0, count: k * n), k, n, n, &packed, &wscale, &colsum)
         var a = [UInt8](repeating: 0, count: 2 * tk_q8_padded_k(k)), ascale: [Float] = [1, 1], aoffset: [Float] = [1, 1]
-        tk_q8_quantize_rows([Float](repeating: 0, count: 2 * k), 2, k, k, &a, tk_q8_padded_k(k), &ascale, &aoffset)
+        var o = Outliers(rows: 2)
+        tk_q8_quantize_rows([Float](repeating: 0, count: 2 * k), 2, k, k, &a, tk_q8_padded_k(k), &ascale, &aoffset, &o.count, &o.index, &o.residual)
+        XCTAssertEqual(o.count, [0, 0])
         for isa in isas {
             _ = tk_q8_set_isa(isa)
             var y = [Float](repeating: .nan, count: 2 * n)
-            tk_q8_gemm(a, tk_q8_padded_k(k), ascale, aoffset, 2, packed, wscale, colsum, k, n, [1, 2, 3, 4, 5], &y, n)
+            tk_q8_gemm(a, tk_q8_padded_k(k), ascale, aoffset, o.count, o.index, o.residual, 2, packed, wscale, colsum, k, n,
+                       [1, 2, 3, 4, 5], &y, n)
             XCTAssertEqual(y, [1, 2, 3, 4, 5, 1, 2, 3, 4, 5])
         }
     }
@@ -143,9 +242,10 @@ final class Int8KernelTests: XCTestCase {
         var wscale = [Float](repeating: 0, count: n), colsum = [Int32](repeating: 0, count: n)
         tk_q8_pack_weights(w, k, n, n, &packed, &wscale, &colsum)
         var a = [UInt8](repeating: 0, count: m * kp), ascale = [Float](repeating: 0, count: m), aoffset = ascale
-        tk_q8_quantize_rows(x, m, k, k, &a, kp, &ascale, &aoffset)
+        var o = Outliers(rows: m)
+        tk_q8_quantize_rows(x, m, k, k, &a, kp, &ascale, &aoffset, &o.count, &o.index, &o.residual)
         var y = [Float](repeating: 0, count: m * n)
-        tk_q8_gemm(a, kp, ascale, aoffset, m, packed, wscale, colsum, k, n, nil, &y, n)
+        tk_q8_gemm(a, kp, ascale, aoffset, o.count, o.index, o.residual, m, packed, wscale, colsum, k, n, nil, &y, n)
         var err = 0.0, norm = 0.0
         for r in 0..<m {
             for c in 0..<n {

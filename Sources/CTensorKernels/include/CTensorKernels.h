@@ -56,16 +56,26 @@ int tk_q8_isa_supported(tk_q8_isa_t isa);
 size_t tk_q8_padded_k(size_t k);
 /// Bytes of `tk_q8_pack_weights`' output for a [k, n] weight.
 size_t tk_q8_packed_bytes(size_t k, size_t n);
-/// Quantises w [k, n] (row-major, rows at stride `ldw`) per output column to 7-bit symmetric int8 and packs
-/// it; writes each column's scale (max|w| / 63) and the sum of its quantised values.
+/// Quantises w [k, n] (row-major, rows at stride `ldw`) per output column to 8-bit symmetric int8 and packs
+/// it; writes each column's scale (max|w| / 127) and the sum of its quantised values.
 void tk_q8_pack_weights(const float *w, size_t k, size_t n, size_t ldw, int8_t *packed, float *scales, int32_t *colsums);
-/// Quantises each row of x [rows, k] (stride `ldx`) to u8, u = round((x - min) 255 / (max - min)), into
-/// q (stride `ldq` >= tk_q8_padded_k(k)); writes each row's scale ((max - min) / 255) and offset (min).
+/// Most values of one activation row split off as outliers (int8_gemm.c says which).
+#define TK_Q8_MAX_OUTLIERS 8
+/// Quantises each row of x [rows, k] (stride `ldx`) to u = round((x - min) 127 / (max - min)) in [0, 127] into
+/// q (stride `ldq` >= tk_q8_padded_k(k)), min and max taken over the row without its outliers; writes each
+/// row's scale ((max - min) / 127), offset (min), outlier count (ocount[r]), their columns in ascending order
+/// and what their codes leave out (oindex / oresidual [rows, TK_Q8_MAX_OUTLIERS]).
 void tk_q8_quantize_rows(const float *x, size_t rows, size_t k, size_t ldx, uint8_t *q, size_t ldq, float *scales,
-                         float *offsets);
-/// y [m, n] (stride `ldy`) = dequantised (a [m, k] . w [k, n]) + bias (may be NULL).
-void tk_q8_gemm(const uint8_t *a, size_t lda, const float *ascale, const float *aoffset, size_t m, const int8_t *packed,
-                const float *wscale, const int32_t *colsum, size_t k, size_t n, const float *bias, float *y, size_t ldy);
+                         float *offsets, int32_t *ocount, int32_t *oindex, float *oresidual);
+/// y [m, n] (stride `ldy`) = dequantised (a [m, k] . w [k, n]) + bias (may be NULL) + each row's outlier residuals
+/// times the int8 weights (ocount NULL: none).
+void tk_q8_gemm(const uint8_t *a, size_t lda, const float *ascale, const float *aoffset, const int32_t *ocount,
+                const int32_t *oindex, const float *oresidual, size_t m, const int8_t *packed, const float *wscale,
+                const int32_t *colsum, size_t k, size_t n, const float *bias, float *y, size_t ldy);
+/// y[r][c] += sum over o < count of x[r][index[o]] w[o][c] for `cols` columns (w rows at stride `ldw`): the
+/// fp32 weight rows an int8 layer keeps out of its quantised weight.
+void tk_q8_add_float_rows(const float *x, size_t ldx, size_t m, const int32_t *index, size_t count, const float *w,
+                          size_t ldw, size_t cols, float *y, size_t ldy);
 
 // MARK: fp32 matrix products against packed weights (f32_gemm.c: the layout and why)
 

@@ -194,12 +194,14 @@ case "gemm":
             var wscale = [Float](repeating: 0, count: n), colsum = [Int32](repeating: 0, count: n)
             tk_q8_pack_weights(w, k, n, n, &packed, &wscale, &colsum)
             var a = [UInt8](repeating: 0, count: m * kp), ascale = [Float](repeating: 0, count: m), aoffset = ascale
+            var ocount = [Int32](repeating: 0, count: m), oindex = [Int32](repeating: 0, count: m * Int(TK_Q8_MAX_OUTLIERS))
+            var oresidual = [Float](repeating: 0, count: m * Int(TK_Q8_MAX_OUTLIERS))
             let fp32 = time(repeats: repeats) {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, x, Int32(k), w, Int32(n), 0, &y, Int32(n))
             }.wall
             let int8 = time(repeats: repeats) {
-                tk_q8_quantize_rows(x, m, k, k, &a, kp, &ascale, &aoffset)
-                tk_q8_gemm(a, kp, ascale, aoffset, m, packed, wscale, colsum, k, n, nil, &y, n)
+                tk_q8_quantize_rows(x, m, k, k, &a, kp, &ascale, &aoffset, &ocount, &oindex, &oresidual)
+                tk_q8_gemm(a, kp, ascale, aoffset, ocount, oindex, oresidual, m, packed, wscale, colsum, k, n, nil, &y, n)
             }.wall
             let flops = 2.0 * Double(m * k * n) / 1e9
             print(String(format: "%5d %5d %5d %14.1f %13.1f %10.2f", m, k, n, flops / fp32, flops / int8, fp32 / int8))
