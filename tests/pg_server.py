@@ -86,7 +86,8 @@ class PostgresServer:
         return str(self.install / "bin" / name)
 
     @classmethod
-    def start(cls, folder: Path) -> "PostgresServer":
+    def start(cls, folder: Path, settings: dict[str, str] | None = None) -> "PostgresServer":
+        """`settings`: server parameters for the command line (`-c name=value`), e.g. shared_buffers."""
         folder.mkdir(parents=True, exist_ok=True)
         drop = _run_as()
         if drop:
@@ -101,6 +102,7 @@ class PostgresServer:
                         "--encoding=UTF8", "--no-sync", "--no-instructions"],
                        check=True, capture_output=True, **drop)
         options = f"-h 127.0.0.1 -p {server.port} -k {folder}"
+        options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
         subprocess.run([server._bin("pg_ctl"), "-D", str(server.data), "-l", str(folder / "postgres.log"),
                         "-o", options, "-w", "-t", "60", "start"], check=True, capture_output=True, **drop)
         (folder / "port").write_text(str(server.port))

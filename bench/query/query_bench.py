@@ -63,6 +63,94 @@ def parse_duration(text):
     return value * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}[unit]
 
 
+def load_data(data, n, work):
+    """random512's metadata, base, queries, exact top-10 and file paths; with 0 < n < all, only the first n
+    base vectors, with their own exact top-10 written to `work` (for bench-ann too)."""
+    meta = json.load(open(os.path.join(data, "random512.json")))
+    dim = meta["dim"]
+    base = np.fromfile(os.path.join(data, "random512.base.f32"), dtype=np.float32).reshape(-1, dim)
+    queries = np.fromfile(os.path.join(data, "random512.query.f32"), dtype=np.float32).reshape(-1, dim)
+    truth = np.fromfile(os.path.join(data, "random512.truth.i32"), dtype=np.int32).reshape(len(queries), -1)
+    files = {kind: os.path.join(data, f"random512.{kind}") for kind in ["base.f32", "query.f32", "truth.i32"]}
+    if 0 < n < len(base):
+        # A subset (a quick run): its own exact top-10 by cosine.
+        base = base[:n]
+        unit = base / np.linalg.norm(base, axis=1, keepdims=True)
+        q_unit = queries / np.linalg.norm(queries, axis=1, keepdims=True)
+        truth = np.argsort(-(q_unit @ unit.T), axis=1)[:, :10].astype(np.int32)
+        files["base.f32"] = os.path.join(work, "base.f32")
+        files["truth.i32"] = os.path.join(work, "truth.i32")
+        base.tofile(files["base.f32"])
+        truth.tofile(files["truth.i32"])
+    return meta, base, queries, truth, files
+
+
+def start_server(iris, work, port, grpc_port, env=None):
+    """`iris serve` on 127.0.0.1 with its data in work/data and its log in work/server.log; returns when ready."""
+    env = dict(os.environ, PERSISTENCE_DATA_PATH=os.path.join(work, "data"), QUERY_DEFAULTS_LIMIT="25",
+               AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED="true", DEFAULT_VECTORIZER_MODULE="none", LOG_LEVEL="info",
+               **(env or {}))
+    log = open(os.path.join(work, "server.log"), "wb")
+    server = subprocess.Popen([iris, "serve", "--host", "127.0.0.1", "--port", str(port),
+                               "--grpc-port", str(grpc_port)], env=env,
+                              stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(600):
+        if server.poll() is not None:
+            raise RuntimeError(f"iris exited with {server.returncode}; see {os.path.join(work, 'server.log')}")
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/v1/.well-known/ready")
+            if c.getresponse().status == 200:
+                break
+        except OSError:
+            time.sleep(0.1)
+    return server
+
+
+def import_base(conn, base, batch=1000):
+    """POST /v1/batch/objects in batches of `batch`, vectors given; returns the seconds it took."""
+    t0 = time.time()
+    for start in range(0, len(base), batch):
+        objs = [{"class": CLASS, "id": uid(i), "vector": base[i].tolist()} for i in range(start, min(start + batch, len(base)))]
+        result = post(conn, "/v1/batch/objects", json.dumps({"objects": objs}))
+        errors = [r for r in result if r.get("result", {}).get("errors")]
+        if errors:
+            raise RuntimeError(f"import errors: {errors[:2]}")
+    return time.time() - t0
+
+
+def recall_at_10(conn, bodies, truth):
+    """Mean recall@10 of the GraphQL answers to `bodies` against the exact top 10, one query at a time."""
+    hits = 0
+    for i, body in enumerate(bodies):
+        answer = post(conn, "/v1/graphql", body)
+        if "errors" in answer:
+            raise RuntimeError(f"GraphQL errors: {answer['errors'][:1]}")
+        got = {int(h["_additional"]["id"].rsplit("-", 1)[1], 16) for h in answer["data"]["Get"][CLASS]}
+        hits += len(got & set(truth[i][:10].tolist()))
+    return hits / (10 * len(bodies))
+
+
+def wrk_graphql(port, bodies, work, connections, duration):
+    """wrk with `connections` threads and keep-alive connections POSTing `bodies` round-robin for `duration`
+    seconds; returns (QPS, p50 ms, p99 ms). Any non-2xx answer is an error."""
+    bodies_path = os.path.join(work, "bodies.jsonl")
+    with open(bodies_path, "w") as f:
+        f.write("\n".join(bodies) + "\n")
+    wrk = subprocess.run(
+        ["wrk", f"-t{connections}", f"-c{connections}", f"-d{duration}s", "--latency",
+         "-s", os.path.join(HERE, "bodies.lua"), f"http://127.0.0.1:{port}", "--", bodies_path],
+        capture_output=True, text=True, check=True).stdout
+    qps = float(re.search(r"Requests/sec:\s+([\d.]+)", wrk).group(1))
+    # Anchored at the line start: the thread stats' "+/- Stdev" column (e.g. "75.50%") also ends in "50%".
+    p50 = parse_duration(re.search(r"^\s+50%\s+(\S+)", wrk, re.M).group(1))
+    p99 = parse_duration(re.search(r"^\s+99%\s+(\S+)", wrk, re.M).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", wrk)
+    if bad:
+        raise RuntimeError(f"wrk saw {bad.group(1)} error responses:\n{wrk}")
+    return qps, p50, p99
+
+
 def grpc_run(args, work, port, files, dim):
     """gRPC Search with the same queries and clients as the GraphQL run; its recall from the replies."""
     helper = [args.v4_python, os.path.join(HERE, "grpc_messages.py")]
@@ -92,81 +180,25 @@ def main():
     ap.add_argument("--v4-python", help="a Python with weaviate-client 4.x (for grpc_messages.py)")
     args = ap.parse_args()
 
-    meta = json.load(open(os.path.join(args.data, "random512.json")))
-    dim = meta["dim"]
-    base = np.fromfile(os.path.join(args.data, "random512.base.f32"), dtype=np.float32).reshape(-1, dim)
-    queries = np.fromfile(os.path.join(args.data, "random512.query.f32"), dtype=np.float32).reshape(-1, dim)
-    truth = np.fromfile(os.path.join(args.data, "random512.truth.i32"), dtype=np.int32).reshape(len(queries), -1)
-
     work = tempfile.mkdtemp(prefix="iris-query-bench-")
-    files = {kind: os.path.join(args.data, f"random512.{kind}") for kind in ["base.f32", "query.f32", "truth.i32"]}
-    if 0 < args.n < len(base):
-        # A subset (a quick run): its own exact top-10 by cosine, written for bench-ann too.
-        base = base[:args.n]
-        unit = base / np.linalg.norm(base, axis=1, keepdims=True)
-        q_unit = queries / np.linalg.norm(queries, axis=1, keepdims=True)
-        truth = np.argsort(-(q_unit @ unit.T), axis=1)[:, :10].astype(np.int32)
-        files["base.f32"] = os.path.join(work, "base.f32")
-        files["truth.i32"] = os.path.join(work, "truth.i32")
-        base.tofile(files["base.f32"])
-        truth.tofile(files["truth.i32"])
+    meta, base, queries, truth, files = load_data(args.data, args.n, work)
+    dim = meta["dim"]
 
     port, grpc_port = free_port(), free_port()
-    env = dict(os.environ, PERSISTENCE_DATA_PATH=os.path.join(work, "data"), QUERY_DEFAULTS_LIMIT="25",
-               AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED="true", DEFAULT_VECTORIZER_MODULE="none", LOG_LEVEL="info")
-    log = open(os.path.join(work, "server.log"), "wb")
-    server = subprocess.Popen([args.iris, "serve", "--host", "127.0.0.1", "--port", str(port),
-                               "--grpc-port", str(grpc_port)], env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = start_server(args.iris, work, port, grpc_port)
     try:
-        for _ in range(600):
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                c.request("GET", "/v1/.well-known/ready")
-                if c.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
         post(conn, "/v1/schema", json.dumps({
             "class": CLASS, "vectorizer": "none",
             "vectorIndexConfig": {"distance": meta["metric"], "ef": args.ef, "efConstruction": args.efc,
                                   "maxConnections": args.m}}))
 
-        t0 = time.time()
-        batch = 1000
-        for start in range(0, len(base), batch):
-            objs = [{"class": CLASS, "id": uid(i), "vector": base[i].tolist()} for i in range(start, min(start + batch, len(base)))]
-            result = post(conn, "/v1/batch/objects", json.dumps({"objects": objs}))
-            errors = [r for r in result if r.get("result", {}).get("errors")]
-            if errors:
-                raise RuntimeError(f"import errors: {errors[:2]}")
-        import_seconds = time.time() - t0
+        import_seconds = import_base(conn, base)
         print(f"imported {len(base)} objects in {import_seconds:.1f}s", file=sys.stderr)
 
         bodies = [graphql_body(q) for q in queries]
-        hits = 0
-        for i, body in enumerate(bodies):
-            answer = post(conn, "/v1/graphql", body)
-            if "errors" in answer:
-                raise RuntimeError(f"GraphQL errors: {answer['errors'][:1]}")
-            got = {int(h["_additional"]["id"].rsplit("-", 1)[1], 16) for h in answer["data"]["Get"][CLASS]}
-            hits += len(got & set(truth[i][:10].tolist()))
-        recall = hits / (10 * len(bodies))
-
-        bodies_path = os.path.join(work, "bodies.jsonl")
-        with open(bodies_path, "w") as f:
-            f.write("\n".join(bodies) + "\n")
-        wrk = subprocess.run(
-            ["wrk", f"-t{args.connections}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
-             "-s", os.path.join(HERE, "bodies.lua"), f"http://127.0.0.1:{port}", "--", bodies_path],
-            capture_output=True, text=True, check=True).stdout
-        qps = float(re.search(r"Requests/sec:\s+([\d.]+)", wrk).group(1))
-        p50 = parse_duration(re.search(r"50%\s+(\S+)", wrk).group(1))
-        p99 = parse_duration(re.search(r"99%\s+(\S+)", wrk).group(1))
-        bad = re.search(r"Non-2xx or 3xx responses: (\d+)", wrk)
-        if bad:
-            raise RuntimeError(f"wrk saw {bad.group(1)} error responses:\n{wrk}")
+        recall = recall_at_10(conn, bodies, truth)
+        qps, p50, p99 = wrk_graphql(port, bodies, work, args.connections, args.duration)
         grpc = grpc_run(args, work, grpc_port, files, dim) if args.bench_grpc else None
     finally:
         server.terminate()

