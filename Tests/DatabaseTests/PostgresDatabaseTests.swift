@@ -253,6 +253,40 @@ final class PostgresDatabaseTests: XCTestCase {
                                  "obj_t1_hnsw", "obj_t1_hnsw_1", "obj_t2_hnsw", "obj_t2_hnsw_1"])
     }
 
+    /// Concurrent writers on PostgreSQL's named vectors: many first vectors of a lane at once fix its
+    /// column once (the class row lock serialises the ALTER), and two clients PATCHing different named
+    /// vectors of the same objects at once both land (the object's lock serialises them).
+    func testConcurrentNamedVectorWritesAllLand() async throws {
+        let db = try await open()
+        var def = ClassDefinition(className: "Pair", vectorName: "a")
+        def.moreVectors = [NamedVector(name: "b", vectorizer: "none")]
+        _ = try await db.createClass(def)
+        let ids = (0..<20).map { String(format: "a2000000-0000-0000-0000-%012d", $0) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for id in ids {
+                group.addTask {
+                    _ = try await db.createObject(ObjectInput(className: "Pair", id: id, namedVectors: ["a": [1, 0], "b": [0, 1, 0]]))
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for id in ids {
+                for (name, v) in [("a", [Float](arrayLiteral: 0, 1)), ("b", [Float](arrayLiteral: 1, 0, 0))] {
+                    group.addTask {
+                        _ = try await db.mergeObject(className: "Pair", id: id, ObjectInput(className: "Pair", namedVectors: [name: v]))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        for id in ids {
+            let o = try await db.getObject(className: "Pair", id: id, includeVector: true)
+            XCTAssertEqual(o?.vector, [0, 1], id)
+            XCTAssertEqual(o?.moreVectors["b"], [1, 0, 0], id)
+        }
+    }
+
     /// A beacon without a class name is resolved by a blocking read (value validation is synchronous).
     /// The read's body once outlived the call on the thread that ran it, which killed the server
     /// ("non-escaping closure has escaped") on a v4 client's `data.update(references=)`.
