@@ -37,8 +37,8 @@ struct PostgresRows: ObjectReader {
     }
 
     func object(_ shard: ClassState, uuid: String, withVector: Bool) throws -> ObjectRow? {
-        try Self.withLanes(c, shard, PGObjectRows.fetch(c, shard: shard.id, uuid: uuid, withVector: withVector).map(Self.objectRow).map { [$0] } ?? [],
-                           withVector: withVector).first
+        guard let row = try PGObjectRows.fetch(c, shard: shard.id, uuid: uuid, withVector: withVector) else { return nil }
+        return try Self.withLanes(c, shard, [Self.objectRow(row)], withVector: withVector).first
     }
 
     func docID(_ shard: ClassState, uuid: String) throws -> UInt64? {
@@ -97,8 +97,8 @@ final class PostgresWriter: ObjectWriter, ForwardingObjectReader {
 
     func object(_ shard: ClassState, uuid: String, withVector: Bool) throws -> ObjectRow? {
         try PGObjectRows.lockObject(c, shard: shard.id, uuid: uuid)
-        let row = try PGObjectRows.fetch(c, shard: shard.id, uuid: uuid, withVector: withVector, forUpdate: true)
-        return try PostgresRows.withLanes(c, shard, row.map { [PostgresRows.objectRow($0)] } ?? [], withVector: withVector).first
+        guard let row = try PGObjectRows.fetch(c, shard: shard.id, uuid: uuid, withVector: withVector, forUpdate: true) else { return nil }
+        return try PostgresRows.withLanes(c, shard, [PostgresRows.objectRow(row)], withVector: withVector).first
     }
 
     func docID(_ shard: ClassState, uuid: String) throws -> UInt64? {
