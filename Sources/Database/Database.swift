@@ -44,6 +44,8 @@ public final class Database: @unchecked Sendable {
     var startupCheck: Task<Void, Never>?
     /// The PostgreSQL engine's listener for other nodes' schema changes (cancelled at close).
     var schemaFollower: Task<Void, Never>?
+    /// The PostgreSQL engine's vector index builder (cancelled at close).
+    var indexBuilding: Task<Void, Never>?
     /// Where the vector index files live: `<dataPath>/indexes`, or `indexCopies`.
     let indexDirectory: String
     /// A temporary folder of index file copies when the store is read-only; removed at close.
@@ -153,6 +155,7 @@ public final class Database: @unchecked Sendable {
         storageProbeTimer?.cancel()
         if let postgresRunner {
             schemaFollower?.cancel()
+            indexBuilding?.cancel()
             postgresRunner.cancel()
             return
         }
@@ -199,12 +202,13 @@ public final class Database: @unchecked Sendable {
 
     /// The loaded shards of a class with their object counts (`/v1/nodes` verbose): one shard named after
     /// the node, or one per active tenant of a multi-tenant class, named after the tenant.
-    public func shardCounts(ofClass name: String) async throws -> [(name: String, objectCount: Int)] {
+    /// Each loaded shard's object count and how many of its vectors wait for their index.
+    public func shardCounts(ofClass name: String) async throws -> [(name: String, objectCount: Int, vectorQueue: Int)] {
         let st = try requireState(name)
-        var out: [(name: String, objectCount: Int)] = []
+        var out: [(name: String, objectCount: Int, vectorQueue: Int)] = []
         for shard in st.objectShards {
             let n = try await read { rows in try rows.count(shard, where: nil) }
-            out.append((shard.tenant ?? config.hostname, n))
+            out.append((shard.tenant ?? config.hostname, n, try await engine.vectorsWaitingForIndex(shard)))
         }
         return out.sorted { $0.name < $1.name }
     }

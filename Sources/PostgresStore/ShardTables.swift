@@ -96,42 +96,22 @@ public enum PGShardTables {
     /// Adds the typed columns of a new property (existing rows get NULL: the property is absent).
     public static func addColumns(_ c: BlockingConnection, shard: Int64, columns: [PGColumn]) throws {
         let t = objects(shard)
+        try PGVectorIndexes.cancelBuilds(c, shard: shard)
         for col in columns {
             try c.query("ALTER TABLE \(t) ADD COLUMN \(col.name) \(col.type.rawValue)")
             if col.indexed { try c.query("CREATE INDEX \(t)_\(col.name) ON \(t) (\(col.name))") }
         }
     }
 
-    /// Fixes a vector column's dimension and builds its HNSW index from the named vector's
-    /// vectorIndexConfig (maxConnections → m, efConstruction → ef_construction). Run in the first vector's
-    /// transaction.
-    public static func setVectorIndex(_ c: PostgresConnection, shard: Int64, lane: Int = 0, dimension: Int, distance: PGDistance,
-                                      maxConnections: Int, efConstruction: Int) async throws {
-        for sql in try vectorIndexStatements(shard: shard, lane: lane, dimension: dimension, distance: distance,
-                                             maxConnections: maxConnections, efConstruction: efConstruction) {
-            try await c.exec(sql)
-        }
-    }
-
-    public static func setVectorIndex(_ c: BlockingConnection, shard: Int64, lane: Int = 0, dimension: Int, distance: PGDistance,
-                                      maxConnections: Int, efConstruction: Int) throws {
-        for sql in try vectorIndexStatements(shard: shard, lane: lane, dimension: dimension, distance: distance,
-                                             maxConnections: maxConnections, efConstruction: efConstruction) {
-            try c.query(sql)
-        }
-    }
-
-    static func vectorIndexStatements(shard: Int64, lane: Int, dimension: Int, distance: PGDistance,
-                                      maxConnections: Int, efConstruction: Int) throws -> [String] {
+    /// Fixes a vector column's dimension (pgvector's type modifier), in the first vector's transaction. The
+    /// column's HNSW index comes later, once writes pause (`PGVectorIndexes`); the dimension is checked
+    /// here against pgvector's HNSW limit so a class never holds vectors it cannot index.
+    public static func setVectorType(_ c: BlockingConnection, shard: Int64, lane: Int = 0, dimension: Int) throws {
         guard dimension <= pgvectorMaxHNSWDimensions else {
             throw PostgresStoreError("vector length \(dimension) exceeds the \(pgvectorMaxHNSWDimensions) dimensions pgvector's HNSW index takes")
         }
-        let t = objects(shard), column = vectorColumn(lane)
-        return ["ALTER TABLE \(t) ALTER COLUMN \(column) TYPE vector(\(dimension))",
-                """
-                CREATE INDEX \(t)_hnsw\(lane == 0 ? "" : "_\(lane)") ON \(t) USING hnsw (\(column) \(distance.operatorClass))
-                    WITH (m = \(maxConnections), ef_construction = \(efConstruction))
-                """]
+        try PGVectorIndexes.cancelBuilds(c, shard: shard)
+        try c.query("ALTER TABLE \(objects(shard)) ALTER COLUMN \(vectorColumn(lane)) TYPE vector(\(dimension))")
     }
 
     /// The dimension a vector column was typed with, nil while no vector has fixed it (pgvector keeps
@@ -147,6 +127,7 @@ public enum PGShardTables {
     }
 
     public static func drop(_ c: BlockingConnection, shard: Int64) throws {
+        try PGVectorIndexes.cancelBuilds(c, shard: shard)
         try c.query("DROP TABLE IF EXISTS \(objects(shard)), \(tokens(shard)), \(lengths(shard))")
     }
 }

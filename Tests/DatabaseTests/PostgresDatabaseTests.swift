@@ -25,9 +25,12 @@ final class PostgresDatabaseTests: XCTestCase {
     }
 
     /// A Database on this test's PostgreSQL database (a second call: another node on the same data).
+    /// Its vector indexes are built when a test says so (`buildPendingVectorIndexes`), unless it configures
+    /// a shorter quiet time.
     func open(_ configure: (inout DatabaseConfig) -> Void = { _ in }) async throws -> Database {
         var c = DatabaseConfig(dataPath: NSTemporaryDirectory() + "iris-pg-unused-" + UUID().uuidString,
                                snapshotIntervalSeconds: nil, storageURL: pg.url)
+        c.postgresIndexQuietSeconds = 3600
         configure(&c)
         let db = try await Database.make(config: c)
         databases.append(db)
@@ -215,6 +218,8 @@ final class PostgresDatabaseTests: XCTestCase {
             XCTAssertEqual(one?.moreVectors["body"], stored[stored.keys.sorted()[0]]!.body, label)
         }
         func norm(_ v: [Float]) -> Float { v.map { $0 * $0 }.reduce(0, +).squareRoot() }
+        try await check(db, "node A, exact scans")
+        try await db.buildPendingVectorIndexes()
         try await check(db, "node A")
 
         let id = stored.keys.sorted()[1]
@@ -237,7 +242,7 @@ final class PostgresDatabaseTests: XCTestCase {
         XCTAssertEqual(all.count, 40)
         XCTAssertEqual(all.first?.object.id, id)
 
-        // A tenant made after both dimensions were fixed gets both HNSW indexes.
+        // A tenant made after both dimensions were fixed gets both vector columns, so both HNSW indexes.
         var mt = def
         mt.className = "MtDoc"
         mt.multiTenancyConfig = ["enabled": true]
@@ -245,6 +250,7 @@ final class PostgresDatabaseTests: XCTestCase {
         try await db.addTenants(toClass: "MtDoc", [TenantInfo(name: "t1")])
         _ = try await db.createObject(ObjectInput(className: "MtDoc", namedVectors: ["title": [1, 0, 0, 0], "body": [1, 2, 3]], tenant: "t1"))
         try await db.addTenants(toClass: "MtDoc", [TenantInfo(name: "t2")])
+        try await db.buildPendingVectorIndexes()
         let indexes = try await pg.store.withBlockingConnection { c in
             try c.query("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%hnsw%' ORDER BY indexname").map { try $0.decode(String.self) }
         }

@@ -185,7 +185,7 @@ final class PostgresEngineTests: XCTestCase {
         XCTAssertEqual(firsts, 1)
     }
 
-    /// The first vector fixes the dimension and builds the HNSW index; kNN then agrees with brute force in
+    /// The first vector fixes the dimension, the builder builds the HNSW index; kNN then agrees with brute force in
     /// Weaviate's distance, also restricted to an allow-list and within a maximum distance.
     func testNearestAfterTheFirstVectorFixesTheDimension() async throws {
         let st = try await makeClass(ClassDefinition(className: "Vec", properties: [PropertyDefinition(name: "n", dataType: ["int"])],
@@ -196,6 +196,7 @@ final class PostgresEngineTests: XCTestCase {
             try tx.setDimension(st, 8)
             return try vectors.enumerated().map { try self.put(st, $0.offset, ["n": .int(Int64($0.offset))], vector: $0.element, in: tx) }
         }
+        try await engine.indexBuilder.pass([st.id: st.definition], force: true)
         let indexes = try await pg.store.withBlockingConnection { c in
             try c.query("SELECT indexdef FROM pg_indexes WHERE tablename = $1 AND indexdef LIKE '%hnsw%'", [.text(PGShardTables.objects(st.id))])
                 .map { try $0.decode(String.self) }

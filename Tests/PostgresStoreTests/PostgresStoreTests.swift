@@ -40,10 +40,13 @@ final class PostgresStoreTests: XCTestCase {
     }
 
     func makeShard(_ id: Int64, dimension: Int, distance: PGDistance) async throws {
-        try await store.withTransaction { c in
-            try await PGShardTables.create(c, shard: id, columns: [PGColumn(name: "p0", type: .integer, indexed: true)])
-            try await PGShardTables.setVectorIndex(c, shard: id, dimension: dimension, distance: distance,
-                                                   maxConnections: 16, efConstruction: 64)
+        try await store.withBlockingTransaction { c in
+            try PGShardTables.create(c, shard: id, columns: [PGColumn(name: "p0", type: .integer, indexed: true)])
+            try PGShardTables.setVectorType(c, shard: id, dimension: dimension)
+        }
+        try await store.withBlockingConnection { c in
+            try PGVectorIndexes.build(c, shard: id, lane: 0, distance: distance, maxConnections: 16, efConstruction: 64,
+                                      maintenanceWorkMem: "64MB")
         }
     }
 
@@ -169,10 +172,9 @@ final class PostgresStoreTests: XCTestCase {
 
     func testDimensionBeyondPgvectorsHNSWLimitIsRefused() async throws {
         do {
-            try await store.withTransaction { c in
-                try await PGShardTables.create(c, shard: 3, columns: [])
-                try await PGShardTables.setVectorIndex(c, shard: 3, dimension: 2001, distance: .cosine,
-                                                       maxConnections: 16, efConstruction: 64)
+            try await store.withBlockingTransaction { c in
+                try PGShardTables.create(c, shard: 3, columns: [])
+                try PGShardTables.setVectorType(c, shard: 3, dimension: 2001)
             }
             XCTFail("expected a refusal")
         } catch let e as PostgresStoreError {

@@ -96,3 +96,40 @@ def test_sigkill_of_one_node_mid_import_loses_nothing_acknowledged(two_nodes):
         assert got.status_code == 200, oid
         assert got.json()["properties"] == o["properties"]
         assert np.allclose(got.json()["vector"], o["vector"], atol=1e-6)
+
+
+def test_vectors_wait_for_their_index_until_the_import_pauses(two_nodes):
+    """The HNSW index is built once writes pause (docs/design/postgres-backend.md, "Building the index"):
+    meanwhile every node shows the shard INDEXING with the waiting vectors, and answers nearVector by exact
+    scan; afterwards READY, through the index, with the same answers."""
+    a, b = two_nodes
+    requests.post(a.url + "/v1/schema", json={"class": "Shared", "vectorIndexConfig": {"distance": "l2-squared"}},
+                  timeout=30).raise_for_status()
+    rng = random.Random(5)
+    stored = []
+    for serial in range(4):
+        batch = objects(serial, rng, count=250)
+        r = requests.post(a.url + "/v1/batch/objects", json={"objects": batch}, timeout=60)
+        assert r.status_code == 200 and all("errors" not in i["result"] for i in r.json()), r.text
+        stored += batch
+    vectors = np.array([o["vector"] for o in stored], dtype=np.float32)
+    query = [rng.uniform(-1, 1) for _ in range(DIM)]
+    exact = [stored[i]["id"] for i in np.argsort(((vectors - np.array(query, dtype=np.float32)) ** 2).sum(axis=1))[:10]]
+    gql = {"query": "{Get{Shared(nearVector: {vector: [%s]} limit: 10){_additional{id}}}}" % ",".join(map(str, query))}
+
+    def shard(node):
+        return requests.get(node.url + "/v1/nodes", timeout=30).json()["nodes"][0]["shards"][0]
+
+    def answer(node):
+        r = requests.post(node.url + "/v1/graphql", json=gql, timeout=30)
+        return [h["_additional"]["id"] for h in r.json()["data"]["Get"]["Shared"]]
+
+    first = shard(b)  # two seconds without writes have not passed yet
+    assert (first["vectorIndexingStatus"], first["vectorQueueLength"], first["objectCount"]) == ("INDEXING", 1000, 1000)
+    assert answer(b) == exact
+    deadline = time.monotonic() + 120
+    while shard(b)["vectorIndexingStatus"] != "READY":
+        assert time.monotonic() < deadline, shard(b)
+        time.sleep(0.2)
+    assert shard(a)["vectorQueueLength"] == 0
+    assert answer(b) == exact and answer(a) == exact

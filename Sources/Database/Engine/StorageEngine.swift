@@ -38,6 +38,20 @@ protocol StorageEngine: Sendable {
 
     /// How many objects of `shard` have a vector in lane `lane`.
     func vectorCount(_ shard: ClassState, lane: Int) async throws -> Int
+
+    /// How many of `shard`'s vectors (all lanes) are stored but not yet in their index; searches see them
+    /// by exact scan meanwhile.
+    func vectorsWaitingForIndex(_ shard: ClassState) async throws -> Int
+}
+
+extension ObjectWriter {
+    /// The embedded engine has one writer at a time: nothing to order.
+    func willFixDimensions(ofClasses ids: [Int64]) throws {}
+}
+
+extension StorageEngine {
+    /// The embedded engine indexes each vector in the write that stores it.
+    func vectorsWaitingForIndex(_ shard: ClassState) async throws -> Int { 0 }
 }
 
 /// Row reads inside one engine transaction. `filter` is a condition from `compileFilter` (the engine's
@@ -104,6 +118,9 @@ protocol ObjectWriter: ObjectReader {
     func delete(_ shard: ClassState, docID: UInt64) throws
     /// Fixes the class's vector dimension (the first vector's length), persisted with this transaction.
     func setDimension(_ shard: ClassState, _ dimension: Int) throws
+    /// Called first in a transaction that may fix a dimension of these classes (by class id), before it
+    /// reads or writes any of their rows.
+    func willFixDimensions(ofClasses ids: [Int64]) throws
     /// Runs `action` once the transaction has committed, before the next writer starts.
     func afterCommit(_ action: @escaping () -> Void)
 }

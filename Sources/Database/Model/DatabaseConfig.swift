@@ -33,6 +33,11 @@ public struct DatabaseConfig: Sendable {
     /// keyword postings in PostgreSQL with pgvector (docs/design/postgres-backend.md); nil: the embedded
     /// SQLite store at `dataPath` (the default).
     public var storageURL: String?
+    /// IRIS_PG_INDEX_QUIET_SECONDS (PostgreSQL engine): how long a table goes without new rows before its
+    /// vector columns' HNSW indexes are built (Engine/Postgres/PostgresIndexBuilder.swift).
+    public var postgresIndexQuietSeconds: Int = 2
+    /// IRIS_PG_MAINTENANCE_WORK_MEM (PostgreSQL engine): `maintenance_work_mem` for those builds.
+    public var postgresMaintenanceWorkMem: String = "1GB"
 
     /// Weaviate's QUERY_DEFAULTS_LIMIT when the variable is unset.
     public static let unsetQueryDefaultsLimit = 0

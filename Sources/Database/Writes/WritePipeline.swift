@@ -118,7 +118,11 @@ extension Database {
         await awaitStartupCheck()
         try ensureWritable()
         do {
+            // The classes whose first vector of a lane this transaction may bring.
+            let fixing = Set(writes.filter { w in w.vectors.contains { !$0.value.isEmpty && w.st.dimension(lane: $0.key) == nil } }
+                .map(\.st.classID)).sorted()
             return try await engine.write { tx in
+                if !fixing.isEmpty { try tx.willFixDimensions(ofClasses: fixing) }
                 var outcomes: [WriteOutcome] = []
                 var pending = PendingDimensions()
                 for w in writes {

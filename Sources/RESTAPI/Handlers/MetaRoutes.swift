@@ -61,12 +61,14 @@ enum MetaRoutes {
             // A class deleted since `schema()` was read has no shards any more.
             for shard in (try? await ctx.database.shardCounts(ofClass: definition.className)) ?? [] {
                 total += shard.objectCount
-                // Vectors are indexed as they are written: no queue, never INDEXING.
+                // The embedded engine indexes vectors as they are written; PostgreSQL's builds an index once
+                // an import pauses, and its vectors wait meanwhile (Weaviate's asynchronous indexing).
+                let status = !condition.isWritable ? "READONLY" : shard.vectorQueue > 0 ? "INDEXING" : "READY"
                 shards.append([
                     "name": .string(shard.name), "class": .string(definition.className),
                     "objectCount": .int(Int64(shard.objectCount)),
-                    "vectorIndexingStatus": condition.isWritable ? "READY" : "READONLY",
-                    "vectorQueueLength": 0, "compressed": false, "loaded": true,
+                    "vectorIndexingStatus": .string(status),
+                    "vectorQueueLength": .int(Int64(shard.vectorQueue)), "compressed": false, "loaded": true,
                 ])
             }
         }

@@ -38,6 +38,17 @@ struct ServeEnvironment {
         return raw
     }
 
+    /// A PostgreSQL memory size as PostgreSQL spells it (`512MB`, `2GB`, `65536kB`); nil when unset or empty.
+    static func memorySize(_ name: String, _ raw: String?) throws -> String? {
+        guard let raw = raw?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+        let digits = raw.prefix { $0.isNumber }
+        let unit = raw.dropFirst(digits.count)
+        guard !digits.isEmpty, digits.count <= 12, ["", "kB", "MB", "GB", "TB"].contains(String(unit)) else {
+            throw ConfigurationError("\(name): \"\(raw)\" is not a PostgreSQL memory size (e.g. 512MB, 2GB)")
+        }
+        return raw
+    }
+
     static func read(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> ServeEnvironment {
         let reader = EnvReader(env: env)
         let dataPath = env["PERSISTENCE_DATA_PATH"] ?? "./data"
@@ -66,7 +77,7 @@ struct ServeEnvironment {
         // Weaviate's disk pressure settings (percent of the data disk in use; 0 turns one off).
         let readOnlyPercent = try reader.int("DISK_USE_READONLY_PERCENTAGE", default: 90, minimum: 0)
         let warningPercent = try reader.int("DISK_USE_WARNING_PERCENTAGE", default: 80, minimum: 0)
-        let database = DatabaseConfig(
+        var database = DatabaseConfig(
             dataPath: dataPath,
             queryDefaultsLimit: defaultsLimit,
             queryMaximumResults: maximumResults,
@@ -81,6 +92,8 @@ struct ServeEnvironment {
             startupQuickCheck: try reader.bool("IRIS_STARTUP_QUICK_CHECK", default: true),
             storageURL: try storageURL(env["IRIS_STORAGE_URL"])
         )
+        database.postgresIndexQuietSeconds = try reader.int("IRIS_PG_INDEX_QUIET_SECONDS", default: 2, minimum: 0)
+        database.postgresMaintenanceWorkMem = try memorySize("IRIS_PG_MAINTENANCE_WORK_MEM", env["IRIS_PG_MAINTENANCE_WORK_MEM"]) ?? "1GB"
 
         let apiKeyEnabled = try reader.bool("AUTHENTICATION_APIKEY_ENABLED", default: false)
         let logFormat = (env["LOG_FORMAT"] ?? "json").lowercased()

@@ -21,10 +21,12 @@ final class PostgresEngine: StorageEngine {
     let dialect: any SQLDialect = PostgresDialect()
     /// The version of the stored schema this node's in-memory schema reflects (`iris_schema_version`).
     let schemaVersion = LockedValue<Int64>(0)
+    let indexBuilder: PostgresIndexBuilder
 
-    init(store: PostgresStore, logger: Logger) {
+    init(store: PostgresStore, logger: Logger, indexQuiet: Duration = .seconds(2), maintenanceWorkMem: String = "1GB") {
         self.store = store
         self.logger = logger
+        indexBuilder = PostgresIndexBuilder(store: store, logger: logger, quiet: indexQuiet, maintenanceWorkMem: maintenanceWorkMem)
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any ObjectReader) throws -> T) async throws -> T {
@@ -63,6 +65,13 @@ final class PostgresEngine: StorageEngine {
 
     func vectorCount(_ shard: ClassState, lane: Int) async throws -> Int {
         try await store.withBlockingConnection { c in try PGObjectRows.vectorCount(c, shard: shard.id, lane: lane) }
+    }
+
+    func vectorsWaitingForIndex(_ shard: ClassState) async throws -> Int {
+        let lanes = shard.definition.laneCount
+        return try await store.withBlockingConnection { c in
+            try (0..<lanes).reduce(0) { sum, lane in sum + (try PGVectorIndexes.waiting(c, shard: shard.id, lane: lane)) }
+        }
     }
 }
 

@@ -15,11 +15,13 @@ extension Database {
             let (schema, version) = try await store.withBlockingTransaction { c in
                 (try PostgresCatalog.load(c), try PostgresCatalog.version(c))
             }
-            let engine = PostgresEngine(store: store, logger: logger)
+            let engine = PostgresEngine(store: store, logger: logger, indexQuiet: .seconds(config.postgresIndexQuietSeconds),
+                                        maintenanceWorkMem: config.postgresMaintenanceWorkMem)
             engine.schemaVersion.set(version)
             let db = try Database(config: config, modules: modules, logger: logger, postgres: engine, runner: runner, schema: schema)
             // Other nodes' schema changes from now on (the first LISTEN reloads once, for changes since the load).
             db.schemaFollower = db.followPostgresSchema()
+            db.indexBuilding = db.buildVectorIndexesWhenQuiet()
             return db
         } catch {
             runner.cancel()

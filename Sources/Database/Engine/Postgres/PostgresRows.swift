@@ -143,6 +143,13 @@ final class PostgresWriter: ObjectWriter, ForwardingObjectReader {
         try PostgresVectors.setDimension(c, shard, dimension)
     }
 
+    /// A first vector alters its table's column, which waits for every transaction holding a lock on the
+    /// table, while `setDimension` waits for the class row. Taking the class rows before any object row
+    /// keeps such writers from waiting on each other in a circle (a deadlock PostgreSQL would abort).
+    func willFixDimensions(ofClasses ids: [Int64]) throws {
+        try c.query("SELECT 1 FROM iris_classes WHERE id = ANY($1) ORDER BY id FOR UPDATE", [.integers(ids)])
+    }
+
     func afterCommit(_ action: @escaping () -> Void) { committed.append(action) }
 
     /// A typed column's value (the Database computes them as GRDB values for both engines).

@@ -58,7 +58,7 @@ final class PostgresSchemaWriter: SchemaWriter {
         try changed()
     }
 
-    /// A tenant made after its class's dimensions were fixed gets its vector columns and indexes at once.
+    /// A tenant made after its class's dimensions were fixed gets its typed vector columns at once.
     func insertTenant(classID: Int64, name: String, status: String, columns: [StoreColumn], of cls: ClassState) throws -> Int64 {
         guard let row = try c.query("INSERT INTO iris_tenants (class_id, name, status) VALUES ($1, $2, $3) RETURNING id",
                                     [.integer(classID), .text(name), .text(status)]).first else {
@@ -66,7 +66,7 @@ final class PostgresSchemaWriter: SchemaWriter {
         }
         let id = try row.decode(Int64.self)
         try PGShardTables.create(c, shard: -id, columns: PostgresCatalog.columns(columns), lanes: cls.definition.laneCount)
-        try PostgresVectors.indexKnownLanes(c, shard: -id, of: cls)
+        try PostgresVectors.typeKnownLanes(c, shard: -id, of: cls)
         try changed()
         return id
     }

@@ -4,8 +4,8 @@ import Storage
 import VectorIndex
 
 /// Everything the PostgreSQL engine does with vectors, in one place: each named vector's pgvector column
-/// (`vector` for lane 0, `vector_<n>` for the others) with its dimension and HNSW index, kNN, and the
-/// conversions between the Database's vectors and pgvector's.
+/// (`vector` for lane 0, `vector_<n>` for the others) and its dimension, kNN, and the conversions between
+/// the Database's vectors and pgvector's. The columns' HNSW indexes are `PostgresIndexBuilder`'s.
 enum PostgresVectors {
     /// pgvector's operators for the class's distance; hamming has none for float vectors.
     static func distance(_ config: HNSWConfig) throws -> PGDistance {
@@ -24,7 +24,7 @@ enum PostgresVectors {
     static func encode(_ v: [Float]) -> Data { VectorCoding.encode(v) }
 
     /// Fixes the class's dimension in `iris_classes` and types the vector column of each of its shard
-    /// tables, with its HNSW index, in the first vector's transaction. The class row is locked first, so
+    /// tables, in the first vector's transaction (pgvector's metric for the class is checked here). The class row is locked first, so
     /// two first writes of different classes' shards do not both alter; the later one finds the dimension
     /// set (the same: nothing to do; another: Weaviate's length error).
     static func setDimension(_ c: BlockingConnection, _ shard: ClassState, _ dimension: Int) throws {
@@ -36,12 +36,9 @@ enum PostgresVectors {
             if Int(existing) == dimension { return }
             throw DatabaseError.unprocessable("new node has a vector with length \(dimension). Existing nodes have vectors with length \(existing)")
         }
-        let config = try cls.definition.hnswConfig()
-        let distance = try distance(config)
+        _ = try distance(cls.definition.hnswConfig())
         try c.query("UPDATE iris_classes SET dimension = $1 WHERE id = $2", [.integer(Int64(dimension)), .integer(cls.id)])
-        for id in shardIDs(of: cls) {
-            try index(c, shard: id, dimension: dimension, distance: distance, config: config)
-        }
+        for id in shardIDs(of: cls) { try typeColumn(c, shard: id, dimension: dimension) }
     }
 
     /// The first vector of a further named vector (`lane` ≥ 1): as `setDimension`, with the column's
@@ -53,29 +50,24 @@ enum PostgresVectors {
             if existing == dimension { return }
             throw DatabaseError.unprocessable("new node has a vector with length \(dimension). Existing nodes have vectors with length \(existing)")
         }
-        let config = try cls.definition.lane(lane).hnswConfig()
-        let distance = try distance(config)
-        for id in shardIDs(of: cls) {
-            try index(c, shard: id, lane: lane, dimension: dimension, distance: distance, config: config)
-        }
+        _ = try distance(cls.definition.lane(lane).hnswConfig())
+        for id in shardIDs(of: cls) { try typeColumn(c, shard: id, lane: lane, dimension: dimension) }
     }
 
-    /// A new tenant's shard table gets the column type and index of each named vector whose dimension
-    /// the class has fixed.
-    static func indexKnownLanes(_ c: BlockingConnection, shard: Int64, of cls: ClassState) throws {
+    /// A new tenant's shard table gets the column type of each named vector whose dimension the class has
+    /// fixed.
+    static func typeKnownLanes(_ c: BlockingConnection, shard: Int64, of cls: ClassState) throws {
         for lane in 0..<cls.definition.laneCount {
             guard let dimension = try PGShardTables.vectorDimension(c, shard: cls.id, lane: lane) else { continue }
-            let config = try cls.definition.lane(lane).hnswConfig()
-            try index(c, shard: shard, lane: lane, dimension: dimension, distance: try distance(config), config: config)
+            try typeColumn(c, shard: shard, lane: lane, dimension: dimension)
         }
     }
 
-    /// The vector column and HNSW index of one named vector of one shard table (a class's, or a tenant's
-    /// made after the class's dimension was fixed).
-    static func index(_ c: BlockingConnection, shard: Int64, lane: Int = 0, dimension: Int, distance: PGDistance, config: HNSWConfig) throws {
+    /// Types the vector column of one named vector of one shard table. Its HNSW index is built once writes
+    /// pause (`PostgresIndexBuilder`).
+    static func typeColumn(_ c: BlockingConnection, shard: Int64, lane: Int = 0, dimension: Int) throws {
         do {
-            try PGShardTables.setVectorIndex(c, shard: shard, lane: lane, dimension: dimension, distance: distance,
-                                             maxConnections: config.maxConnections, efConstruction: config.efConstruction)
+            try PGShardTables.setVectorType(c, shard: shard, lane: lane, dimension: dimension)
         } catch let e as PostgresStoreError {
             throw DatabaseError.unprocessable(e.description)
         }
