@@ -14,6 +14,27 @@ extension PGObjectRows {
                     [.integer(shard), .text(uuid)])
     }
 
+    /// `lockObject` for many objects in one statement, in key order (two transactions locking overlapping
+    /// sets this way never wait on each other in a circle), then their rows `FOR UPDATE`: uuid → doc id of
+    /// those that exist.
+    public static func lockObjects(_ c: BlockingConnection, shard: Int64, uuids: [String]) throws -> [String: UInt64] {
+        guard !uuids.isEmpty else { return [:] }
+        var binds = PostgresBindings(capacity: 2)
+        binds.append(shard); binds.append(uuids)
+        // The locks are taken as the sorted rows are projected (a volatile call runs after ORDER BY).
+        try c.query("""
+            SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT ($1::bigint << 32) | (hashtext(u)::bigint & 4294967295) AS k
+                                                  FROM unnest($2::text[]) u) s ORDER BY k
+            """, bindings: binds)
+        var found: [String: UInt64] = [:]
+        for row in try c.query("SELECT uuid, doc_id FROM \(PGShardTables.objects(shard)) WHERE uuid = ANY($1) FOR UPDATE",
+                               bindings: { var b = PostgresBindings(capacity: 1); b.append(uuids); return b }()) {
+            let (uuid, doc) = try row.decode((String, Int64).self)
+            found[uuid] = UInt64(bitPattern: doc)
+        }
+        return found
+    }
+
     public static func fetch(_ c: BlockingConnection, shard: Int64, uuid: String, withVector: Bool,
                              forUpdate: Bool = false) throws -> PGObjectRow? {
         try c.query(fetchSQL(shard, withVector: withVector, forUpdate: forUpdate), [.text(uuid)])
@@ -129,8 +150,10 @@ public enum PGTokenRows {
 
     /// Replaces the token rows of one object: `tokens[prop]` maps each distinct token of property ordinal
     /// `prop` to its count; the property's length is their sum. Two statements whatever the count (`unnest`).
-    public static func set(_ c: BlockingConnection, shard: Int64, uuid: String, docID: UInt64, tokens: [Int: [String: Int]]) throws {
-        try delete(c, shard: shard, uuid: uuid)
+    /// `replacing` false: the object is new in this transaction, so it has no rows to delete.
+    public static func set(_ c: BlockingConnection, shard: Int64, uuid: String, docID: UInt64, tokens: [Int: [String: Int]],
+                           replacing: Bool = true) throws {
+        if replacing { try delete(c, shard: shard, uuid: uuid) }
         guard !tokens.isEmpty else { return }
         var props: [Int32] = [], words: [String] = [], counts: [Int32] = []
         var lengthProps: [Int32] = [], lengths: [Int32] = []

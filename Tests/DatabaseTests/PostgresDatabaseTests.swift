@@ -331,4 +331,49 @@ final class PostgresDatabaseTests: XCTestCase {
         let got = try await db.getObject(className: "Source", id: source)
         XCTAssertEqual(got?.properties["refs"]?.arrayValue?.count, 6)
     }
+
+    /// A batch locks and looks up its objects together (`PostgresWriter.willWrite`) and writes no token
+    /// deletes for the objects it inserts. Overlapping batches through two nodes, in different orders and
+    /// with a uuid twice in one batch, all commit (no deadlock), leave one row per uuid with the last
+    /// text its writer gave it, and token rows that match that text (a skipped delete of existing rows
+    /// would hit the token table's primary key instead).
+    func testOverlappingBatchesThroughTwoNodesLeaveOneRowAndItsTokensPerObject() async throws {
+        let a = try await open()
+        let b = try await open()
+        _ = try await a.createClass(ClassDefinition(className: "Word", properties: [PropertyDefinition(name: "text", dataType: ["text"])]))
+        let ids = (0..<60).map { String(format: "d0000000-0000-0000-0000-%012d", $0) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (w, node) in [a, b, a, b].enumerated() {
+                group.addTask {
+                    for round in 0..<5 {
+                        var order = ids.shuffled()
+                        order.append(order[0])  // one uuid twice: the later item wins
+                        let results = try await node.batchObjects(order.enumerated().map { k, id in
+                            ObjectInput(className: "Word", id: id, properties: ["text": .string("w\(w) r\(round) k\(k) common")],
+                                        vector: [Float(w), Float(round), 1])
+                        })
+                        for r in results where r.error != nil { XCTFail("\(r.error!)") }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let n = try await a.count(className: "Word")
+        XCTAssertEqual(n, ids.count)
+        let common = try await b.keywordSearch(className: "Word", query: "common", properties: nil, limit: 1000)
+        XCTAssertEqual(common.count, ids.count)
+        for id in ids {
+            let o = try await b.getObject(className: "Word", id: id)
+            let text = try XCTUnwrap(o?.properties["text"]?.stringValue)
+            // Its own text's rare tokens find exactly it.
+            let own = text.split(separator: " ").prefix(3).joined(separator: " ")
+            let hits = try await a.keywordSearch(className: "Word", query: own, properties: nil, limit: 1000)
+            let objects = try await a.objects(className: "Word", docIDs: hits.map(\.docID), includeVector: false)
+            XCTAssertTrue(objects.map(\.id).contains(id), "\(id): \(text)")
+        }
+        let tokenRows = try await pg.store.withBlockingConnection { c in
+            try c.query("SELECT count(*) FROM tok_1").first?.decode(Int64.self) ?? 0
+        }
+        XCTAssertEqual(tokenRows, Int64(ids.count * 4))  // w…, r…, k…, common: one row per distinct token
+    }
 }

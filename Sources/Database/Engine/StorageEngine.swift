@@ -47,6 +47,7 @@ protocol StorageEngine: Sendable {
 extension ObjectWriter {
     /// The embedded engine has one writer at a time: nothing to order.
     func willFixDimensions(ofClasses ids: [Int64]) throws {}
+    func willWrite(_ shard: ClassState, uuids: [String]) throws {}
 }
 
 extension StorageEngine {
@@ -121,6 +122,9 @@ protocol ObjectWriter: ObjectReader {
     /// Called first in a transaction that may fix a dimension of these classes (by class id), before it
     /// reads or writes any of their rows.
     func willFixDimensions(ofClasses ids: [Int64]) throws
+    /// Called before a transaction's writes with the objects they will change in `shard`, so an engine can
+    /// lock and look them up together rather than one by one.
+    func willWrite(_ shard: ClassState, uuids: [String]) throws
     /// Runs `action` once the transaction has committed, before the next writer starts.
     func afterCommit(_ action: @escaping () -> Void)
 }

@@ -123,6 +123,10 @@ extension Database {
                 .map(\.st.classID)).sorted()
             return try await engine.write { tx in
                 if !fixing.isEmpty { try tx.willFixDimensions(ofClasses: fixing) }
+                // Shards in id order, as the objects within each: overlapping transactions lock alike.
+                for group in Dictionary(grouping: writes, by: { $0.st.id }).sorted(by: { $0.key < $1.key }).map(\.value) {
+                    try tx.willWrite(group[0].st, uuids: group.map(\.id))
+                }
                 var outcomes: [WriteOutcome] = []
                 var pending = PendingDimensions()
                 for w in writes {

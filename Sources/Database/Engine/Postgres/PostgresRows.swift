@@ -86,8 +86,15 @@ final class PostgresWriter: ObjectWriter, ForwardingObjectReader {
     let engine: PostgresEngine
     let rows: PostgresRows
     private(set) var committed: [() -> Void] = []
-    /// The uuid of each doc id this transaction wrote (token rows are keyed by uuid).
+    /// The uuid of each doc id this transaction wrote or looked up (token rows are keyed by uuid).
     private var uuids: [UInt64: String] = [:]
+    struct ObjectKey: Hashable { let shard: Int64; let uuid: String }
+    /// Objects this transaction holds the lock of, with their doc id as it is now in this transaction
+    /// (nil: no row). Kept current by `put` and `delete`.
+    private var locked: [ObjectKey: UInt64?] = [:]
+    /// Objects `put` inserted (no row before, under the lock) whose token rows are not written yet: there
+    /// are none to delete.
+    private var inserted: Set<ObjectKey> = []
 
     init(c: BlockingConnection, engine: PostgresEngine) {
         self.c = c
@@ -95,15 +102,31 @@ final class PostgresWriter: ObjectWriter, ForwardingObjectReader {
         rows = PostgresRows(c: c)
     }
 
+    /// Locks the objects and finds their doc ids in two statements for the whole transaction.
+    func willWrite(_ shard: ClassState, uuids wanted: [String]) throws {
+        let fresh = Array(Set(wanted.filter { locked[ObjectKey(shard: shard.id, uuid: $0)] == nil }))
+        let found = try PGObjectRows.lockObjects(c, shard: shard.id, uuids: fresh)
+        for uuid in fresh {
+            let doc = found[uuid]
+            locked[ObjectKey(shard: shard.id, uuid: uuid)] = .some(doc)
+            if let doc { uuids[doc] = uuid }
+        }
+    }
+
     func object(_ shard: ClassState, uuid: String, withVector: Bool) throws -> ObjectRow? {
-        try PGObjectRows.lockObject(c, shard: shard.id, uuid: uuid)
+        if locked[ObjectKey(shard: shard.id, uuid: uuid)] == nil { try PGObjectRows.lockObject(c, shard: shard.id, uuid: uuid) }
         guard let row = try PGObjectRows.fetch(c, shard: shard.id, uuid: uuid, withVector: withVector, forUpdate: true) else { return nil }
         return try PostgresRows.withLanes(c, shard, [PostgresRows.objectRow(row)], withVector: withVector).first
     }
 
     func docID(_ shard: ClassState, uuid: String) throws -> UInt64? {
+        let key = ObjectKey(shard: shard.id, uuid: uuid)
+        if let known = locked[key] { return known }
         try PGObjectRows.lockObject(c, shard: shard.id, uuid: uuid)
-        return try PGObjectRows.fetch(c, shard: shard.id, uuid: uuid, withVector: false, forUpdate: true)?.docID
+        let doc = try PGObjectRows.fetch(c, shard: shard.id, uuid: uuid, withVector: false, forUpdate: true)?.docID
+        locked[key] = .some(doc)
+        if let doc { uuids[doc] = uuid }
+        return doc
     }
 
 
@@ -123,19 +146,29 @@ final class PostgresWriter: ObjectWriter, ForwardingObjectReader {
             try PGObjectRows.setLaneVector(c, shard: shard.id, lane: lane, docID: id, vector: v)
         }
         uuids[id] = row.uuid
+        let key = ObjectKey(shard: shard.id, uuid: row.uuid)
+        // Only a row known absent under the lock is new; an upsert without the lock may have met one.
+        if case .some(nil) = locked[key] { inserted.insert(key) }
+        if locked[key] != nil { locked[key] = .some(id) }
         return id
     }
 
-    /// Token rows are always replaced: an upsert may have met a row its caller did not see.
+    /// Replaces the object's token rows; those of an object this transaction inserted are only written.
     func setTokens(_ shard: ClassState, docID: UInt64, tokens: [Int: [String: Int]], replacing: Bool) throws {
         guard let uuid = try uuids[docID] ?? PGObjectRows.uuid(c, shard: shard.id, docID: docID) else {
             throw PostgresStoreError("no object with doc id \(docID) for its token rows")
         }
-        try PGTokenRows.set(c, shard: shard.id, uuid: uuid, docID: docID, tokens: tokens)
+        let fresh = inserted.remove(ObjectKey(shard: shard.id, uuid: uuid)) != nil
+        try PGTokenRows.set(c, shard: shard.id, uuid: uuid, docID: docID, tokens: tokens, replacing: !fresh)
     }
 
     func delete(_ shard: ClassState, docID: UInt64) throws {
         try PGObjectRows.delete(c, shard: shard.id, docID: docID)
+        if let uuid = uuids[docID] {
+            let key = ObjectKey(shard: shard.id, uuid: uuid)
+            inserted.remove(key)
+            if locked[key] != nil { locked[key] = .some(nil) }
+        }
         uuids[docID] = nil
     }
 
