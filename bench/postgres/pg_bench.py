@@ -5,8 +5,10 @@ with their exact top 10 (recomputed for a subset). Each engine gets a fresh `iri
 fresh throw-away server from tests/pg_server.py, started here, IRIS_STORAGE_URL pointing at it); the engines
 run one after the other, never at once, so neither takes the other's cores.
 
-Per engine: import objects/s (POST /v1/batch/objects, batches of 1,000, vectors given, HNSW built as the
-objects arrive on both engines); then for each --efs value the class's vectorIndexConfig ef is set with
+Per engine: import objects/s (POST /v1/batch/objects, batches of 1,000, vectors given) until the last batch
+is acknowledged, and until every vector is in the HNSW index (GET /v1/nodes shows the shard READY): the
+embedded engine indexes each batch before acknowledging it, PostgreSQL builds its index once the import
+pauses (docs/design/postgres-backend.md, "Building the index"); then for each --efs value the class's vectorIndexConfig ef is set with
 PUT /v1/schema/{class} (the embedded index applies it live; the PostgreSQL engine sends it as
 hnsw.ef_search with each query), recall@10 of 1,000 GraphQL nearVector queries one at a time, and QPS with
 p50/p99 from wrk (--connections concurrent keep-alive clients, --duration seconds). Memory: a sampler reads
@@ -116,6 +118,17 @@ def put_ef(conn, ef):
         raise RuntimeError(f"PUT schema ef={ef}: the class says ef={got}")
 
 
+def wait_until_indexed(conn):
+    """Seconds until GET /v1/nodes shows every shard READY with no vector waiting."""
+    t0 = time.time()
+    while True:
+        conn.request("GET", "/v1/nodes")
+        shards = json.loads(conn.getresponse().read())["nodes"][0]["shards"]
+        if all(s["vectorIndexingStatus"] == "READY" and s["vectorQueueLength"] == 0 for s in shards):
+            return time.time() - t0
+        time.sleep(0.5)
+
+
 def loadavg():
     return " ".join(open("/proc/loadavg").read().split()[:3])
 
@@ -145,8 +158,9 @@ def run_engine(engine, args, meta, base, bodies, truth):
                 "vectorIndexConfig": {"distance": meta["metric"], "ef": args.efs[0], "efConstruction": args.efc,
                                       "maxConnections": args.m}}))
             seconds = qb.import_base(conn, base, args.batch)
-            print(f"[{engine}] imported {len(base)} objects in {seconds:.1f}s ({len(base) / seconds:.0f}/s)",
-                  file=sys.stderr)
+            index_wait = wait_until_indexed(conn)
+            print(f"[{engine}] imported {len(base)} objects in {seconds:.1f}s ({len(base) / seconds:.0f}/s), "
+                  f"indexed {index_wait:.1f}s later ({len(base) / (seconds + index_wait):.0f}/s overall)", file=sys.stderr)
             points = []
             for ef in args.efs:
                 put_ef(conn, ef)
@@ -169,6 +183,7 @@ def run_engine(engine, args, meta, base, bodies, truth):
         # After the stop: the embedded store has written its index snapshots and checkpointed its WAL.
         disk_mib = (int(pg.psql("SELECT pg_database_size('iris')")) if pg else dir_bytes(os.path.join(work, "data"))) / 2**20
         result = {"engine": engine, "import_seconds": seconds, "import_objects_per_s": len(base) / seconds,
+                  "index_wait_seconds": index_wait, "indexed_objects_per_s": len(base) / (seconds + index_wait),
                   "points": points, "iris_peak_rss_mib": iris_mem.peak_rss / 1024, "iris_vmhwm_mib": iris_hwm / 1024, "disk_mib": disk_mib,
                   "load_before": load_before, "load_after": loadavg()}
         if pg:
@@ -222,6 +237,7 @@ def main():
     emb, pg = engines.get("embedded"), engines.get("postgres")
     if emb and pg:
         ratios = {"import_objects_per_s": pg["import_objects_per_s"] / emb["import_objects_per_s"],
+                  "indexed_objects_per_s": pg["indexed_objects_per_s"] / emb["indexed_objects_per_s"],
                   "server_memory": (pg["iris_peak_rss_mib"] + pg["pg_peak_pss_sum_mib"]) / emb["iris_peak_rss_mib"],
                   "disk": pg["disk_mib"] / emb["disk_mib"]}
         for a, b in zip(emb["points"], pg["points"]):
@@ -247,6 +263,7 @@ def main():
 
     r = result.get("ratios_postgres_over_embedded", {})
     row("import objects/s", [engines[n]["import_objects_per_s"] for n in names], "{:.0f}", r.get("import_objects_per_s"))
+    row("  until indexed", [engines[n]["indexed_objects_per_s"] for n in names], "{:.0f}", r.get("indexed_objects_per_s"))
     for i, ef in enumerate(args.efs):
         pts = [engines[n]["points"][i] for n in names]
         row(f"ef {ef}: recall@10", [p["recall"] for p in pts], "{:.3f}", r.get(f"ef{ef}_recall"))
