@@ -110,6 +110,47 @@ extension PGObjectRows {
     }
 
     /// Inserts `row` or overwrites the row of its uuid (keeping its doc id); returns the doc id.
+    /// New doc ids from the shared sequence, for rows written by `upsert(rows:)`.
+    public static func newDocIDs(_ c: BlockingConnection, count: Int) throws -> [UInt64] {
+        guard count > 0 else { return [] }
+        return try c.query("SELECT nextval('iris_doc_ids') FROM generate_series(1, $1)", [.integer(Int64(count))])
+            .map { UInt64(bitPattern: try $0.decode(Int64.self)) }
+    }
+
+    /// Inserts or overwrites many rows, each with its doc id set (an existing row keeps its own), in one
+    /// statement: the rows travel as one JSON array (NULLs and every column type in one parameter) that
+    /// `jsonb_to_recordset` turns back into typed columns. `columns` lists every typed column, so absent
+    /// properties become NULL. The uuids must be distinct.
+    public static func upsert(_ c: BlockingConnection, shard: Int64, rows: [PGObjectRow], columns: [PGColumn]) throws {
+        guard !rows.isEmpty else { return }
+        var json = "["
+        json.reserveCapacity(rows.count * ((rows.first?.vector?.count ?? 0) * 12 + 200))
+        for (k, r) in rows.enumerated() {
+            if k > 0 { json += "," }
+            json += "{\"u\":"; PGJSON.string(r.uuid, into: &json)
+            json += ",\"d\":\(Int64(bitPattern: r.docID)),\"c\":\(r.created),\"m\":\(r.updated),\"p\":\(r.properties)"
+            json += ",\"v\":"
+            if let v = r.vector { json += vectorText(v) } else { json += "null" }
+            json += ",\"a\":\(r.additional ?? "null")"
+            for col in columns {
+                json += ","; PGJSON.string(col.name, into: &json); json += ":"
+                PGJSON.value(r.columns[col.name] ?? .null, into: &json)
+            }
+            json += "}"
+        }
+        json += "]"
+        let names = ["uuid", "doc_id", "created", "updated", "props", "vector", "additional"] + columns.map(\.name)
+        let typed = ["u text", "d int8", "c int8", "m int8", "p jsonb", "v text", "a jsonb"]
+            + columns.map { "\($0.name) \($0.type.rawValue)" }
+        let values = ["u", "d", "c", "m", "p", "v::vector", "a"] + columns.map(\.name)
+        let updates = names.filter { $0 != "uuid" && $0 != "doc_id" }.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+        try c.query("""
+            INSERT INTO \(PGShardTables.objects(shard)) (\(names.joined(separator: ", ")))
+            SELECT \(values.joined(separator: ", ")) FROM jsonb_to_recordset($1::jsonb) AS x(\(typed.joined(separator: ", ")))
+            ON CONFLICT (uuid) DO UPDATE SET \(updates)
+            """, [.text(json)])
+    }
+
     public static func upsert(_ c: BlockingConnection, shard: Int64, row: PGObjectRow, allColumns: [String]) throws -> UInt64 {
         let (sql, values) = upsertSQL(shard, row: row, allColumns: allColumns)
         guard let doc = try c.query(sql, values).first else { throw PostgresStoreError("upsert returned no doc id") }
@@ -149,35 +190,57 @@ public enum PGTokenRows {
     }
 
     /// Replaces the token rows of one object: `tokens[prop]` maps each distinct token of property ordinal
-    /// `prop` to its count; the property's length is their sum. Two statements whatever the count (`unnest`).
-    /// `replacing` false: the object is new in this transaction, so it has no rows to delete.
+    /// `prop` to its count; the property's length is their sum. `replacing` false: the object is new in
+    /// this transaction, so it has no rows to delete.
     public static func set(_ c: BlockingConnection, shard: Int64, uuid: String, docID: UInt64, tokens: [Int: [String: Int]],
                            replacing: Bool = true) throws {
-        if replacing { try delete(c, shard: shard, uuid: uuid) }
-        guard !tokens.isEmpty else { return }
-        var props: [Int32] = [], words: [String] = [], counts: [Int32] = []
-        var lengthProps: [Int32] = [], lengths: [Int32] = []
-        for (prop, byToken) in tokens {
-            var length = 0
-            for (token, tf) in byToken {
-                props.append(Int32(prop)); words.append(token); counts.append(Int32(tf))
-                length += tf
+        try set(c, shard: shard, objects: [Entry(uuid: uuid, docID: docID, tokens: tokens)], replacing: replacing ? [uuid] : [])
+    }
+
+    /// One object's token rows for `set(objects:)`.
+    public struct Entry: Sendable {
+        public var uuid: String
+        public var docID: UInt64
+        public var tokens: [Int: [String: Int]]
+        public init(uuid: String, docID: UInt64, tokens: [Int: [String: Int]]) { self.uuid = uuid; self.docID = docID; self.tokens = tokens }
+    }
+
+    /// The token rows of many objects: those of the uuids in `replacing` are deleted first, then all are
+    /// inserted. Four statements at most, whatever the counts (`unnest`).
+    public static func set(_ c: BlockingConnection, shard: Int64, objects: [Entry], replacing: [String]) throws {
+        if !replacing.isEmpty {
+            for table in [PGShardTables.tokens(shard), PGShardTables.lengths(shard)] {
+                var binds = PostgresBindings(capacity: 1)
+                binds.append(replacing)
+                try c.query("DELETE FROM \(table) WHERE uuid = ANY($1)", bindings: binds)
             }
-            lengthProps.append(Int32(prop)); lengths.append(Int32(length))
         }
+        var uuids: [String] = [], docs: [Int64] = [], props: [Int32] = [], words: [String] = [], counts: [Int32] = []
+        var lengthUUIDs: [String] = [], lengthDocs: [Int64] = [], lengthProps: [Int32] = [], lengths: [Int32] = []
+        for o in objects {
+            for (prop, byToken) in o.tokens {
+                var length = 0
+                for (token, tf) in byToken {
+                    uuids.append(o.uuid); docs.append(Int64(bitPattern: o.docID))
+                    props.append(Int32(prop)); words.append(token); counts.append(Int32(tf))
+                    length += tf
+                }
+                lengthUUIDs.append(o.uuid); lengthDocs.append(Int64(bitPattern: o.docID))
+                lengthProps.append(Int32(prop)); lengths.append(Int32(length))
+            }
+        }
+        guard !uuids.isEmpty || !lengthUUIDs.isEmpty else { return }
         var binds = PostgresBindings(capacity: 5)
-        binds.append(uuid); binds.append(Int64(bitPattern: docID))
-        binds.append(props); binds.append(words); binds.append(counts)
+        binds.append(uuids); binds.append(docs); binds.append(props); binds.append(words); binds.append(counts)
         try c.query("""
             INSERT INTO \(PGShardTables.tokens(shard)) (uuid, doc_id, prop, token, tf)
-            SELECT $1, $2, p, t, f FROM unnest($3::int[], $4::text[], $5::int[]) AS u(p, t, f)
+            SELECT * FROM unnest($1::text[], $2::int8[], $3::int[], $4::text[], $5::int[])
             """, bindings: binds)
         var lengthBinds = PostgresBindings(capacity: 4)
-        lengthBinds.append(uuid); lengthBinds.append(Int64(bitPattern: docID))
-        lengthBinds.append(lengthProps); lengthBinds.append(lengths)
+        lengthBinds.append(lengthUUIDs); lengthBinds.append(lengthDocs); lengthBinds.append(lengthProps); lengthBinds.append(lengths)
         try c.query("""
             INSERT INTO \(PGShardTables.lengths(shard)) (uuid, doc_id, prop, len)
-            SELECT $1, $2, p, l FROM unnest($3::int[], $4::int[]) AS u(p, l)
+            SELECT * FROM unnest($1::text[], $2::int8[], $3::int[], $4::int[])
             """, bindings: lengthBinds)
     }
 
@@ -199,5 +262,35 @@ public enum PGTokenRows {
                                   [.integer(Int64(prop))]).first else { return (0, 0) }
         let (sum, n) = try r.decode((Int64, Int64).self)
         return (Int(sum), Int(n))
+    }
+}
+
+/// JSON text for `PGObjectRows.upsert(rows:)`.
+enum PGJSON {
+    static func string(_ s: String, into out: inout String) {
+        out += "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        out += "\""
+    }
+
+    static func value(_ v: PGValue, into out: inout String) {
+        switch v {
+        case .null: out += "null"
+        case .integer(let i): out += String(i)
+        // Swift prints the shortest text that reads back as the same Double; JSON has no NaN or infinity.
+        case .real(let d): out += d.isFinite ? "\(d)" : "null"
+        case .text(let s): string(s, into: &out)
+        case .integers(let a): out += "[" + a.map(String.init).joined(separator: ",") + "]"
+        }
     }
 }

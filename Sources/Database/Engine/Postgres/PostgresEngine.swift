@@ -52,6 +52,7 @@ final class PostgresEngine: StorageEngine {
         let (result, committed) = try await store.withBlockingTransaction { c in
             let writer = PostgresWriter(c: c, engine: self)
             let result = try body(writer)
+            try writer.flush()
             return (result, UncheckedBox(writer.committed))
         }
         for action in committed.value { action() }

@@ -81,6 +81,10 @@ struct PostgresRows: ObjectReader {
 /// Reading an object by uuid here first takes the object's lock (`PGObjectRows.lockObject`), then its row
 /// `FOR UPDATE`: the read-modify-writes of one object (PATCH, references, creates of one id) run one after
 /// the other, each seeing the previous one's commit, while writers of other objects run in parallel.
+///
+/// A batch's rows and token rows are buffered and written in a few statements per shard (`flush`), before
+/// any read of this transaction and before it commits: a statement per object was most of an import's
+/// time. Writes the buffer does not cover (further named vectors, deletes) flush it first and go directly.
 final class PostgresWriter: ObjectWriter, ForwardingObjectReader {
     let c: BlockingConnection
     let engine: PostgresEngine
@@ -92,9 +96,14 @@ final class PostgresWriter: ObjectWriter, ForwardingObjectReader {
     /// Objects this transaction holds the lock of, with their doc id as it is now in this transaction
     /// (nil: no row). Kept current by `put` and `delete`.
     private var locked: [ObjectKey: UInt64?] = [:]
-    /// Objects `put` inserted (no row before, under the lock) whose token rows are not written yet: there
-    /// are none to delete.
-    private var inserted: Set<ObjectKey> = []
+    /// Objects whose row (and so token rows) is in the database now, not only in the buffer.
+    private var stored: Set<ObjectKey> = []
+    /// Doc ids taken from the sequence for new rows, used up by `put` (from the end).
+    private var freshDocIDs: [UInt64] = []
+    /// Rows and token rows not yet written, by shard, then uuid (a later write of one object replaces its
+    /// buffered one).
+    private var pendingRows: [Int64: (shard: ClassState, rows: [String: PGObjectRow])] = [:]
+    private var pendingTokens: [Int64: [String: PGTokenRows.Entry]] = [:]
 
     init(c: BlockingConnection, engine: PostgresEngine) {
         self.c = c
@@ -102,18 +111,38 @@ final class PostgresWriter: ObjectWriter, ForwardingObjectReader {
         rows = PostgresRows(c: c)
     }
 
-    /// Locks the objects and finds their doc ids in two statements for the whole transaction.
+    /// Locks the objects and finds their doc ids in two statements for the whole transaction, and takes
+    /// doc ids for the new ones in a third.
     func willWrite(_ shard: ClassState, uuids wanted: [String]) throws {
         let fresh = Array(Set(wanted.filter { locked[ObjectKey(shard: shard.id, uuid: $0)] == nil }))
         let found = try PGObjectRows.lockObjects(c, shard: shard.id, uuids: fresh)
         for uuid in fresh {
+            let key = ObjectKey(shard: shard.id, uuid: uuid)
             let doc = found[uuid]
-            locked[ObjectKey(shard: shard.id, uuid: uuid)] = .some(doc)
-            if let doc { uuids[doc] = uuid }
+            locked[key] = .some(doc)
+            if let doc { uuids[doc] = uuid; stored.insert(key) }
         }
+        // Kept in reverse, so `removeLast` hands them out in input order, as the embedded engine numbers them.
+        freshDocIDs = try PGObjectRows.newDocIDs(c, count: fresh.count - found.count).reversed() + freshDocIDs
+    }
+
+    /// Writes the buffered rows, then the buffered token rows (deleting the old ones of stored objects).
+    func flush() throws {
+        for (id, pending) in pendingRows.sorted(by: { $0.key < $1.key }) {
+            let columns = PostgresCatalog.columns(pending.shard.columns.values.flatMap(\.storeColumns))
+            try PGObjectRows.upsert(c, shard: id, rows: pending.rows.keys.sorted().map { pending.rows[$0]! }, columns: columns)
+        }
+        for (id, byUUID) in pendingTokens.sorted(by: { $0.key < $1.key }) {
+            let replacing = byUUID.keys.filter { stored.contains(ObjectKey(shard: id, uuid: $0)) }.sorted()
+            try PGTokenRows.set(c, shard: id, objects: byUUID.keys.sorted().map { byUUID[$0]! }, replacing: replacing)
+        }
+        for (id, pending) in pendingRows { for uuid in pending.rows.keys { stored.insert(ObjectKey(shard: id, uuid: uuid)) } }
+        pendingRows = [:]
+        pendingTokens = [:]
     }
 
     func object(_ shard: ClassState, uuid: String, withVector: Bool) throws -> ObjectRow? {
+        try flush()
         if locked[ObjectKey(shard: shard.id, uuid: uuid)] == nil { try PGObjectRows.lockObject(c, shard: shard.id, uuid: uuid) }
         guard let row = try PGObjectRows.fetch(c, shard: shard.id, uuid: uuid, withVector: withVector, forUpdate: true) else { return nil }
         return try PostgresRows.withLanes(c, shard, [PostgresRows.objectRow(row)], withVector: withVector).first
@@ -122,13 +151,32 @@ final class PostgresWriter: ObjectWriter, ForwardingObjectReader {
     func docID(_ shard: ClassState, uuid: String) throws -> UInt64? {
         let key = ObjectKey(shard: shard.id, uuid: uuid)
         if let known = locked[key] { return known }
+        try flush()
         try PGObjectRows.lockObject(c, shard: shard.id, uuid: uuid)
         let doc = try PGObjectRows.fetch(c, shard: shard.id, uuid: uuid, withVector: false, forUpdate: true)?.docID
         locked[key] = .some(doc)
-        if let doc { uuids[doc] = uuid }
+        if let doc { uuids[doc] = uuid; stored.insert(key) }
         return doc
     }
 
+    // The other reads see the buffered writes too.
+    func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool) throws -> [ObjectRow] {
+        try flush(); return try rows.objects(shard, docIDs: docIDs, withVector: withVector)
+    }
+    func objects(_ shard: ClassState, where filter: CompiledFilter?, orderBy: String?, limit: Int?, offset: Int?,
+                 withVector: Bool) throws -> [ObjectRow] {
+        try flush(); return try rows.objects(shard, where: filter, orderBy: orderBy, limit: limit, offset: offset, withVector: withVector)
+    }
+    func ids(_ shard: ClassState, where filter: CompiledFilter?, limit: Int?) throws -> [(docID: UInt64, uuid: String)] {
+        try flush(); return try rows.ids(shard, where: filter, limit: limit)
+    }
+    func count(_ shard: ClassState, where filter: CompiledFilter?) throws -> Int { try flush(); return try rows.count(shard, where: filter) }
+    func postings(_ shard: ClassState, prop: Int, token: String) throws -> [ObjectTables.TermPosting] {
+        try flush(); return try rows.postings(shard, prop: prop, token: token)
+    }
+    func propertyLengthTotals(_ shard: ClassState, prop: Int) throws -> (sum: Int, count: Int) {
+        try flush(); return try rows.propertyLengthTotals(shard, prop: prop)
+    }
 
     /// An upsert by uuid: the doc id of an existing row is kept, so `replacing` needs no separate path.
     /// pgvector's indexes are transactional, so `vectorChanges` only writes the further named vectors'
@@ -136,37 +184,52 @@ final class PostgresWriter: ObjectWriter, ForwardingObjectReader {
     func put(_ shard: ClassState, row: ObjectRow, replacing docID: UInt64?, vectorChanges: [Int: [Float]?]) throws -> UInt64 {
         let vector = vectorChanges[0] ?? row.vector.map(VectorCoding.decode)
         let columns = row.columns.mapValues(PostgresWriter.value)
-        let pgRow = PGObjectRow(uuid: row.uuid, created: row.created, updated: row.updated, properties: row.properties,
+        var pgRow = PGObjectRow(uuid: row.uuid, created: row.created, updated: row.updated, properties: row.properties,
                                 vector: PostgresVectors.stored(vector: vector, row: row), additional: row.additional,
                                 columns: columns)
-        let id = try PGObjectRows.upsert(c, shard: shard.id, row: pgRow, allColumns: shard.allColumnNames)
-        for (lane, v) in vectorChanges where lane > 0 {
-            // The pipeline checked the length against a known dimension; the first vector fixes it.
-            if let v, shard.dimension(lane: lane) == nil { try PostgresVectors.setDimension(c, shard, lane: lane, v.count) }
-            try PGObjectRows.setLaneVector(c, shard: shard.id, lane: lane, docID: id, vector: v)
+        let key = ObjectKey(shard: shard.id, uuid: row.uuid)
+        let id: UInt64
+        if let known = locked[key], vectorChanges.keys.allSatisfy({ $0 == 0 }), known != nil || !freshDocIDs.isEmpty {
+            // Locked and looked up: buffered, with its doc id (kept, or a new one).
+            id = known ?? freshDocIDs.removeLast()
+            pgRow.docID = id
+            pendingRows[shard.id, default: (shard, [:])].rows[row.uuid] = pgRow
+            locked[key] = .some(id)
+        } else {
+            try flush()
+            id = try PGObjectRows.upsert(c, shard: shard.id, row: pgRow, allColumns: shard.allColumnNames)
+            for (lane, v) in vectorChanges where lane > 0 {
+                // The pipeline checked the length against a known dimension; the first vector fixes it.
+                if let v, shard.dimension(lane: lane) == nil { try PostgresVectors.setDimension(c, shard, lane: lane, v.count) }
+                try PGObjectRows.setLaneVector(c, shard: shard.id, lane: lane, docID: id, vector: v)
+            }
+            if locked[key] != nil { locked[key] = .some(id) }
+            stored.insert(key)
         }
         uuids[id] = row.uuid
-        let key = ObjectKey(shard: shard.id, uuid: row.uuid)
-        // Only a row known absent under the lock is new; an upsert without the lock may have met one.
-        if case .some(nil) = locked[key] { inserted.insert(key) }
-        if locked[key] != nil { locked[key] = .some(id) }
         return id
     }
 
-    /// Replaces the object's token rows; those of an object this transaction inserted are only written.
+    /// Replaces the object's token rows: buffered with its buffered row, else written now.
     func setTokens(_ shard: ClassState, docID: UInt64, tokens: [Int: [String: Int]], replacing: Bool) throws {
         guard let uuid = try uuids[docID] ?? PGObjectRows.uuid(c, shard: shard.id, docID: docID) else {
             throw PostgresStoreError("no object with doc id \(docID) for its token rows")
         }
-        let fresh = inserted.remove(ObjectKey(shard: shard.id, uuid: uuid)) != nil
-        try PGTokenRows.set(c, shard: shard.id, uuid: uuid, docID: docID, tokens: tokens, replacing: !fresh)
+        let key = ObjectKey(shard: shard.id, uuid: uuid)
+        if pendingRows[shard.id]?.rows[uuid] != nil {
+            pendingTokens[shard.id, default: [:]][uuid] = PGTokenRows.Entry(uuid: uuid, docID: docID, tokens: tokens)
+        } else {
+            try PGTokenRows.set(c, shard: shard.id, uuid: uuid, docID: docID, tokens: tokens, replacing: true)
+            stored.insert(key)
+        }
     }
 
     func delete(_ shard: ClassState, docID: UInt64) throws {
+        try flush()
         try PGObjectRows.delete(c, shard: shard.id, docID: docID)
         if let uuid = uuids[docID] {
             let key = ObjectKey(shard: shard.id, uuid: uuid)
-            inserted.remove(key)
+            stored.remove(key)
             if locked[key] != nil { locked[key] = .some(nil) }
         }
         uuids[docID] = nil
