@@ -76,8 +76,8 @@ protocol ObjectReader {
 }
 
 /// A writer whose reads are those of a reader on the same transaction (`rows`): the reads forward to it,
-/// so an engine's writer writes only what it does differently (the PostgreSQL writer locks the object it
-/// reads by uuid).
+/// so an engine's writer writes only what it does differently (the embedded one; the PostgreSQL writer
+/// also locks what it reads by uuid and writes its buffer before any read).
 protocol ForwardingObjectReader: ObjectReader {
     associatedtype Rows: ObjectReader
     var rows: Rows { get }

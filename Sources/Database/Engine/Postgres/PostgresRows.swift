@@ -85,7 +85,7 @@ struct PostgresRows: ObjectReader {
 /// A batch's rows and token rows are buffered and written in a few statements per shard (`flush`), before
 /// any read of this transaction and before it commits: a statement per object was most of an import's
 /// time. Writes the buffer does not cover (further named vectors, deletes) flush it first and go directly.
-final class PostgresWriter: ObjectWriter, ForwardingObjectReader {
+final class PostgresWriter: ObjectWriter {
     let c: BlockingConnection
     let engine: PostgresEngine
     let rows: PostgresRows
