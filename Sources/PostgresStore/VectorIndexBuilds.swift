@@ -107,6 +107,8 @@ public enum PGVectorIndexes {
             CREATE INDEX CONCURRENTLY IF NOT EXISTS \(index) ON \(t) USING hnsw (\(PGShardTables.vectorColumn(lane)) \(distance.operatorClass))
                 WITH (m = \(maxConnections), ef_construction = \(efConstruction))
             """)
+        // Statistics for the planner: autovacuum could not analyse the table while the build held it.
+        try c.query("ANALYZE \(t)")
         return true
     }
 
