@@ -163,7 +163,7 @@ extension PGObjectRows {
         guard let row = try c.query("DELETE FROM \(PGShardTables.objects(shard)) WHERE doc_id = $1 RETURNING uuid",
                                     [.integer(Int64(bitPattern: docID))]).first else { return nil }
         let uuid = try row.decode(String.self)
-        try PGTokenRows.delete(c, shard: shard, uuid: uuid)
+        try PGTokenRows.delete(c, shard: shard, uuids: [uuid])
         return uuid
     }
 
@@ -184,17 +184,19 @@ public enum PGTokenRows {
         public var propertyLength: Int
     }
 
-    public static func delete(_ c: BlockingConnection, shard: Int64, uuid: String) throws {
-        try c.query("DELETE FROM \(PGShardTables.tokens(shard)) WHERE uuid = $1", [.text(uuid)])
-        try c.query("DELETE FROM \(PGShardTables.lengths(shard)) WHERE uuid = $1", [.text(uuid)])
+    /// Deletes the token and length rows of these objects.
+    public static func delete(_ c: BlockingConnection, shard: Int64, uuids: [String]) throws {
+        for table in [PGShardTables.tokens(shard), PGShardTables.lengths(shard)] {
+            var binds = PostgresBindings(capacity: 1)
+            binds.append(uuids)
+            try c.query("DELETE FROM \(table) WHERE uuid = ANY($1)", bindings: binds)
+        }
     }
 
     /// Replaces the token rows of one object: `tokens[prop]` maps each distinct token of property ordinal
-    /// `prop` to its count; the property's length is their sum. `replacing` false: the object is new in
-    /// this transaction, so it has no rows to delete.
-    public static func set(_ c: BlockingConnection, shard: Int64, uuid: String, docID: UInt64, tokens: [Int: [String: Int]],
-                           replacing: Bool = true) throws {
-        try set(c, shard: shard, objects: [Entry(uuid: uuid, docID: docID, tokens: tokens)], replacing: replacing ? [uuid] : [])
+    /// `prop` to its count; the property's length is their sum.
+    public static func set(_ c: BlockingConnection, shard: Int64, uuid: String, docID: UInt64, tokens: [Int: [String: Int]]) throws {
+        try set(c, shard: shard, objects: [Entry(uuid: uuid, docID: docID, tokens: tokens)], replacing: [uuid])
     }
 
     /// One object's token rows for `set(objects:)`.
@@ -208,13 +210,7 @@ public enum PGTokenRows {
     /// The token rows of many objects: those of the uuids in `replacing` are deleted first, then all are
     /// inserted. Four statements at most, whatever the counts (`unnest`).
     public static func set(_ c: BlockingConnection, shard: Int64, objects: [Entry], replacing: [String]) throws {
-        if !replacing.isEmpty {
-            for table in [PGShardTables.tokens(shard), PGShardTables.lengths(shard)] {
-                var binds = PostgresBindings(capacity: 1)
-                binds.append(replacing)
-                try c.query("DELETE FROM \(table) WHERE uuid = ANY($1)", bindings: binds)
-            }
-        }
+        if !replacing.isEmpty { try delete(c, shard: shard, uuids: replacing) }
         var uuids: [String] = [], docs: [Int64] = [], props: [Int32] = [], words: [String] = [], counts: [Int32] = []
         var lengthUUIDs: [String] = [], lengthDocs: [Int64] = [], lengthProps: [Int32] = [], lengths: [Int32] = []
         for o in objects {

@@ -219,7 +219,7 @@ final class PostgresWriter: ObjectWriter {
         if pendingRows[shard.id]?.rows[uuid] != nil {
             pendingTokens[shard.id, default: [:]][uuid] = PGTokenRows.Entry(uuid: uuid, docID: docID, tokens: tokens)
         } else {
-            try PGTokenRows.set(c, shard: shard.id, uuid: uuid, docID: docID, tokens: tokens, replacing: true)
+            try PGTokenRows.set(c, shard: shard.id, uuid: uuid, docID: docID, tokens: tokens)
             stored.insert(key)
         }
     }
