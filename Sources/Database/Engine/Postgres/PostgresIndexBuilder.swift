@@ -38,7 +38,10 @@ final class PostgresIndexBuilder: Sendable {
     func pass(_ shards: Shards, force: Bool = false) async throws -> Int {
         let pending = try await store.withBlockingConnection { c in try PGVectorIndexes.pending(c) }
         var built = 0
-        for shard in Set(pending.map(\.shard)).sorted() {
+        let shardsPending = Set(pending.map(\.shard))
+        // Only tables still waiting are watched (a dropped or indexed one is forgotten).
+        settled.set(settled.value.filter { shardsPending.contains($0.key) })
+        for shard in shardsPending.sorted() {
             guard let definition = shards[shard] else { continue }
             if !force, try await !isQuiet(shard) { continue }
             for p in pending where p.shard == shard && p.lane < definition.laneCount {
@@ -57,7 +60,6 @@ final class PostgresIndexBuilder: Sendable {
                     ])
                 }
             }
-            settled.set(settled.value.filter { $0.key != shard })
         }
         return built
     }
