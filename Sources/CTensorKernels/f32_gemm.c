@@ -25,12 +25,14 @@
 
 size_t tk_f32_packed_count(size_t k, size_t n) { return (n + F32_NB - 1) / F32_NB * F32_NB * k; }
 
-void tk_f32_pack_weights(const float *w, size_t k, size_t n, float *packed) {
+void tk_f32_pack_strided(const float *w, size_t rs, size_t cs, size_t k, size_t n, float *packed) {
     size_t panels = (n + F32_NB - 1) / F32_NB;
     memset(packed, 0, panels * F32_NB * k * sizeof(float));
     for (size_t r = 0; r < k; r++)
-        for (size_t c = 0; c < n; c++) packed[(c / F32_NB) * F32_NB * k + r * F32_NB + c % F32_NB] = w[r * n + c];
+        for (size_t c = 0; c < n; c++) packed[(c / F32_NB) * F32_NB * k + r * F32_NB + c % F32_NB] = w[r * rs + c * cs];
 }
+
+void tk_f32_pack_weights(const float *w, size_t k, size_t n, float *packed) { tk_f32_pack_strided(w, n, 1, k, n, packed); }
 
 // One micro-kernel call: c[rows][16] (stride ldc) = or += a[rows][kc] (stride lda) x b[kc][16], then
 // + bias[16] when given (bias is only passed with the last slice).
