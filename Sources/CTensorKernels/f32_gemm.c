@@ -25,8 +25,8 @@
 
 size_t tk_f32_packed_count(size_t k, size_t n) { return (n + F32_NB - 1) / F32_NB * F32_NB * k; }
 
-// Panel by panel with no index division: attention packs K^T and V for every (segment, head), where the
-// plain loop was a third of the time of the products it feeds.
+// Panel by panel with no index division: attention packs K^T and V for every (segment, head), where a plain
+// loop over (r, c) with a division per element took two thirds as long as the products it feeds.
 void tk_f32_pack_strided(const float *w, size_t rs, size_t cs, size_t k, size_t n, float *packed) {
     for (size_t c0 = 0; c0 < n; c0 += F32_NB) {
         size_t width = n - c0 < F32_NB ? n - c0 : F32_NB;

@@ -93,8 +93,8 @@ struct TransformerLayer {
         let scale = 1 / Float(hd).squareRoot()
         // (segment, head) pairs are independent; with spare threads they are shared out, each thread
         // with its own score matrix. Both products go through the packed fp32 kernel: K^T and V are packed
-        // (a few KB) per pair, which at L = 50, hd = 64 costs far less than the BLAS's own copies and
-        // zeroing of C around these small products.
+        // (a few KB) per pair, which at L = 50, hd = 64 took under half the time of the BLAS's own copies
+        // and zeroing of C around these small products (profile of 16 images, int8).
         let items = segments.count * heads
         let workers = min(ws.threads, items)
         let keysCount = tk_f32_packed_count(hd, ws.maxSegment), valuesCount = tk_f32_packed_count(ws.maxSegment, hd)
