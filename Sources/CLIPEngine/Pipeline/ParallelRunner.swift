@@ -4,7 +4,8 @@ import Foundation
 /// side, each with a single-threaded BLAS (no synchronisation inside a layer), or run as one group
 /// with a `threads`-wide BLAS. Measured on ViT-B/32 shapes (bench/clip, 2 cores): texts (short
 /// sequences, many small attention products) are faster split; so are images since the packed fp32 and
-/// int8 kernels replaced the BLAS for projections (16 images: 1.1-1.2x images/s, as every LayerNorm,
+/// int8 kernels replaced the BLAS for projections (16 images, loaded machine: int8 1.1x images/s, fp32
+/// 0.95-1.2x, as every LayerNorm,
 /// residual add, activation quantisation and attention product runs on its own core instead of between
 /// column-split joins, and a core taken by another process stalls only its own half; the kernels give a
 /// row the same bits either way). `auto` splits images in whole multiples of
