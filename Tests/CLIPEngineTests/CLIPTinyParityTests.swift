@@ -47,11 +47,13 @@ final class CLIPTinyParityTests: XCTestCase {
         let split = try model.embed(pixels: some, settings: ComputeSettings(threads: 2, mode: .splitBatch))
         let blas = try model.embed(pixels: some, settings: ComputeSettings(threads: 2, mode: .blasThreads))
         let columns = try model.embed(pixels: some, settings: ComputeSettings(threads: 2, mode: .splitColumns))
+        let auto = try model.embed(pixels: some, settings: ComputeSettings(threads: 2)) // 4 split by batch, 1 by columns
         for i in 0..<some.count {
             assertParity(serial[i], vectors[i], minCosine: 0.9999999, relDiff: 1e-6, "serial vs default \(i)")
             assertParity(split[i], vectors[i], minCosine: 0.9999999, relDiff: 1e-6, "split vs default \(i)")
             assertParity(blas[i], vectors[i], minCosine: 0.9999999, relDiff: 1e-6, "blas threads vs default \(i)")
             assertParity(columns[i], vectors[i], minCosine: 0.9999999, relDiff: 1e-6, "column split vs default \(i)")
+            assertParity(auto[i], vectors[i], minCosine: 0.9999999, relDiff: 1e-6, "auto with 2 threads vs default \(i)")
         }
     }
 

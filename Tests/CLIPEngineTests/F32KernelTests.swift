@@ -89,4 +89,19 @@ final class F32KernelTests: XCTestCase {
             XCTAssertEqual(y, bias + bias + bias)
         }
     }
+
+    func testStridedAndTransposedPackingMatchPackingACopy() {
+        // Attention packs K^T and V straight out of the fused QKV rows: (r, c) = w[r * rs + c * cs].
+        var rng = SplitMix(77)
+        for (k, n) in [(1, 1), (3, 17), (64, 50), (50, 64), (13, 33)] {
+            let ld = 3 * max(k, n) + 5
+            let src = (0..<(ld * max(k, n) + 8)).map { _ in rng.float() }
+            for (rs, cs) in [(ld, 1), (1, ld)] {
+                let copy = (0..<(k * n)).map { src[($0 / n) * rs + ($0 % n) * cs] }
+                var got = [Float](repeating: .nan, count: tk_f32_packed_count(k, n))
+                tk_f32_pack_strided(src, rs, cs, k, n, &got)
+                XCTAssertEqual(got, packed(copy, k: k, n: n), "k \(k) n \(n) rs \(rs) cs \(cs)")
+            }
+        }
+    }
 }

@@ -135,18 +135,20 @@ final class Int8KernelTests: XCTestCase {
         tk_q8_pack_weights(w, k, n, n, &packed, &wscale, &colsum)
         XCTAssertEqual(wscale, qw.scales)
         XCTAssertEqual(colsum.map(Int.init), (0..<n).map { c in qw.q[(c * k)..<(c * k + k)].reduce(0, +) })
-        var a = [UInt8](repeating: 0, count: m * kp), ascale = [Float](repeating: 0, count: m), aoffset = ascale
-        var o = Outliers(rows: m)
-        tk_q8_quantize_rows(x, m, k, k, &a, kp, &ascale, &aoffset, &o.count, &o.index, &o.residual)
-        XCTAssertEqual(ascale, qa.scales)
-        XCTAssertEqual(aoffset, qa.offsets)
-        XCTAssertEqual((0..<m).flatMap { r in a[(r * kp)..<(r * kp + k)].map { Int($0) } }, qa.q)
-        for r in 0..<m {
-            XCTAssertEqual(o.row(r).map { $0.index }, qa.outliers[r].map { $0.index }, "outliers of row \(r)")
-            XCTAssertEqual(o.row(r).map { $0.residual }, qa.outliers[r].map { $0.residual }, "outlier residuals of row \(r)")
-        }
         for isa in isas {
             XCTAssertEqual(tk_q8_set_isa(isa), isa)
+            // Quantising has its own scalar and AVX2 builds: each must give the reference's codes.
+            var a = [UInt8](repeating: 0xAA, count: m * kp), ascale = [Float](repeating: 0, count: m), aoffset = ascale
+            var o = Outliers(rows: m)
+            tk_q8_quantize_rows(x, m, k, k, &a, kp, &ascale, &aoffset, &o.count, &o.index, &o.residual)
+            XCTAssertEqual(ascale, qa.scales, "isa \(isa.rawValue)")
+            XCTAssertEqual(aoffset, qa.offsets, "isa \(isa.rawValue)")
+            XCTAssertEqual((0..<m).flatMap { r in a[(r * kp)..<(r * kp + k)].map { Int($0) } }, qa.q, "isa \(isa.rawValue)")
+            XCTAssertTrue((0..<m).allSatisfy { r in a[(r * kp + k)..<(r * kp + kp)].allSatisfy { $0 == 0 } }, "padding")
+            for r in 0..<m {
+                XCTAssertEqual(o.row(r).map { $0.index }, qa.outliers[r].map { $0.index }, "outliers of row \(r)")
+                XCTAssertEqual(o.row(r).map { $0.residual }, qa.outliers[r].map { $0.residual }, "outlier residuals of row \(r)")
+            }
             let ldy = n + 3  // rows of y at a stride: the kernel must not write between them
             var y = [Float](repeating: .nan, count: m * ldy)
             tk_q8_gemm(a, kp, ascale, aoffset, o.count, o.index, o.residual, m, packed, wscale, colsum, k, n, bias, &y, ldy)

@@ -50,17 +50,20 @@ final class Int8Weight: @unchecked Sendable {
     /// y[rows, out] = x[rows, in] W + b, x quantised per row first; `threads` blocks of whole 16-column groups.
     func forward(_ x: UnsafePointer<Float>, rows: Int, ldx: Int, bias: [Float]?, into y: UnsafeMutablePointer<Float>, threads: Int) {
         let kp = tk_q8_padded_k(inFeatures)
-        var a = [UInt8](repeating: 0, count: rows * kp)
+        // Not zeroed: tk_q8_quantize_rows writes every byte of each row, padding included (a zeroed array cost a
+        // 1.2 MB memset per MLP output layer at 16 images).
+        let a = UnsafeMutablePointer<UInt8>.allocate(capacity: rows * kp)
+        defer { a.deallocate() }
         var rowScales = [Float](repeating: 0, count: rows), rowOffsets = [Float](repeating: 0, count: rows)
         let most = Int(TK_Q8_MAX_OUTLIERS)
         var outlierCount = [Int32](repeating: 0, count: rows), outlierIndex = [Int32](repeating: 0, count: rows * most)
         var outlierResidual = [Float](repeating: 0, count: rows * most)
-        tk_q8_quantize_rows(x, rows, inFeatures, ldx, &a, kp, &rowScales, &rowOffsets, &outlierCount, &outlierIndex, &outlierResidual)
+        tk_q8_quantize_rows(x, rows, inFeatures, ldx, a, kp, &rowScales, &rowOffsets, &outlierCount, &outlierIndex, &outlierResidual)
         let biasValues = bias ?? []
         let groups = (outFeatures + 15) / 16
         let blocks = max(1, min(threads, groups))
         let per = (groups + blocks - 1) / blocks * 16
-        a.withUnsafeBufferPointer { a in
+        do {
             rowScales.withUnsafeBufferPointer { rs in
               rowOffsets.withUnsafeBufferPointer { ro in
                outlierCount.withUnsafeBufferPointer { oc in
@@ -76,7 +79,7 @@ final class Int8Weight: @unchecked Sendable {
                                 let n0 = b * per
                                 let n = min(per, self.outFeatures - n0)
                                 guard n > 0 else { return }
-                                tk_q8_gemm(a.baseAddress!, kp, rs.baseAddress!, ro.baseAddress!, oc.baseAddress!, oi.baseAddress!,
+                                tk_q8_gemm(a, kp, rs.baseAddress!, ro.baseAddress!, oc.baseAddress!, oi.baseAddress!,
                                            or.baseAddress!, rows, p.baseAddress! + n0 * kp, s.baseAddress! + n0,
                                            cs.baseAddress! + n0, self.inFeatures, n,
                                            bias == nil ? nil : bp.baseAddress! + n0, y + n0, self.outFeatures)

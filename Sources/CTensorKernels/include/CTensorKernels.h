@@ -83,6 +83,9 @@ void tk_q8_add_float_rows(const float *x, size_t ldx, size_t m, const int32_t *i
 size_t tk_f32_packed_count(size_t k, size_t n);
 /// Packs w [k, n] (row-major) into panels of 16 columns.
 void tk_f32_pack_weights(const float *w, size_t k, size_t n, float *packed);
+/// Packs the [k, n] matrix whose element (r, c) is w[r * rs + c * cs] into panels of 16 columns: a strided or
+/// transposed operand (attention's keys as K^T, its values) for tk_f32_gemm.
+void tk_f32_pack_strided(const float *w, size_t rs, size_t cs, size_t k, size_t n, float *packed);
 /// y[m, col0 ..< col0 + cols] (stride `ldy`) = x [m, k] (stride `ldx`) . w + bias (bias may be NULL; it and y
 /// are indexed by absolute column). `col0` must be a multiple of 16; the kernel is single-threaded.
 void tk_f32_gemm(const float *x, size_t ldx, size_t m, const float *packed, size_t k, size_t n, size_t col0, size_t cols,
