@@ -124,6 +124,14 @@ extension PostgresConnection {
 }
 
 extension PostgresStore {
+    /// The stored schema's version (`iris_schema_version`), which every schema transaction bumps.
+    public func schemaVersion() async throws -> Int64 {
+        try await withConnection { c in
+            for try await row in try await c.exec("SELECT version FROM iris_schema_version") { return try row.decode(Int64.self) }
+            throw PostgresStoreError("iris_schema_version has no row")
+        }
+    }
+
     /// Holds one pooled connection in `LISTEN channel` and calls `onNotification` for each notification
     /// (one at a time, in order), `whenListening` once the LISTEN is in place. Returns when the connection
     /// ends; throws its error.

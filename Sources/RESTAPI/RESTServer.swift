@@ -116,6 +116,7 @@ public final class RESTServer: Sendable {
         let apiRequest = APIRequest(
             method: method, path: path, pathParameters: parameters, query: query, body: body, principal: principal,
             headers: headers)
+        await database.catchUpWithSharedSchema()
         do {
             return try await route.handler(apiRequest)
         } catch let error as DatabaseError {

@@ -155,6 +155,34 @@ final class PostgresDatabaseTests: XCTestCase {
         XCTAssertEqual(b.schema().map(\.className), ["Mt"])
     }
 
+    /// A request can reach node B right after node A acknowledged a schema change and before B hears of
+    /// it. Here B never hears (its listener is stopped), so only the check each API request starts with
+    /// (`catchUpWithSharedSchema`) brings the new class, property and deletion.
+    func testARequestOnAnotherNodeFindsASchemaChangeBeforeItsNotification() async throws {
+        let a = try await open()
+        let b = try await open()
+        b.schemaFollower?.cancel()
+        await b.schemaFollower?.value
+        _ = try await a.createClass(ClassDefinition(className: "Late", properties: [PropertyDefinition(name: "a", dataType: ["text"])]))
+        XCTAssertNil(b.getClass("Late"), "B has no notification and has not checked yet")
+        await b.catchUpWithSharedSchema()
+        XCTAssertNotNil(b.getClass("Late"))
+        _ = try await b.createObject(ObjectInput(className: "Late", properties: ["a": "from b"], vector: [1, 0]))
+
+        _ = try await a.addProperty(toClass: "Late", PropertyDefinition(name: "n", dataType: ["int"]))
+        await b.catchUpWithSharedSchema()
+        XCTAssertNotNil(b.getClass("Late")?.property(named: "n"))
+        let none = try await b.count(className: "Late", filter: WhereFilter(operator: .greaterThan, path: ["n"], valueInt: 0))
+        XCTAssertEqual(none, 0)
+
+        try await a.deleteClass("Late")
+        await b.catchUpWithSharedSchema()
+        XCTAssertNil(b.getClass("Late"))
+        // Nothing changed since: the check reads one row and leaves the schema alone.
+        await b.catchUpWithSharedSchema()
+        XCTAssertEqual(b.schema().count, 0)
+    }
+
     /// Tenants: each its own tables, a tenant made after the dimension was fixed gets its vector index,
     /// deactivation keeps the rows, deletion drops them.
     func testTenantsKeepTheirObjectsApart() async throws {

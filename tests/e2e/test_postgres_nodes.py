@@ -43,6 +43,27 @@ def test_class_created_on_one_node_is_used_at_once_on_the_other(two_nodes):
     assert classes == ["Shared"]
 
 
+
+def test_each_request_on_the_other_node_sees_the_acknowledged_schema(two_nodes):
+    """Read-only requests on B right after each acknowledged change on A (no write on B to take the schema
+    lock): B's check before every request, not the notification, must make the change visible."""
+    a, b = two_nodes
+    for i in range(15):
+        name = f"Quick{i}"
+        r = requests.post(a.url + "/v1/schema", json={"class": name, "properties": [{"name": "a", "dataType": ["text"]}]},
+                          timeout=30)
+        assert r.status_code == 200, r.text
+        got = requests.post(b.url + "/v1/graphql", json={"query": f"{{ Get {{ {name} {{ a }} }} }}"}, timeout=30).json()
+        assert "errors" not in got and got["data"]["Get"][name] == [], got
+        r = requests.post(f"{a.url}/v1/schema/{name}/properties", json={"name": "n", "dataType": ["int"]}, timeout=30)
+        assert r.status_code == 200, r.text
+        where = '{path: ["n"], operator: GreaterThan, valueInt: 0}'
+        got = requests.post(b.url + "/v1/graphql", json={"query": f"{{ Get {{ {name}(where: {where}) {{ n }} }} }}"},
+                            timeout=30).json()
+        assert "errors" not in got, got
+        assert requests.delete(f"{a.url}/v1/schema/{name}", timeout=30).status_code == 200
+        assert requests.get(f"{b.url}/v1/schema/{name}", timeout=30).status_code == 404
+
 def test_sigkill_of_one_node_mid_import_loses_nothing_acknowledged(two_nodes):
     a, b = two_nodes
     requests.post(a.url + "/v1/schema", json={"class": "Shared", "properties": [

@@ -41,7 +41,8 @@ public final class IrisGRPCServer: Sendable {
         server = GRPCServer(
             transport: transport,
             services: [WeaviateService(database: database), HealthService()],
-            interceptors: [AuthInterceptor(authenticator: c.authenticator, authorizer: c.authorizer)])
+            interceptors: [AuthInterceptor(authenticator: c.authenticator, authorizer: c.authorizer),
+                           SharedSchemaInterceptor(database: database)])
     }
 
     /// Serves until `beginGracefulShutdown()` (then in-flight RPCs finish) or cancellation.

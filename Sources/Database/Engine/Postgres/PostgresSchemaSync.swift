@@ -30,14 +30,26 @@ extension Database {
         }
     }
 
+    /// Called before each API request. A client may send it here right after another node acknowledged a
+    /// schema change, before that change's notification has arrived; one single-row read tells whether the
+    /// stored schema moved on, and if so this node catches up first, so a class created on node A can be
+    /// used on node B at once. Nothing to do on the embedded engine. If the read fails the request goes on
+    /// with the schema this node has (it meets the same failure if it needs the database).
+    public func catchUpWithSharedSchema() async {
+        guard let engine = postgres, let version = try? await engine.store.schemaVersion(),
+              version != engine.schemaVersion.value else { return }
+        // Not forced: of many requests that saw the same change, the first reloads and the rest find it done.
+        await reloadPostgresSchema(force: false)
+    }
+
     /// Reads the catalogue under the schema lock (so no local schema change is half-way: its in-memory
     /// update and its commit both happen under that lock) and applies it to the in-memory schema.
-    func reloadPostgresSchema() async {
+    func reloadPostgresSchema(force: Bool = true) async {
         guard let store = postgres?.store else { return }
         do {
             try await store.withBlockingTransaction(attempts: 1) { c in
                 try c.query("SELECT pg_advisory_xact_lock(7041991)")
-                try self.catchUpWithStoredSchema(c, force: true)
+                try self.catchUpWithStoredSchema(c, force: force)
             }
         } catch where !Task.isCancelled {
             logger.error("schema reload failed", metadata: ["error": "\(error)"])

@@ -1,0 +1,20 @@
+// Several Iris nodes on one PostgreSQL: before an RPC runs, this node catches up with a schema change
+// another node has acknowledged but not yet announced here (`Database.catchUpWithSharedSchema`), as the
+// REST server does before each request. Nothing happens on the embedded engine.
+import Database
+import GRPCCore
+
+struct SharedSchemaInterceptor: ServerInterceptor {
+    let database: Database
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        if context.descriptor.service.fullyQualifiedService != "grpc.health.v1.Health" {
+            await database.catchUpWithSharedSchema()
+        }
+        return try await next(request, context)
+    }
+}
