@@ -48,6 +48,13 @@ def new_database(url: str) -> str:
     return f"{base}/{name}"
 
 
+
+def query(url: str, sql: str) -> str:
+    """Runs `sql` on the database of `url` with psql; returns its unaligned, tuples-only output."""
+    psql = os.environ.get("IRIS_TEST_PSQL") or str(install_dir() / "bin" / "psql")
+    done = subprocess.run([psql, url, "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True, text=True)
+    return done.stdout.strip()
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -12,6 +12,8 @@ from clip_helpers import (  # noqa: F401  (fixtures)
     MODULE, b64, clip_client, clip_iris, cosine_distance, gql, inference, join_concepts, move_away, move_to,
 )
 
+pytestmark = pytest.mark.backends("sqlite", "postgres")
+
 # The seed's "valid payload for a class" exactly as printed (indentation was lost in the web copy).
 SEED_SCHEMA = """{
 "classes": [

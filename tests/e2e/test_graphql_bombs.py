@@ -8,7 +8,12 @@ import time
 import pytest
 import requests
 
+import pg_server
+from conftest import backend_env
 from test_rest_body_bombs import ReadyProbe
+
+# Tests that take `backend` run once per storage engine: the limits hold wherever the work happens.
+pytestmark = pytest.mark.backends("sqlite", "postgres")
 
 GIB = 1 << 30
 
@@ -43,8 +48,8 @@ def bombs() -> list[tuple[str, str, str]]:
     ]
 
 
-def test_hostile_queries_get_prompt_errors(iris_factory):
-    server = iris_factory()
+def test_hostile_queries_get_prompt_errors(iris_factory, backend, request):
+    server = iris_factory(backend_env(backend, request))
     r = requests.post(server.url + "/v1/schema", json={
         "class": "Bomb", "vectorizer": "none", "properties": [{"name": "a", "dataType": ["text"]}]})
     assert r.status_code == 200, r.text
@@ -124,11 +129,11 @@ def uid(i: int) -> str:
     return f"00000000-0000-4000-8000-{i:012d}"
 
 
-def test_result_bombs_are_refused_before_they_are_built(iris_factory):
+def test_result_bombs_are_refused_before_they_are_built(iris_factory, backend, request):
     """Aliases of a plain field and references fanning out: few searches, but millions of values for
     GraphQLSwift to build (~4 KB and 20 us each: 10,000 aliases of 200 objects ran past 120 s and 10 GiB;
     the fan-out below took 15 s and 1.2 GiB when lookups were charged only after they ran)."""
-    server = iris_factory()
+    server = iris_factory(backend_env(backend, request))
     r = requests.post(server.url + "/v1/schema", json={"class": "Bomb", "vectorizer": "none", "properties": [
         {"name": "a", "dataType": ["text"]}, {"name": "ref", "dataType": ["Bomb"]}]})
     assert r.status_code == 200, r.text
@@ -173,10 +178,11 @@ def test_result_bombs_are_refused_before_they_are_built(iris_factory):
     assert [len(o["ref"]) for o in r.json()["data"]["Get"]["Bomb"]] == [n, n]
 
 
-def test_time_budget_stops_the_work(iris_factory):
+def test_time_budget_stops_the_work(iris_factory, backend, request):
     """100 searches that each scan 30,000 objects for 4 LIKE patterns (~7 s in all on 2 busy cores): with
     a 1 s budget the query answers one error naming the setting, and the server stops scanning."""
-    server = iris_factory({"GRAPHQL_MAX_QUERY_SECONDS": "1"})
+    env = backend_env(backend, request)
+    server = iris_factory({"GRAPHQL_MAX_QUERY_SECONDS": "1", **env})
     r = requests.post(server.url + "/v1/schema", json={"class": "Slow", "vectorizer": "none", "properties": [
         {"name": "a", "dataType": ["text"]}]})
     assert r.status_code == 200, r.text
@@ -199,4 +205,7 @@ def test_time_budget_stops_the_work(iris_factory):
     cpu = cpu_seconds(server.proc.pid)
     time.sleep(1.0)
     assert cpu_seconds(server.proc.pid) - cpu < 0.2
+    if "IRIS_STORAGE_URL" in env:  # and PostgreSQL runs none of the searches left
+        active = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()"
+        assert pg_server.query(env["IRIS_STORAGE_URL"], active) == "0"
     assert requests.get(server.url + "/v1/.well-known/ready", timeout=1).status_code == 200
