@@ -20,6 +20,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -107,6 +108,31 @@ def start_server(iris, work, port, grpc_port, env=None):
     return server
 
 
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of process `pid` so far (/proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class CPUSplit:
+    """CPU seconds the server and the load driver (a child that has exited) spent during a timed phase, so
+    the transport's cost per query can be told from the driver's on a machine they share."""
+    def __init__(self, server):
+        self.server = server
+        self.server0, self.driver0 = cpu_seconds(server.pid), children_cpu_seconds()
+
+    def per_query_ms(self, queries):
+        server = cpu_seconds(self.server.pid) - self.server0
+        driver = children_cpu_seconds() - self.driver0
+        return {"server_cpu_ms_per_query": 1000 * server / queries, "driver_cpu_ms_per_query": 1000 * driver / queries}
+
 def import_base(conn, base, batch=1000):
     """POST /v1/batch/objects in batches of `batch`, vectors given; returns the seconds it took."""
     t0 = time.time()
@@ -151,15 +177,20 @@ def wrk_graphql(port, bodies, work, connections, duration):
     return qps, p50, p99
 
 
-def grpc_run(args, work, port, files, dim):
+def grpc_run(args, work, port, files, dim, server):
     """gRPC Search with the same queries and clients as the GraphQL run; its recall from the replies."""
     helper = [args.v4_python, os.path.join(HERE, "grpc_messages.py")]
     requests, replies = os.path.join(work, "grpc-requests.bin"), os.path.join(work, "grpc-replies.bin")
     subprocess.run(helper + ["encode", "--class", CLASS, "--queries", files["query.f32"], "--dim", str(dim),
                              "--out", requests], check=True)
+    # The replies (for recall) first, untimed; then the timed run.
+    subprocess.run([args.bench_grpc, "--port", str(port), "--requests", requests, "--replies", replies, "--duration", "0.001"],
+                   capture_output=True, text=True, check=True)
+    split = CPUSplit(server)
     out = json.loads(subprocess.run(
         [args.bench_grpc, "--port", str(port), "--requests", requests, "--clients", str(args.connections),
-         "--duration", str(args.duration), "--replies", replies], capture_output=True, text=True, check=True).stdout)
+         "--duration", str(args.duration)], capture_output=True, text=True, check=True).stdout)
+    out.update(split.per_query_ms(out["requests"]))
     out["recall"] = float(subprocess.run(helper + ["recall", "--replies", replies, "--truth", files["truth.i32"]],
                                          capture_output=True, text=True, check=True).stdout)
     return out
@@ -198,8 +229,10 @@ def main():
 
         bodies = [graphql_body(q) for q in queries]
         recall = recall_at_10(conn, bodies, truth)
+        split = CPUSplit(server)
         qps, p50, p99 = wrk_graphql(port, bodies, work, args.connections, args.duration)
-        grpc = grpc_run(args, work, grpc_port, files, dim) if args.bench_grpc else None
+        http_cpu = split.per_query_ms(qps * args.duration)
+        grpc = grpc_run(args, work, grpc_port, files, dim, server) if args.bench_grpc else None
     finally:
         server.terminate()
         try:
@@ -221,10 +254,12 @@ def main():
               "http_qps": qps, "http_p50_ms": p50, "http_p99_ms": p99, "http_recall": recall,
               "inprocess_qps_1thread": point["qps"], "inprocess_qps_2threads": point.get("qps_2threads"),
               "inprocess_recall": point["recall"],
-              "ratio": qps / point["qps"], "import_seconds": import_seconds, "cores": os.cpu_count()}
+              "ratio": qps / point["qps"], "import_seconds": import_seconds, "cores": os.cpu_count(),
+              **{"http_" + k: v for k, v in http_cpu.items()}}
     if grpc:
         result.update({"grpc_qps": grpc["qps"], "grpc_p50_ms": grpc["p50_ms"], "grpc_p99_ms": grpc["p99_ms"],
-                       "grpc_recall": grpc["recall"], "grpc_ratio": grpc["qps"] / point["qps"]})
+                       "grpc_recall": grpc["recall"], "grpc_ratio": grpc["qps"] / point["qps"],
+                       **{"grpc_" + k: grpc[k] for k in ("server_cpu_ms_per_query", "driver_cpu_ms_per_query")}})
     print(json.dumps(result))
     print(f"\nnearVector limit 10, {len(base)} x {dim}, ef={args.ef} M={args.m} efC={args.efc}, "
           f"{args.connections} concurrent HTTP clients, {os.cpu_count()} cores", file=sys.stderr)
@@ -238,6 +273,13 @@ def main():
     print(f"  ratio HTTP / in-process: {qps / point['qps']:.2f}  (target >= 0.5)", file=sys.stderr)
     if grpc:
         print(f"  ratio gRPC / in-process: {grpc['qps'] / point['qps']:.2f}  (target >= 0.8)", file=sys.stderr)
+    # The drivers share the cores with the server: CPU per query tells the server's cost from theirs.
+    print(f"  CPU ms per query: in-process {1000 / point['qps']:.2f}; HTTP server {http_cpu['server_cpu_ms_per_query']:.2f}"
+          f" + wrk {http_cpu['driver_cpu_ms_per_query']:.2f}", file=sys.stderr, end="")
+    if grpc:
+        print(f"; gRPC server {grpc['server_cpu_ms_per_query']:.2f} + bench-grpc {grpc['driver_cpu_ms_per_query']:.2f}",
+              file=sys.stderr, end="")
+    print(file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -77,18 +77,38 @@ let options = Options(CommandLine.arguments)
 let requests = readFramed(options.requests)
 let search = MethodDescriptor(fullyQualifiedService: "weaviate.v1.Weaviate", method: "Search")
 
-func call(_ client: GRPCClient<HTTP2ClientTransport.Posix>, _ message: [UInt8]) async throws -> [UInt8] {
+func call(_ client: Client, _ message: [UInt8]) async throws -> [UInt8] {
     try await client.unary(request: ClientRequest(message: message), descriptor: search, serializer: RawBytes(),
                            deserializer: RawBytes(), options: .defaults) { try $0.message }
 }
 
-let transport = try HTTP2ClientTransport.Posix(target: .ipv4(host: "127.0.0.1", port: options.port),
-                                               transportSecurity: .plaintext)
-let report = try await withGRPCClient(transport: transport) { client in
+typealias Client = GRPCClient<HTTP2ClientTransport.Posix>
+
+/// One client per connection, as wrk's HTTP clients have (a client process has one gRPC channel).
+func withClients<R: Sendable>(_ n: Int, _ body: @Sendable ([Client]) async throws -> R) async throws -> R {
+    let clients = try (0..<n).map { _ in
+        Client(transport: try HTTP2ClientTransport.Posix(target: .ipv4(host: "127.0.0.1", port: options.port),
+                                                        transportSecurity: .plaintext))
+    }
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        for c in clients { group.addTask { try await c.runConnections() } }
+        do {
+            let result = try await body(clients)
+            for c in clients { c.beginGracefulShutdown() }
+            try await group.waitForAll()
+            return result
+        } catch {
+            group.cancelAll()
+            throw error
+        }
+    }
+}
+
+let report = try await withClients(options.clients) { clients in
     if let path = options.replies {
         var framed: [UInt8] = []
         for message in requests {
-            let reply = try await call(client, message)
+            let reply = try await call(clients[0], message)
             let n = UInt32(reply.count)
             framed += [UInt8(n & 0xff), UInt8(n >> 8 & 0xff), UInt8(n >> 16 & 0xff), UInt8(n >> 24)] + reply
         }
@@ -104,7 +124,7 @@ let report = try await withGRPCClient(transport: transport) { client in
                 var k = c
                 while ContinuousClock.now < end {
                     let t = ContinuousClock.now
-                    _ = try await call(client, requests[k % requests.count])
+                    _ = try await call(clients[c], requests[k % requests.count])
                     mine.append(seconds(ContinuousClock.now - t) * 1e3)
                     k += options.clients
                 }
