@@ -76,6 +76,27 @@ void tk_q8_pack_weights(const float *w, size_t k, size_t n, size_t ldw, int8_t *
     free(inv);
 }
 
+// The end of both row-statistics builds: values k - k % 8... into their lanes one at a time, then the lanes
+// added up in a fixed order. Separate statements for the square and its sum: never contracted into an FMA.
+static inline void q8_stats_finish(const float *x, size_t i, size_t k, float s[8], float ss[8], float mn[8], float mx[8],
+                                   float *lo, float *hi, float *sum, float *sumsq) {
+    for (; i < k; i++) {
+        size_t j = i % 8;
+        float v = x[i];
+        float sq = v * v;
+        s[j] += v;
+        ss[j] += sq;
+        mn[j] = v < mn[j] ? v : mn[j];
+        mx[j] = v > mx[j] ? v : mx[j];
+    }
+    *sum = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    *sumsq = ((ss[0] + ss[1]) + (ss[2] + ss[3])) + ((ss[4] + ss[5]) + (ss[6] + ss[7]));
+    float l = mn[0], h = mx[0];
+    for (int j = 1; j < 8; j++) l = mn[j] < l ? mn[j] : l, h = mx[j] > h ? mx[j] : h;
+    *lo = l;
+    *hi = h;
+}
+
 // Min, max, sum and sum of squares of a row in 8 interleaved lanes (lane = i % 8) added up in a fixed order,
 // so the Swift reference can repeat it bit for bit; SSE (every x86-64) computes the same lanes 4 at a time
 // (minps(v, m) is v < m ? v : m, and adds and multiplies round the same way in any width).
@@ -95,21 +116,7 @@ static void q8_row_stats(const float *x, size_t k, float *lo, float *hi, float *
     _mm_storeu_ps(s, s0), _mm_storeu_ps(s + 4, s1), _mm_storeu_ps(ss, q0), _mm_storeu_ps(ss + 4, q1);
     _mm_storeu_ps(mn, n0), _mm_storeu_ps(mn + 4, n1), _mm_storeu_ps(mx, x0), _mm_storeu_ps(mx + 4, x1);
 #endif
-    for (; i < k; i++) {
-        size_t j = i % 8;
-        float v = x[i];
-        float sq = v * v;
-        s[j] += v;
-        ss[j] += sq;
-        mn[j] = v < mn[j] ? v : mn[j];
-        mx[j] = v > mx[j] ? v : mx[j];
-    }
-    *sum = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-    *sumsq = ((ss[0] + ss[1]) + (ss[2] + ss[3])) + ((ss[4] + ss[5]) + (ss[6] + ss[7]));
-    float l = mn[0], h = mx[0];
-    for (int j = 1; j < 8; j++) l = mn[j] < l ? mn[j] : l, h = mx[j] > h ? mx[j] : h;
-    *lo = l;
-    *hi = h;
+    q8_stats_finish(x, i, k, s, ss, mn, mx, lo, hi, sum, sumsq);
 }
 
 // How many values of a row are farther than `limit` (a squared distance) from `mean`: the common answer is
@@ -164,21 +171,7 @@ __attribute__((target("avx2,fma"))) static void q8_row_stats_avx2(const float *x
         xv = _mm256_max_ps(v, xv);
     }
     _mm256_storeu_ps(s, sv), _mm256_storeu_ps(ss, qv), _mm256_storeu_ps(mn, nv), _mm256_storeu_ps(mx, xv);
-    for (; i < k; i++) {
-        size_t j = i % 8;
-        float v = x[i];
-        float sq = v * v;
-        s[j] += v;
-        ss[j] += sq;
-        mn[j] = v < mn[j] ? v : mn[j];
-        mx[j] = v > mx[j] ? v : mx[j];
-    }
-    *sum = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-    *sumsq = ((ss[0] + ss[1]) + (ss[2] + ss[3])) + ((ss[4] + ss[5]) + (ss[6] + ss[7]));
-    float l = mn[0], h = mx[0];
-    for (int j = 1; j < 8; j++) l = mn[j] < l ? mn[j] : l, h = mx[j] > h ? mx[j] : h;
-    *lo = l;
-    *hi = h;
+    q8_stats_finish(x, i, k, s, ss, mn, mx, lo, hi, sum, sumsq);
 }
 
 __attribute__((target("avx2,fma"))) static size_t q8_count_far_avx2(const float *x, size_t k, float mean, float limit) {

@@ -25,6 +25,10 @@ protocol StorageEngine: Sendable {
     /// without a class name).
     func readBlocking<T>(_ body: (any ObjectReader) throws -> T) throws -> T
 
+    /// A `read` of a few rows by key (a search's hits), which takes microseconds: an engine may run it on
+    /// the caller's thread where handing it to another thread would cost more than the read.
+    func readFew<T: Sendable>(_ body: @escaping @Sendable (any ObjectReader) throws -> T) async throws -> T
+
     /// Runs `body` as one transaction: it commits when `body` returns and rolls back when it throws.
     /// Writers to one object see each other's commits in some serial order (`body` reads the object it
     /// changes through the same `ObjectWriter`). Vector changes are searchable once this returns.
@@ -51,6 +55,10 @@ extension ObjectWriter {
 }
 
 extension StorageEngine {
+    func readFew<T: Sendable>(_ body: @escaping @Sendable (any ObjectReader) throws -> T) async throws -> T {
+        try await read(body)
+    }
+
     /// The embedded engine indexes each vector in the write that stores it.
     func vectorsWaitingForIndex(_ shard: ClassState) async throws -> Int { 0 }
 }

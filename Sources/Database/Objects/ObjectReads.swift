@@ -32,6 +32,13 @@ extension Database {
         }
     }
 
+    /// `read` for a few rows by key (see `StorageEngine.readFew`).
+    func readFew<T: Sendable>(_ body: @escaping @Sendable (any ObjectReader) throws -> T) async throws -> T {
+        do { return try await engine.readFew(body) } catch {
+            throw storageFailure(error, "store read")
+        }
+    }
+
     var orderedStates: [ClassState] {
         withSchemaLock { classOrder.compactMap { classes[$0] } }
     }
@@ -259,7 +266,7 @@ extension Database {
             ? try await engine.nearest(st, lane: query.parts[0].lane, to: query.parts[0].vector, k: k, maxDistance: maxDistance,
                                        allowList: allowList)
             : try await multiTargetNearest(st, query, k: k, maxDistance: maxDistance, allowList: allowList)
-        let objects = try await read { rows in
+        let objects = try await readFew { rows in
             try rows.objects(st, docIDs: hits.map(\.id), withVector: includeVector)
         }
         var byID: [UInt64: ObjectRow] = [:]
