@@ -31,6 +31,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         // PostgreSQL + pgvector as a storage engine (issue #12, PostgresStore).
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // HTTP client of `iris import` (Hummingbird's tests resolve it already).
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // MARK: Vector search
@@ -106,7 +109,13 @@ let package = Package(
         ),
         .target(name: "InferenceAPI", dependencies: ["CLIPEngine", .product(name: "Hummingbird", package: "hummingbird")],
                 swiftSettings: [.swiftLanguageMode(.v6)]),
-        .target(name: "Multi2VecCLIP", dependencies: ["Database", "CLIPEngine"], swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "Multi2VecCLIP", dependencies: [
+            "Database", "CLIPEngine",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOFoundationCompat", package: "swift-nio"),
+        ], swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // MARK: The binary
         .executableTarget(
@@ -115,6 +124,10 @@ let package = Package(
                 "RESTAPI", "GraphQLAPI", "GRPCAPI", "InferenceAPI", "Multi2VecCLIP", "ModelHub", "Hashing", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

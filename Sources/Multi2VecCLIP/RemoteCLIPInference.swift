@@ -1,25 +1,31 @@
+import AsyncHTTPClient
 import Database
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
 
 /// An inference service over HTTP (`CLIP_INFERENCE_API`): `iris inference` or the Python container.
 /// Each call is a fresh request, so when the service comes back after an outage the next call works.
 public final class RemoteCLIPInference: CLIPInference {
     public let baseURL: URL
-    private let session: URLSession
     private let lastMeta = LockedValue<JSONValue?>(nil)
 
-    /// A big batch of images takes a while on a CPU (Weaviate sets no timeout at all); a request's
-    /// own `timeoutInterval` (60 s by default) would otherwise win over the session's.
-    static let vectorizeTimeout: TimeInterval = 600
+    /// A big batch of images takes a while on a CPU (Weaviate sets no timeout at all).
+    static let vectorizeTimeout: TimeAmount = .seconds(600)
+
+    /// AsyncHTTPClient, one for the process (never shut down): Foundation's URLSession on Linux kept a core
+    /// busy in wake-ups while it waited for an answer (see ImportClient). A refused connection fails the
+    /// call at once, so an outage gives its error now and the next call after it tries again.
+    private static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(10))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     public init(baseURL: URL) {
         self.baseURL = baseURL
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = Self.vectorizeTimeout
-        session = URLSession(configuration: configuration)
     }
 
     /// Polls `/.well-known/ready` every second (500 ms per probe) until any 2xx, as Weaviate does at
@@ -28,12 +34,8 @@ public final class RemoteCLIPInference: CLIPInference {
         let deadline = ContinuousClock.now + timeout
         var lastError = "no answer"
         while ContinuousClock.now < deadline {
-            // The 500 ms probe deadline is kept here: swift-corelibs-foundation fails sub-second
-            // `timeoutInterval`s at once (NSURLErrorTimedOut after a few ms), so the request gets 5 s.
-            var request = URLRequest(url: baseURL.appendingPathComponent(".well-known/ready"))
-            request.timeoutInterval = 5
             do {
-                let (_, status) = try await send(request, deadline: 0.5)
+                let (_, status) = try await send(.GET, ".well-known/ready", timeout: .milliseconds(500))
                 if (200...299).contains(status) { return }
                 lastError = "status \(status)"
             } catch {
@@ -46,13 +48,9 @@ public final class RemoteCLIPInference: CLIPInference {
 
     public func vectorize(texts: [String], images: [String]) async throws -> CLIPVectors {
         let url = baseURL.appendingPathComponent("vectorize")
-        var request = URLRequest(url: url)
-        request.timeoutInterval = Self.vectorizeTimeout
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = try JSONSerialization.data(withJSONObject: ["texts": texts, "images": images])
+        let payload = try JSONSerialization.data(withJSONObject: ["texts": texts, "images": images])
         let (body, status): (Data, Int)
-        do { (body, status) = try await send(request) } catch {
+        do { (body, status) = try await send(.POST, "vectorize", body: payload, timeout: Self.vectorizeTimeout) } catch {
             throw CLIPInferenceError("remote client vectorize: send POST request: Post \"\(url.absoluteString)\": \(error)")
         }
         guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else {
@@ -84,7 +82,7 @@ public final class RemoteCLIPInference: CLIPInference {
     /// working during an outage (Weaviate would answer 500 there and break clients that start up).
     public func meta() async throws -> JSONValue {
         do {
-            let (body, status) = try await send(URLRequest(url: baseURL.appendingPathComponent("meta")))
+            let (body, status) = try await send(.GET, "meta", timeout: .seconds(60))
             guard (200...299).contains(status) else { throw CLIPInferenceError("status \(status)") }
             let value = try JSONValue.parse(body)
             lastMeta.set(value)
@@ -95,39 +93,29 @@ public final class RemoteCLIPInference: CLIPInference {
         }
     }
 
-    /// One request; with a `deadline` (seconds) it fails with "timeout" then and the request is cancelled.
-    private func send(_ request: URLRequest, deadline: Double? = nil) async throws -> (Data, Int) {
-        let finished = LockedValue(false)
-        return try await withCheckedThrowingContinuation { continuation in
-            @Sendable func finish(_ result: Result<(Data, Int), Error>) {
-                if finished.setIfFalse() { continuation.resume(with: result) }
-            }
-            let task = session.dataTask(with: request) { data, response, error in
-                if let error {
-                    finish(.failure(CLIPInferenceError(Self.describe(error))))
-                } else {
-                    finish(.success((data ?? Data(), (response as? HTTPURLResponse)?.statusCode ?? 0)))
-                }
-            }
-            task.resume()
-            if let deadline {
-                DispatchQueue.global().asyncAfter(deadline: .now() + deadline) {
-                    finish(.failure(CLIPInferenceError("timeout after \(deadline) s")))
-                    task.cancel()
-                }
-            }
+    /// One request, failed with "timeout" when it has no answer within `timeout`.
+    private func send(_ method: HTTPMethod, _ path: String, body: Data? = nil, timeout: TimeAmount) async throws -> (Data, Int) {
+        var request = HTTPClientRequest(url: baseURL.appendingPathComponent(path).absoluteString)
+        request.method = method
+        if let body {
+            request.body = .bytes(ByteBuffer(data: body))
+            request.headers.add(name: "Content-Type", value: "application/json")
+        }
+        do {
+            let response = try await Self.http.execute(request, timeout: timeout)
+            let answer = try await response.body.collect(upTo: 1 << 30)
+            return (Data(buffer: answer), Int(response.status.code))
+        } catch {
+            throw CLIPInferenceError(Self.describe(error))
         }
     }
 
-    private static func describe(_ error: Error) -> String {
-        guard let urlError = error as? URLError else { return "\(error)" }
-        switch urlError.code {
-        case .cannotConnectToHost: return "connection refused"
-        case .timedOut: return "timeout"
-        case .cannotFindHost: return "no such host"
-        case .networkConnectionLost: return "connection reset"
-        default: return urlError.localizedDescription
-        }
+    /// Go's wording, as Weaviate's errors carry it: "connection refused", "timeout", "no such host".
+    static func describe(_ error: Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+        if error is SocketAddressError { return "no such host" }
+        if let e = error as? HTTPClientError, [.deadlineExceeded, .readTimeout, .connectTimeout].contains(e) { return "timeout" }
+        return "\(error)"
     }
 }
 
@@ -138,14 +126,4 @@ final class LockedValue<T>: @unchecked Sendable {
     init(_ value: T) { self.value = value }
     func get() -> T { lock.lock(); defer { lock.unlock() }; return value }
     func set(_ new: T) { lock.lock(); value = new; lock.unlock() }
-}
-
-extension LockedValue where T == Bool {
-    /// Sets the flag; true only for the caller that changed it from false.
-    func setIfFalse() -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        if value { return false }
-        value = true
-        return true
-    }
 }
