@@ -5,11 +5,11 @@ import Foundation
 /// with a `threads`-wide BLAS. Measured on ViT-B/32 shapes (bench/clip, 2 cores): texts (short
 /// sequences, many small attention products) are faster split; so are images since the packed fp32 and
 /// int8 kernels replaced the BLAS for projections (16 images, loaded machine: int8 1.1x images/s, fp32
-/// 0.95-1.2x, as every LayerNorm,
-/// residual add, activation quantisation and attention product runs on its own core instead of between
-/// column-split joins, and a core taken by another process stalls only its own half; the kernels give a
-/// row the same bits either way). `auto` splits images in whole multiples of
-/// `threads` and gives the rest (fewer than `threads` images, e.g. a single one) all threads by columns.
+/// 0.95-1.2x), as every LayerNorm, residual add, activation quantisation and attention product runs on
+/// its own core instead of between column-split joins, and a core taken by another process stalls only
+/// its own half (the kernels give a row the same bits either way). `auto` splits images in whole
+/// multiples of `threads` and gives the rest (fewer than `threads` images, e.g. a single one) all
+/// threads by columns.
 /// Runs are serialised process-wide because the BLAS thread count is global.
 public struct ComputeSettings: Sendable {
     public enum Mode: String, Sendable {
