@@ -13,7 +13,7 @@ struct AuthInterceptor: ServerInterceptor {
         context: ServerContext,
         next: (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
-        guard context.descriptor.service.fullyQualifiedService != "grpc.health.v1.Health" else {
+        guard !context.isHealthCheck else {
             return try await next(request, context)
         }
         let header = request.metadata[stringValues: "authorization"].first(where: { _ in true })

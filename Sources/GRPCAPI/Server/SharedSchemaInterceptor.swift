@@ -12,9 +12,15 @@ struct SharedSchemaInterceptor: ServerInterceptor {
         context: ServerContext,
         next: (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
-        if context.descriptor.service.fullyQualifiedService != "grpc.health.v1.Health" {
+        if !context.isHealthCheck {
             await database.catchUpWithSharedSchema()
         }
         return try await next(request, context)
     }
+}
+
+extension ServerContext {
+    /// The standard health service, which the interceptors let through untouched (the client calls it
+    /// before any key or schema could matter).
+    var isHealthCheck: Bool { descriptor.service.fullyQualifiedService == "grpc.health.v1.Health" }
 }
