@@ -137,12 +137,6 @@ let package = Package(
         .executableTarget(name: "bench-clip", dependencies: ["CLIPEngine", "COpenBLAS", "CTensorKernels"], path: "bench/clip/driver"),
         .executableTarget(name: "bench-json", dependencies: ["JSON"], path: "bench/json/driver"),
         .executableTarget(name: "bench-store", dependencies: ["Database"], path: "bench/import/driver"),
-        .executableTarget(
-            name: "bench-grpc",
-            dependencies: [.product(name: "GRPCCore", package: "grpc-swift-2"),
-                           .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport")],
-            path: "bench/query/grpc-driver", swiftSettings: [.swiftLanguageMode(.v6)]
-        ),
 
         // MARK: Tests
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
