@@ -154,10 +154,10 @@ enum AggregateSchema {
                 groupBy: groupBy,
                 limit: args[field: "limit"]?.asInt,
                 objectLimit: args[field: "objectLimit"]?.asInt,
-                near: ArgumentParsing.near(args, context: context, info: info),
+                near: try ArgumentParsing.near(args, context: context, info: info),
                 needsObjects: groupBy != nil || !selected.subtracting(["meta", "__typename"]).isEmpty)
             built.tenant = args[field: "tenant"]?.asString.flatMap { $0.isEmpty ? nil : $0 }
-            built.hybrid = ArgumentParsing.hybrid(args, context: context, info: info)
+            built.hybrid = try ArgumentParsing.hybrid(args, context: context, info: info)
             let request = built
             let groups = try await QueryBudget.withSlot { try await backend.aggregate(request) }
             try QueryBudget.charge(objects: groups.count, info: info)

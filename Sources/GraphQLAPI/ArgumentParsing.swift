@@ -104,17 +104,27 @@ enum ArgumentParsing {
 
     /// nearVector, nearObject and every module argument present in `args` (`context` and `info` are
     /// the resolver's, for vectors VectorLiterals read).
-    static func near(_ args: Map, context: any Sendable, info: GraphQLResolveInfo) -> NearParameters {
+    static func near(_ args: Map, context: any Sendable, info: GraphQLResolveInfo) throws -> NearParameters {
         let literal = VectorLiterals.vector(argument: "nearVector", context: context, info: info)
         var near = NearParameters(nearVector: nearVector(args[field: "nearVector"], literal: literal),
                                   nearObject: nearObject(args[field: "nearObject"]))
         for kind in ModuleNearArgumentKind.allCases {
             if let m = args[field: kind.rawValue] { near.module.append(moduleParameter(kind, m)) }
         }
-        // `targetVectors` (Weaviate ≥ 1.24) of whichever near argument is given.
+        // `targets` or `targetVectors` (Weaviate ≥ 1.24) of whichever near argument is given.
         for name in ["nearVector", "nearObject"] + ModuleNearArgumentKind.allCases.map(\.rawValue) {
-            if let names = args[field: name]?[field: "targetVectors"]?.asStrings, !names.isEmpty {
-                near.targets = TargetVectors(names: names)
+            if let m = args[field: name], let targets = try targets(m) { near.targets = targets }
+        }
+        if let m = args[field: "nearVector"] {
+            let perTarget = m[field: "vectorPerTarget"]
+            guard (m[field: "vector"] == nil) != (perTarget == nil) else {
+                throw ArgumentError("vector or vectorPerTarget is required field")
+            }
+            if let perTarget {
+                let full = VectorLiterals.vectorPerTarget(argument: "nearVector", context: context, info: info)
+                var targets = near.targets
+                near.nearVector?.vectorPerTarget = try vectorPerTarget(perTarget, full: full, targets: &targets)
+                near.targets = targets
             }
         }
         return near
@@ -126,14 +136,14 @@ enum ArgumentParsing {
     }
 
     /// `hybrid`; its vector may have been read by VectorLiterals like nearVector's.
-    static func hybrid(_ args: Map, context: any Sendable, info: GraphQLResolveInfo) -> HybridParameter? {
+    static func hybrid(_ args: Map, context: any Sendable, info: GraphQLResolveInfo) throws -> HybridParameter? {
         guard let m = args[field: "hybrid"] else { return nil }
         let vector = VectorLiterals.vector(argument: "hybrid", context: context, info: info)
             ?? m[field: "vector"]?.array.map { $0.compactMap { $0.asDouble.map(Float.init) } }
         var p = HybridParameter(query: m[field: "query"]?.asString ?? "", alpha: m[field: "alpha"]?.asDouble,
                                 vector: vector, properties: m[field: "properties"]?.asStrings,
                                 maxVectorDistance: m[field: "maxVectorDistance"]?.asDouble)
-        if let names = m[field: "targetVectors"]?.asStrings, !names.isEmpty { p.targets = TargetVectors(names: names) }
+        p.targets = try targets(m)
         return p
     }
 

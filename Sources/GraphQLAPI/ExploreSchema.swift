@@ -27,7 +27,7 @@ enum ExploreSchema {
             try QueryBudget.check()
             let selected = SelectionReader.childNames(info.fieldASTs, fragments: info.fragments)
             let request = ExploreRequest(
-                near: ArgumentParsing.near(args, context: context, info: info),
+                near: try ArgumentParsing.near(args, context: context, info: info),
                 limit: args[field: "limit"]?.asInt,
                 offset: args[field: "offset"]?.asInt,
                 certaintyRequested: selected.contains("certainty"))

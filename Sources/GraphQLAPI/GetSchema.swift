@@ -176,9 +176,11 @@ final class GetTypes: @unchecked Sendable {
     }
 
     /// The Get field of one class with its arguments and the resolver running the query.
-    func getField(for cls: ClassDefinition, modules: [any NearSearchVectorizer], sortOrder: GraphQLEnumType) throws -> GraphQLField {
+    func getField(for cls: ClassDefinition, modules: [any NearSearchVectorizer], sortOrder: GraphQLEnumType,
+                  targetTypes: TargetTypes) throws -> GraphQLField {
         guard let type = classTypes[cls.className] else { throw ArgumentError("unknown class \(cls.className)") }
         let prefix = "GetObjects\(cls.className)"
+        let targets = try TargetFields(targetTypes, prefix: prefix)
         var args: GraphQLArgumentConfigMap = [
             "where": GraphQLArgument(type: try InputTypes.whereFilter(prefix: prefix)),
             "limit": GraphQLArgument(type: GraphQLInt),
@@ -187,16 +189,16 @@ final class GetTypes: @unchecked Sendable {
             "autocut": GraphQLArgument(type: GraphQLInt),
             "tenant": GraphQLArgument(type: GraphQLString),
             "sort": GraphQLArgument(type: GraphQLList(try InputTypes.sort(prefix: prefix, order: sortOrder))),
-            "nearVector": GraphQLArgument(type: try InputTypes.nearVector(prefix: prefix)),
-            "nearObject": GraphQLArgument(type: try InputTypes.nearObject(prefix: prefix)),
+            "nearVector": GraphQLArgument(type: try InputTypes.nearVector(prefix: prefix, targets: targets)),
+            "nearObject": GraphQLArgument(type: try InputTypes.nearObject(prefix: prefix, targets: targets)),
             "bm25": GraphQLArgument(type: try InputTypes.bm25(prefix: prefix)),
-            "hybrid": GraphQLArgument(type: try InputTypes.hybrid(prefix: prefix)),
+            "hybrid": GraphQLArgument(type: try InputTypes.hybrid(prefix: prefix, targets: targets)),
             "groupBy": GraphQLArgument(type: try InputTypes.groupBy(prefix: prefix)),
             "group": GraphQLArgument(type: try InputTypes.group(prefix: prefix)),
             "consistencyLevel": GraphQLArgument(type: try InputTypes.consistencyLevel(className: cls.className)),
         ]
         for kind in moduleArguments(for: cls, modules: modules) {
-            args[kind.rawValue] = GraphQLArgument(type: try InputTypes.moduleArgument(kind, prefix: prefix))
+            args[kind.rawValue] = GraphQLArgument(type: try InputTypes.moduleArgument(kind, prefix: prefix, targets: targets))
         }
         let backend = self.backend
         let className = cls.className
@@ -209,9 +211,9 @@ final class GetTypes: @unchecked Sendable {
                 offset: args[field: "offset"]?.asInt,
                 after: args[field: "after"]?.asString,
                 sort: ArgumentParsing.sort(args),
-                near: ArgumentParsing.near(args, context: context, info: info),
+                near: try ArgumentParsing.near(args, context: context, info: info),
                 bm25: ArgumentParsing.bm25(args),
-                hybrid: ArgumentParsing.hybrid(args, context: context, info: info),
+                hybrid: try ArgumentParsing.hybrid(args, context: context, info: info),
                 additional: SelectionReader.additional(info))
             built.tenant = args[field: "tenant"]?.asString.flatMap { $0.isEmpty ? nil : $0 }
             built.autocut = args[field: "autocut"]?.asInt

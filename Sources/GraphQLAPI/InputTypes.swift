@@ -86,33 +86,44 @@ enum InputTypes {
         }
     }
 
-    static func nearVector(prefix: String) throws -> GraphQLInputObjectType {
-        try GraphQLInputObjectType(
-            name: "\(prefix)NearVectorInpObj",
-            fields: [
-                "vector": InputObjectField(type: GraphQLNonNull(GraphQLList(GraphQLFloat))),
-                "certainty": InputObjectField(type: GraphQLFloat),
-                "targetVectors": InputObjectField(type: GraphQLList(GraphQLString)),
-                "distance": InputObjectField(type: GraphQLFloat),
-            ]
-        )
+    /// `nearVector`; with `targets` (Get) also `targets` and `vectorPerTarget`, and then `vector` is
+    /// optional: one of the two is required (ArgumentParsing checks).
+    static func nearVector(prefix: String, targets: TargetFields? = nil) throws -> GraphQLInputObjectType {
+        var fields: InputObjectFieldMap = [
+            "vector": InputObjectField(type: GraphQLNonNull(GraphQLList(GraphQLFloat))),
+            "certainty": InputObjectField(type: GraphQLFloat),
+            "targetVectors": InputObjectField(type: GraphQLList(GraphQLString)),
+            "distance": InputObjectField(type: GraphQLFloat),
+        ]
+        if let targets {
+            fields["vector"] = InputObjectField(type: GraphQLList(GraphQLFloat))
+            fields["vectorPerTarget"] = InputObjectField(type: targets.vectorPerTarget)
+        }
+        return try GraphQLInputObjectType(name: "\(prefix)NearVectorInpObj", fields: withTargets(fields, targets))
     }
 
-    static func nearObject(prefix: String) throws -> GraphQLInputObjectType {
+    /// `fields` and, for Get, `targets`.
+    private static func withTargets(_ fields: InputObjectFieldMap, _ targets: TargetFields?) -> InputObjectFieldMap {
+        var fields = fields
+        if let targets { fields["targets"] = InputObjectField(type: targets.targets) }
+        return fields
+    }
+
+    static func nearObject(prefix: String, targets: TargetFields? = nil) throws -> GraphQLInputObjectType {
         try GraphQLInputObjectType(
             name: "\(prefix)NearObjectInpObj",
-            fields: [
+            fields: withTargets([
                 "id": InputObjectField(type: GraphQLString),
                 "beacon": InputObjectField(type: GraphQLString),
                 "certainty": InputObjectField(type: GraphQLFloat),
                 "targetVectors": InputObjectField(type: GraphQLList(GraphQLString)),
                 "distance": InputObjectField(type: GraphQLFloat),
-            ]
+            ], targets)
         )
     }
 
     /// nearText of a text-capable module: concepts, certainty, distance, moveTo, moveAwayFrom.
-    static func nearText(prefix: String) throws -> GraphQLInputObjectType {
+    static func nearText(prefix: String, targets: TargetFields? = nil) throws -> GraphQLInputObjectType {
         let objectRef = try GraphQLInputObjectType(
             name: "\(prefix)NearTextMovementObjectsInpObj",
             fields: ["id": InputObjectField(type: GraphQLString), "beacon": InputObjectField(type: GraphQLString)]
@@ -129,26 +140,26 @@ enum InputTypes {
         }
         return try GraphQLInputObjectType(
             name: "\(prefix)NearTextInpObj",
-            fields: [
+            fields: withTargets([
                 "concepts": InputObjectField(type: GraphQLNonNull(GraphQLList(GraphQLString))),
                 "certainty": InputObjectField(type: GraphQLFloat),
                 "targetVectors": InputObjectField(type: GraphQLList(GraphQLString)),
                 "distance": InputObjectField(type: GraphQLFloat),
                 "moveTo": InputObjectField(type: try movement("MoveTo")),
                 "moveAwayFrom": InputObjectField(type: try movement("MoveAwayFrom")),
-            ]
+            ], targets)
         )
     }
 
-    static func nearImage(prefix: String) throws -> GraphQLInputObjectType {
+    static func nearImage(prefix: String, targets: TargetFields? = nil) throws -> GraphQLInputObjectType {
         try GraphQLInputObjectType(
             name: "\(prefix)NearImageInpObj",
-            fields: [
+            fields: withTargets([
                 "image": InputObjectField(type: GraphQLNonNull(GraphQLString)),
                 "certainty": InputObjectField(type: GraphQLFloat),
                 "targetVectors": InputObjectField(type: GraphQLList(GraphQLString)),
                 "distance": InputObjectField(type: GraphQLFloat),
-            ]
+            ], targets)
         )
     }
 
@@ -164,24 +175,25 @@ enum InputTypes {
     }
 
     /// `hybrid: {query alpha vector properties}` (1.19 has no fusionType).
-    static func hybrid(prefix: String) throws -> GraphQLInputObjectType {
+    static func hybrid(prefix: String, targets: TargetFields? = nil) throws -> GraphQLInputObjectType {
         try GraphQLInputObjectType(
             name: "\(prefix)HybridInpObj",
-            fields: [
+            fields: withTargets([
                 "query": InputObjectField(type: GraphQLString),
                 "alpha": InputObjectField(type: GraphQLFloat),
                 "vector": InputObjectField(type: GraphQLList(GraphQLFloat)),
                 "properties": InputObjectField(type: GraphQLList(GraphQLString)),
                 "maxVectorDistance": InputObjectField(type: GraphQLFloat),
                 "targetVectors": InputObjectField(type: GraphQLList(GraphQLString)),
-            ]
+            ], targets)
         )
     }
 
-    static func moduleArgument(_ kind: ModuleNearArgumentKind, prefix: String) throws -> GraphQLInputObjectType {
+    static func moduleArgument(_ kind: ModuleNearArgumentKind, prefix: String,
+                               targets: TargetFields? = nil) throws -> GraphQLInputObjectType {
         switch kind {
-        case .nearText: return try nearText(prefix: prefix)
-        case .nearImage: return try nearImage(prefix: prefix)
+        case .nearText: return try nearText(prefix: prefix, targets: targets)
+        case .nearImage: return try nearImage(prefix: prefix, targets: targets)
         }
     }
 

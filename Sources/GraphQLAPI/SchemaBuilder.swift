@@ -12,10 +12,11 @@ public enum SchemaBuilder {
         guard !classes.isEmpty else { throw NoClasses() }
         let getTypes = try GetTypes(backend: backend, classes: classes)
         let sortOrder = try InputTypes.sortOrderEnum()
+        let targetTypes = try TargetTypes()
         var getFields: GraphQLFieldMap = [:]
         var aggregateFields: GraphQLFieldMap = [:]
         for cls in classes {
-            getFields[cls.className] = try getTypes.getField(for: cls, modules: modules, sortOrder: sortOrder)
+            getFields[cls.className] = try getTypes.getField(for: cls, modules: modules, sortOrder: sortOrder, targetTypes: targetTypes)
             aggregateFields[cls.className] = try AggregateSchema.field(for: cls, backend: backend, modules: modules)
         }
         let passThrough: GraphQLFieldResolve = { _, _, _, _ in [String: any Sendable]() }

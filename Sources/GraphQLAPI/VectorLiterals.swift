@@ -11,7 +11,9 @@
 // sends the same query shape again and again with other vectors. So `shape`, the query with its vector
 // lists emptied, keys a cache of shapes that passed validation. That is sound because every input field
 // named `vector` in the schema is a list of Float (VectorLiteralsTests checks it): for such a field any list of
-// number literals, the empty one included, is valid, and for any other field none is.
+// number literals, the empty one included, is valid, and for any other field none is. The one other place
+// a `vector:` key can stand is inside nearVector's `vectorPerTarget` (a named vector called "vector"),
+// whose scalar takes any list of numbers too.
 import Foundation
 import GraphQL
 
@@ -59,6 +61,18 @@ struct VectorLiterals: Sendable {
               let list = object.fields.first(where: { $0.name.value == "vector" })?.value as? ListValue,
               let start = list.loc?.start else { return nil }
         return literals.vectors[start]
+    }
+
+    /// The same for `argument: {vectorPerTarget: {vector: [...]}}`, a named vector called `vector` (the
+    /// only name the scanner blanks there): its full vector by that name, or nothing.
+    static func vectorPerTarget(argument: String, context: any Sendable, info: GraphQLResolveInfo) -> [String: [Float]] {
+        guard let literals = context as? VectorLiterals,
+              let object = info.fieldASTs.first?.arguments.first(where: { $0.name.value == argument })?.value
+                  as? ObjectValue,
+              let perTarget = object.fields.first(where: { $0.name.value == "vectorPerTarget" })?.value as? ObjectValue,
+              let list = perTarget.fields.first(where: { $0.name.value == "vector" })?.value as? ListValue,
+              let start = list.loc?.start, let full = literals.vectors[start] else { return [:] }
+        return ["vector": full]
     }
 }
 

@@ -231,3 +231,45 @@ def test_graphql_target_vectors_and_additional_vectors(client, col, data):
     assert np.allclose(hits[0]["_additional"]["vectors"]["body"], q)
     res = client.graphql_raw_query("{ Get { Doc(nearVector: {vector: %s}) { n } } }" % q.tolist())
     assert "multiple vectors, but no target vectors" in str(res.errors)
+
+
+@pytest.mark.parametrize("join", ["minimum", "sum", "average", "manual", "relative"])
+def test_graphql_targets_and_vector_per_target_answer_as_grpc_does(client, col, data, join):
+    """Raw GraphQL `targets` + `vectorPerTarget` and the client's gRPC `target_vector` + per-target vectors:
+    the same hits with the same distances."""
+    rng = np.random.default_rng(12)
+    qt, qb = rng.normal(size=8).astype(np.float32), rng.normal(size=5).astype(np.float32)
+    grpc_target, method, weights = {
+        "minimum": (TargetVectors.minimum(["title", "body"]), "minimum", ""),
+        "sum": (TargetVectors.sum(["title", "body"]), "sum", ""),
+        "average": (TargetVectors.average(["title", "body"]), "average", ""),
+        "manual": (TargetVectors.manual_weights({"title": 2.0, "body": 0.5}), "manualWeights", "weights: {title: 2, body: 0.5}"),
+        "relative": (TargetVectors.relative_score({"title": 1.0, "body": 3.0}), "relativeScore", "weights: {title: 1, body: 3}"),
+    }[join]
+    over_grpc = col.query.near_vector({"title": qt.tolist(), "body": qb.tolist()}, target_vector=grpc_target, limit=10,
+                                      return_metadata=MetadataQuery(distance=True))
+    res = client.graphql_raw_query(
+        "{ Get { Doc(limit: 10, nearVector: {vectorPerTarget: {title: %s, body: %s} "
+        "targets: {targetVectors: [\"title\", \"body\"] combinationMethod: %s %s}}) { n _additional { id distance } } } }"
+        % (qt.tolist(), qb.tolist(), method, weights))
+    assert not res.errors, res.errors
+    hits = res.get["Doc"]
+    assert [uuid.UUID(h["_additional"]["id"]) for h in hits] == [o.uuid for o in over_grpc.objects]
+    assert [h["_additional"]["distance"] for h in hits] == pytest.approx([o.metadata.distance for o in over_grpc.objects], abs=1e-5)
+
+
+def test_graphql_target_searched_with_two_vectors(client, col, data):
+    qb1, qb2 = data["body"][4], data["body"][9]
+    d = np.array([l2(v, qb1) + 0.25 * l2(v, qb2) for v in data["body"]])
+    res = client.graphql_raw_query(
+        "{ Get { Doc(limit: %d, nearVector: {vectorPerTarget: {body: [%s, %s]} targets: {targetVectors: [\"body\", \"body\"] "
+        "combinationMethod: manualWeights weights: {body: [1, 0.25]}}}) { n _additional { distance } } } }"
+        % (N, qb1.tolist(), qb2.tolist()))  # limit N: every object is a candidate of both searches
+    assert not res.errors, res.errors
+    hits = res.get["Doc"]
+    assert [h["n"] for h in hits[:5]] == [int(i) for i in np.argsort(d, kind="stable")[:5]]
+    assert [h["_additional"]["distance"] for h in hits[:5]] == pytest.approx(sorted(d)[:5], abs=1e-4)
+    res = client.graphql_raw_query(
+        "{ Get { Doc(nearVector: {vectorPerTarget: {body: %s} targets: {targetVectors: [\"title\", \"body\"]}}) { n } } }"
+        % qb1.tolist())
+    assert "vectorPerTarget for target title is not provided" in str(res.errors)
