@@ -295,7 +295,7 @@ enum JSONParser {
         mutating func parseString() throws -> String {
             pos += 1  // opening quote
             let start = pos
-            var high: UInt8 = 0  // OR of all bytes: below 0x80 means ASCII, nothing to validate
+            var high = skipPlainBytes()  // OR of all bytes: below 0x80 means ASCII, nothing to validate
             while pos < count {
                 let c = bytes[pos]
                 if c == UInt8(ascii: "\"") {
@@ -311,6 +311,26 @@ enum JSONParser {
             return try parseEscapedString(from: start)
         }
 
+        /// Moves `pos` past the bytes that need no attention inside a string (anything but `"`, `\\` and
+        /// controls), eight at a time, and returns the OR of those bytes. Strings are the other bulk of
+        /// bodies (base64 images, GraphQL queries), so they are not walked byte by byte. The word tests are
+        /// exact when nothing is flagged; a flagged word is left to the caller's byte loop.
+        mutating func skipPlainBytes() -> UInt8 {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            var or: UInt64 = 0
+            while pos + 8 <= count {
+                let w = UnsafeRawPointer(bytes + pos).loadUnaligned(as: UInt64.self)
+                let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+                // A byte is flagged when it is zero in `quote` or `backslash`, or below 0x20 in `w`.
+                let flags = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (w &- ones &* 0x20) & ~w) & highs
+                if flags != 0 { break }
+                or |= w
+                pos += 8
+            }
+            or |= or >> 32; or |= or >> 16; or |= or >> 8
+            return UInt8(truncatingIfNeeded: or)
+        }
+
         func makeString(_ utf8: UnsafeBufferPointer<UInt8>, ascii: Bool) throws -> String {
             if ascii || !strictUnicode { return String(decoding: utf8, as: UTF8.self) }
             guard let s = String(validating: utf8, as: UTF8.self) else { throw fail("invalid UTF-8 in string literal") }
@@ -323,6 +343,10 @@ enum JSONParser {
             var high: UInt8 = 0
             for c in out { high |= c }
             while pos < count {
+                let run = pos
+                high |= skipPlainBytes()
+                if pos > run { out.append(contentsOf: UnsafeBufferPointer(start: bytes + run, count: pos - run)) }
+                guard pos < count else { break }
                 let c = bytes[pos]
                 if c == UInt8(ascii: "\"") {
                     pos += 1

@@ -142,6 +142,40 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(try JSONValue.parse(bytes: Array("\"é😀\"".utf8), strictUnicode: true), "é😀")
     }
 
+    /// Strings are skipped eight bytes at a time: a quote, escape, control or non-ASCII byte is found at
+    /// every offset of a word, before and after an escape, in strings of every length around a word.
+    func testSpecialBytesAtEveryOffsetOfLongStrings() throws {
+        for length in 0..<27 {
+            for at in 0..<length {
+                func doc(_ special: [UInt8], escapedFirst: Bool = false) -> [UInt8] {
+                    var body = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    body.replaceSubrange(at..<(at + 1), with: special)
+                    return [0x22] + (escapedFirst ? Array(#"\t"#.utf8) : []) + body + [0x22]
+                }
+                for escapedFirst in [false, true] {
+                    let prefix = escapedFirst ? "\t" : ""
+                    let plain = String(repeating: "a", count: length)
+                    func expected(_ middle: String) -> String {
+                        prefix + String(plain.prefix(at)) + middle + String(plain.dropFirst(at + 1))
+                    }
+                    let label = "length \(length), at \(at), escape first: \(escapedFirst)"
+                    XCTAssertEqual(try JSONValue.parse(bytes: doc(Array(#"\""#.utf8), escapedFirst: escapedFirst)).stringValue,
+                                   expected("\""), label)
+                    XCTAssertEqual(try JSONValue.parse(bytes: doc(Array("é".utf8), escapedFirst: escapedFirst), strictUnicode: true).stringValue,
+                                   expected("é"), label)
+                    XCTAssertThrowsError(try JSONValue.parse(bytes: doc([0x01], escapedFirst: escapedFirst)), label) {
+                        XCTAssertTrue("\($0)".contains("in string literal"), "\(label): \($0)")
+                    }
+                    XCTAssertThrowsError(try JSONValue.parse(bytes: doc([0xFF], escapedFirst: escapedFirst), strictUnicode: true), label)
+                    // An unescaped quote ends the string early: the rest is trailing data.
+                    if at + 1 < length {
+                        XCTAssertThrowsError(try JSONValue.parse(bytes: doc([0x22], escapedFirst: escapedFirst)), label)
+                    }
+                }
+            }
+        }
+    }
+
     func testTrailingDataAndOffsets() {
         for bad in ["1 2", "{} {}", "[]]", "\"a\"\"b\"", "null,", "true x", "{\"a\":1}}"] {
             XCTAssertThrowsError(try parse(bad), bad) { XCTAssertTrue("\($0)".hasSuffix("after top-level value"), "\(bad): \($0)") }
