@@ -215,6 +215,7 @@ final class Int8KernelTests: XCTestCase {
         // than the model has, which only cost time here.
         run(m: 3, k: 768, n: 200, withBias: true, seed: 99)
         run(m: 2, k: 3072, n: 40, withBias: true, seed: 100)
+        run(m: 8, k: 3072, n: 33, withBias: false, seed: 101)  // the four-row kernels at the longest k
         // All-zero rows and columns quantise to scale 0 and give exactly the bias.
         let k = 9, n = 5
         var packed = [Int8](repeating: 1, count: tk_q8_packed_bytes(k, n))
