@@ -390,45 +390,43 @@ __attribute__((target("avx2,avxvnni,fma"))) static void q8_micro_avxvnni(const u
     }
 }
 
-// Four rows at once, each summing even and odd groups apart: eight independent vpdpbusd chains, so the
-// instruction's latency is hidden (one chain per row ran at a quarter of its throughput on AMD Zen 4).
-// Integer sums, so the split changes no bit of the result.
+// R rows at once (R a constant in each call below), each summing even and odd groups apart: 2R
+// independent vpdpbusd chains, so the instruction's latency is hidden (one chain per row ran at a quarter
+// of its throughput on AMD Zen 4). Integer sums, so the split changes no bit of the result.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma"), always_inline)) static inline void q8_vnni512_rows(
+    const int R, const uint8_t *a, size_t lda, const int8_t *block, size_t groups, int32_t out[Q8_MR][Q8_NB]) {
+    __m512i c[Q8_MR][2];
+    for (int r = 0; r < R; r++) c[r][0] = c[r][1] = _mm512_setzero_si512();
+    size_t g = 0;
+    for (; g + 2 <= groups; g += 2) {
+        __m512i b0 = _mm512_loadu_si512((const void *)(block + g * 64));
+        __m512i b1 = _mm512_loadu_si512((const void *)(block + g * 64 + 64));
+        for (int r = 0; r < R; r++) {
+            int32_t f0, f1;
+            memcpy(&f0, a + r * lda + g * 4, 4);
+            memcpy(&f1, a + r * lda + g * 4 + 4, 4);
+            c[r][0] = _mm512_dpbusd_epi32(c[r][0], _mm512_set1_epi32(f0), b0);
+            c[r][1] = _mm512_dpbusd_epi32(c[r][1], _mm512_set1_epi32(f1), b1);
+        }
+    }
+    if (g < groups) {
+        __m512i b0 = _mm512_loadu_si512((const void *)(block + g * 64));
+        for (int r = 0; r < R; r++) {
+            int32_t f0;
+            memcpy(&f0, a + r * lda + g * 4, 4);
+            c[r][0] = _mm512_dpbusd_epi32(c[r][0], _mm512_set1_epi32(f0), b0);
+        }
+    }
+    for (int r = 0; r < R; r++) _mm512_storeu_si512((void *)out[r], _mm512_add_epi32(c[r][0], c[r][1]));
+}
+
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma"))) static void q8_micro_avx512vnni(
     const uint8_t *a, size_t lda, size_t rows, const int8_t *block, size_t groups, int32_t out[Q8_MR][Q8_NB]) {
-    if (rows == Q8_MR) {
-        __m512i c[Q8_MR][2];
-        for (int r = 0; r < Q8_MR; r++) c[r][0] = c[r][1] = _mm512_setzero_si512();
-        size_t g = 0;
-        for (; g + 2 <= groups; g += 2) {
-            __m512i b0 = _mm512_loadu_si512((const void *)(block + g * 64));
-            __m512i b1 = _mm512_loadu_si512((const void *)(block + g * 64 + 64));
-            for (int r = 0; r < Q8_MR; r++) {
-                int32_t f0, f1;
-                memcpy(&f0, a + r * lda + g * 4, 4);
-                memcpy(&f1, a + r * lda + g * 4 + 4, 4);
-                c[r][0] = _mm512_dpbusd_epi32(c[r][0], _mm512_set1_epi32(f0), b0);
-                c[r][1] = _mm512_dpbusd_epi32(c[r][1], _mm512_set1_epi32(f1), b1);
-            }
-        }
-        if (g < groups) {
-            __m512i b0 = _mm512_loadu_si512((const void *)(block + g * 64));
-            for (int r = 0; r < Q8_MR; r++) {
-                int32_t f0;
-                memcpy(&f0, a + r * lda + g * 4, 4);
-                c[r][0] = _mm512_dpbusd_epi32(c[r][0], _mm512_set1_epi32(f0), b0);
-            }
-        }
-        for (int r = 0; r < Q8_MR; r++) _mm512_storeu_si512((void *)out[r], _mm512_add_epi32(c[r][0], c[r][1]));
-        return;
-    }
-    for (size_t i = 0; i < rows; i++) {
-        __m512i c = _mm512_setzero_si512();
-        for (size_t g = 0; g < groups; g++) {
-            int32_t f;
-            memcpy(&f, a + i * lda + g * 4, 4);
-            c = _mm512_dpbusd_epi32(c, _mm512_set1_epi32(f), _mm512_loadu_si512((const void *)(block + g * 64)));
-        }
-        _mm512_storeu_si512((void *)out[i], c);
+    switch (rows) {
+    case 4: q8_vnni512_rows(4, a, lda, block, groups, out); break;
+    case 3: q8_vnni512_rows(3, a, lda, block, groups, out); break;
+    case 2: q8_vnni512_rows(2, a, lda, block, groups, out); break;
+    default: q8_vnni512_rows(1, a, lda, block, groups, out); break;
     }
 }
 #endif

@@ -5,7 +5,8 @@
 //   bench-clip run MODEL_DIR OUT_DIR [--threads N] [--mode auto|blasThreads|splitBatch] [--precision fp32|int8]
 //       loads the model, times images (batch 1 and 16) and the caption mix, writes iris.json and vectors
 //   bench-clip gemm [REPEATS]
-//       one thread: OpenBLAS sgemm against the int8 kernel (tk_q8_gemm, with its row quantisation) on
+//       one thread: OpenBLAS sgemm and the packed fp32 kernel (tk_f32_gemm) against the int8 kernel
+//       (tk_q8_gemm, with its row quantisation) on
 //       ViT-B/32's projection shapes, rows for 1 and 16 images; prints GFLOP/s and the ratio
 import CLIPEngine
 import COpenBLAS
@@ -183,7 +184,7 @@ case "gemm":
     let repeats = args.count > 2 ? Int(args[2]) ?? 5 : 5
     openblas_set_num_threads(1)
     print("isa \(tk_q8_isa().rawValue) (0 scalar, 1 AVX2, 2 AVX-VNNI, 3 AVX-512 VNNI); one thread; best of \(repeats)")
-    print("    m     k     n   fp32 GFLOP/s  int8 GFLOP/s  int8/fp32")
+    print("    m     k     n   fp32 GFLOP/s  packed fp32  int8 GFLOP/s  int8/fp32")
     for (k, n) in [(768, 2304), (768, 768), (768, 3072), (3072, 768)] {
         for m in [50, 800] {
             let x = (0..<(m * k)).map { Float(($0 * 7919) % 1000) / 500 - 1 }
@@ -199,12 +200,17 @@ case "gemm":
             let fp32 = time(repeats: repeats) {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, x, Int32(k), w, Int32(n), 0, &y, Int32(n))
             }.wall
+            var packedF32 = [Float](repeating: 0, count: tk_f32_packed_count(k, n))
+            tk_f32_pack_weights(w, k, n, &packedF32)
+            let ownFP32 = time(repeats: repeats) {
+                tk_f32_gemm(x, k, m, packedF32, k, n, 0, n, nil, &y, n)
+            }.wall
             let int8 = time(repeats: repeats) {
                 tk_q8_quantize_rows(x, m, k, k, &a, kp, &ascale, &aoffset, &ocount, &oindex, &oresidual)
                 tk_q8_gemm(a, kp, ascale, aoffset, ocount, oindex, oresidual, m, packed, wscale, colsum, k, n, nil, &y, n)
             }.wall
             let flops = 2.0 * Double(m * k * n) / 1e9
-            print(String(format: "%5d %5d %5d %14.1f %13.1f %10.2f", m, k, n, flops / fp32, flops / int8, fp32 / int8))
+            print(String(format: "%5d %5d %5d %14.1f %12.1f %13.1f %10.2f", m, k, n, flops / fp32, flops / ownFP32, flops / int8, fp32 / int8))
         }
     }
 
