@@ -4,7 +4,7 @@ import VectorIndex
 
 extension Database {
     func toObject(_ row: ObjectRow, _ st: ClassState) -> WeaviateObject {
-        var props = (try? JSONValue.parse(Data(row.properties.utf8)))?.objectValue ?? [:]
+        var props = (try? JSONValue.parse(row.properties.utf8))?.objectValue ?? [:]
         // JSON text cannot tell 5.0 from 5: restore `number` values as doubles (the Swift-side type).
         for (name, col) in st.columns where col.type == .number || col.type == .numberArray {
             switch props[name] {
@@ -13,7 +13,7 @@ extension Database {
             default: break
             }
         }
-        let additional = row.additional.flatMap { try? JSONValue.parse(Data($0.utf8)) }?.objectValue
+        let additional = row.additional.flatMap { try? JSONValue.parse($0.utf8) }?.objectValue
         var object = WeaviateObject(className: st.name, id: row.uuid, properties: props, vector: row.vector.map(VectorCoding.decode),
                                     creationTimeUnix: row.created, lastUpdateTimeUnix: row.updated, additional: additional,
                                     docID: row.docID, tenant: st.tenant)

@@ -70,7 +70,7 @@ extension Database {
             var rows: [(UInt64, String)] = []
             try ObjectTables.forEachProperties(db, classID: id) { rows.append(($0, $1)) }
             for (docID, json) in rows {
-                let props = (try? JSONValue.parse(Data(json.utf8)))?.objectValue ?? [:]
+                let props = (try? JSONValue.parse(json.utf8))?.objectValue ?? [:]
                 try ObjectTables.setTokens(db, classID: id, docID: docID, tokens: Database.tokenRows(props, of: st), replacing: false)
             }
         }
