@@ -220,6 +220,8 @@ final class GetTypes: @unchecked Sendable {
             built.groupBy = ArgumentParsing.groupBy(args)
             built.group = ArgumentParsing.group(args)
             built.consistencyLevel = args[field: "consistencyLevel"]?.asString.flatMap(ConsistencyLevel.init(rawValue:))
+            built.needsProperties = !SelectionReader.childNames(info.fieldASTs, fragments: info.fragments)
+                .subtracting(["_additional", "__typename"]).isEmpty
             let request = built
             let hits = try await QueryBudget.withSlot { try await backend.get(request) }
             let members = hits.flatMap { $0.group?.hits ?? [] }

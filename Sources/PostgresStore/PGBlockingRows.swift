@@ -46,10 +46,11 @@ extension PGObjectRows {
             .first.map { UInt64(bitPattern: try $0.decode(Int64.self)) }
     }
 
-    /// Rows in the order of `docIDs`; ids that no longer exist are skipped.
-    public static func fetch(_ c: BlockingConnection, shard: Int64, docIDs: [UInt64], withVector: Bool) throws -> [PGObjectRow] {
+    /// Rows in the order of `docIDs`; ids that no longer exist are skipped (`withProperties`: see `select`).
+    public static func fetch(_ c: BlockingConnection, shard: Int64, docIDs: [UInt64], withVector: Bool,
+                             withProperties: Bool = true) throws -> [PGObjectRow] {
         guard !docIDs.isEmpty else { return [] }
-        let rows = try c.query(select(shard, withVector: withVector) + " WHERE doc_id = ANY($1)",
+        let rows = try c.query(select(shard, withVector: withVector, withProperties: withProperties) + " WHERE doc_id = ANY($1)",
                                [.integers(docIDs.map { Int64(bitPattern: $0) })])
         var byID: [UInt64: PGObjectRow] = [:]
         for r in rows { let o = try decode(r, withVector: withVector); byID[o.docID] = o }

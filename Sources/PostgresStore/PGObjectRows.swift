@@ -50,8 +50,10 @@ public enum PGObjectRows {
         return out
     }
 
-    static func select(_ shard: Int64, withVector: Bool) -> String {
-        "SELECT \(selectList)\(withVector ? ", vector::text" : "") FROM \(PGShardTables.objects(shard))"
+    /// Without `withProperties`: `{}` and NULL in place of the properties and `additional`, unread.
+    static func select(_ shard: Int64, withVector: Bool, withProperties: Bool = true) -> String {
+        let columns = withProperties ? selectList : "doc_id, uuid, created, updated, '{}'::text, NULL::text"
+        return "SELECT \(columns)\(withVector ? ", vector::text" : "") FROM \(PGShardTables.objects(shard))"
     }
 
     static func fetchSQL(_ shard: Int64, withVector: Bool, forUpdate: Bool) -> String {

@@ -235,6 +235,13 @@ public enum ObjectTables {
 
     static func selectList(_ withVector: Bool) -> String { withVector ? baseColumns + ", vector" : baseColumns }
 
+    /// `selectList` without the properties and `additional` (read as `{}` and NULL): their text is never
+    /// read from the row's overflow pages.
+    static func selectList(_ withVector: Bool, withProperties: Bool) -> String {
+        if withProperties { return selectList(withVector) }
+        return "doc_id, uuid, created, updated, '{}', NULL" + (withVector ? ", vector" : "")
+    }
+
     public static func fetch(_ db: GRDB.Database, classID: Int64, uuid: String, withVector: Bool) throws -> ObjectRow? {
         try Row.fetchOne(db, sql: "SELECT \(selectList(withVector)) FROM \(tableName(classID)) WHERE uuid = ?",
                          arguments: [uuid]).map { decode($0, withVector: withVector) }
@@ -245,11 +252,13 @@ public enum ObjectTables {
             .map { UInt64(bitPattern: $0) }
     }
 
-    /// Rows for `docIDs`, in the order of `docIDs` (missing ids are skipped).
+    /// Rows for `docIDs`, in the order of `docIDs` (missing ids are skipped). Without `withProperties` the
+    /// rows carry `{}` as properties and no `additional` (a search whose caller selected no property).
     ///
     /// Every search ends here, so the statement is prepared once per connection: the `IN` list has a
     /// power-of-two length (padded by repeating the last id), which keeps the cache at ten statements.
-    public static func fetch(_ db: GRDB.Database, classID: Int64, docIDs: [UInt64], withVector: Bool) throws -> [ObjectRow] {
+    public static func fetch(_ db: GRDB.Database, classID: Int64, docIDs: [UInt64], withVector: Bool,
+                             withProperties: Bool = true) throws -> [ObjectRow] {
         var byID: [UInt64: ObjectRow] = [:]
         var start = 0
         while start < docIDs.count {
@@ -258,7 +267,7 @@ public enum ObjectTables {
             while slots < chunk.count { slots *= 2 }
             let marks = Array(repeating: "?", count: slots).joined(separator: ",")
             let statement = try db.cachedStatement(
-                sql: "SELECT \(selectList(withVector)) FROM \(tableName(classID)) WHERE doc_id IN (\(marks))")
+                sql: "SELECT \(selectList(withVector, withProperties: withProperties)) FROM \(tableName(classID)) WHERE doc_id IN (\(marks))")
             var ids = chunk.map { Int64(bitPattern: $0) }
             ids += repeatElement(ids[ids.count - 1], count: slots - ids.count)
             for r in try Row.fetchAll(statement, arguments: StatementArguments(ids)) {

@@ -76,6 +76,16 @@ final class PostgresDatabaseTests: XCTestCase {
             log.append("patch \(patched.properties["age"]?.intValue ?? -1) \(patched.properties["name"]?.stringValue ?? "-")")
             let near = try await db.vectorSearch(className: "Pet", vector: [1, 0.05, 0], k: 3)
             log.append("near " + near.map { "\($0.object.properties["name"]!.stringValue!) \(String(format: "%.4f", $0.distance))" }.joined(separator: ", "))
+            // A search whose caller selected no property reads none; sorting still reads them.
+            var bare = GetRequest(className: "Pet", limit: 3, near: NearParameters(nearVector: NearVectorParameter(vector: [1, 0.05, 0])),
+                                  additional: AdditionalSelection(id: true, distance: true))
+            bare.needsProperties = false
+            let bareHits = try await db.getQuery(bare)
+            log.append("bare " + bareHits.map { "\($0.object.id.suffix(1)) \($0.object.properties.count) \(String(format: "%.4f", $0.distance ?? -1))" }
+                .joined(separator: ", "))
+            bare.sort = [SortSpec(path: ["age"])]
+            log.append("bare sorted " + (try await db.getQuery(bare)).map { $0.object.properties["name"]?.stringValue ?? "-" }
+                .joined(separator: ", "))
             let old = try await db.findObjects(className: "Pet", filter: WhereFilter(operator: .greaterThan, path: ["age"], valueInt: 4), limit: 10)
             log.append("old " + old.map { $0.properties["name"]!.stringValue! }.sorted().joined(separator: ", "))
             let bm25 = try await db.keywordSearch(className: "Pet", query: "dog", properties: nil, limit: 10)
@@ -93,6 +103,10 @@ final class PostgresDatabaseTests: XCTestCase {
         }
         XCTAssertEqual(answers[0], answers[1])
         XCTAssertEqual(answers[1][3].hasPrefix("near Rex the dog"), true, answers[1][3])
+        // The same hits and distances as `near`, without properties: Rex (1), Max (3), Tom (2).
+        let distances = answers[1][3].split(separator: ",").map { $0.split(separator: " ").last! }
+        XCTAssertEqual(answers[1][4], "bare 1 0 \(distances[0]), 3 0 \(distances[1]), 2 0 \(distances[2])")
+        XCTAssertEqual(answers[1][5], "bare sorted Rex the dog, Tom the cat, Old dog Max")
     }
 
     /// What one node writes, a second node on the same database reads after the write returned: its

@@ -70,8 +70,9 @@ extension StorageEngine {
 protocol ObjectReader {
     func object(_ shard: ClassState, uuid: String, withVector: Bool) throws -> ObjectRow?
     func docID(_ shard: ClassState, uuid: String) throws -> UInt64?
-    /// Rows in the order of `docIDs`; ids that no longer exist are skipped.
-    func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool) throws -> [ObjectRow]
+    /// Rows in the order of `docIDs`; ids that no longer exist are skipped. Without `withProperties`
+    /// their properties are `{}` and `additional` nil, unread (searches whose caller selected no property).
+    func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool, withProperties: Bool) throws -> [ObjectRow]
     func objects(_ shard: ClassState, where filter: CompiledFilter?, orderBy: String?, limit: Int?, offset: Int?,
                  withVector: Bool) throws -> [ObjectRow]
     /// (doc id, uuid) of the matching rows in doc id order.
@@ -81,6 +82,13 @@ protocol ObjectReader {
     func postings(_ shard: ClassState, prop: Int, token: String) throws -> [ObjectTables.TermPosting]
     /// The summed token count of property `prop` over the documents that have it, and their number.
     func propertyLengthTotals(_ shard: ClassState, prop: Int) throws -> (sum: Int, count: Int)
+}
+
+extension ObjectReader {
+    /// Rows with their properties.
+    func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool) throws -> [ObjectRow] {
+        try objects(shard, docIDs: docIDs, withVector: withVector, withProperties: true)
+    }
 }
 
 /// A writer whose reads are those of a reader on the same transaction (`rows`): the reads forward to it,
@@ -96,8 +104,8 @@ extension ForwardingObjectReader {
         try rows.object(shard, uuid: uuid, withVector: withVector)
     }
     func docID(_ shard: ClassState, uuid: String) throws -> UInt64? { try rows.docID(shard, uuid: uuid) }
-    func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool) throws -> [ObjectRow] {
-        try rows.objects(shard, docIDs: docIDs, withVector: withVector)
+    func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool, withProperties: Bool) throws -> [ObjectRow] {
+        try rows.objects(shard, docIDs: docIDs, withVector: withVector, withProperties: withProperties)
     }
     func objects(_ shard: ClassState, where filter: CompiledFilter?, orderBy: String?, limit: Int?, offset: Int?,
                  withVector: Bool) throws -> [ObjectRow] {

@@ -253,7 +253,8 @@ extension Database {
 
     /// The same over named vectors: one lane, or several joined (`multiTargetNearest`).
     func vectorSearch(className: String, query: VectorQuery, k: Int, maxDistance: Float? = nil, allowList: AllowList? = nil,
-                      includeVector: Bool = false, tenant: String? = nil) async throws -> [(object: WeaviateObject, distance: Float)] {
+                      includeVector: Bool = false, withProperties: Bool = true,
+                      tenant: String? = nil) async throws -> [(object: WeaviateObject, distance: Float)] {
         let st = try requireShard(className, tenant: tenant)
         for part in query.parts {
             if let d = st.dimension(lane: part.lane), d != part.vector.count, try await engine.vectorCount(st, lane: part.lane) > 0 {
@@ -267,7 +268,7 @@ extension Database {
                                        allowList: allowList)
             : try await multiTargetNearest(st, query, k: k, maxDistance: maxDistance, allowList: allowList)
         let objects = try await readFew { rows in
-            try rows.objects(st, docIDs: hits.map(\.id), withVector: includeVector)
+            try rows.objects(st, docIDs: hits.map(\.id), withVector: includeVector, withProperties: withProperties)
         }
         var byID: [UInt64: ObjectRow] = [:]
         for o in objects { byID[o.docID] = o }

@@ -13,6 +13,8 @@ extension Database {
         }
         // The tenant is checked before anything else runs (Weaviate refuses the query as a whole).
         _ = try await shardOf(named: cls.className, tenant: r.tenant)
+        var r = r
+        if r.groupBy != nil || r.group != nil { r.needsProperties = true }  // both read properties
         if r.groupBy != nil { return try await groupedGet(r, cls) }
         guard let group = r.group else { return try await searchOrList(r, cls) }
         var search = r
@@ -77,17 +79,18 @@ extension Database {
         let vector = try await searchQuery(for: r.near, in: cls, tenant: tenant)
         let allowList = try await allowList(r.filter, className: cls.className, tenant: tenant)
 
+        let withProperties = r.needsProperties || !r.sort.isEmpty  // sorting reads them
         var hits: [GetHit]
         if let threshold = r.near.maxDistance, limit == nil {
             // Search by distance: everything within the threshold, capped at QUERY_MAXIMUM_RESULTS.
             hits = try await vectorHits(cls, vector, k: maximum, maxDistance: Float(threshold), allowList: allowList,
-                                  includeVector: r.additional.vector, tenant: tenant)
+                                  includeVector: r.additional.vector, withProperties: withProperties, tenant: tenant)
             hits = Array(hits.dropFirst(offset))
         } else {
             let pageLimit = limit ?? (r.offset == nil ? 100 : config.queryDefaultsLimit)
             if offset + pageLimit > maximum { throw DatabaseError.unprocessable("query maximum results exceeded") }
             hits = try await vectorHits(cls, vector, k: offset + pageLimit, maxDistance: nil, allowList: allowList,
-                                  includeVector: r.additional.vector, tenant: tenant)
+                                  includeVector: r.additional.vector, withProperties: withProperties, tenant: tenant)
             hits = Array(hits.dropFirst(offset))
             hits = postFilter(hits, certainty: r.near.certainty, distance: r.near.distance)
         }
@@ -109,11 +112,12 @@ extension Database {
     }
 
     private func vectorHits(_ cls: ClassDefinition, _ vector: VectorQuery, k: Int, maxDistance: Float?,
-                            allowList: AllowList?, includeVector: Bool, tenant: String?) async throws -> [GetHit] {
+                            allowList: AllowList?, includeVector: Bool, withProperties: Bool, tenant: String?) async throws -> [GetHit] {
         if let allowList, allowList.count == 0 { return [] }
         do {
             return try await vectorSearch(className: cls.className, query: vector, k: k, maxDistance: maxDistance,
-                                    allowList: allowList, includeVector: includeVector, tenant: tenant)
+                                    allowList: allowList, includeVector: includeVector, withProperties: withProperties,
+                                    tenant: tenant)
                 .map { GetHit(object: $0.object, distance: $0.distance) }
         } catch let e as DatabaseError {
             throw DatabaseError(e.kind, "explorer: get class: vector search: " + e.message)
@@ -244,12 +248,12 @@ extension Database {
             var hits: [GetHit]
             if let objectLimit = r.objectLimit {
                 hits = try await vectorHits(cls, vector, k: max(0, objectLimit), maxDistance: nil, allowList: allowList,
-                                      includeVector: false, tenant: tenant)
+                                      includeVector: false, withProperties: true, tenant: tenant)
                 hits = postFilter(hits, certainty: r.near.certainty, distance: r.near.distance)
             } else {
                 hits = try await vectorHits(cls, vector, k: config.queryMaximumResults,
                                       maxDistance: Float(r.near.maxDistance ?? 2), allowList: allowList, includeVector: false,
-                                      tenant: tenant)
+                                      withProperties: true, tenant: tenant)
             }
             objects = hits.map(\.object)
             count = objects.count

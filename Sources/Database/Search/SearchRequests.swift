@@ -230,6 +230,10 @@ public struct GetRequest: Sendable, Equatable {
     public var group: GroupParameter?
     /// Accepted and answered by this node (one node: every level is met).
     public var consistencyLevel: ConsistencyLevel?
+    /// false when the caller selected no property (only `_additional`, or gRPC metadata): a vector
+    /// search's hits then skip reading them (a multi2vec-clip class stores its images among them, hundreds
+    /// of KB each). Sorting, groupBy and group read them anyway, and the hits then carry `{}`.
+    public var needsProperties = true
 
     public init(className: String, filter: WhereFilter? = nil, limit: Int? = nil, offset: Int? = nil,
                 after: String? = nil, sort: [SortSpec] = [], near: NearParameters = NearParameters(),

@@ -114,6 +114,8 @@ struct SearchDecoding {
             returns.properties = p.returnAllNonrefProperties ? nil : named
             returns.references = p.refProperties
         }
+        // `return_properties=[]` (metadata only): the hits' stored properties need not be read.
+        get.needsProperties = !(returns.properties?.isEmpty == true && returns.references.isEmpty)
         return SearchPlan(get: get, returns: returns)
     }
 

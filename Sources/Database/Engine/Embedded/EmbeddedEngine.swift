@@ -133,8 +133,9 @@ struct EmbeddedRows: ObjectReader {
         try ObjectTables.docID(db, classID: shard.id, uuid: uuid)
     }
 
-    func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool) throws -> [ObjectRow] {
-        try withMoreVectors(ObjectTables.fetch(db, classID: shard.id, docIDs: docIDs, withVector: withVector), shard, withVector)
+    func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool, withProperties: Bool) throws -> [ObjectRow] {
+        try withMoreVectors(ObjectTables.fetch(db, classID: shard.id, docIDs: docIDs, withVector: withVector,
+                                               withProperties: withProperties), shard, withVector)
     }
 
     func objects(_ shard: ClassState, where filter: CompiledFilter?, orderBy: String?, limit: Int?, offset: Int?,

@@ -45,8 +45,9 @@ struct PostgresRows: ObjectReader {
         try PGObjectRows.docID(c, shard: shard.id, uuid: uuid)
     }
 
-    func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool) throws -> [ObjectRow] {
-        try Self.withLanes(c, shard, PGObjectRows.fetch(c, shard: shard.id, docIDs: docIDs, withVector: withVector).map(Self.objectRow),
+    func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool, withProperties: Bool) throws -> [ObjectRow] {
+        try Self.withLanes(c, shard, PGObjectRows.fetch(c, shard: shard.id, docIDs: docIDs, withVector: withVector,
+                                                        withProperties: withProperties).map(Self.objectRow),
                            withVector: withVector)
     }
 
@@ -160,8 +161,8 @@ final class PostgresWriter: ObjectWriter {
     }
 
     // The other reads see the buffered writes too.
-    func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool) throws -> [ObjectRow] {
-        try flush(); return try rows.objects(shard, docIDs: docIDs, withVector: withVector)
+    func objects(_ shard: ClassState, docIDs: [UInt64], withVector: Bool, withProperties: Bool) throws -> [ObjectRow] {
+        try flush(); return try rows.objects(shard, docIDs: docIDs, withVector: withVector, withProperties: withProperties)
     }
     func objects(_ shard: ClassState, where filter: CompiledFilter?, orderBy: String?, limit: Int?, offset: Int?,
                  withVector: Bool) throws -> [ObjectRow] {
