@@ -73,13 +73,15 @@ extension PostgresStore {
         }
     }
 
-    /// `withBlockingConnection` for a synchronous caller: the calling thread waits. The connection is taken
-    /// by a task on Swift's cooperative pool, so a caller on that pool must leave it a free thread (the
-    /// Database calls this only for the rare synchronous lookup of legacy beacons).
+    /// `withBlockingConnection` for a synchronous caller: the calling thread waits (the Database's
+    /// synchronous lookup of beacons without a class name). The task that takes the connection runs on
+    /// `BlockingReadExecutor`, not on Swift's cooperative pool: callers usually are on that pool, and when
+    /// every one of its threads waited here (two concurrent reference batches on 2 cores) the task could
+    /// never run and the server hung.
     public func blockingRead<T: Sendable>(_ body: @escaping @Sendable (BlockingConnection) throws -> T) throws -> T {
         let done = DispatchSemaphore(value: 0)
         let result = ResultBox<T>()
-        Task {
+        Task(executorPreference: BlockingReadExecutor.shared) {
             do { result.set(.success(try await self.withBlockingConnection(body))) } catch { result.set(.failure(error)) }
             done.signal()
         }
@@ -96,6 +98,19 @@ extension PostgresStore {
     /// The SQLSTATE of a server error, if `error` is one.
     public static func sqlState(_ error: Error) -> String? {
         (error as? PostgresStoreError)?.sqlState ?? (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+}
+
+/// Runs the jobs of `blockingRead`'s tasks on threads of their own (a concurrent dispatch queue), so they
+/// make progress while cooperative threads wait for them.
+final class BlockingReadExecutor: TaskExecutor {
+    static let shared = BlockingReadExecutor()
+    private let queue = DispatchQueue(label: "iris.postgres.blocking-read", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }
 
