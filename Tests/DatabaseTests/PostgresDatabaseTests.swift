@@ -353,43 +353,6 @@ final class PostgresDatabaseTests: XCTestCase {
         XCTAssertEqual(got?.properties["ref"]?.arrayValue?.first?["beacon"]?.stringValue, "weaviate://localhost/Target/\(target)")
     }
 
-    /// Beacons without a class name are resolved by a synchronous read, from callers on Swift's cooperative
-    /// pool. When concurrent writes held every thread of that pool waiting, the read's own task had none
-    /// left and the server hung (the v4 client's concurrent reference batches on PostgreSQL).
-    func testConcurrentLegacyBeaconsDoNotStarveTheCooperativePool() async throws {
-        let db = try await open()
-        _ = try await db.createClass(ClassDefinition(className: "Target"))
-        _ = try await db.createClass(ClassDefinition(className: "Source", properties: [PropertyDefinition(name: "ref", dataType: ["Target"])]))
-        let target = "c2000000-0000-0000-0000-000000000001"
-        _ = try await db.createObject(ObjectInput(className: "Target", id: target, properties: [:]))
-        let sources = (1...16).map { String(format: "b2000000-0000-0000-0000-%012d", $0) }
-        for s in sources { _ = try await db.createObject(ObjectInput(className: "Source", id: s, properties: [:])) }
-        // A hang would stop every async test after this one, so a plain thread ends the run instead.
-        let finished = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            if finished.wait(timeout: .now() + 120) == .timedOut {
-                FileHandle.standardError.write(Data("testConcurrentLegacyBeacons...: no progress in 120 s, the pool starved\n".utf8))
-                abort()
-            }
-        }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for s in sources {
-                group.addTask {
-                    for _ in 0..<10 {
-                        _ = try await db.mergeObject(className: "Source", id: s, ObjectInput(
-                            className: "Source", properties: ["ref": [["beacon": .string("weaviate://localhost/\(target)")]]]))
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        finished.signal()
-        for s in sources {
-            let got = try await db.getObject(className: "Source", id: s)
-            XCTAssertEqual(got?.properties["ref"]?.arrayValue?.first?["beacon"]?.stringValue, "weaviate://localhost/Target/\(target)")
-        }
-    }
-
     func testConcurrentReferenceAddsAllLand() async throws {
         let db = try await open()
         _ = try await db.createClass(ClassDefinition(className: "Target"))
