@@ -50,7 +50,7 @@ struct TargetTypes {
             guard ast is IntValue || ast is FloatValue else { throw GraphQLError(message: problem) }
             return try GraphQLFloat.parseLiteral(valueAST: ast)
         }
-        /// One entry's value; `nested`: lists of lists are allowed (depth 2).
+        /// One entry's value: a number (depth 1), a list of numbers, or a list of such lists (depth 2).
         @Sendable func entry(_ ast: Value) throws -> Map {
             guard let list = ast as? ListValue else {
                 if depth == 1 { return try number(ast) }
