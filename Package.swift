@@ -70,9 +70,11 @@ let package = Package(
         .target(name: "PostgresStore", dependencies: [.product(name: "PostgresNIO", package: "postgres-nio"),
                                                       .product(name: "Logging", package: "swift-log")],
                 swiftSettings: [.swiftLanguageMode(.v6)]),
+        // libphonenumber's parse, validity and formats for the phoneNumber property (generated metadata).
+        .target(name: "PhoneNumbers", swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(
             name: "Database",
-            dependencies: ["JSON", "Storage", "PostgresStore", "VectorIndex", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["JSON", "PhoneNumbers", "Storage", "PostgresStore", "VectorIndex", .product(name: "Logging", package: "swift-log")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
 
@@ -146,6 +148,8 @@ let package = Package(
         .testTarget(name: "CLIPEngineTests", dependencies: ["CLIPEngine", "ModelFormats"], exclude: ["make_reference_models.py"]),
         .testTarget(name: "ModelHubTests", dependencies: ["ModelHub", "Hashing", "ModelFormats"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
+        .testTarget(name: "PhoneNumbersTests", dependencies: ["PhoneNumbers"], exclude: ["Goldens.json"],
+                    swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "DatabaseTests", dependencies: ["Database", "PostgresStore"]),
         .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "GraphQLAPITests", dependencies: ["GraphQLAPI"]),

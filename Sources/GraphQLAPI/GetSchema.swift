@@ -148,7 +148,10 @@ final class GetTypes: @unchecked Sendable {
                     "countryCode": GraphQLField(type: GraphQLInt),
                     "national": GraphQLField(type: GraphQLInt),
                     "nationalFormatted": GraphQLField(type: GraphQLString),
-                    "valid": GraphQLField(type: GraphQLBoolean),
+                    // Stored only when true (see PhoneNumberValues); Weaviate's resolver answers false.
+                    "valid": GraphQLField(type: GraphQLBoolean, resolve: { source, _, _, _ in
+                        (source as? [String: any Sendable])?["valid"] as? Bool ?? false
+                    }),
                 ]))
         case .reference(let targets):
             let members = targets.compactMap { classTypes[$0] }

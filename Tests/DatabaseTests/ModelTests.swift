@@ -80,6 +80,52 @@ final class ModelTests: XCTestCase {
                                      "invalid beacon 'weaviate://localhost/A/\(id)/name': must be of the form weaviate://<host>/[<className>/]<uuid>")
     }
 
+    /// libphonenumber's answers as Weaviate stores them; its messages for each kind of bad value.
+    func testPhoneNumbersAreParsedFormattedAndCheckedAsWeaviateDoes() async throws {
+        let t = try TempDatabase { $0.autoSchemaEnabled = false }
+        _ = try await t.db.createClass(ClassDefinition(className: "P", properties: [
+            PropertyDefinition(name: "p", dataType: ["phoneNumber"]),
+        ]))
+        func stored(_ value: JSONValue) async throws -> JSONValue? {
+            try await t.db.createObject(ObjectInput(className: "P", properties: ["p": value])).properties["p"]
+        }
+        // The v4 client's own test: an international number written without grouping.
+        let london = try await stored(["input": "+44 1612345000"])
+        XCTAssertEqual(london, [
+            "input": "+44 1612345000", "countryCode": 44, "national": 1612345000,
+            "internationalFormatted": "+44 161 234 5000", "nationalFormatted": "0161 234 5000", "valid": true,
+        ])
+        // A national number with its trunk prefix, a lower-case region, an extension.
+        let mountainView = try await stored(["input": "(650) 253-0000 ext. 12", "defaultCountry": "us"])
+        XCTAssertEqual(mountainView, [
+            "input": "(650) 253-0000 ext. 12", "defaultCountry": "US", "countryCode": 1, "national": 6502530000,
+            "internationalFormatted": "+1 650-253-0000 ext. 12", "nationalFormatted": "(650) 253-0000 ext. 12", "valid": true,
+        ])
+        // Italian fixed lines keep their leading zero in the formats, not in `national`.
+        let rome = try await stored(["input": "+39 06 6982 1234"])
+        XCTAssertEqual(rome?["national"], 669821234)
+        XCTAssertEqual(rome?["nationalFormatted"], "06 6982 1234")
+        // Parsable but not a number any territory assigns: stored without `valid`, as Weaviate's omitempty does.
+        let short = try await stored(["input": "+44 161 234"])
+        XCTAssertEqual(short?["internationalFormatted"], "+44 161234")
+        XCTAssertNil(short?["valid"])
+
+        let prefix = "invalid object: invalid phoneNumber property 'p' on class 'P': "
+        let cases: [(JSONValue, String)] = [
+            ("+44 161", "phoneNumber must be a map, but got: string"),
+            (["defaultCountry": "GB"], "phoneNumber is missing required field 'input'"),
+            (["input": 441612345000], "phoneNumber.input must be a string"),
+            (["input": "0161 234 5000", "defaultCountry": 44], "phoneNumber.defaultCountry must be a string"),
+            (["input": "+999 1234567"], "invalid phone number: invalid or missing defaultCountry - this field is optional if the specified number is in the international format, but required if the number is in national format, use ISO 3166-1 alpha-2"),
+            (["input": "call me"], "invalid phone number: the phone number supplied is not a number"),
+            (["input": "0044", "defaultCountry": "GB"], "invalid phone number: phone number had an IDD, but after this was not long enough to be a viable phone number"),
+            (["input": "+44 1234567890123456789"], "invalid phone number: the string supplied is too long to be a phone number"),
+        ]
+        for (value, message) in cases {
+            await assertAsyncThrows(.unprocessable, prefix + message) { _ = try await stored(value) }
+        }
+    }
+
     func testIntegerPropertyRejectsFractionsAndGeoPhoneValidation() async throws {
         let t = try TempDatabase { $0.autoSchemaEnabled = false }
         _ = try await t.db.createClass(ClassDefinition(className: "V", properties: [
@@ -92,13 +138,15 @@ final class ModelTests: XCTestCase {
         await assertAsyncThrows(.unprocessable, "invalid object: invalid geoCoordinates property 'g' on class 'V': latitude must be in [-90, 90] and longitude in [-180, 180]") {
             _ = try await t.db.createObject(ObjectInput(className: "V", properties: ["g": ["latitude": 91, "longitude": 0]]))
         }
-        await assertAsyncThrows(.unprocessable, "invalid object: invalid phoneNumber property 'p' on class 'V': no default country set and the number has no leading '+'") {
+        await assertAsyncThrows(.unprocessable, "invalid object: invalid phoneNumber property 'p' on class 'V': invalid phone number: invalid or missing defaultCountry - this field is optional if the specified number is in the international format, but required if the number is in national format, use ISO 3166-1 alpha-2") {
             _ = try await t.db.createObject(ObjectInput(className: "V", properties: ["p": ["input": "020 1234567"]]))
         }
         let o = try await t.db.createObject(ObjectInput(className: "V", properties: ["p": ["input": "020 1234567", "defaultCountry": "nl"]]))
         XCTAssertEqual(o.properties["p"]?["countryCode"], 31)
         XCTAssertEqual(o.properties["p"]?["national"], 201234567)
         XCTAssertEqual(o.properties["p"]?["valid"], true)
+        XCTAssertEqual(o.properties["p"]?["nationalFormatted"], "020 123 4567")
+        XCTAssertEqual(o.properties["p"]?["internationalFormatted"], "+31 20 123 4567")
 
         let status = try await t.db.updateShardStatus(ofClass: "V", shard: "node1", status: "READONLY").status
         XCTAssertEqual(status, "READONLY")

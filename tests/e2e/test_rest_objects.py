@@ -89,6 +89,28 @@ def test_create_get_all_types(thing):
     assert client.data_object.exists(oid, class_name="Thing")
 
 
+def test_phone_numbers_as_libphonenumber_reads_them(thing):
+    """Known answers of libphonenumber: REST omits `valid` when false (Weaviate's omitempty), GraphQL
+    answers false."""
+    client = thing
+    london = client.data_object.create({"phone": {"input": "0161 2345000", "defaultCountry": "gb"}}, "Thing")
+    short = client.data_object.create({"phone": {"input": "+44 161 234"}}, "Thing")
+    assert client.data_object.get_by_id(london, class_name="Thing")["properties"]["phone"] == {
+        "input": "0161 2345000", "defaultCountry": "GB", "countryCode": 44, "national": 1612345000,
+        "internationalFormatted": "+44 161 234 5000", "nationalFormatted": "0161 234 5000", "valid": True,
+    }
+    assert "valid" not in client.data_object.get_by_id(short, class_name="Thing")["properties"]["phone"]
+    got = client.query.get("Thing", ["phone { internationalFormatted nationalFormatted valid }"]) \
+        .with_additional("id").do()["data"]["Get"]["Thing"]
+    by_id = {o["_additional"]["id"]: o["phone"] for o in got}
+    assert by_id[london] == {"internationalFormatted": "+44 161 234 5000", "nationalFormatted": "0161 234 5000",
+                             "valid": True}
+    assert by_id[short] == {"internationalFormatted": "+44 161234", "nationalFormatted": "161234", "valid": False}
+    with pytest.raises(weaviate.exceptions.UnexpectedStatusCodeException) as e:
+        client.data_object.create({"phone": {"input": "0161 2345000"}}, "Thing")
+    assert "invalid or missing defaultCountry" in str(e.value)
+
+
 def test_create_response_and_id_lowercasing(thing, http):
     upper = "7A5D3E4B-1C2D-4E5F-8A9B-0C1D2E3F4A5B"
     r = http.post("/v1/objects", json={"class": "Thing", "id": upper, "properties": {"name": "x"},

@@ -1,4 +1,5 @@
 import Foundation
+import PhoneNumbers
 import Storage
 
 /// Validation and normalisation of property values against the class schema, with Weaviate's messages
@@ -111,7 +112,7 @@ extension Database {
             }
             return ["latitude": .double(lat), "longitude": .double(lon)]
         case .phoneNumber:
-            return try PhoneNumbers.normalize(v, property: p, className: c)
+            return try PhoneNumberValues.normalize(v, property: p, className: c)
         case .textArray, .intArray, .numberArray, .booleanArray, .dateArray, .uuidArray, .objectArray:
             guard let a = v.arrayValue else {
                 throw err("invalid \(kind.name) property '\(p)' on class '\(c)': not an array, but \(Database.goType(v))")
@@ -218,48 +219,41 @@ extension Database {
     }
 }
 
-/// phoneNumber values: `{input, defaultCountry?}` in, Weaviate's parsed shape out.
-enum PhoneNumbers {
-    /// Calling codes of common countries (ISO 3166 alpha-2 → code) for numbers given without `+`.
-    static let callingCodes: [String: Int] = [
-        "US": 1, "CA": 1, "GB": 44, "DE": 49, "FR": 33, "NL": 31, "BE": 32, "ES": 34, "IT": 39, "CH": 41, "AT": 43,
-        "SE": 46, "NO": 47, "DK": 45, "FI": 358, "PL": 48, "PT": 351, "IE": 353, "AU": 61, "NZ": 64, "JP": 81,
-        "CN": 86, "IN": 91, "BR": 55, "MX": 52, "ZA": 27, "RU": 7, "KR": 82, "SG": 65,
-    ]
-
+/// phoneNumber values: `{input, defaultCountry?}` in, Weaviate's parsed shape out (libphonenumber's parse,
+/// validity and formats, as Weaviate's own nyaruka/phonenumbers gives them).
+enum PhoneNumberValues {
     static func normalize(_ v: JSONValue, property p: String, className c: String) throws -> JSONValue {
         func err(_ m: String) -> DatabaseError {
             DatabaseError.unprocessable("invalid phoneNumber property '\(p)' on class '\(c)': \(m)")
         }
-        guard let o = v.objectValue else { throw err("not a map, but \(Database.goType(v))") }
-        guard let input = o["input"]?.stringValue else { throw err("input is missing or not a string") }
-        let country = o["defaultCountry"]?.stringValue?.uppercased()
-        let digits = input.filter(\.isNumber)
-        var out: [String: JSONValue] = ["input": .string(input)]
-        if let country { out["defaultCountry"] = .string(country) }
-        var code: Int
-        var national: String
-        if input.trimmingCharacters(in: .whitespaces).hasPrefix("+") {
-            // Longest known calling-code prefix of the digits.
-            let codes = Set(callingCodes.values).sorted { String($0).count > String($1).count }
-            guard let cc = codes.first(where: { digits.hasPrefix(String($0)) }) else {
-                throw err("could not determine the country code of '\(input)'")
-            }
-            code = cc
-            national = String(digits.dropFirst(String(cc).count))
-        } else {
-            guard let country, let cc = callingCodes[country] else {
-                throw err("no default country set and the number has no leading '+'")
-            }
-            code = cc
-            national = digits.hasPrefix("0") ? String(digits.dropFirst()) : digits
+        guard let o = v.objectValue else { throw err("phoneNumber must be a map, but got: \(Database.goType(v))") }
+        guard let inputValue = o["input"] else { throw err("phoneNumber is missing required field 'input'") }
+        guard let input = inputValue.stringValue else { throw err("phoneNumber.input must be a string") }
+        var country = ""
+        if let given = o["defaultCountry"] {
+            guard let s = given.stringValue else { throw err("phoneNumber.defaultCountry must be a string") }
+            country = s.uppercased()
         }
-        guard (4...14).contains(national.count) else { throw err("'\(input)' is not a valid phone number") }
-        out["countryCode"] = .int(Int64(code))
-        out["national"] = .int(Int64(national) ?? 0)
-        out["nationalFormatted"] = .string(national)
-        out["internationalFormatted"] = .string("+\(code) \(national)")
-        out["valid"] = true
+        let number: PhoneNumber
+        do {
+            number = try PhoneNumber.parse(input, defaultRegion: country.isEmpty ? nil : country)
+        } catch .invalidCountryCode {
+            throw err("invalid phone number: invalid or missing defaultCountry - this field is optional if the specified "
+                + "number is in the international format, but required if the number is in national format, use ISO 3166-1 alpha-2")
+        } catch {
+            throw err("invalid phone number: \(error.message)")
+        }
+        var out: [String: JSONValue] = [
+            "input": .string(input),
+            "countryCode": .int(Int64(number.countryCode)),
+            "national": .int(Int64(clamping: number.nationalNumber)),
+            "nationalFormatted": .string(number.formatted(.national)),
+            "internationalFormatted": .string(number.formatted(.international)),
+        ]
+        // Weaviate's model marks every field omitempty: REST shows neither `valid: false` nor an empty
+        // defaultCountry (GraphQL and gRPC answer false for a missing `valid`).
+        if number.isValid { out["valid"] = true }
+        if !country.isEmpty { out["defaultCountry"] = .string(country) }
         return .object(out)
     }
 }
