@@ -119,6 +119,42 @@ def test_batch_context_managers(client, mode):
         assert stored[r["id"]].vector["default"] == pytest.approx(r["vector"].tolist(), rel=1e-6)
 
 
+def test_large_batches_from_two_clients_at_once(client, iris):
+    """Two clients each send the same 20,000 ids in one request, with their own values. PostgreSQL holds a
+    lock per object written until its transaction ends, so a request this size must not be one
+    transaction (its shared lock table once overflowed at 50,000). Every object ends up whole from one
+    writer: its property and its vector agree."""
+    import threading
+    client.collections.create("Large", properties=[Property(name="writer", data_type=DataType.INT)],
+                              vectorizer_config=Configure.Vectorizer.none())
+    n = 20_000
+    results = {}
+
+    rest = np.random.default_rng(5).normal(size=(n, 3)).astype(np.float32)
+
+    def send(writer: int):
+        with iris.connect() as c:
+            col = c.collections.get("Large")
+            results[writer] = col.data.insert_many([
+                DataObject(properties={"writer": writer}, vector=[float(writer), *rest[i].tolist()], uuid=uid(i))
+                for i in range(n)])
+
+    threads = [threading.Thread(target=send, args=(w,)) for w in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for w in (1, 2):
+        assert not results[w].has_errors, list(results[w].errors.items())[:3]
+    col = client.collections.get("Large")
+    assert len(col) == n
+    seen = 0
+    for o in col.iterator(include_vector=True):
+        assert o.vector["default"][0] == o.properties["writer"], o
+        seen += 1
+    assert seen == n
+
+
 def test_fetch_objects_filters_match_brute_force(items):
     col, data = items
     cases = [

@@ -94,6 +94,18 @@ def test_tenants_create_list_get_update_remove(client, iris):
     assert sorted(col.tenants.get()) == ["a", "b"]
 
 
+def test_a_thousand_and_one_tenants_in_one_request(client):
+    """The official client's own test size. On PostgreSQL each tenant's tables hold locks until the end
+    of their transaction: 1,001 tenants in one transaction overflowed its lock table."""
+    col = create_mt(client, "Many")
+    col.tenants.create([Tenant(name=f"tenant{i}") for i in range(1001)])
+    assert len(col.tenants.get()) == 1001
+    last = col.with_tenant("tenant1000")
+    last.data.insert({"title": "last", "n": 1, "word": "apple"}, uuid=uid(1000, 1), vector=[0.0] * DIM)
+    assert [o.properties["title"] for o in last.query.fetch_objects().objects] == ["last"]
+    assert len(col.with_tenant("tenant0")) == 0
+
+
 def test_tenant_errors(client):
     col = create_mt(client)
     col.tenants.create("a")

@@ -34,6 +34,10 @@ protocol StorageEngine: Sendable {
     /// changes through the same `ObjectWriter`). Vector changes are searchable once this returns.
     func write<T: Sendable>(_ body: @escaping @Sendable (any ObjectWriter) throws -> T) async throws -> T
 
+    /// The most objects one `write` of a batch should hold: PostgreSQL takes a lock-table entry per object
+    /// written (design §2), and its lock table is shared and small.
+    var objectsPerTransaction: Int { get }
+
     /// The `k` nearest vectors of `shard` in vector lane `lane` (its named vector; 0: the first or only
     /// one), within `maxDistance` if given, restricted to `allowList` if given, closest first, with
     /// distances in that vector's metric.
@@ -61,6 +65,9 @@ extension StorageEngine {
 
     /// The embedded engine indexes each vector in the write that stores it.
     func vectorsWaitingForIndex(_ shard: ClassState) async throws -> Int { 0 }
+
+    /// The embedded engine has one writer and no lock table: a batch is one transaction.
+    var objectsPerTransaction: Int { .max }
 }
 
 /// Row reads inside one engine transaction. `filter` is a condition from `compileFilter` (the engine's

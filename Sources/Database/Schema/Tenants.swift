@@ -79,13 +79,26 @@ extension Database {
 
     /// Adds tenants (`POST /v1/schema/{class}/tenants`): each gets its own tables and, if HOT, its own
     /// empty vector index. Tenants that exist already are left as they are. Returns the request's tenants
-    /// with their stored status.
+    /// with their stored status. Names and statuses are all checked first; the tenants are then made in
+    /// transactions of `tenantsPerTransaction` (a tenant's new tables hold PostgreSQL locks until the end
+    /// of theirs, and 1,001 tenants in one exhausted its lock table). A storage failure keeps the
+    /// transactions before it; repeating the request makes the rest.
     @discardableResult
     public func addTenants(toClass name: String, _ input: [TenantInfo]) async throws -> [TenantInfo] {
         try Database.validateTenantNames(input.map(\.name))
         let wanted = try input.map { TenantInfo(name: $0.name, activityStatus: try Database.storedStatus($0.activityStatus, tenant: $0.name, allowEmpty: true)) }
         _ = try multiTenantClass(name)
-        return try await schemaWrite { tx in
+        for start in stride(from: 0, to: wanted.count, by: Self.tenantsPerTransaction) {
+            try await makeTenants(ofClass: name, Array(wanted[start..<min(start + Self.tenantsPerTransaction, wanted.count)]))
+        }
+        let st = try multiTenantClass(name)
+        return wanted.map { TenantInfo(name: $0.name, activityStatus: st.tenantEntry($0.name)?.status ?? $0.activityStatus) }
+    }
+
+    static let tenantsPerTransaction = 100
+
+    private func makeTenants(ofClass name: String, _ wanted: [TenantInfo]) async throws {
+        try await schemaWrite { tx in
             let st = try self.multiTenantClass(name)
             let fresh = wanted.filter { st.tenantEntry($0.name) == nil }
             var made: [TenantEntry] = []
@@ -106,7 +119,6 @@ extension Database {
                 }
             }
             for entry in made { st.setTenant(entry, named: entry.name) }
-            return wanted.map { TenantInfo(name: $0.name, activityStatus: st.tenantEntry($0.name)?.status ?? $0.activityStatus) }
         }
     }
 

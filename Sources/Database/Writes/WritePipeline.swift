@@ -110,11 +110,24 @@ extension Database {
 
     // MARK: Commit
 
-    /// Commits writes in one engine transaction; their vector changes are searchable when it returns
-    /// (the embedded engine applies them to the indexes before releasing its writer, so index order is
-    /// commit order). Per-item failures (exists, not found, vector length, read-only shard) skip that
-    /// item; a storage failure fails the whole call and nothing is written.
+    /// Commits writes in engine transactions of at most `engine.objectsPerTransaction` objects (one, on
+    /// the embedded engine), in order; their vector changes are searchable when it returns (the embedded
+    /// engine applies them to the indexes before releasing its writer, so index order is commit order).
+    /// Per-item failures (exists, not found, vector length, read-only shard) skip that item. A storage
+    /// failure fails the call: its transaction is rolled back, earlier ones stay (none was acknowledged,
+    /// and a retry of the batch is an upsert of the same objects).
     func commit(_ writes: [ObjectWrite]) async throws -> [WriteOutcome] {
+        let size = max(1, engine.objectsPerTransaction)
+        if writes.count <= size { return try await commitInOneTransaction(writes) }
+        var outcomes: [WriteOutcome] = []
+        outcomes.reserveCapacity(writes.count)
+        for start in stride(from: 0, to: writes.count, by: size) {
+            outcomes += try await commitInOneTransaction(Array(writes[start..<min(start + size, writes.count)]))
+        }
+        return outcomes
+    }
+
+    private func commitInOneTransaction(_ writes: [ObjectWrite]) async throws -> [WriteOutcome] {
         await awaitStartupCheck()
         try ensureWritable()
         do {

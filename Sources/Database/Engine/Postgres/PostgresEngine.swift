@@ -19,6 +19,10 @@ final class PostgresEngine: StorageEngine {
     let store: PostgresStore
     let logger: Logger
     let dialect: any SQLDialect = PostgresDialect()
+    /// Each object written holds an advisory lock until its transaction ends. The lock table has room for
+    /// max_locks_per_transaction (64) x max_connections (100) = 6,400 by default, shared by every session:
+    /// 16 pooled connections x 256 stay well inside it; a 50,000-object batch in one transaction did not.
+    let objectsPerTransaction = 256
     /// The version of the stored schema this node's in-memory schema reflects (`iris_schema_version`).
     let schemaVersion = LockedValue<Int64>(0)
     let indexBuilder: PostgresIndexBuilder
