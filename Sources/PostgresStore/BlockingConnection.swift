@@ -32,7 +32,7 @@ public struct BlockingConnection: Sendable {
 
 extension PostgresStore {
     /// Threads on which engine bodies run and block on their statements (at most one per pooled connection
-    /// at a time, plus the rare `blockingRead`).
+    /// at a time).
     static let blockingQueue = DispatchQueue(label: "iris.postgres.blocking", attributes: .concurrent)
 
     /// Runs `body` on a thread that may block, and waits for it without holding a cooperative thread.
@@ -73,22 +73,6 @@ extension PostgresStore {
         }
     }
 
-    /// `withBlockingConnection` for a synchronous caller: the calling thread waits (the Database's
-    /// synchronous lookup of beacons without a class name). The task that takes the connection runs on
-    /// `BlockingReadExecutor`, not on Swift's cooperative pool: callers usually are on that pool, and when
-    /// every one of its threads waited here (two concurrent reference batches on 2 cores) the task could
-    /// never run and the server hung.
-    public func blockingRead<T: Sendable>(_ body: @escaping @Sendable (BlockingConnection) throws -> T) throws -> T {
-        let done = DispatchSemaphore(value: 0)
-        let result = ResultBox<T>()
-        Task(executorPreference: BlockingReadExecutor.shared) {
-            do { result.set(.success(try await self.withBlockingConnection(body))) } catch { result.set(.failure(error)) }
-            done.signal()
-        }
-        done.wait()
-        return try result.get()
-    }
-
     /// Deadlock victims and serialization failures: the transaction may simply run again.
     static func isRetryable(_ e: Error) -> Bool {
         let state = sqlState(e)
@@ -99,26 +83,4 @@ extension PostgresStore {
     public static func sqlState(_ error: Error) -> String? {
         (error as? PostgresStoreError)?.sqlState ?? (error as? PSQLError)?.serverInfo?[.sqlState]
     }
-}
-
-/// Runs the jobs of `blockingRead`'s tasks on threads of their own (a concurrent dispatch queue), so they
-/// make progress while cooperative threads wait for them.
-final class BlockingReadExecutor: TaskExecutor {
-    static let shared = BlockingReadExecutor()
-    private let queue = DispatchQueue(label: "iris.postgres.blocking-read", attributes: .concurrent)
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        let executor = asUnownedTaskExecutor()
-        queue.async { job.runSynchronously(on: executor) }
-    }
-}
-
-/// A result handed from a task to a waiting thread.
-final class ResultBox<T: Sendable>: @unchecked Sendable {
-    // @unchecked: `value` is written once before the semaphore is signalled and read after the wait.
-    private var value: Result<T, Error>?
-    private let lock = NSLock()
-    func set(_ r: Result<T, Error>) { lock.lock(); value = r; lock.unlock() }
-    func get() throws -> T { lock.lock(); defer { lock.unlock() }; return try value!.get() }
 }

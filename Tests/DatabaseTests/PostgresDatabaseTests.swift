@@ -353,6 +353,57 @@ final class PostgresDatabaseTests: XCTestCase {
         XCTAssertEqual(got?.properties["ref"]?.arrayValue?.first?["beacon"]?.stringValue, "weaviate://localhost/Target/\(target)")
     }
 
+    /// Beacons without a class name need a lookup of their object's class. It was a synchronous read inside
+    /// validation, on Swift's cooperative pool: when concurrent writes held every thread of that pool
+    /// waiting, the reads (and the writes' own continuations) had none left and the server hung (the v4
+    /// client's concurrent reference batches on PostgreSQL). The lookup now runs before validation,
+    /// awaited. 16 writers, more than the pool's threads and as many as the connection pool has.
+    func testConcurrentLegacyBeaconsDoNotStarveTheCooperativePool() async throws {
+        let db = try await open()
+        _ = try await db.createClass(ClassDefinition(className: "Target"))
+        _ = try await db.createClass(ClassDefinition(className: "Source", properties: [PropertyDefinition(name: "ref", dataType: ["Target"])]))
+        let target = "c2000000-0000-0000-0000-000000000001"
+        _ = try await db.createObject(ObjectInput(className: "Target", id: target, properties: [:]))
+        let sources = (1...16).map { String(format: "b2000000-0000-0000-0000-%012d", $0) }
+        for s in sources { _ = try await db.createObject(ObjectInput(className: "Source", id: s, properties: [:])) }
+        // A hang would stop every async test after this one, so a plain thread ends the run instead.
+        let finished = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            if finished.wait(timeout: .now() + 120) == .timedOut {
+                FileHandle.standardError.write(Data("testConcurrentLegacyBeacons...: no progress in 120 s, the pool starved\n".utf8))
+                abort()
+            }
+        }
+        let legacy: JSONValue = [["beacon": .string("weaviate://localhost/\(target)")]]
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (k, s) in sources.enumerated() {
+                group.addTask {
+                    for _ in 0..<10 {
+                        // Every path that resolves a class-less beacon: PATCH, PUT-style replace, batches.
+                        switch k % 3 {
+                        case 0:
+                            _ = try await db.mergeObject(className: "Source", id: s, ObjectInput(className: "Source", properties: ["ref": legacy]))
+                        case 1:
+                            try await db.replaceReferences(className: "Source", id: s, property: "ref",
+                                                           [ReferenceInput(beacon: "weaviate://localhost/\(target)")])
+                        default:
+                            let r = try await db.batchObjects([ObjectInput(className: "Source", id: s, properties: ["ref": legacy])])
+                            XCTAssertNil(r[0].error)
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        finished.signal()
+        for (k, s) in sources.enumerated() {
+            let got = try await db.getObject(className: "Source", id: s)
+            // A PATCH adds its references to the list (Weaviate's merge); the others set it.
+            let beacons = got?.properties["ref"]?.arrayValue?.map { $0["beacon"]?.stringValue } ?? []
+            XCTAssertEqual(beacons, Array(repeating: "weaviate://localhost/Target/\(target)", count: k % 3 == 0 ? 10 : 1))
+        }
+    }
+
     func testConcurrentReferenceAddsAllLand() async throws {
         let db = try await open()
         _ = try await db.createClass(ClassDefinition(className: "Target"))

@@ -21,10 +21,6 @@ protocol StorageEngine: Sendable {
     /// Runs `body` on a consistent snapshot of the rows; the caller waits without holding a thread.
     func read<T: Sendable>(_ body: @escaping @Sendable (any ObjectReader) throws -> T) async throws -> T
 
-    /// The blocking `read`, only for the rare synchronous lookup of value validation (legacy beacons
-    /// without a class name).
-    func readBlocking<T>(_ body: (any ObjectReader) throws -> T) throws -> T
-
     /// A `read` of a few rows by key (a search's hits), which takes microseconds: an engine may run it on
     /// the caller's thread where handing it to another thread would cost more than the read.
     func readFew<T: Sendable>(_ body: @escaping @Sendable (any ObjectReader) throws -> T) async throws -> T

@@ -39,7 +39,8 @@ extension Database {
     }
 
     /// Validates every property of an object and returns the normalised values (nulls dropped).
-    func normalizeProperties(_ props: [String: JSONValue], of st: ClassState) throws -> [String: JSONValue] {
+    func normalizeProperties(_ props: [String: JSONValue], of st: ClassState) async throws -> [String: JSONValue] {
+        let legacy = try await classesOfLegacyBeacons(Database.beacons(in: props, of: st))
         var out: [String: JSONValue] = [:]
         for (name, value) in props {
             if value.isNull { continue }
@@ -47,9 +48,21 @@ extension Database {
                 throw DatabaseError.unprocessable(
                     "no such prop with name '\(name)' found in class '\(st.name)' in the schema. Check your schema files for which properties in this class are available")
             }
-            out[name] = try normalizeValue(value, kind: kind, property: name, className: st.name, nested: p.nestedProperties)
+            if case .reference = kind {
+                out[name] = .array(try normalizeReferences(value, property: name, className: st.name, legacyClasses: legacy))
+            } else {
+                out[name] = try normalizeValue(value, kind: kind, property: name, className: st.name, nested: p.nestedProperties)
+            }
         }
         return out
+    }
+
+    /// The beacons given to `props`' reference properties.
+    static func beacons(in props: [String: JSONValue], of st: ClassState) -> [String] {
+        props.flatMap { name, value -> [String] in
+            guard case .reference? = st.definition.property(named: name)?.kind else { return [] }
+            return (value.arrayValue ?? []).compactMap { $0["beacon"]?.stringValue }
+        }
     }
 
     /// `nested`: the fields of an object / object[] property.
@@ -132,12 +145,15 @@ extension Database {
             }
             return .object(out)
         case .reference:
-            return .array(try normalizeReferences(v, property: p, className: c))
+            // normalizeProperties handles references, with their legacy beacons resolved beforehand.
+            throw DatabaseError.internal("reference property '\(p)' on class '\(c)' outside normalizeProperties")
         }
     }
 
     /// Normalises a reference list: `[{"beacon": …}]` → `[{"beacon": "weaviate://localhost/<Class>/<id>", "href": "/v1/objects/<Class>/<id>"}]`.
-    func normalizeReferences(_ v: JSONValue, property p: String, className c: String) throws -> [JSONValue] {
+    /// `legacyClasses`: see `normalizeBeacon`.
+    func normalizeReferences(_ v: JSONValue, property p: String, className c: String,
+                             legacyClasses: [String: String]) throws -> [JSONValue] {
         guard let a = v.arrayValue else {
             throw DatabaseError.unprocessable(
                 "invalid reference property '\(p)' on class '\(c)': expected an array of references, but got \(Database.goType(v))")
@@ -146,35 +162,42 @@ extension Database {
             guard let beacon = item["beacon"]?.stringValue else {
                 throw DatabaseError.unprocessable("invalid reference property '\(p)' on class '\(c)': each reference needs a 'beacon' string")
             }
-            return try normalizeBeacon(beacon, property: p, className: c)
+            return try normalizeBeacon(beacon, property: p, className: c, legacyClasses: legacyClasses)
         }
     }
 
-    func normalizeBeacon(_ beacon: String, property p: String, className c: String) throws -> JSONValue {
+    /// `legacyClasses`: the classes of the objects that class-less beacons name (`weaviate://localhost/<uuid>`,
+    /// Weaviate before 1.14), from `classesOfLegacyBeacons`; an id missing from it stays class-less.
+    func normalizeBeacon(_ beacon: String, property p: String, className c: String,
+                         legacyClasses: [String: String]) throws -> JSONValue {
         guard let ref = try? parseBeacon(beacon), ref.isLocal else {
             throw DatabaseError.unprocessable(
                 "invalid reference property '\(p)' on class '\(c)': invalid beacon '\(beacon)': must be of the form weaviate://localhost/<className>/<uuid>")
         }
         let lid = ref.id.lowercased()
-        var target = ref.className
-        if target == nil { target = try findClass(ofObject: lid) }
-        if let t = target {
+        if let t = ref.className ?? legacyClasses[lid] {
             return ["beacon": .string("weaviate://localhost/\(t)/\(lid)"), "href": .string("/v1/objects/\(t)/\(lid)")]
         }
         return ["beacon": .string("weaviate://localhost/\(lid)"), "href": .string("/v1/objects/\(lid)")]
+    }
+
+    /// The class of each object a class-less beacon among `beacons` names (id → class; ids of no object
+    /// are left out). Looked up before validation, which is synchronous: a synchronous lookup there held a
+    /// cooperative thread while it waited for PostgreSQL, and concurrent writers starved the pool.
+    func classesOfLegacyBeacons(_ beacons: [String]) async throws -> [String: String] {
+        var out: [String: String] = [:]
+        for beacon in beacons {
+            guard let ref = try? parseBeacon(beacon), ref.isLocal, ref.className == nil else { continue }
+            let id = ref.id.lowercased()
+            if out[id] == nil, let cls = try await findClass(ofObject: id) { out[id] = cls }
+        }
+        return out
     }
 
     /// The class holding an object with this id (first in schema order), if any.
     func findClass(ofObject id: String) async throws -> String? {
         let states = orderedStates
         return try await read { rows in try Database.findClass(ofObject: id, in: states, rows) }
-    }
-
-    /// The blocking variant, for value validation (synchronous), which needs it only for legacy beacons
-    /// without a class name: one indexed lookup per class.
-    func findClass(ofObject id: String) throws -> String? {
-        let states = orderedStates
-        return try engine.readBlocking { rows in try Database.findClass(ofObject: id, in: states, rows) }
     }
 
     private static func findClass(ofObject id: String, in states: [ClassState], _ rows: any ObjectReader) throws -> String? {

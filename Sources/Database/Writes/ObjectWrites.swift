@@ -37,7 +37,7 @@ extension Database {
         let patch = Database.schemaKeyed(input.properties ?? [:])
         let schema = try shard(try await invalidObject { try await self.ensureSchema(className: st.name, properties: patch) },
                                tenant: st.tenant)
-        let normalized = try invalidObject { try self.normalizeProperties(patch, of: schema) }
+        let normalized = try await invalidObject { try await self.normalizeProperties(patch, of: schema) }
         var w = ObjectWrite(st: schema, id: id.lowercased(), intent: .merge(removals: Set(patch.filter { $0.value.isNull }.keys)),
                             properties: normalized)
         try takeVectors(input, into: &w)
@@ -61,7 +61,7 @@ extension Database {
             throw DatabaseError.unprocessable("invalid object: class '\(className)' not present in schema")
         }
         do {
-            _ = try normalizeProperties(Database.schemaKeyed(input.properties ?? [:]), of: st)
+            _ = try await normalizeProperties(Database.schemaKeyed(input.properties ?? [:]), of: st)
         } catch let e as DatabaseError {
             // With auto-schema on, unknown properties would be created, so they are valid.
             if config.autoSchemaEnabled && e.message.hasPrefix("no such prop") { return }
@@ -143,7 +143,7 @@ extension Database {
         let (className, id) = try resolveInput(input)
         let props = Database.schemaKeyed(input.properties ?? [:])
         let cls = try await invalidObject { try await self.ensureSchema(className: className, properties: props) }
-        let normalized = try invalidObject { try self.normalizeProperties(props, of: cls) }
+        let normalized = try await invalidObject { try await self.normalizeProperties(props, of: cls) }
         let st = try await shardCreatingTenant(cls, tenant: input.tenant)
         var w = ObjectWrite(st: st, id: id, intent: intent, properties: normalized)
         try takeVectors(input, into: &w)

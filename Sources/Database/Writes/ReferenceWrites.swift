@@ -7,19 +7,22 @@ extension Database {
     /// Appends a reference to `property` (`POST …/references/{prop}`).
     public func addReference(className: String?, id: String, property: String, _ reference: ReferenceInput,
                              tenant: String? = nil) async throws {
-        try await updateReferences(className: className, id: id, property: property, tenant: tenant) { .add([try $0(reference)]) }
+        try await updateReferences(className: className, id: id, property: property, tenant: tenant, beacons: [reference.beacon]) {
+            .add([try $0(reference)])
+        }
     }
 
     /// Replaces all references of `property` (`PUT …/references/{prop}`).
     public func replaceReferences(className: String?, id: String, property: String, _ references: [ReferenceInput],
                                   tenant: String? = nil) async throws {
-        try await updateReferences(className: className, id: id, property: property, tenant: tenant) { n in .replace(try references.map(n)) }
+        try await updateReferences(className: className, id: id, property: property, tenant: tenant,
+                                   beacons: references.map(\.beacon)) { n in .replace(try references.map(n)) }
     }
 
     /// Removes a reference from `property` (`DELETE …/references/{prop}`).
     public func deleteReference(className: String?, id: String, property: String, _ reference: ReferenceInput,
                                 tenant: String? = nil) async throws {
-        try await updateReferences(className: className, id: id, property: property, tenant: tenant) { n in
+        try await updateReferences(className: className, id: id, property: property, tenant: tenant, beacons: [reference.beacon]) { n in
             let target = try n(reference)
             let targetID = target["beacon"]?.stringValue.flatMap { try? parseBeacon($0) }?.id.lowercased() ?? ""
             return .remove(targetID: targetID)
@@ -35,7 +38,9 @@ extension Database {
         for (k, r) in references.enumerated() {
             do {
                 let (cls, id, prop) = try Database.parseFromBeacon(r.from)
-                writes.append(try await referenceWrite(className: cls, id: id, property: prop, tenant: r.tenant) { .add([try $0(ReferenceInput(beacon: r.to))]) })
+                writes.append(try await referenceWrite(className: cls, id: id, property: prop, tenant: r.tenant, beacons: [r.to]) {
+                    .add([try $0(ReferenceInput(beacon: r.to))])
+                })
                 positions.append(k)
             } catch let e as DatabaseError {
                 errors[k] = e.message
@@ -95,15 +100,16 @@ extension Database {
     /// Normalises a reference for `property` of the located object's class.
     typealias ReferenceNormalizer = (ReferenceInput) throws -> JSONValue
 
-    private func updateReferences(className: String?, id: String, property: String, tenant: String?,
+    private func updateReferences(className: String?, id: String, property: String, tenant: String?, beacons: [String],
                                   _ change: (ReferenceNormalizer) throws -> ReferenceChange) async throws {
-        let w = try await referenceWrite(className: className, id: id, property: property, tenant: tenant, change)
+        let w = try await referenceWrite(className: className, id: id, property: property, tenant: tenant, beacons: beacons, change)
         if case .failed(let e) = try await commit([w])[0] { throw e }
     }
 
-    /// Checks the property and normalises the beacons (which may need a lookup of the target's class)
-    /// before the writer is taken; the list itself is changed at commit.
-    private func referenceWrite(className: String?, id: String, property: String, tenant: String?,
+    /// Checks the property and normalises the beacons before the writer is taken; `beacons` are those
+    /// `change` will normalise (a class-less one needs a lookup of its object's class first). The list
+    /// itself is changed at commit.
+    private func referenceWrite(className: String?, id: String, property: String, tenant: String?, beacons: [String],
                                 _ change: (ReferenceNormalizer) throws -> ReferenceChange) async throws -> ObjectWrite {
         let lid = id.lowercased()
         guard let st = try await locate(className: className.map(Database.normalizeClassName), id: lid, tenant: tenant) else {
@@ -116,8 +122,9 @@ extension Database {
         guard case .reference(let targets)? = p.kind else {
             throw DatabaseError.unprocessable("property '\(property)' of class '\(st.name)' is not a reference property")
         }
+        let legacy = try await classesOfLegacyBeacons(beacons)
         let normalize: ReferenceNormalizer = { r in
-            let v = try self.normalizeBeacon(r.beacon, property: property, className: st.name)
+            let v = try self.normalizeBeacon(r.beacon, property: property, className: st.name, legacyClasses: legacy)
             if let b = v["beacon"]?.stringValue, let cls = (try? parseBeacon(b))?.className, !targets.contains(cls) {
                 throw DatabaseError.unprocessable(
                     "invalid reference: property '\(property)' of class '\(st.name)' cannot reference class '\(cls)'")

@@ -25,14 +25,15 @@ final class EmbeddedEngine: StorageEngine {
         try await store.pool.read { db in try body(EmbeddedRows(db: db)) }
     }
 
-    func readBlocking<T>(_ body: (any ObjectReader) throws -> T) throws -> T {
-        try store.pool.read { db in try body(EmbeddedRows(db: db)) }
-    }
-
     /// On the caller's thread (GRDB's synchronous read runs there when a reader is free): after a search,
     /// the hop to a reader's queue and back cost more CPU than reading its ten rows (bench/query).
     func readFew<T: Sendable>(_ body: @escaping @Sendable (any ObjectReader) throws -> T) async throws -> T {
-        try readBlocking(body)
+        try readOnThisThread(body)
+    }
+
+    /// GRDB's synchronous read (from an async function, `pool.read` would pick the async one).
+    private func readOnThisThread<T>(_ body: (any ObjectReader) throws -> T) throws -> T {
+        try store.pool.read { db in try body(EmbeddedRows(db: db)) }
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any ObjectWriter) throws -> T) async throws -> T {

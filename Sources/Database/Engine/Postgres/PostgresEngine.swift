@@ -41,17 +41,6 @@ final class PostgresEngine: StorageEngine {
         }
     }
 
-    func readBlocking<T>(_ body: (any ObjectReader) throws -> T) throws -> T {
-        // The body is not Sendable here: it runs on another thread while this one waits. The task that ran
-        // it may be released after the wait ends, so the box lets go of the body first: a body still
-        // referenced when withoutActuallyEscaping returns is a crash ("non-escaping closure has escaped").
-        try withoutActuallyEscaping(body) { body in
-            let call = BorrowedClosure(body)
-            defer { call.release() }
-            return try store.blockingRead { c in UncheckedBox(try call.run(PostgresRows(c: c))) }.value
-        }
-    }
-
     func write<T: Sendable>(_ body: @escaping @Sendable (any ObjectWriter) throws -> T) async throws -> T {
         let (result, committed) = try await store.withBlockingTransaction { c in
             let writer = PostgresWriter(c: c, engine: self)
@@ -91,17 +80,8 @@ final class LockedValue<T: Sendable>: @unchecked Sendable {
 }
 
 /// A value carried across a concurrency boundary the compiler cannot see is safe: the sender waits for
-/// the receiver (blocking read bodies, after-commit actions handed back from the writer's thread).
+/// the receiver (after-commit actions handed back from the writer's thread).
 struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
-}
-
-/// A non-escaping reader body lent to another thread for the duration of a blocking read.
-/// @unchecked Sendable: `run` happens before the waiting thread's `release` (the read's semaphore orders them).
-final class BorrowedClosure<T>: @unchecked Sendable {
-    private var body: ((any ObjectReader) throws -> T)?
-    init(_ body: @escaping (any ObjectReader) throws -> T) { self.body = body }
-    func run(_ reader: any ObjectReader) throws -> T { try body!(reader) }
-    func release() { body = nil }
 }
