@@ -147,3 +147,10 @@ protocol ObjectWriter: ObjectReader {
     /// Runs `action` once the transaction has committed, before the next writer starts.
     func afterCommit(_ action: @escaping () -> Void)
 }
+
+extension Array {
+    /// Consecutive pieces of at most `size` elements (one piece per transaction of a large write).
+    func chunks(of size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: Swift.max(1, size)).map { self[$0..<Swift.min($0 + Swift.max(1, size), count)] }
+    }
+}

@@ -224,6 +224,10 @@ extension Database {
 
     /// Deletes a class and all its objects (`DELETE /v1/schema/{class}`). Unknown class: 400 `could not find class 'X'`.
     public func deleteClass(_ name: String) async throws {
+        // Tenants go first, a batch per transaction (see `removeTenants`); the class then takes what is left.
+        if let st = state(name), !st.tenants.isEmpty {
+            try await removeTenants(st.tenants.values.map(\.name), ofClass: name)
+        }
         try await schemaWrite { tx in
             guard let st = self.state(name) else { throw DatabaseError.badRequest("could not find class '\(name)'") }
             let shardIDs = [st.id] + st.tenants.values.map(\.shardID)

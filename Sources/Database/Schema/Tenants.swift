@@ -88,13 +88,14 @@ extension Database {
         try Database.validateTenantNames(input.map(\.name))
         let wanted = try input.map { TenantInfo(name: $0.name, activityStatus: try Database.storedStatus($0.activityStatus, tenant: $0.name, allowEmpty: true)) }
         _ = try multiTenantClass(name)
-        for start in stride(from: 0, to: wanted.count, by: Self.tenantsPerTransaction) {
-            try await makeTenants(ofClass: name, Array(wanted[start..<min(start + Self.tenantsPerTransaction, wanted.count)]))
+        for chunk in wanted.chunks(of: Self.tenantsPerTransaction) {
+            try await makeTenants(ofClass: name, Array(chunk))
         }
         let st = try multiTenantClass(name)
         return wanted.map { TenantInfo(name: $0.name, activityStatus: st.tenantEntry($0.name)?.status ?? $0.activityStatus) }
     }
 
+    /// Tenants made or removed per schema transaction (see `addTenants`).
     static let tenantsPerTransaction = 100
 
     private func makeTenants(ofClass name: String, _ wanted: [TenantInfo]) async throws {
@@ -167,14 +168,22 @@ extension Database {
             throw DatabaseError.unprocessable("empty tenant name at index \(i)")
         }
         _ = try multiTenantClass(name)
-        try await schemaWrite { tx in
-            let st = try self.multiTenantClass(name)
-            let gone = names.compactMap { st.tenantEntry($0) }
-            try tx.atomically {
-                for e in gone { try tx.deleteTenant(tenantID: e.id) }
+        try await removeTenants(names, ofClass: name)
+    }
+
+    /// Removes tenants (rows, tables, indexes), `tenantsPerTransaction` per schema transaction: dropping a
+    /// tenant's tables locks them until the end of the transaction, as making them does.
+    func removeTenants(_ names: [String], ofClass name: String) async throws {
+        for chunk in names.chunks(of: Self.tenantsPerTransaction) {
+            try await schemaWrite { tx in
+                let st = try self.multiTenantClass(name)
+                let gone = chunk.compactMap { st.tenantEntry($0) }
+                try tx.atomically {
+                    for e in gone { try tx.deleteTenant(tenantID: e.id) }
+                }
+                for e in gone { st.setTenant(nil, named: e.name) }
+                tx.dropIndexes(shardIDs: gone.map(\.shardID), lanes: st.definition.laneCount)
             }
-            for e in gone { st.setTenant(nil, named: e.name) }
-            tx.dropIndexes(shardIDs: gone.map(\.shardID), lanes: st.definition.laneCount)
         }
     }
 

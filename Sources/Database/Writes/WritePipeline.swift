@@ -117,12 +117,11 @@ extension Database {
     /// failure fails the call: its transaction is rolled back, earlier ones stay (none was acknowledged,
     /// and a retry of the batch is an upsert of the same objects).
     func commit(_ writes: [ObjectWrite]) async throws -> [WriteOutcome] {
-        let size = max(1, engine.objectsPerTransaction)
-        if writes.count <= size { return try await commitInOneTransaction(writes) }
+        if writes.count <= engine.objectsPerTransaction { return try await commitInOneTransaction(writes) }
         var outcomes: [WriteOutcome] = []
         outcomes.reserveCapacity(writes.count)
-        for start in stride(from: 0, to: writes.count, by: size) {
-            outcomes += try await commitInOneTransaction(Array(writes[start..<min(start + size, writes.count)]))
+        for chunk in writes.chunks(of: engine.objectsPerTransaction) {
+            outcomes += try await commitInOneTransaction(Array(chunk))
         }
         return outcomes
     }
