@@ -46,12 +46,16 @@ void tk_f32_pack_strided(const float *w, size_t rs, size_t cs, size_t k, size_t 
 void tk_f32_pack_weights(const float *w, size_t k, size_t n, float *packed) { tk_f32_pack_strided(w, n, 1, k, n, packed); }
 
 // One micro-kernel call: c[rows][16] (stride ldc) = or += a[rows][kc] (stride lda) x b[kc][16], then
-// + bias[16] when given (bias is only passed with the last slice).
+// + bias[16] when given (bias is only passed with the last slice). `next`, when given, is the weight slice
+// that comes after b (kc x 16 floats, read by later calls): one cache line of it is prefetched into L2 per
+// step of k. For the few rows of one image the weights come from memory, each slice once: without this
+// the first strip over a slice waited for memory line by line.
 typedef void (*f32_micro_fn)(const float *a, size_t lda, size_t rows, const float *b, size_t kc, float *c, size_t ldc,
-                             int accumulate, const float *bias);
+                             int accumulate, const float *bias, const float *next);
 
 static void f32_micro_scalar(const float *a, size_t lda, size_t rows, const float *b, size_t kc, float *c, size_t ldc,
-                             int accumulate, const float *bias) {
+                             int accumulate, const float *bias, const float *next) {
+    (void)next;
     for (size_t i = 0; i < rows; i++) {
         float acc[F32_NB];
         for (size_t j = 0; j < F32_NB; j++) acc[j] = accumulate ? c[i * ldc + j] : 0.0f;
@@ -66,13 +70,15 @@ static void f32_micro_scalar(const float *a, size_t lda, size_t rows, const floa
 #ifdef F32_X86
 // R rows x 16 columns with every accumulator in a register; R is a constant in each caller below.
 __attribute__((target("avx2,fma"), always_inline)) static inline void f32_micro_avx2_rows(
-    const int R, const float *a, size_t lda, const float *b, size_t kc, float *c, size_t ldc, int accumulate, const float *bias) {
+    const int R, const float *a, size_t lda, const float *b, size_t kc, float *c, size_t ldc, int accumulate, const float *bias,
+    const float *next) {
     __m256 acc[F32_MR][2];
     for (int i = 0; i < R; i++) {
         acc[i][0] = accumulate ? _mm256_loadu_ps(c + i * ldc) : _mm256_setzero_ps();
         acc[i][1] = accumulate ? _mm256_loadu_ps(c + i * ldc + 8) : _mm256_setzero_ps();
     }
     for (size_t p = 0; p < kc; p++) {
+        if (next) _mm_prefetch((const char *)(next + p * F32_NB), _MM_HINT_T1);
         __m256 b0 = _mm256_loadu_ps(b + p * F32_NB), b1 = _mm256_loadu_ps(b + p * F32_NB + 8);
         for (int i = 0; i < R; i++) {
             __m256 av = _mm256_broadcast_ss(a + i * lda + p);
@@ -95,14 +101,14 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void f32_micro_
 
 __attribute__((target("avx2,fma"))) static void f32_micro_avx2(const float *a, size_t lda, size_t rows, const float *b,
                                                                size_t kc, float *c, size_t ldc, int accumulate,
-                                                               const float *bias) {
+                                                               const float *bias, const float *next) {
     switch (rows) {
-    case 6: f32_micro_avx2_rows(6, a, lda, b, kc, c, ldc, accumulate, bias); break;
-    case 5: f32_micro_avx2_rows(5, a, lda, b, kc, c, ldc, accumulate, bias); break;
-    case 4: f32_micro_avx2_rows(4, a, lda, b, kc, c, ldc, accumulate, bias); break;
-    case 3: f32_micro_avx2_rows(3, a, lda, b, kc, c, ldc, accumulate, bias); break;
-    case 2: f32_micro_avx2_rows(2, a, lda, b, kc, c, ldc, accumulate, bias); break;
-    default: f32_micro_avx2_rows(1, a, lda, b, kc, c, ldc, accumulate, bias); break;
+    case 6: f32_micro_avx2_rows(6, a, lda, b, kc, c, ldc, accumulate, bias, next); break;
+    case 5: f32_micro_avx2_rows(5, a, lda, b, kc, c, ldc, accumulate, bias, next); break;
+    case 4: f32_micro_avx2_rows(4, a, lda, b, kc, c, ldc, accumulate, bias, next); break;
+    case 3: f32_micro_avx2_rows(3, a, lda, b, kc, c, ldc, accumulate, bias, next); break;
+    case 2: f32_micro_avx2_rows(2, a, lda, b, kc, c, ldc, accumulate, bias, next); break;
+    default: f32_micro_avx2_rows(1, a, lda, b, kc, c, ldc, accumulate, bias, next); break;
     }
 }
 #endif
@@ -128,15 +134,21 @@ void tk_f32_gemm(const float *x, size_t ldx, size_t m, const float *packed, size
                 size_t kc = k - k0 < F32_KC ? k - k0 : F32_KC;
                 int last = k0 + kc == k;
                 const float *bb = last && bias ? bias + j : NULL;
+                // Panels are contiguous, so the next slice follows this one: the rest of this panel, or the
+                // next panel of this call's columns. The first strip over a slice prefetches it (kc lines:
+                // a hint, so a shorter next slice only means a few lines beyond it).
+                const float *slice = panel + k0 * F32_NB;
+                const float *next = (!last || j + F32_NB < col0 + cols) ? slice + kc * F32_NB : NULL;
                 for (size_t r = m0; r < mend; r += F32_MR) {
                     size_t rows = mend - r < F32_MR ? mend - r : F32_MR;
+                    const float *pf = r == m0 ? next : NULL;
                     if (width == F32_NB) {
-                        micro(x + r * ldx + k0, ldx, rows, panel + k0 * F32_NB, kc, y + r * ldy + j, ldy, k0 > 0, bb);
+                        micro(x + r * ldx + k0, ldx, rows, slice, kc, y + r * ldy + j, ldy, k0 > 0, bb, pf);
                     } else { // a narrow last panel goes through a 16-wide scratch tile
                         float tile[F32_MR * F32_NB] = {0}, tb[F32_NB] = {0};
                         for (size_t i = 0; i < rows; i++) memcpy(tile + i * F32_NB, y + (r + i) * ldy + j, width * sizeof(float));
                         if (bb) memcpy(tb, bb, width * sizeof(float));
-                        micro(x + r * ldx + k0, ldx, rows, panel + k0 * F32_NB, kc, tile, F32_NB, k0 > 0, bb ? tb : NULL);
+                        micro(x + r * ldx + k0, ldx, rows, slice, kc, tile, F32_NB, k0 > 0, bb ? tb : NULL, pf);
                         for (size_t i = 0; i < rows; i++) memcpy(y + (r + i) * ldy + j, tile + i * F32_NB, width * sizeof(float));
                     }
                 }

@@ -441,11 +441,17 @@ static void q8_gemm_with(q8_micro_fn micro, q8_store_fn store, const uint8_t *a,
     size_t kp = tk_q8_padded_k(k), groups = kp / 4;
     for (size_t p = 0; p < m; p += Q8_PANEL) {
         size_t pend = m - p < Q8_PANEL ? m : p + Q8_PANEL;
+        size_t strips = (pend - p + Q8_MR - 1) / Q8_MR, lines = Q8_NB * kp / 64, share = (lines + strips - 1) / strips;
         for (size_t j = 0; j < n; j += Q8_NB) {
             const int8_t *block = packed + (j / Q8_NB) * Q8_NB * kp;
             size_t cols = n - j < Q8_NB ? n - j : Q8_NB;
-            for (size_t r = p; r < pend; r += Q8_MR) {
+            // For the few rows of one image each block comes from memory once, and the first strip over it
+            // waited for it line by line: the strips over this block prefetch the next one into L2, a share each.
+            const char *next = j + Q8_NB < n ? (const char *)(block + Q8_NB * kp) : NULL;
+            for (size_t r = p, s = 0; r < pend; r += Q8_MR, s++) {
                 size_t rows = pend - r < Q8_MR ? pend - r : Q8_MR;
+                if (next)
+                    for (size_t l = s * share; l < lines && l < (s + 1) * share; l++) __builtin_prefetch(next + l * 64, 0, 2);
                 int32_t out[Q8_MR][Q8_NB];
                 micro(a + r * lda, lda, rows, block, groups, out);
                 store(out, rows, cols, ascale + r, aoffset + r, wscale + j, colsum + j, bias ? bias + j : NULL,
