@@ -5,6 +5,7 @@
 // before GraphQLSwift sees it, for its size and nesting. The number of searches is counted on the parsed
 // document (safe once the depth is bounded) because fragments can repeat selections the text holds once.
 import GraphQL
+import JSON
 
 public struct QueryLimits: Sendable, Equatable {
     /// Query text in UTF-8 bytes (GRAPHQL_MAX_QUERY_BYTES).
@@ -99,6 +100,10 @@ public struct QueryLimits: Sendable, Equatable {
             case quote:
                 i += 1
                 while true {
+                    // A base64 image is most of a nearImage query: past it eight bytes at a time.
+                    if let skipped = bytes.withContiguousStorageIfAvailable({
+                        PlainBytes.skip($0.baseAddress!, from: i - bytes.startIndex, end: $0.count).position + bytes.startIndex
+                    }) { i = skipped }
                     guard i < end, bytes[i] != newline, bytes[i] != ret else { break scan }
                     if bytes[i] == backslash { i += 2; continue }
                     i += 1

@@ -16,6 +16,7 @@
 // whose scalar takes any list of numbers too.
 import Foundation
 import GraphQL
+import JSON
 
 struct VectorLiterals: Sendable {
     /// Shorter lists go through GraphQLSwift as they are.
@@ -208,6 +209,8 @@ private struct Scanner {
         }
         i += 1
         while i < end {
+            i = bytes.withUnsafeBufferPointer { PlainBytes.skip($0.baseAddress!, from: i, end: end).position }
+            guard i < end else { break }
             switch bytes[i] {
             case UInt8(ascii: "\\"): i += 2
             case UInt8(ascii: "\""): i += 1; return true

@@ -311,24 +311,12 @@ enum JSONParser {
             return try parseEscapedString(from: start)
         }
 
-        /// Moves `pos` past the bytes that need no attention inside a string (anything but `"`, `\\` and
-        /// controls), eight at a time, and returns the OR of those bytes. Strings are the other bulk of
-        /// bodies (base64 images, GraphQL queries), so they are not walked byte by byte. The word tests are
-        /// exact when nothing is flagged; a flagged word is left to the caller's byte loop.
+        /// Moves `pos` past the bytes that need no attention inside a string (PlainBytes) and returns
+        /// their OR.
         mutating func skipPlainBytes() -> UInt8 {
-            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-            var or: UInt64 = 0
-            while pos + 8 <= count {
-                let w = UnsafeRawPointer(bytes + pos).loadUnaligned(as: UInt64.self)
-                let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
-                // A byte is flagged when it is zero in `quote` or `backslash`, or below 0x20 in `w`.
-                let flags = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (w &- ones &* 0x20) & ~w) & highs
-                if flags != 0 { break }
-                or |= w
-                pos += 8
-            }
-            or |= or >> 32; or |= or >> 16; or |= or >> 8
-            return UInt8(truncatingIfNeeded: or)
+            let (end, or) = PlainBytes.skip(bytes, from: pos, end: count)
+            pos = end
+            return or
         }
 
         func makeString(_ utf8: UnsafeBufferPointer<UInt8>, ascii: Bool) throws -> String {

@@ -41,6 +41,34 @@ final class QueryLimitsTests: XCTestCase {
         XCTAssertEqual(QueryLimits.nesting(of: Array("query($v:[[Int]]){a}".utf8)).valueDepth, 2)
     }
 
+    /// Strings are skipped eight bytes at a time (PlainBytes) up to the first byte that needs a look: an
+    /// escaped quote, a line break or the closing quote at every offset of a long string lands the same.
+    func testLongStringsEndWhereTheirBytesSayAtEveryOffset() {
+        for length in 0..<40 {
+            for k in 0..<max(length, 1) {
+                var body = Array(repeating: UInt8(ascii: "{"), count: length)
+                if k < length { body[k] = UInt8(ascii: "[") }
+                let plain = Array("{a(b:\"".utf8) + body + Array("\"){c{d}}}".utf8)
+                XCTAssertEqual(QueryLimits.nesting(of: plain).depth, 3, "length \(length)")
+                var escaped = body
+                if k < length { escaped.replaceSubrange(k...k, with: Array("\\\"".utf8)) }
+                XCTAssertEqual(QueryLimits.nesting(of: Array("{a(b:\"".utf8) + escaped + Array("\"){c}}".utf8)).depth, 2,
+                               "escaped quote at \(k) of \(length)")
+                var broken = body
+                if k < length { broken[k] = UInt8(ascii: "\n") }
+                // Unterminated (at the line break, or at the end): the brackets after it are not counted.
+                XCTAssertEqual(QueryLimits.nesting(of: Array("{a(b:\"".utf8) + broken + Array("{{{{{{".utf8)).depth, 2,
+                               "line break at \(k) of \(length)")
+                if let literals = VectorLiterals(query: "{a(b:\"" + String(decoding: escaped, as: UTF8.self)
+                                                 + "\" nearVector: {vector: [1,2,3,4,5,6,7,8]}){c}}") {
+                    XCTAssertEqual(literals.vectors.values.first?.count, 8, "vector after a string of \(length)")
+                } else {
+                    XCTFail("the vector after a string of \(length) with an escape at \(k) was not found")
+                }
+            }
+        }
+    }
+
     func testQueryBytes() async throws {
         let f = try await article()
         let q = "{Get{Article{title}}}"
