@@ -118,7 +118,7 @@ final class GetTypes: @unchecked Sendable {
         let prefix = (outer ?? cls.className) + capitalized(property.name)
         switch kind {
         case .text, .date, .uuid, .blob: return GraphQLField(type: GraphQLString)
-        case .int: return GraphQLField(type: GraphQLInt)
+        case .int: return GraphQLField(type: GraphQLInt, resolve: ResultValues.int32OrNull)
         case .number: return GraphQLField(type: GraphQLFloat)
         case .boolean: return GraphQLField(type: GraphQLBoolean)
         case .textArray, .dateArray, .uuidArray: return GraphQLField(type: GraphQLList(GraphQLString))
@@ -145,8 +145,9 @@ final class GetTypes: @unchecked Sendable {
                     "input": GraphQLField(type: GraphQLString),
                     "internationalFormatted": GraphQLField(type: GraphQLString),
                     "defaultCountry": GraphQLField(type: GraphQLString),
-                    "countryCode": GraphQLField(type: GraphQLInt),
-                    "national": GraphQLField(type: GraphQLInt),
+                    "countryCode": GraphQLField(type: GraphQLInt, resolve: ResultValues.int32OrNull),
+                    // Most national numbers (ten digits and more) do not fit: null, as in Weaviate.
+                    "national": GraphQLField(type: GraphQLInt, resolve: ResultValues.int32OrNull),
                     "nationalFormatted": GraphQLField(type: GraphQLString),
                     // Stored only when true (see PhoneNumberValues); Weaviate's resolver answers false.
                     "valid": GraphQLField(type: GraphQLBoolean, resolve: { source, _, _, _ in

@@ -20,6 +20,20 @@ enum ResultValues {
         }
     }
 
+    /// Weaviate's `Int` (graphql-go's) answers null for a value outside 32 bits, and an int property may
+    /// hold any JSON integer (a national phone number of ten digits is the common case); GraphQLSwift's
+    /// Int throws there. Scalar Int fields resolve through this. (An int[] item out of range still fails
+    /// the query: GraphQLSwift cannot return a null list item.)
+    static let int32OrNull: GraphQLFieldResolve = { source, _, _, info in
+        let value = (source as? ObjectSource)?[info.fieldName] ?? (source as? [String: any Sendable])?[info.fieldName]
+        // Plain nil, never an `Int?` boxed as a value.
+        switch value {
+        case let i as Int: if let v = Int32(exactly: i) { return Int(v) } else { return nil }
+        case let d as Double: if d.isFinite && abs(d) <= Double(Int32.max) { return Int(d) } else { return nil }
+        default: return value
+        }
+    }
+
     /// float32 values are widened to float64, as Weaviate's GraphQL layer does.
     static func vector(_ v: [Float]) -> [(any Sendable)?] {
         v.map { Double($0) as (any Sendable)? }

@@ -95,6 +95,23 @@ final class ServiceTests: XCTestCase {
         XCTAssertEqual(b["_additional"]?["distance"], .null)
     }
 
+    /// Weaviate's GraphQL Int (graphql-go's) answers null for values outside 32 bits, and an int property
+    /// holds any JSON integer: the value is null and the query still answers (GraphQLSwift's own Int threw).
+    /// A national phone number of ten digits is the common case.
+    func testIntsOutside32BitsAreNullAsInWeaviate() async throws {
+        let f = try Fixture()
+        try await f.createClass("Big", properties: [("n", "int"), ("phone", "phoneNumber")])
+        try await f.insert("Big", [
+            (["n": 3_000_000_000, "phone": ["input": "+1 650 253 0000"]], nil),
+            (["n": -2_147_483_648, "phone": ["input": "+44 20 1234"]], nil),
+        ])
+        let got = try await f.get("Big", "{Get{Big(sort: [{path: [\"n\"], order: desc}]){n phone{national countryCode}}}}")
+        XCTAssertEqual(got, [
+            ["n": .null, "phone": ["national": .null, "countryCode": 1]],
+            ["n": -2_147_483_648, "phone": ["national": 201234, "countryCode": 44]],
+        ])
+    }
+
     func testSchemaFollowsClassChanges() async throws {
         let f = try Fixture()
         try await f.createClass("First", properties: [("a", "text")])
