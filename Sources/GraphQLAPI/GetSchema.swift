@@ -146,7 +146,7 @@ final class GetTypes: @unchecked Sendable {
                     "internationalFormatted": GraphQLField(type: GraphQLString),
                     "defaultCountry": GraphQLField(type: GraphQLString),
                     "countryCode": GraphQLField(type: GraphQLInt, resolve: ResultValues.int32OrNull),
-                    // Most national numbers (ten digits and more) do not fit: null, as in Weaviate.
+                    // Many national numbers (ten digits from 2,147,483,648 on) do not fit: null, as in Weaviate.
                     "national": GraphQLField(type: GraphQLInt, resolve: ResultValues.int32OrNull),
                     "nationalFormatted": GraphQLField(type: GraphQLString),
                     // Stored only when true (see PhoneNumberValues); Weaviate's resolver answers false.

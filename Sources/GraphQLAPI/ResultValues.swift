@@ -21,7 +21,7 @@ enum ResultValues {
     }
 
     /// Weaviate's `Int` (graphql-go's) answers null for a value outside 32 bits, and an int property may
-    /// hold any JSON integer (a national phone number of ten digits is the common case); GraphQLSwift's
+    /// hold any JSON integer (so may a phone's national number: 6502530000); GraphQLSwift's
     /// Int throws there. Scalar Int fields resolve through this. (An int[] item out of range still fails
     /// the query: GraphQLSwift cannot return a null list item.)
     static let int32OrNull: GraphQLFieldResolve = { source, _, _, info in

@@ -97,7 +97,7 @@ final class ServiceTests: XCTestCase {
 
     /// Weaviate's GraphQL Int (graphql-go's) answers null for values outside 32 bits, and an int property
     /// holds any JSON integer: the value is null and the query still answers (GraphQLSwift's own Int threw).
-    /// A national phone number of ten digits is the common case.
+    /// A US national number (6502530000) is the common case.
     func testIntsOutside32BitsAreNullAsInWeaviate() async throws {
         let f = try Fixture()
         try await f.createClass("Big", properties: [("n", "int"), ("phone", "phoneNumber")])

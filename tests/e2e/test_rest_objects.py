@@ -95,6 +95,7 @@ def test_phone_numbers_as_libphonenumber_reads_them(thing):
     client = thing
     london = client.data_object.create({"phone": {"input": "0161 2345000", "defaultCountry": "gb"}}, "Thing")
     short = client.data_object.create({"phone": {"input": "+44 161 234"}}, "Thing")
+    mountain_view = client.data_object.create({"phone": {"input": "(650) 253-0000", "defaultCountry": "US"}}, "Thing")
     assert client.data_object.get_by_id(london, class_name="Thing")["properties"]["phone"] == {
         "input": "0161 2345000", "defaultCountry": "GB", "countryCode": 44, "national": 1612345000,
         "internationalFormatted": "+44 161 234 5000", "nationalFormatted": "0161 234 5000", "valid": True,
@@ -104,9 +105,11 @@ def test_phone_numbers_as_libphonenumber_reads_them(thing):
         .with_additional("id").do()
     assert "errors" not in result, result
     by_id = {o["_additional"]["id"]: o["phone"] for o in result["data"]["Get"]["Thing"]}
-    # GraphQL's Int is 32 bits: Weaviate answers null for the ten-digit national number, without an error.
     assert by_id[london] == {"internationalFormatted": "+44 161 234 5000", "nationalFormatted": "0161 234 5000",
-                             "valid": True, "national": None, "countryCode": 44}
+                             "valid": True, "national": 1612345000, "countryCode": 44}
+    # GraphQL's Int is 32 bits: Weaviate answers null for 6,502,530,000, without an error.
+    assert by_id[mountain_view] == {"internationalFormatted": "+1 650-253-0000", "nationalFormatted": "(650) 253-0000",
+                                    "valid": True, "national": None, "countryCode": 1}
     assert by_id[short] == {"internationalFormatted": "+44 161234", "nationalFormatted": "161234", "valid": False,
                             "national": 161234, "countryCode": 44}
     with pytest.raises(weaviate.exceptions.UnexpectedStatusCodeException) as e:
