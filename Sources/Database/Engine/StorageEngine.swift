@@ -151,6 +151,7 @@ protocol ObjectWriter: ObjectReader {
 extension Array {
     /// Consecutive pieces of at most `size` elements (one piece per transaction of a large write).
     func chunks(of size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: Swift.max(1, size)).map { self[$0..<Swift.min($0 + Swift.max(1, size), count)] }
+        let size = Swift.max(1, size)
+        return stride(from: 0, to: count, by: size).map { self[$0..<($0 + Swift.min(size, count - $0))] }
     }
 }
