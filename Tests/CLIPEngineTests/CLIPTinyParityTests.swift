@@ -106,3 +106,36 @@ final class CLIPTinyParityTests: XCTestCase {
         XCTAssertEqual(try model.embed(tokenIDs: [long]), try model.embed(tokenIDs: [trunc]))
     }
 }
+
+/// The last layer computes only the rows pooling reads (CLIP's class token, the end-of-text token).
+final class PooledLastLayerTests: XCTestCase {
+    /// Each kept row equals that row of the full stack, causal or not, with one or two threads.
+    func testKeptRowsEqualTheFullLayers() throws {
+        let model = try Fixtures.model("models/clip-tiny")
+        let vision = try XCTUnwrap(model.vision)
+        guard case .clip(let text)? = model.text else { return XCTFail("clip-tiny has a CLIP text tower") }
+        for (layers, causal) in [(vision.layers, false), (text.layers, true)] {
+            let d = layers[0].hidden
+            let segments = [Segment(start: 0, length: 7), Segment(start: 7, length: 1), Segment(start: 8, length: 12)]
+            let kept = [3, 7, 19]
+            let rows = 20
+            for threads in [1, 2] {
+                let input = (0..<(rows * d)).map { Float(($0 * 7919) % 997) / 997 - 0.5 }
+                let full = FloatBuffer(rows * d), pruned = FloatBuffer(rows * d), out = FloatBuffer(kept.count * d)
+                full.p.update(from: input, count: rows * d)
+                pruned.p.update(from: input, count: rows * d)
+                func workspace() -> LayerWorkspace {
+                    LayerWorkspace(rows: rows, hidden: d, intermediate: layers[0].intermediate, maxSegment: 12, threads: threads)
+                }
+                let ws = workspace()
+                for layer in layers { layer.forward(full.p, segments: segments, causal: causal, ws: ws) }
+                layers.forward(pruned.p, segments: segments, causal: causal, ws: workspace(), keeping: kept, into: out.p)
+                for (i, row) in kept.enumerated() {
+                    let a = Array(UnsafeBufferPointer(start: full.p + row * d, count: d))
+                    let b = Array(UnsafeBufferPointer(start: out.p + i * d, count: d))
+                    XCTAssertEqual(zip(a, b).map { abs($0 - $1) }.max()!, 0, accuracy: 1e-5, "causal \(causal), threads \(threads), row \(row)")
+                }
+            }
+        }
+    }
+}

@@ -64,12 +64,10 @@ final class CLIPTextModel: Sendable {
         }
         let ws = LayerWorkspace(rows: rows, hidden: d, intermediate: config.intermediateSize,
                                 maxSegment: segments.map(\.length).max()!, threads: threads)
-        for layer in layers { layer.forward(x.p, segments: segments, causal: true, ws: ws) }
         // Pool first, then the (row-wise) final LayerNorm on the pooled rows only.
         let pooled = FloatBuffer(batch.count * d)
-        for (i, (seg, ids)) in zip(segments, batch).enumerated() {
-            (pooled.p + i * d).update(from: x.p + (seg.start + poolIndex(ids)) * d, count: d)
-        }
+        let kept = zip(segments, batch).map { seg, ids in seg.start + poolIndex(ids) }
+        layers.forward(x.p, segments: segments, causal: true, ws: ws, keeping: kept, into: pooled.p)
         finalNorm.forward(pooled.p, rows: batch.count, into: pooled.p)
         let out = FloatBuffer(batch.count * projectionDim)
         projection.forward(pooled.p, rows: batch.count, into: out.p)

@@ -83,9 +83,9 @@ final class CLIPVisionModel: Sendable {
         preNorm.forward(x.p, rows: rows, into: x.p)
         let segments = (0..<images.count).map { Segment(start: $0 * seq, length: seq) }
         let ws = LayerWorkspace(rows: rows, hidden: d, intermediate: config.intermediateSize, maxSegment: seq, threads: threads)
-        for layer in layers { layer.forward(x.p, segments: segments, causal: false, ws: ws) }
         let pooled = FloatBuffer(images.count * d)
-        postNorm.forward(x.p, rows: images.count, ldx: seq * d, into: pooled.p)
+        layers.forward(x.p, segments: segments, causal: false, ws: ws, keeping: segments.map(\.start), into: pooled.p)
+        postNorm.forward(pooled.p, rows: images.count, into: pooled.p)
         let out = FloatBuffer(images.count * projectionDim)
         projection.forward(pooled.p, rows: images.count, into: out.p)
         return (0..<images.count).map { Array(UnsafeBufferPointer(start: out.p + $0 * projectionDim, count: projectionDim)) }

@@ -11,6 +11,7 @@ struct Segment {
 /// Scratch buffers of one forward pass over `rows` stacked tokens.
 final class LayerWorkspace {
     let rows: Int
+    let hidden: Int
     let normed: FloatBuffer   // [rows, d]
     let qkv: FloatBuffer      // [rows, 3d]
     let context: FloatBuffer  // [rows, d]
@@ -25,6 +26,7 @@ final class LayerWorkspace {
 
     init(rows: Int, hidden: Int, intermediate: Int, maxSegment: Int, threads: Int = 1) {
         self.rows = rows
+        self.hidden = hidden
         self.maxSegment = maxSegment
         self.threads = max(1, threads)
         self.columnThreads = ParallelRunner.columnSplitActive ? self.threads : 1
@@ -54,22 +56,30 @@ struct TransformerLayer {
     var intermediate: Int { fc1.outFeatures }
 
     func forward(_ x: UnsafeMutablePointer<Float>, segments: [Segment], causal: Bool, ws: LayerWorkspace) {
-        let rows = ws.rows
+        attention(x, segments: segments, causal: causal, ws: ws, queries: nil)
+        outputAndMLP(x, rows: ws.rows, ws: ws)
+    }
+
+    /// The last layer when only one row of each segment is read afterwards (CLIP pools the class token or
+    /// the end-of-text token): keys and values still come from every row, but the queries, the output
+    /// projection and the MLP run on the kept rows alone, about three quarters of the layer's work at
+    /// ViT-B/32's 50 rows. `kept[i]` is a row of `segments[i]`; `out` receives those rows, [kept.count, d].
+    /// Each kept row gets the values the full layer gives it: the products are row by row.
+    func forward(_ x: UnsafeMutablePointer<Float>, segments: [Segment], causal: Bool, ws: LayerWorkspace,
+                 keeping kept: [Int], into out: UnsafeMutablePointer<Float>) {
+        precondition(kept.count == segments.count)
+        attention(x, segments: segments, causal: causal, ws: ws, queries: kept)
+        for (i, row) in kept.enumerated() { (out + i * hidden).update(from: x + row * hidden, count: hidden) }
+        outputAndMLP(out, rows: kept.count, ws: ws)
+    }
+
+    /// x[0 ..< rows] += out(ws.context) (then LN1 when post-LN), then the MLP sub-block.
+    private func outputAndMLP(_ x: UnsafeMutablePointer<Float>, rows: Int, ws: LayerWorkspace) {
         let d = hidden
-        // Attention sub-block.
-        let attnInput: UnsafeMutablePointer<Float>
-        if preNorm {
-            ln1.forward(x, rows: rows, into: ws.normed.p)
-            attnInput = ws.normed.p
-        } else {
-            attnInput = x
-        }
-        attention(attnInput, segments: segments, causal: causal, ws: ws)
         out.forward(ws.context.p, rows: rows, into: ws.projected.p, columnThreads: ws.columnThreads)
         tk_add(x, ws.projected.p, rows * d)
         if !preNorm { ln1.forward(x, rows: rows, into: x) }
 
-        // MLP sub-block.
         let mlpInput: UnsafeMutablePointer<Float>
         if preNorm {
             ln2.forward(x, rows: rows, into: ws.normed.p)
@@ -84,11 +94,20 @@ struct TransformerLayer {
         if !preNorm { ln2.forward(x, rows: rows, into: x) }
     }
 
-    /// ws.context = concat over heads of softmax(q k^T / sqrt(hd)) v, per segment.
-    private func attention(_ input: UnsafeMutablePointer<Float>, segments: [Segment], causal: Bool, ws: LayerWorkspace) {
+    /// ws.context = concat over heads of softmax(q k^T / sqrt(hd)) v, per segment, over the sub-block's input
+    /// (LN1 x when pre-LN). With `queries`, only row queries[i] of segment i asks, into context row i.
+    private func attention(_ x: UnsafeMutablePointer<Float>, segments: [Segment], causal: Bool, ws: LayerWorkspace,
+                           queries: [Int]?) {
         let d = hidden
         let hd = d / heads
         let ld = 3 * d
+        let input: UnsafeMutablePointer<Float>
+        if preNorm {
+            ln1.forward(x, rows: ws.rows, into: ws.normed.p)
+            input = ws.normed.p
+        } else {
+            input = x
+        }
         qkv.forward(input, rows: ws.rows, into: ws.qkv.p, columnThreads: ws.columnThreads)
         let scale = 1 / Float(hd).squareRoot()
         // (segment, head) pairs are independent; with spare threads they are shared out, each thread
@@ -104,26 +123,29 @@ struct TransformerLayer {
             let values = UnsafeMutablePointer<Float>.allocate(capacity: valuesCount)
             defer { keys.deallocate(); values.deallocate() }
             for item in stride(from: worker, to: items, by: workers) {
-                let seg = segments[item / self.heads], h = item % self.heads
+                let si = item / self.heads, h = item % self.heads
+                let seg = segments[si]
                 let L = seg.length
+                // Query rows first ..< first + count of the segment, into context rows from contextRow.
+                let (first, count, contextRow) = queries.map { ($0[si] - seg.start, 1, si) } ?? (0, L, seg.start)
                 let base = ws.qkv.p + seg.start * ld
-                let q = base + h * hd
+                let q = base + first * ld + h * hd
                 let k = base + d + h * hd
                 let v = base + 2 * d + h * hd
                 tk_f32_pack_strided(k, 1, ld, hd, L, keys) // (i, j) = k[j][i]: K^T [hd, L]
-                tk_f32_gemm(q, ld, L, keys, hd, L, 0, L, nil, s, L)
-                tk_scale(s, L * L, scale)
+                tk_f32_gemm(q, ld, count, keys, hd, L, 0, L, nil, s, L)
+                tk_scale(s, count * L, scale)
                 if causal {
-                    for i in 0..<L {
-                        let row = s + i * L
-                        tk_softmax_rows(row, 1, i + 1, L)
-                        if i + 1 < L { (row + i + 1).initialize(repeating: 0, count: L - i - 1) }
+                    for i in 0..<count {
+                        let row = s + i * L, visible = first + i + 1
+                        tk_softmax_rows(row, 1, visible, L)
+                        if visible < L { (row + visible).initialize(repeating: 0, count: L - visible) }
                     }
                 } else {
-                    tk_softmax_rows(s, L, L, L)
+                    tk_softmax_rows(s, count, L, L)
                 }
                 tk_f32_pack_strided(v, ld, 1, L, hd, values) // V [L, hd]
-                tk_f32_gemm(s, L, L, values, L, hd, 0, hd, nil, ws.context.p + seg.start * d + h * hd, d)
+                tk_f32_gemm(s, L, count, values, L, hd, 0, hd, nil, ws.context.p + contextRow * d + h * hd, d)
             }
         }
         if workers > 1 { concurrentForEach(workers, run) } else { run(0) }
@@ -153,6 +175,19 @@ extension TransformerLayer {
         ln2 = try LayerNorm(store, n.ln2, dim: hidden, eps: eps)
         self.activation = activation
         self.preNorm = preNorm
+    }
+}
+
+extension Array where Element == TransformerLayer {
+    /// Runs the stack over x and writes row kept[i] of segment i to out[i]; the last layer computes only those.
+    func forward(_ x: UnsafeMutablePointer<Float>, segments: [Segment], causal: Bool, ws: LayerWorkspace,
+                 keeping kept: [Int], into out: UnsafeMutablePointer<Float>) {
+        guard let last else {
+            for (i, row) in kept.enumerated() { (out + i * ws.hidden).update(from: x + row * ws.hidden, count: ws.hidden) }
+            return
+        }
+        for layer in dropLast() { layer.forward(x, segments: segments, causal: causal, ws: ws) }
+        last.forward(x, segments: segments, causal: causal, ws: ws, keeping: kept, into: out)
     }
 }
 
