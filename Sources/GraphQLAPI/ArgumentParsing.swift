@@ -65,7 +65,7 @@ enum ArgumentParsing {
         return try WhereFilter.from(json: w.json)
     }
 
-    /// `literal`: the full vector when VectorLiterals read it from the query text.
+    /// `literal`: the full vector when QueryLiterals read it from the query text.
     static func nearVector(_ m: Map?, literal: [Float]?) -> NearVectorParameter? {
         guard let m else { return nil }
         let vector = literal ?? (m[field: "vector"]?.array ?? []).compactMap { $0.asDouble.map(Float.init) }
@@ -88,7 +88,8 @@ enum ArgumentParsing {
                         objects: objects)
     }
 
-    static func moduleParameter(_ kind: ModuleNearArgumentKind, _ m: Map) -> ModuleNearParameter {
+    /// `image`: nearImage's full string when QueryLiterals took it out of the query text.
+    static func moduleParameter(_ kind: ModuleNearArgumentKind, _ m: Map, image: String?) -> ModuleNearParameter {
         switch kind {
         case .nearText:
             return .text(NearTextParameter(
@@ -97,19 +98,22 @@ enum ArgumentParsing {
                 moveTo: movement(m[field: "moveTo"]), moveAwayFrom: movement(m[field: "moveAwayFrom"])))
         case .nearImage:
             return .image(NearImageParameter(
-                image: m[field: "image"]?.asString ?? "",
+                image: image ?? m[field: "image"]?.asString ?? "",
                 certainty: m[field: "certainty"]?.asDouble, distance: m[field: "distance"]?.asDouble))
         }
     }
 
     /// nearVector, nearObject and every module argument present in `args` (`context` and `info` are
-    /// the resolver's, for vectors VectorLiterals read).
+    /// the resolver's, for vectors QueryLiterals read).
     static func near(_ args: Map, context: any Sendable, info: GraphQLResolveInfo) throws -> NearParameters {
-        let literal = VectorLiterals.vector(argument: "nearVector", context: context, info: info)
+        let literal = QueryLiterals.vector(argument: "nearVector", context: context, info: info)
         var near = NearParameters(nearVector: nearVector(args[field: "nearVector"], literal: literal),
                                   nearObject: nearObject(args[field: "nearObject"]))
         for kind in ModuleNearArgumentKind.allCases {
-            if let m = args[field: kind.rawValue] { near.module.append(moduleParameter(kind, m)) }
+            if let m = args[field: kind.rawValue] {
+                let image = kind == .nearImage ? QueryLiterals.image(argument: kind.rawValue, context: context, info: info) : nil
+                near.module.append(moduleParameter(kind, m, image: image))
+            }
         }
         // `targets` or `targetVectors` (Weaviate ≥ 1.24) of whichever near argument is given.
         for name in ["nearVector", "nearObject"] + ModuleNearArgumentKind.allCases.map(\.rawValue) {
@@ -121,7 +125,7 @@ enum ArgumentParsing {
                 throw ArgumentError("vector or vectorPerTarget is required field")
             }
             if let perTarget {
-                let full = VectorLiterals.vectorPerTarget(argument: "nearVector", context: context, info: info)
+                let full = QueryLiterals.vectorPerTarget(argument: "nearVector", context: context, info: info)
                 var targets = near.targets
                 near.nearVector?.vectorPerTarget = try vectorPerTarget(perTarget, full: full, targets: &targets)
                 near.targets = targets
@@ -135,10 +139,10 @@ enum ArgumentParsing {
         return BM25Parameter(query: m[field: "query"]?.asString ?? "", properties: m[field: "properties"]?.asStrings)
     }
 
-    /// `hybrid`; its vector may have been read by VectorLiterals like nearVector's.
+    /// `hybrid`; its vector may have been read by QueryLiterals like nearVector's.
     static func hybrid(_ args: Map, context: any Sendable, info: GraphQLResolveInfo) throws -> HybridParameter? {
         guard let m = args[field: "hybrid"] else { return nil }
-        let vector = VectorLiterals.vector(argument: "hybrid", context: context, info: info)
+        let vector = QueryLiterals.vector(argument: "hybrid", context: context, info: info)
             ?? m[field: "vector"]?.array.map { $0.compactMap { $0.asDouble.map(Float.init) } }
         var p = HybridParameter(query: m[field: "query"]?.asString ?? "", alpha: m[field: "alpha"]?.asDouble,
                                 vector: vector, properties: m[field: "properties"]?.asStrings,

@@ -13,7 +13,7 @@ public final class GraphQLService: @unchecked Sendable {
     private let limits: QueryLimits
     private let lock = NSLock()
     private var cached: (classes: [ClassDefinition], schema: GraphQLSchema?)?
-    /// Query shapes (VectorLiterals.shape) that passed validation against `schema`; bounded.
+    /// Query shapes (QueryLiterals.shape) that passed validation against `schema`; bounded.
     private var validShapes: (schema: GraphQLSchema?, shapes: Set<String>) = (nil, [])
     private static let maxValidShapes = 1024
 
@@ -44,8 +44,16 @@ public final class GraphQLService: @unchecked Sendable {
 
     /// One request body `{"query", "operationName"?, "variables"?}`.
     public func handle(body: Data) async -> (status: Int, body: Data) {
+        guard let json = try? JSONValue.parse(body) else {
+            return (422, ResponseEncoding.restError("parsing body body from \"\" failed, because invalid JSON"))
+        }
+        return await handle(json: json)
+    }
+
+    /// The same for a body already parsed.
+    public func handle(json: JSONValue) async -> (status: Int, body: Data) {
         let request: Request
-        switch Request.parse(body) {
+        switch Request.parse(json: json) {
         case .failure(let error): return (422, ResponseEncoding.restError(error.message))
         case .success(let r): request = r
         }
@@ -62,7 +70,12 @@ public final class GraphQLService: @unchecked Sendable {
 
     /// A JSON array of request bodies; answers a JSON array of responses in the same order.
     public func handleBatch(body: Data) async -> (status: Int, body: Data) {
-        guard case .array(let items)? = try? JSONValue.parse(body) else {
+        await handleBatch(json: (try? JSONValue.parse(body)) ?? .null)
+    }
+
+    /// The same for a body already parsed.
+    public func handleBatch(json: JSONValue) async -> (status: Int, body: Data) {
+        guard case .array(let items) = json else {
             return (422, ResponseEncoding.restError("parsing body body from \"\" failed, because json: cannot unmarshal into a list of queries"))
         }
         let schema: GraphQLSchema
@@ -99,11 +112,12 @@ public final class GraphQLService: @unchecked Sendable {
         if let problem = limits.checkText(request.query) { return GraphQLResult(errors: [GraphQLError(message: problem)]) }
         do {
             var result: GraphQLResult
-            if let literals = VectorLiterals(query: request.query),
+            if let literals = QueryLiterals(query: request.query),
                let document = try? parse(source: Source(body: literals.blankedQuery, name: "GraphQL request")),
                limits.checkSearches(document) == nil,
                isValid(document, shape: literals.shape, schema: schema) {
                 result = try await run(request, document: document, context: literals, schema: schema)
+                result.errors = literals.originalLocations(result.errors)
             } else {
                 // As sent: also how every error of a query with long vectors is reported.
                 let document = try parse(source: Source(body: request.query, name: "GraphQL request"))
@@ -196,13 +210,6 @@ public final class GraphQLService: @unchecked Sendable {
         var query: String
         var operationName: String?
         var variables: [String: Map]
-
-        static func parse(_ body: Data) -> Result<Request, RequestError> {
-            guard let json = try? JSONValue.parse(body) else {
-                return .failure(RequestError("parsing body body from \"\" failed, because invalid JSON"))
-            }
-            return parse(json: json)
-        }
 
         static func parse(json: JSONValue) -> Result<Request, RequestError> {
             guard case .object(let object) = json else {

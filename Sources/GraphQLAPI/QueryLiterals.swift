@@ -1,96 +1,187 @@
-// A 512-d `nearVector: {vector: [...]}` literal is 512 AST nodes, and GraphQLSwift spends time on each of
-// them while it parses, validates and coerces the arguments. Together that cost several times the vector
-// search itself. So a small scanner reads every long `vector: [n, n, ...]` list of number literals
-// itself, and GraphQLSwift gets a copy of the query where everything after each list's first element is
-// blanked to spaces. Offsets, lines and columns stay the same, so error locations are those of the query
-// as sent. Resolvers take the full vectors from here, keyed by the byte offset of the list's `[`.
-// The blanked copy is valid exactly when the original is: only number tokens inside a [Float] list go,
-// and each of them is checked alone. GraphQLService still falls back to the query as sent whenever the
-// copy fails to parse or validate, so errors are reported against the original text.
+// Two kinds of literal make most of a search query's text, and GraphQLSwift is slow on both: a 512-d
+// `nearVector: {vector: [...]}` is 512 AST nodes, each parsed, validated and coerced, and nearImage's
+// base64 `image: "..."` (hundreds of KB) is lexed one character at a time (a third of a nearImage query's
+// time outside the model on the tiny fixture model). So a small scanner reads both itself, and
+// GraphQLSwift gets a rewritten query:
+// - every long `vector: [n, n, ...]` list of number literals is blanked to spaces after its first element.
+//   Lines and columns stay the same. Resolvers take the full vectors from here, keyed by the UTF-8
+//   offset of the list's `[` in the rewritten text.
+// - every long `image: "..."` string of plain printable ASCII (no escapes: base64, a URL) loses its
+//   content: `image: ""`. Resolvers take the string from here, keyed by the offset of its opening quote
+//   in the rewritten text. The string sits on one line, so only columns after it on that line move;
+//   `originalLocations` moves error locations back.
+// The rewritten query is valid exactly when the original is: a list of number literals is as valid as its
+// first element for a [Float], and every string is valid for a String. GraphQLService still falls back
+// to the query as sent whenever the rewrite fails to parse or validate, so those errors are reported
+// against the original text.
 // Validation itself (GraphQLSwift's visitors) then still costs more than a search, and an application
-// sends the same query shape again and again with other vectors. So `shape`, the query with its vector
-// lists emptied, keys a cache of shapes that passed validation. That is sound because every input field
-// named `vector` in the schema is a list of Float (VectorLiteralsTests checks it): for such a field any list of
-// number literals, the empty one included, is valid, and for any other field none is. The one other place
-// a `vector:` key can stand is inside nearVector's `vectorPerTarget` (a named vector called "vector"),
+// sends the same query shape again and again with other vectors. So `shape`, the rewritten query with its
+// vector lists emptied, keys a cache of shapes that passed validation. That is sound because every input
+// field named `vector` in the schema is a list of Float and every one named `image` a String
+// (QueryLiteralShapeTests checks both): for such a field any list of number literals, the empty one
+// included, is valid (any string for `image`), and for any other field none is. The one other place a
+// `vector:` key can stand is inside nearVector's `vectorPerTarget` (a named vector called "vector"),
 // whose scalar takes any list of numbers too.
 import Foundation
 import GraphQL
 import JSON
 
-struct VectorLiterals: Sendable {
-    /// Shorter lists go through GraphQLSwift as they are.
+struct QueryLiterals: Sendable {
+    /// Shorter vector lists go through GraphQLSwift as they are.
     static let minimumLength = 8
+    /// Shorter image strings too.
+    static let minimumImageBytes = 256
 
-    /// The query with the long vector lists blanked after their first element.
+    /// The query GraphQLSwift parses: long vector lists blanked after their first element, long image
+    /// strings emptied.
     let blankedQuery: String
     /// The full vectors, by the UTF-8 offset of their opening `[` (GraphQLSwift's `Location.start`).
     let vectors: [Int: [Float]]
-    /// The query with its vector lists emptied (`[]`): the same for every query that differs only in them.
+    /// The full image strings, by the UTF-8 offset of their opening quote.
+    let images: [Int: String]
+    /// The rewritten query with its vector lists emptied (`[]`): the same for every query that differs
+    /// only in its vectors and images.
     let shape: String
+    /// Where image strings were taken out: on `line`, after `column` of the rewritten text, `count`
+    /// columns are missing.
+    private let removals: [(line: Int, column: Int, count: Int)]
 
-    /// nil when the query has no long `vector:` number list.
+    /// nil when the query has no long `vector:` number list and no long `image:` string.
     init?(query: String) {
         var bytes = Array(query.utf8)
         bytes.append(0)  // strtod stops here at the latest
-        var found: [Int: [Float]] = [:]
-        var shape: [UInt8] = []
-        var copied = 0
         var scanner = Scanner(bytes: bytes)
-        while let list = scanner.nextVectorList() {
-            found[list.open] = list.values
-            shape += bytes[copied...list.open]
-            copied = list.close
-            for i in list.firstEnd..<list.close where bytes[i] != UInt8(ascii: "\n") && bytes[i] != UInt8(ascii: "\r") {
-                bytes[i] = UInt8(ascii: " ")
+        var out: [UInt8] = [], shape: [UInt8] = []
+        var vectors: [Int: [Float]] = [:], images: [Int: String] = [:]
+        var removals: [(line: Int, column: Int, count: Int)] = []
+        var copied = 0
+        while let literal = scanner.nextLiteral() {
+            switch literal {
+            case .vector(let open, let close, let firstEnd, let values):
+                vectors[out.count + (open - copied)] = values
+                out += bytes[copied..<firstEnd]
+                shape += bytes[copied...open]
+                for i in firstEnd..<close {
+                    let c = bytes[i]
+                    out.append(c == UInt8(ascii: "\n") || c == UInt8(ascii: "\r") ? c : UInt8(ascii: " "))
+                }
+                copied = close
+            case .image(let open, let close):
+                let quote = out.count + (open - copied)
+                images[quote] = String(decoding: bytes[(open + 1)..<close], as: UTF8.self)
+                out += bytes[copied...open]
+                shape += bytes[copied...open]
+                removals.append((Self.line(of: quote, in: out), Self.column(of: quote, in: out), close - open - 1))
+                copied = close
             }
         }
-        guard !found.isEmpty else { return nil }
-        bytes.removeLast()
-        shape += bytes[copied...]
-        blankedQuery = String(decoding: bytes, as: UTF8.self)
-        vectors = found
+        guard !vectors.isEmpty || !images.isEmpty else { return nil }
+        out += bytes[copied..<(bytes.count - 1)]
+        shape += bytes[copied..<(bytes.count - 1)]
+        blankedQuery = String(decoding: out, as: UTF8.self)
+        self.vectors = vectors
+        self.images = images
         self.shape = String(decoding: shape, as: UTF8.self)
+        self.removals = removals
+    }
+
+    /// The errors with their locations moved back to the query as sent.
+    func originalLocations(_ errors: [GraphQLError]) -> [GraphQLError] {
+        guard !removals.isEmpty else { return errors }
+        return errors.map { e in
+            let locations = e.locations.map { l in
+                let moved = removals.reduce(0) { $0 + ($1.line == l.line && $1.column < l.column ? $1.count : 0) }
+                return SourceLocation(line: l.line, column: l.column + moved)
+            }
+            return GraphQLError(message: e.message, locations: locations, path: e.path)
+        }
+    }
+
+    /// GraphQLSwift's line of a UTF-8 offset: 1 + the line breaks before it (\r\n is one).
+    private static func line(of offset: Int, in text: [UInt8]) -> Int {
+        var line = 1, i = 0
+        while i < offset {
+            if text[i] == UInt8(ascii: "\n") || (text[i] == UInt8(ascii: "\r") && !(i + 1 < offset && text[i + 1] == UInt8(ascii: "\n"))) {
+                line += 1
+            }
+            i += 1
+        }
+        return line
+    }
+
+    /// GraphQLSwift's column of a UTF-8 offset: the offset + 1 less the UTF-16 offset where its line
+    /// starts (what its getLocation computes).
+    private static func column(of offset: Int, in text: [UInt8]) -> Int {
+        var lineStart = 0
+        for i in stride(from: offset - 1, through: 0, by: -1) where text[i] == UInt8(ascii: "\n") || text[i] == UInt8(ascii: "\r") {
+            lineStart = i + 1
+            break
+        }
+        let utf16Start = text[..<lineStart].reduce(0) { n, byte in
+            n + (byte & 0xC0 == 0x80 ? 0 : 1) + (byte >= 0xF0 ? 1 : 0)
+        }
+        return offset + 1 - utf16Start
     }
 
     /// The full vector of a blanked literal given as `argument: {vector: [...]}` on the field being
     /// resolved; nil when the argument is absent, came through a variable, or was not blanked.
     static func vector(argument: String, context: any Sendable, info: GraphQLResolveInfo) -> [Float]? {
-        guard let literals = context as? VectorLiterals,
-              let object = info.fieldASTs.first?.arguments.first(where: { $0.name.value == argument })?.value
-                  as? ObjectValue,
-              let list = object.fields.first(where: { $0.name.value == "vector" })?.value as? ListValue,
+        guard let literals = context as? QueryLiterals,
+              let list = field("vector", of: argument, info: info) as? ListValue,
               let start = list.loc?.start else { return nil }
         return literals.vectors[start]
+    }
+
+    /// The full string of an emptied `argument: {image: "..."}` (nearImage's); nil as for `vector`.
+    static func image(argument: String, context: any Sendable, info: GraphQLResolveInfo) -> String? {
+        guard let literals = context as? QueryLiterals,
+              let string = field("image", of: argument, info: info) as? StringValue,
+              let start = string.loc?.start else { return nil }
+        return literals.images[start]
     }
 
     /// The same for `argument: {vectorPerTarget: {vector: [...]}}`, a named vector called `vector` (the
     /// only name the scanner blanks there): its full vector by that name, or nothing.
     static func vectorPerTarget(argument: String, context: any Sendable, info: GraphQLResolveInfo) -> [String: [Float]] {
-        guard let literals = context as? VectorLiterals,
-              let object = info.fieldASTs.first?.arguments.first(where: { $0.name.value == argument })?.value
-                  as? ObjectValue,
-              let perTarget = object.fields.first(where: { $0.name.value == "vectorPerTarget" })?.value as? ObjectValue,
+        guard let literals = context as? QueryLiterals,
+              let perTarget = field("vectorPerTarget", of: argument, info: info) as? ObjectValue,
               let list = perTarget.fields.first(where: { $0.name.value == "vector" })?.value as? ListValue,
               let start = list.loc?.start, let full = literals.vectors[start] else { return [:] }
         return ["vector": full]
     }
+
+    /// The literal value of `argument: {name: ...}` on the field being resolved.
+    private static func field(_ name: String, of argument: String, info: GraphQLResolveInfo) -> (any Value)? {
+        let object = info.fieldASTs.first?.arguments.first(where: { $0.name.value == argument })?.value as? ObjectValue
+        return object?.fields.first(where: { $0.name.value == name })?.value
+    }
 }
 
-/// Walks GraphQL's lexical grammar far enough to skip strings and comments and to spot `vector : [`.
+private enum Literal {
+    /// Offsets of `[` and `]`, the end of the first element, the values.
+    case vector(open: Int, close: Int, firstEnd: Int, values: [Float])
+    /// Offsets of the opening and closing quotes.
+    case image(open: Int, close: Int)
+}
+
+/// Walks GraphQL's lexical grammar far enough to skip strings and comments and to spot `vector : [` and
+/// `image : "`.
 private struct Scanner {
     let bytes: [UInt8]  // NUL-terminated
     var i = 0
     var braceDepth = 0
     var inVariableDefinitions = false
+    /// Whether the string skipString last passed was a "string" of printable ASCII only (no escapes).
+    var lastStringPlain = false
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
-    /// The next long number list that is the value of a `vector` field: the offsets of `[` and `]`, the
-    /// end of its first element, and its values. nil at the end of the text (or at text it cannot read,
-    /// which then goes to GraphQLSwift unchanged from there on).
-    mutating func nextVectorList() -> (open: Int, close: Int, firstEnd: Int, values: [Float])? {
-        var afterVectorName = false, afterVectorColon = false
+    /// The next long number list that is the value of a `vector` field or long plain string that is the
+    /// value of an `image` field. nil at the end of the text (or at text it cannot read, which then goes
+    /// to GraphQLSwift unchanged from there on).
+    mutating func nextLiteral() -> Literal? {
+        enum Key { case none, vector, image }
+        var name = Key.none, afterColon = Key.none
         let end = bytes.count - 1
         while i < end {
             let c = bytes[i]
@@ -102,16 +193,21 @@ private struct Scanner {
                 while i < end, bytes[i] != UInt8(ascii: "\n"), bytes[i] != UInt8(ascii: "\r") { i += 1 }
                 continue
             case UInt8(ascii: "\""):
+                let open = i
                 guard skipString() else { return nil }
-                afterVectorName = false; afterVectorColon = false
+                if afterColon == .image && !inVariableDefinitions, let close = plainString(open: open) {
+                    return .image(open: open, close: close)
+                }
+                name = .none; afterColon = .none
             case _ where isNameStart(c):
                 let start = i
                 while i < end, isNameStart(bytes[i]) || isDigit(bytes[i]) { i += 1 }
-                afterVectorName = bytes[start..<i].elementsEqual("vector".utf8)
-                afterVectorColon = false
+                let word = bytes[start..<i]
+                name = word.elementsEqual("vector".utf8) ? .vector : word.elementsEqual("image".utf8) ? .image : .none
+                afterColon = .none
             case UInt8(ascii: ":"):
-                afterVectorColon = afterVectorName
-                afterVectorName = false
+                afterColon = name
+                name = .none
                 i += 1
             case UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "("), UInt8(ascii: ")"):
                 // Parentheses outside any braces hold variable definitions (or directive arguments of an
@@ -122,19 +218,29 @@ private struct Scanner {
                 case UInt8(ascii: "("): if braceDepth == 0 { inVariableDefinitions = true }
                 default: inVariableDefinitions = false
                 }
-                afterVectorName = false; afterVectorColon = false
+                name = .none; afterColon = .none
                 i += 1
-            case UInt8(ascii: "[") where afterVectorColon && !inVariableDefinitions:
-                afterVectorName = false; afterVectorColon = false
+            case UInt8(ascii: "[") where afterColon == .vector && !inVariableDefinitions:
+                name = .none; afterColon = .none
                 let open = i
-                if let list = numberList(open: open) { return (open, list.close, list.firstEnd, list.values) }
+                if let list = numberList(open: open) {
+                    return .vector(open: open, close: list.close, firstEnd: list.firstEnd, values: list.values)
+                }
                 i = open + 1
             default:
-                afterVectorName = false; afterVectorColon = false
+                name = .none; afterColon = .none
                 i += 1
             }
         }
         return nil
+    }
+
+    /// The offset of the closing quote of the "string" at `open` (just skipped) when it is a long one of
+    /// printable ASCII without escapes (a block string or anything else: nil).
+    private func plainString(open: Int) -> Int? {
+        let close = i - 1
+        guard lastStringPlain, close - open - 1 >= QueryLiterals.minimumImageBytes else { return nil }
+        return close
     }
 
     /// Reads `[` number (separator number)* `]` from `open`; nil unless every item is a well-formed
@@ -156,7 +262,7 @@ private struct Scanner {
             if values.count == 1 { firstEnd = tokenEnd }
             j = tokenEnd
         }
-        guard values.count >= VectorLiterals.minimumLength else { return nil }
+        guard values.count >= QueryLiterals.minimumLength else { return nil }
         i = j + 1
         return (j, firstEnd, values)
     }
@@ -191,6 +297,7 @@ private struct Scanner {
     /// Skips a "string" or a """block string"""; false when it does not end.
     private mutating func skipString() -> Bool {
         let end = bytes.count - 1
+        lastStringPlain = false
         if i + 2 < end, bytes[i + 1] == UInt8(ascii: "\""), bytes[i + 2] == UInt8(ascii: "\"") {
             i += 3
             while i + 2 < end {
@@ -208,14 +315,17 @@ private struct Scanner {
             return false
         }
         i += 1
+        var plain = true
         while i < end {
-            i = bytes.withUnsafeBufferPointer { PlainBytes.skip($0.baseAddress!, from: i, end: end).position }
+            let skipped = bytes.withUnsafeBufferPointer { PlainBytes.skip($0.baseAddress!, from: i, end: end) }
+            i = skipped.position
+            if skipped.or >= 0x80 { plain = false }
             guard i < end else { break }
             switch bytes[i] {
-            case UInt8(ascii: "\\"): i += 2
-            case UInt8(ascii: "\""): i += 1; return true
+            case UInt8(ascii: "\\"): i += 2; plain = false
+            case UInt8(ascii: "\""): i += 1; lastStringPlain = plain; return true
             case UInt8(ascii: "\n"), UInt8(ascii: "\r"): return false
-            default: i += 1
+            case let c: i += 1; if c < 0x20 || c > 0x7E { plain = false }
             }
         }
         return false

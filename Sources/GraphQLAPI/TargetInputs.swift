@@ -142,7 +142,7 @@ extension ArgumentParsing {
     }
 
     /// nearVector's `vectorPerTarget` in the engine's form: each name's vectors in the order given
-    /// (`full`: lists VectorLiterals blanked, by name), names sorted. With `targets`, each of them needs
+    /// (`full`: lists QueryLiterals blanked, by name), names sorted. With `targets`, each of them needs
     /// vectors, and a name given several vectors must be searched once per vector; without, the names
     /// become the targets (each once per vector).
     static func vectorPerTarget(_ m: Map, full: [String: [Float]], targets: inout TargetVectors?) throws -> [TargetVector] {

@@ -52,9 +52,9 @@ public struct RESTConfiguration: Sendable {
 }
 
 /// Answers `POST /v1/graphql` for one query body (or `/v1/graphql/batch` for an array of them); wired by the serve command to GraphQLAPI.
-/// Returns the HTTP status and the JSON body to send.
-/// `/v1/graphql/batch` takes the same handler shape with a JSON array body.
-public typealias GraphQLHandler = @Sendable (_ body: Data, _ principal: Principal?) async -> (status: Int, body: Data)
+/// Takes the body as the REST layer parsed it (once: a nearImage body is mostly its base64 image) and returns
+/// the HTTP status and the JSON body to send. `/v1/graphql/batch` takes the same handler shape with a JSON array body.
+public typealias GraphQLHandler = @Sendable (_ body: JSONValue, _ principal: Principal?) async -> (status: Int, body: Data)
 
 /// The GraphQL endpoints' implementation, injected by the serve command (nil until GraphQL is wired:
 /// both endpoints then answer 422 "no graphql provider present…").

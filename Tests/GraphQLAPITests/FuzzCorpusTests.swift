@@ -5,14 +5,14 @@ import Database
 
 /// Replays fuzz/corpus/graphql-vector (fuzz/README.md) through the harness's call and its invariant: the
 /// blanked query keeps every offset of the query as sent.
-final class VectorLiteralsFuzzCorpusTests: XCTestCase {
+final class QueryLiteralsFuzzCorpusTests: XCTestCase {
     func testSeedCorpusReplays() throws {
         let seeds = try corpus("graphql-vector")
         XCTAssertGreaterThan(seeds.count, 5)
         var found = 0
         for (name, data) in seeds {
             let query = String(decoding: data, as: UTF8.self)
-            guard let literals = VectorLiterals(query: query) else { continue }
+            guard let literals = QueryLiterals(query: query) else { continue }
             found += 1
             XCTAssertEqual(literals.blankedQuery.utf8.count, query.utf8.count, name)
         }

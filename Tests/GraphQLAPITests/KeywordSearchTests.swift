@@ -67,8 +67,8 @@ final class KeywordSearchGraphQLTests: XCTestCase {
         XCTAssertEqual(all["data"]?["Aggregate"]?["Fruit"]?[0]?["meta"]?["count"], 4, all.jsonString())
     }
 
-    func testHybridWithShortAndLongVectorLiterals() async throws {
-        for dimension in [3, 12] {  // 12 goes through VectorLiterals' blanked-copy path
+    func testHybridWithShortAndLongQueryLiterals() async throws {
+        for dimension in [3, 12] {  // 12 goes through QueryLiterals' blanked-copy path
             let f = try await fixture(dimension: dimension)
             var rng = SplitMix(state: 99)
             let v = rng.vector(dimension)

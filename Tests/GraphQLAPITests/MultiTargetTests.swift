@@ -92,7 +92,7 @@ final class MultiTargetTests: XCTestCase {
         expect(near, zip(dt, db).map { ($0 + $1) / 2 })
     }
 
-    /// A named vector called `vector` inside vectorPerTarget keeps its full list (VectorLiterals blanks
+    /// A named vector called `vector` inside vectorPerTarget keeps its full list (QueryLiterals blanks
     /// every long list after `vector:`).
     func testANamedVectorCalledVector() async throws {
         var def = ClassDefinition(className: "Pic", properties: [PropertyDefinition(name: "n", dataType: ["int"])],

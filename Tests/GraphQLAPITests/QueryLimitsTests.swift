@@ -59,7 +59,7 @@ final class QueryLimitsTests: XCTestCase {
                 // Unterminated (at the line break, or at the end): the brackets after it are not counted.
                 XCTAssertEqual(QueryLimits.nesting(of: Array("{a(b:\"".utf8) + broken + Array("{{{{{{".utf8)).depth, 2,
                                "line break at \(k) of \(length)")
-                if let literals = VectorLiterals(query: "{a(b:\"" + String(decoding: escaped, as: UTF8.self)
+                if let literals = QueryLiterals(query: "{a(b:\"" + String(decoding: escaped, as: UTF8.self)
                                                  + "\" nearVector: {vector: [1,2,3,4,5,6,7,8]}){c}}") {
                     XCTAssertEqual(literals.vectors.values.first?.count, 8, "vector after a string of \(length)")
                 } else {

@@ -4,11 +4,11 @@ import XCTest
 @testable import Database
 @testable import GraphQLAPI
 
-final class VectorLiteralsTests: XCTestCase {
+final class QueryLiteralsTests: XCTestCase {
     func testLongVectorListsAreBlankedAfterTheirFirstElement() throws {
         let floats = (0..<12).map { "0.\($0 + 1)" }.joined(separator: ", ")
         let query = "{Get{V(limit: 2 nearVector: {vector: [\(floats)]} where: {path: [\"a\"] operator: Equal valueInt: 1}){x}}}"
-        let literals = try XCTUnwrap(VectorLiterals(query: query))
+        let literals = try XCTUnwrap(QueryLiterals(query: query))
         XCTAssertEqual(literals.blankedQuery.utf8.count, query.utf8.count)
         XCTAssertEqual(literals.blankedQuery, query.replacingOccurrences(
             of: floats, with: "0.1" + String(repeating: " ", count: floats.count - 3)))
@@ -19,7 +19,7 @@ final class VectorLiteralsTests: XCTestCase {
 
     func testIntsExponentsAndNewlinesAreRead() throws {
         let query = "{Get{V(nearVector: {vector: [1, -2, 3e2\n 4.5E-1, 0, -0.25,,6 7]}){x}}}"
-        let literals = try XCTUnwrap(VectorLiterals(query: query))
+        let literals = try XCTUnwrap(QueryLiterals(query: query))
         XCTAssertEqual(literals.vectors.values.first, [1, -2, 300, 0.45, 0, -0.25, 6, 7])
         XCTAssertEqual(literals.blankedQuery.filter { $0 == "\n" }.count, 1, "line breaks are kept")
     }
@@ -40,7 +40,7 @@ final class VectorLiteralsTests: XCTestCase {
             "{Get{V(where: {path: [\(eight), 8]}){x}}}",                        // not a `vector` field
             "query($n: NearVector = {vector: [\(eight), 8]}) {Get{V(nearVector: $n){x}}}",  // a variable default
         ] {
-            XCTAssertNil(VectorLiterals(query: query), query)
+            XCTAssertNil(QueryLiterals(query: query), query)
         }
     }
 
@@ -90,19 +90,85 @@ final class VectorLiteralsTests: XCTestCase {
         let mismatch = try await f.errorMessage("{Get{Item(nearVector: {vector: \(v)}) {name}}}")
         XCTAssertEqual(mismatch?.contains("vector lengths don't match: 16 vs 3"), true, mismatch ?? "no error")
     }
+
+    // MARK: image strings
+
+    func testLongImageStringsAreTakenOutOfTheText() throws {
+        let image = String(repeating: "iVBORw0KGgo+/=", count: 40)
+        let floats = vectorLiteral((0..<10).map { Float($0) })
+        let query = "{Get{A(nearImage: {image: \"\(image)\"}){x} B(nearVector: {vector: \(floats)}){x}}}"
+        let literals = try XCTUnwrap(QueryLiterals(query: query))
+        let rewritten = "{Get{A(nearImage: {image: \"\"}){x} B(nearVector: {vector: [0.0" + String(repeating: " ", count: floats.count - 5) + "]}){x}}}"
+        XCTAssertEqual(literals.blankedQuery, rewritten)
+        let bytes = Array(rewritten.utf8)
+        XCTAssertEqual(literals.images, [bytes.firstIndex(of: UInt8(ascii: "\""))!: image])
+        XCTAssertEqual(literals.vectors, [bytes.firstIndex(of: UInt8(ascii: "["))!: (0..<10).map { Float($0) }])
+        XCTAssertEqual(literals.shape, "{Get{A(nearImage: {image: \"\"}){x} B(nearVector: {vector: []}){x}}}")
+    }
+
+    func testStringsItCannotTakeAreLeftToGraphQL() {
+        let long = String(repeating: "a", count: 300)
+        for query in [
+            "{Get{V(nearImage: {image: \"abc\"}){x}}}",                                      // short
+            "{Get{V(nearImage: {image: \"\(long)\\u0041\"}){x}}}",                          // an escape
+            "{Get{V(nearImage: {image: \"\(long)é\"}){x}}}",                                  // not ASCII
+            "{Get{V(nearImage: {image: \"\"\"\(long)\"\"\"}){x}}}",                            // a block string
+            "{Get{V(where: {path: [\"a\"] operator: Equal valueText: \"\(long)\"}){x}}}",      // not `image`
+            "query($n: NearImage = {image: \"\(long)\"}) {Get{V(nearImage: $n){x}}}",         // a variable default
+            "# image: \"\(long)\"\n{Get{V{x}}}",                                               // a comment
+        ] {
+            XCTAssertNil(QueryLiterals(query: query), String(query.prefix(60)))
+        }
+    }
+
+    /// The module gets the whole string, and the answer is the as-sent path's (the image as a variable).
+    func testImagesTakenOutReachTheModule() async throws {
+        let module = FakeTextModule()  // an image's vector: [its base64 length, 1]
+        let f = try Fixture(modules: [module])
+        try await f.createClass("Photo", vectorizer: module.name, properties: [("name", "text")])
+        try await f.insert("Photo", [(["name": "long"], [300, 1]), (["name": "empty"], [0, 1])])
+        let image = String(repeating: "A", count: 300)
+        let selection = "{name _additional{distance}}"
+        let literal = try await f.get("Photo", "{Get{Photo(nearImage: {image: \"\(image)\"} limit: 1)\(selection)}}")
+        XCTAssertEqual(literal.first?["name"], "long")
+        let body = JSONValue.object([
+            "query": .string("query($i: String!) {Get{Photo(nearImage: {image: $i} limit: 1)\(selection)}}"),
+            "variables": .object(["i": .string(image)]),
+        ]).jsonString()
+        let (_, data) = await f.service.handle(body: Data(body.utf8))
+        let answer = try JSONValue.parse(data)
+        XCTAssertEqual(answer["data"]?["Get"]?["Photo"]?.arrayValue, literal)
+    }
+
+    /// A resolver error after an image on the same line is located in the query as sent.
+    func testErrorsAfterAnImageKeepTheirColumns() async throws {
+        let module = FakeTextModule()
+        let f = try Fixture(modules: [module])
+        try await f.createClass("Photo", vectorizer: module.name, properties: [("name", "text")])
+        try await f.insert("Photo", [(["name": "a"], [1, 1])])
+        let image = String(repeating: "A", count: 300)
+        let query = "{Get{Photo(nearImage: {image: \"\(image)\"}){name} second: Photo(nearVector: {vector: [1, 2, 3]}){name}}}"
+        let (_, body) = try await f.query("\n" + query)
+        let error = try XCTUnwrap(body["errors"]?.arrayValue?.first, body.jsonString())
+        XCTAssertEqual(error["message"]?.stringValue?.contains("vector lengths don't match"), true, error.jsonString())
+        let column = query.utf8.distance(from: query.utf8.startIndex, to: query.range(of: "second")!.lowerBound) + 1
+        XCTAssertEqual(error["locations"]?[0]?["line"]?.intValue, 2)
+        XCTAssertEqual(error["locations"]?[0]?["column"]?.intValue, Int64(column))
+    }
 }
 
 /// The validation cache keyed by query shape, and the schema fact that makes it sound.
-final class VectorLiteralShapeTests: XCTestCase {
+final class QueryLiteralShapeTests: XCTestCase {
     func testQueriesThatDifferOnlyInTheirVectorsShareAShape() throws {
         func query(_ v: [Float]) -> String { "{Get{V(limit: 3 nearVector: {vector: \(vectorLiteral(v))}){x}}}" }
-        let a = try XCTUnwrap(VectorLiterals(query: query((0..<10).map { Float($0) / 7 })))
-        let b = try XCTUnwrap(VectorLiterals(query: query((0..<10).map { -Float($0) * 3 })))
+        let a = try XCTUnwrap(QueryLiterals(query: query((0..<10).map { Float($0) / 7 })))
+        let b = try XCTUnwrap(QueryLiterals(query: query((0..<10).map { -Float($0) * 3 })))
         XCTAssertEqual(a.shape, "{Get{V(limit: 3 nearVector: {vector: []}){x}}}")
         XCTAssertEqual(a.shape, b.shape)
     }
 
-    /// Every argument or input field named `vector` is a [Float] (or [Float]!), with and without a module's arguments.
+    /// Every argument or input field named `vector` is a [Float] (or [Float]!), every input field named
+    /// `image` a String (and no argument is named so), with and without a module's arguments.
     func testEveryVectorInputIsAFloatList() async throws {
         let module = FakeTextModule()
         let f = try Fixture(modules: [module])
@@ -113,21 +179,30 @@ final class VectorLiteralShapeTests: XCTestCase {
             let list = (type as? GraphQLNonNull)?.ofType ?? type
             return ((list as? GraphQLList)?.ofType as? GraphQLScalarType)?.name == "Float"
         }
-        var seen = 0
+        func isString(_ type: any GraphQLInputType) -> Bool {
+            ((type as? GraphQLNonNull)?.ofType as? GraphQLScalarType ?? type as? GraphQLScalarType)?.name == "String"
+        }
+        var seen = 0, images = 0
         for type in schema.typeMap.values {
             if let input = type as? GraphQLInputObjectType, let field = try input.fields()["vector"] {
                 XCTAssertTrue(isFloatList(field.type), "\(input.name).vector")
                 seen += 1
+            }
+            if let input = type as? GraphQLInputObjectType, let field = try input.fields()["image"] {
+                XCTAssertTrue(isString(field.type), "\(input.name).image")
+                images += 1
             }
             if let object = type as? GraphQLObjectType {
                 for (name, field) in try object.fields() {
                     if let argument = field.args["vector"] {
                         XCTAssertTrue(isFloatList(argument.type), "\(object.name).\(name)(vector:)")
                     }
+                    XCTAssertNil(field.args["image"], "\(object.name).\(name)(image:)")
                 }
             }
         }
         XCTAssertGreaterThan(seen, 0, "nearVector inputs exist")
+        XCTAssertGreaterThan(images, 0, "nearImage inputs exist")
     }
 
     /// A shape validated against one schema is validated again once the schema changes.

@@ -91,8 +91,8 @@ struct Serve: AsyncParsableCommand {
 
         let graphQL = GraphQLService(database: database, limits: environment.graphQLLimits)
         let provider = GraphQLProvider(
-            query: { body, _ in await graphQL.handle(body: body) },
-            batch: { body, _ in await graphQL.handleBatch(body: body) }
+            query: { body, _ in await graphQL.handle(json: body) },
+            batch: { body, _ in await graphQL.handleBatch(json: body) }
         )
         let server = RESTServer(
             configuration: restConfiguration, database: database, graphQL: provider,
