@@ -138,11 +138,11 @@ struct LayerNorm {
 
     var dim: Int { gamma.count }
 
-    /// y = LN(x) for `rows` rows (x rows at stride ldx, y rows at stride ldy; x may equal y).
-    func forward(_ x: UnsafePointer<Float>, rows: Int, ldx: Int? = nil, into y: UnsafeMutablePointer<Float>, ldy: Int? = nil) {
+    /// y = LN(x) for `rows` contiguous rows (x may equal y).
+    func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
         gamma.withUnsafeBufferPointer { g in
             beta.withUnsafeBufferPointer { b in
-                tk_layer_norm(x, ldx ?? dim, y, ldy ?? dim, rows, dim, g.baseAddress!, b.baseAddress!, eps)
+                tk_layer_norm(x, dim, y, dim, rows, dim, g.baseAddress!, b.baseAddress!, eps)
             }
         }
     }
