@@ -69,7 +69,7 @@ struct TransformerLayer {
                  keeping kept: [Int], into out: UnsafeMutablePointer<Float>) {
         precondition(kept.count == segments.count)
         attention(x, segments: segments, causal: causal, ws: ws, queries: kept)
-        for (i, row) in kept.enumerated() { (out + i * hidden).update(from: x + row * hidden, count: hidden) }
+        gather(kept, of: x, width: hidden, into: out)
         outputAndMLP(out, rows: kept.count, ws: ws)
     }
 
@@ -182,13 +182,15 @@ extension Array where Element == TransformerLayer {
     /// Runs the stack over x and writes row kept[i] of segment i to out[i]; the last layer computes only those.
     func forward(_ x: UnsafeMutablePointer<Float>, segments: [Segment], causal: Bool, ws: LayerWorkspace,
                  keeping kept: [Int], into out: UnsafeMutablePointer<Float>) {
-        guard let last else {
-            for (i, row) in kept.enumerated() { (out + i * ws.hidden).update(from: x + row * ws.hidden, count: ws.hidden) }
-            return
-        }
+        guard let last else { return gather(kept, of: x, width: ws.hidden, into: out) }
         for layer in dropLast() { layer.forward(x, segments: segments, causal: causal, ws: ws) }
         last.forward(x, segments: segments, causal: causal, ws: ws, keeping: kept, into: out)
     }
+}
+
+/// out[i] = x[rows[i]], rows of `width` floats.
+private func gather(_ rows: [Int], of x: UnsafePointer<Float>, width: Int, into out: UnsafeMutablePointer<Float>) {
+    for (i, row) in rows.enumerated() { (out + i * width).update(from: x + row * width, count: width) }
 }
 
 /// Runs body(start, count) over n elements in `threads` contiguous chunks (inline when threads == 1).
