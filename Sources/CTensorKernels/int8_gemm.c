@@ -373,20 +373,38 @@ __attribute__((target("avx2,fma"))) static void q8_store_avx2(const int32_t out[
     }
 }
 
+// R rows at once (R a constant in each call below): 2R independent vpdpbusd chains, as in the AVX2 kernel.
+// One row at a time (two chains) waited for the instruction's latency every step and ran slower than the
+// AVX2 kernel on an Intel Xeon with AVX-VNNI (67-87 against 96-148 GOP/s on ViT-B/32's shapes).
+__attribute__((target("avx2,avxvnni,fma"), always_inline)) static inline void q8_avxvnni_rows(
+    const int R, const uint8_t *a, size_t lda, const int8_t *block, size_t groups, int32_t out[Q8_MR][Q8_NB]) {
+    __m256i c[Q8_MR][2];
+    for (int r = 0; r < R; r++) c[r][0] = c[r][1] = _mm256_setzero_si256();
+    for (size_t g = 0; g < groups; g++) {
+        __m256i b0 = _mm256_loadu_si256((const __m256i *)(block + g * 64));
+        __m256i b1 = _mm256_loadu_si256((const __m256i *)(block + g * 64 + 32));
+        for (int r = 0; r < R; r++) {
+            int32_t f;
+            memcpy(&f, a + r * lda + g * 4, 4);
+            __m256i av = _mm256_set1_epi32(f);
+            c[r][0] = _mm256_dpbusd_avx_epi32(c[r][0], av, b0);
+            c[r][1] = _mm256_dpbusd_avx_epi32(c[r][1], av, b1);
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        _mm256_storeu_si256((__m256i *)out[r], c[r][0]);
+        _mm256_storeu_si256((__m256i *)(out[r] + 8), c[r][1]);
+    }
+}
+
 __attribute__((target("avx2,avxvnni,fma"))) static void q8_micro_avxvnni(const uint8_t *a, size_t lda, size_t rows,
                                                                          const int8_t *block, size_t groups,
                                                                          int32_t out[Q8_MR][Q8_NB]) {
-    for (size_t i = 0; i < rows; i++) {
-        __m256i c0 = _mm256_setzero_si256(), c1 = c0;
-        for (size_t g = 0; g < groups; g++) {
-            int32_t f;
-            memcpy(&f, a + i * lda + g * 4, 4);
-            __m256i av = _mm256_set1_epi32(f);
-            c0 = _mm256_dpbusd_avx_epi32(c0, av, _mm256_loadu_si256((const __m256i *)(block + g * 64)));
-            c1 = _mm256_dpbusd_avx_epi32(c1, av, _mm256_loadu_si256((const __m256i *)(block + g * 64 + 32)));
-        }
-        _mm256_storeu_si256((__m256i *)out[i], c0);
-        _mm256_storeu_si256((__m256i *)(out[i] + 8), c1);
+    switch (rows) {
+    case 4: q8_avxvnni_rows(4, a, lda, block, groups, out); break;
+    case 3: q8_avxvnni_rows(3, a, lda, block, groups, out); break;
+    case 2: q8_avxvnni_rows(2, a, lda, block, groups, out); break;
+    default: q8_avxvnni_rows(1, a, lda, block, groups, out); break;
     }
 }
 
