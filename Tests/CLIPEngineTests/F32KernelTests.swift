@@ -1,8 +1,8 @@
 import CTensorKernels
 import XCTest
 
-/// The fp32 product against packed weights (f32_gemm.c) on odd shapes. The AVX2 kernel computes each
-/// output as one chain of fused multiply-adds in k order plus the bias, so it must match that chain
+/// The fp32 product against packed weights (f32_gemm.c) on odd shapes. The AVX2 and AVX-512 kernels compute
+/// each output as one chain of fused multiply-adds in k order plus the bias, so it must match that chain
 /// computed here bit for bit; the scalar build (plain multiply-add) must be within rounding of a Double
 /// reference. Both must give a row the same bits whatever else is in the batch and however the columns
 /// are split between threads.
@@ -64,9 +64,9 @@ final class F32KernelTests: XCTestCase {
 
     func testOddShapes() {
         var seed: UInt64 = 1
-        // 6-row strips with every tail, 96-row blocks (97, 200), 256-long k slices (255, 256, 257, 600),
-        // 16-column panels with narrow last ones.
-        for m in [1, 2, 5, 6, 7, 13, 97] {
+        // 6- and 12-row strips with every tail, 96-row blocks (97, 200), 256-long k slices (255, 256, 257,
+        // 600), 16-column panels alone and in pairs (50: a pair, one panel, a narrow one), narrow last ones.
+        for m in [1, 2, 5, 6, 7, 12, 13, 25, 97] {
             for k in [1, 3, 255, 257] {
                 for n in [1, 15, 16, 17, 50] {
                     run(m: m, k: k, n: n, withBias: (m + k + n) % 2 == 1, seed: seed)
