@@ -31,6 +31,8 @@
 #include <string.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #define Q8_X86 1
 #endif
 
@@ -479,6 +481,121 @@ static void q8_gemm_with(q8_micro_fn micro, q8_store_fn store, const uint8_t *a,
     }
 }
 
+#ifdef Q8_X86
+// AMX (Intel Xeon from Sapphire Rapids on): one tdpbusd multiplies a 16 x 64 tile of u8 activations by a
+// 16 x 64 tile of s8 weights laid out as 16 groups of (16 columns x 4 k), which is exactly 16 groups of a
+// packed block, into a 16 x 16 int32 tile. The sums are the same integers as every other kernel's, so the
+// results are the same bits. Tiles here: 0-3 sums (2 strips of 16 rows x 2 blocks), 4-5 activations,
+// 6-7 weights; each k step of 64 loads 4 tiles for 4 products.
+#define Q8_AMX_ROWS 32       // rows per strip: two activation tiles
+#define Q8_AMX_PANEL 128     // rows whose activations stay in L2 while every pair of column blocks passes them
+#define Q8_AMX_KSTEP 16      // groups (of 4 k) per tile
+
+typedef struct {
+    uint8_t palette, start_row, reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} q8_tile_config;
+
+// Linux hands a process the 8 KB of tile state only when asked (arch_prctl ARCH_REQ_XCOMP_PERM for
+// XFEATURE_XTILEDATA); without it the first tile instruction is SIGILL. Asked once, for the whole process.
+static int q8_amx_permitted(void) {
+    static volatile int state = -1;
+    if (state < 0) state = syscall(SYS_arch_prctl, 0x1023, 18) == 0;
+    return state;
+}
+
+// Sums of a strip of up to 32 rows (`two`: rows 16-31 exist) against blocks b0 and, when `b1`, b1 over the
+// first `chunks` x 64 of k, into out0/out1 [32][16].
+__attribute__((target("amx-tile,amx-int8"))) static void q8_amx_strip(const uint8_t *a, size_t lda, int two,
+                                                                      const int8_t *b0, const int8_t *b1, size_t chunks,
+                                                                      int32_t out0[Q8_AMX_ROWS][Q8_NB],
+                                                                      int32_t out1[Q8_AMX_ROWS][Q8_NB]) {
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+    for (size_t t = 0; t < chunks; t++) {
+        _tile_loadd(4, a + t * 64, lda);
+        _tile_loadd(6, b0 + t * Q8_AMX_KSTEP * 64, 64);
+        _tile_dpbusd(0, 4, 6);
+        if (two) {
+            _tile_loadd(5, a + 16 * lda + t * 64, lda);
+            _tile_dpbusd(2, 5, 6);
+        }
+        if (b1) {
+            _tile_loadd(7, b1 + t * Q8_AMX_KSTEP * 64, 64);
+            _tile_dpbusd(1, 4, 7);
+            if (two) _tile_dpbusd(3, 5, 7);
+        }
+    }
+    _tile_stored(0, out0, 64);
+    _tile_stored(2, out0[16], 64);
+    if (b1) {
+        _tile_stored(1, out1, 64);
+        _tile_stored(3, out1[16], 64);
+    }
+}
+
+__attribute__((target("amx-tile,amx-int8"))) static void q8_amx_begin(void) {
+    q8_tile_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.palette = 1;
+    for (int t = 0; t < 8; t++) cfg.rows[t] = 16, cfg.colsb[t] = 64;
+    _tile_loadconfig(&cfg);
+}
+
+__attribute__((target("amx-tile,amx-int8"))) static void q8_amx_end(void) { _tile_release(); }
+
+// The product with AMX tiles over k in steps of 64; what is left of k (kp % 64) goes through `tail`, another
+// micro-kernel, and is added to the sums. Row strips short of 32 are copied into zeroed scratch rows first
+// (a tile always loads 16 rows).
+static void q8_gemm_amx(q8_micro_fn tail, q8_store_fn store, const uint8_t *a, size_t lda, const float *ascale,
+                        const float *aoffset, size_t m, const int8_t *packed, const float *wscale, const int32_t *colsum,
+                        size_t k, size_t n, const float *bias, float *y, size_t ldy) {
+    size_t kp = tk_q8_padded_k(k), groups = kp / 4, chunks = groups / Q8_AMX_KSTEP, rest = groups % Q8_AMX_KSTEP;
+    size_t blocks = (n + Q8_NB - 1) / Q8_NB;
+    uint8_t *scratch = NULL;
+    int32_t out[2][Q8_AMX_ROWS][Q8_NB];
+    q8_amx_begin();
+    for (size_t p = 0; p < m; p += Q8_AMX_PANEL) {
+        size_t pend = m - p < Q8_AMX_PANEL ? m : p + Q8_AMX_PANEL;
+        for (size_t j = 0; j < blocks; j += 2) {
+            const int8_t *b0 = packed + j * Q8_NB * kp, *b1 = j + 1 < blocks ? b0 + Q8_NB * kp : NULL;
+            for (size_t r = p; r < pend; r += Q8_AMX_ROWS) {
+                size_t rows = pend - r < Q8_AMX_ROWS ? pend - r : Q8_AMX_ROWS;
+                const uint8_t *ar = a + r * lda;
+                size_t la = lda;
+                if (rows < Q8_AMX_ROWS) {
+                    if (!scratch) scratch = malloc(Q8_AMX_ROWS * kp);
+                    memset(scratch, 0, Q8_AMX_ROWS * kp);
+                    for (size_t i = 0; i < rows; i++) memcpy(scratch + i * kp, ar + i * lda, kp);
+                    ar = scratch, la = kp;
+                }
+                q8_amx_strip(ar, la, rows > 16, b0, b1, chunks, out[0], out[1]);
+                for (size_t q = 0; q < (b1 ? 2u : 1u); q++) {
+                    size_t c0 = (j + q) * Q8_NB, cols = n - c0 < Q8_NB ? n - c0 : Q8_NB;
+                    const int8_t *block = q ? b1 : b0;
+                    for (size_t i = 0; i < rows; i += Q8_MR) {
+                        size_t rr = rows - i < Q8_MR ? rows - i : Q8_MR;
+                        if (rest) {
+                            int32_t more[Q8_MR][Q8_NB];
+                            tail(ar + i * la + chunks * 64, la, rr, block + chunks * Q8_AMX_KSTEP * 64, rest, more);
+                            for (size_t u = 0; u < rr; u++)
+                                for (size_t c = 0; c < Q8_NB; c++) out[q][i + u][c] += more[u][c];
+                        }
+                        store((const int32_t(*)[Q8_NB])out[q][i], rr, cols, ascale + r + i, aoffset + r + i, wscale + c0,
+                              colsum + c0, bias ? bias + c0 : NULL, y + (r + i) * ldy + c0, ldy);
+                    }
+                }
+            }
+        }
+    }
+    q8_amx_end();
+    free(scratch);
+}
+#endif
+
 static int q8_supported(tk_q8_isa_t isa) {
     switch (isa) {
     case TK_Q8_SCALAR: return 1;
@@ -492,6 +609,10 @@ static int q8_supported(tk_q8_isa_t isa) {
     case TK_Q8_AVX512VNNI:
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+    case TK_Q8_AMX: // its leftover k goes through the AVX-512 VNNI kernel
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("amx-int8") && __builtin_cpu_supports("amx-tile") &&
+               q8_supported(TK_Q8_AVX512VNNI) && q8_amx_permitted();
 #endif
     default: return 0;
     }
@@ -500,6 +621,7 @@ static int q8_supported(tk_q8_isa_t isa) {
 int tk_q8_isa_supported(tk_q8_isa_t isa) { return q8_supported(isa); }
 
 tk_q8_isa_t tk_q8_best_isa(void) {
+    if (q8_supported(TK_Q8_AMX)) return TK_Q8_AMX;
     if (q8_supported(TK_Q8_AVX512VNNI)) return TK_Q8_AVX512VNNI;
     if (q8_supported(TK_Q8_AVXVNNI)) return TK_Q8_AVXVNNI;
     if (q8_supported(TK_Q8_AVX2)) return TK_Q8_AVX2;
@@ -586,10 +708,14 @@ void tk_q8_gemm(const uint8_t *a, size_t lda, const float *ascale, const float *
     case TK_Q8_AVX2: micro = q8_micro_avx2; store = q8_store_avx2; break;
     case TK_Q8_AVXVNNI: micro = q8_micro_avxvnni; store = q8_store_avx2; break;
     case TK_Q8_AVX512VNNI: micro = q8_micro_avx512vnni; store = q8_store_avx2; break;
+    case TK_Q8_AMX: micro = q8_micro_avx512vnni; store = q8_store_avx2; break;
     default: break;
     }
+    if (tk_q8_isa() == TK_Q8_AMX)
+        q8_gemm_amx(micro, store, a, lda, ascale, aoffset, m, packed, wscale, colsum, k, n, bias, y, ldy);
+    else
 #endif
-    q8_gemm_with(micro, store, a, lda, ascale, aoffset, m, packed, wscale, colsum, k, n, bias, y, ldy);
+        q8_gemm_with(micro, store, a, lda, ascale, aoffset, m, packed, wscale, colsum, k, n, bias, y, ldy);
     if (!ocount) return;
 #ifdef Q8_X86
     if (tk_q8_isa() != TK_Q8_SCALAR) {

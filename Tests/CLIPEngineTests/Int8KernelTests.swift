@@ -10,7 +10,7 @@ final class Int8KernelTests: XCTestCase {
     override func tearDown() { _ = tk_q8_set_isa(tk_q8_best_isa()) }
 
     var isas: [tk_q8_isa_t] {
-        [TK_Q8_SCALAR, TK_Q8_AVX2, TK_Q8_AVXVNNI, TK_Q8_AVX512VNNI].filter { tk_q8_isa_supported($0) != 0 }
+        [TK_Q8_SCALAR, TK_Q8_AVX2, TK_Q8_AVXVNNI, TK_Q8_AVX512VNNI, TK_Q8_AMX].filter { tk_q8_isa_supported($0) != 0 }
     }
 
     struct Quantised {
@@ -216,6 +216,9 @@ final class Int8KernelTests: XCTestCase {
         run(m: 3, k: 768, n: 200, withBias: true, seed: 99)
         run(m: 2, k: 3072, n: 40, withBias: true, seed: 100)
         run(m: 8, k: 3072, n: 33, withBias: false, seed: 101)  // the four-row kernels at the longest k
+        // AMX: 32-row strips with a short last one, two 128-row panels, blocks in pairs with a narrow last
+        // one, k in tiles of 64 with a leftover (131 -> 132 = 2 x 64 + 4).
+        run(m: 130, k: 131, n: 49, withBias: true, seed: 102)
         // All-zero rows and columns quantise to scale 0 and give exactly the bias.
         let k = 9, n = 5
         var packed = [Int8](repeating: 1, count: tk_q8_packed_bytes(k, n))

@@ -55,7 +55,7 @@ if "one_short_text_ms_p50" in iris and "one_short_text_ms_p50" in ort:
           f"{ort['one_short_text_ms_p50'] / iris['one_short_text_ms_p50']:6.2f}x faster")
 print(f"{'load seconds':54} {iris['load_seconds']:9.2f} {ort['load_seconds']:9.2f}")
 print(f"same vectors: text min cosine {tc:.7f} (max|diff|/norm {td:.1e}), image min cosine {ic:.7f} (max|diff|/norm {idf:.1e})")
-print(f"Iris: {iris['threads']} threads, mode {iris['mode']}, kernels {iris['kernels']}; ORT {ort['onnxruntime']}, {ort['threads']} threads")
+print(f"Iris: {iris['threads']} threads, mode {iris['mode']}, kernels {iris['kernels']}, int8 kernel {iris.get('int8_kernel', '?')}; ORT {ort['onnxruntime']}, {ort['threads']} threads")
 
 if os.path.exists(os.path.join(OUT, "iris-int8.json")) and os.path.exists(os.path.join(OUT, "ort-int8.json")):
     i8 = json.load(open(os.path.join(OUT, "iris-int8.json")))

@@ -26,3 +26,14 @@ public var tensorKernelISA: String {
     default: return "scalar"
     }
 }
+
+/// Which int8 matrix product the int8 path uses ("scalar", "avx2", "avx-vnni", "avx512-vnni", "amx").
+public var int8KernelISA: String {
+    switch tk_q8_isa() {
+    case TK_Q8_AMX: return "amx"
+    case TK_Q8_AVX512VNNI: return "avx512-vnni"
+    case TK_Q8_AVXVNNI: return "avx-vnni"
+    case TK_Q8_AVX2: return "avx2"
+    default: return "scalar"
+    }
+}

@@ -43,7 +43,7 @@ void tk_scale(float *x, size_t n, float s);
 
 // MARK: int8 matrix products (int8_gemm.c: the scheme, the packed layout, and why weights use 7 bits)
 
-typedef enum { TK_Q8_SCALAR = 0, TK_Q8_AVX2 = 1, TK_Q8_AVXVNNI = 2, TK_Q8_AVX512VNNI = 3 } tk_q8_isa_t;
+typedef enum { TK_Q8_SCALAR = 0, TK_Q8_AVX2 = 1, TK_Q8_AVXVNNI = 2, TK_Q8_AVX512VNNI = 3, TK_Q8_AMX = 4 } tk_q8_isa_t;
 
 /// The int8 kernel in use; the best the CPU has unless `tk_q8_set_isa` chose another.
 tk_q8_isa_t tk_q8_isa(void);

@@ -143,7 +143,7 @@ case "run":
     try writeFloats(textVectors, to: out.appendingPathComponent("\(tag).text.f32"))
     let weightsMiB = Double(try FileManager.default.attributesOfItem(atPath: modelURL.appendingPathComponent("0_CLIPModel/model.safetensors").path)[.size] as! Int) / 1_048_576
     let result: [String: Any] = [
-        "threads": settings.threads, "mode": settings.mode.rawValue, "kernels": tensorKernelISA, "precision": precision.rawValue,
+        "threads": settings.threads, "mode": settings.mode.rawValue, "kernels": tensorKernelISA, "int8_kernel": int8KernelISA, "precision": precision.rawValue,
         "load_seconds": loadSeconds,
         "images_per_s_batch1": 1 / img1.wall, "images_per_s_batch16": 16 / img16.wall,
         "texts_per_s_mix": Double(ids.count) / texts.wall,
@@ -183,7 +183,7 @@ case "profile":
 case "gemm":
     let repeats = args.count > 2 ? Int(args[2]) ?? 5 : 5
     openblas_set_num_threads(1)
-    print("isa \(tk_q8_isa().rawValue) (0 scalar, 1 AVX2, 2 AVX-VNNI, 3 AVX-512 VNNI); one thread; best of \(repeats)")
+    print("isa \(tk_q8_isa().rawValue) (0 scalar, 1 AVX2, 2 AVX-VNNI, 3 AVX-512 VNNI, 4 AMX); one thread; best of \(repeats)")
     print("    m     k     n   fp32 GFLOP/s  packed fp32  int8 GFLOP/s  int8/fp32")
     for (k, n) in [(768, 2304), (768, 768), (768, 3072), (3072, 768)] {
         for m in [50, 800] {
