@@ -93,7 +93,7 @@ case "prepare":
     print("prepared \(captions.count) captions (\(lengths.min()!)–\(lengths.max()!) tokens, \(lengths.reduce(0, +)) total) and 16 images")
 
 case "run":
-    guard args.count >= 4 else { fail("usage: bench-clip run MODEL_DIR OUT_DIR [--threads N] [--mode M] [--precision P]") }
+    guard args.count >= 4 else { fail("usage: bench-clip run MODEL_DIR OUT_DIR [--threads N] [--mode M] [--precision P] [--kernels 0-2] [--int8-kernel 0-4]") }
     let modelURL = URL(fileURLWithPath: args[2]), out = URL(fileURLWithPath: args[3])
     var threads: Int?
     var mode = ComputeSettings.Mode.auto
@@ -104,6 +104,9 @@ case "run":
         case "--threads": threads = Int(args[i + 1])
         case "--mode": mode = ComputeSettings.Mode(rawValue: args[i + 1]) ?? { fail("bad mode \(args[i + 1])") }()
         case "--precision": precision = Precision(rawValue: args[i + 1]) ?? { fail("bad precision \(args[i + 1])") }()
+        // A narrower kernel than the CPU's best, to compare kernels in one run (the JSON names the one used).
+        case "--kernels": _ = tk_set_isa(tk_isa_t(UInt32(args[i + 1]) ?? { fail("--kernels takes 0-2") }()))
+        case "--int8-kernel": _ = tk_q8_set_isa(tk_q8_isa_t(UInt32(args[i + 1]) ?? { fail("--int8-kernel takes 0-4") }()))
         default: fail("unknown option \(args[i])")
         }
         i += 2
