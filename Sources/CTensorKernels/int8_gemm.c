@@ -485,11 +485,14 @@ static void q8_gemm_with(q8_micro_fn micro, q8_store_fn store, const uint8_t *a,
 // AMX (Intel Xeon from Sapphire Rapids on): one tdpbusd multiplies a 16 x 64 tile of u8 activations by a
 // 16 x 64 tile of s8 weights laid out as 16 groups of (16 columns x 4 k), which is exactly 16 groups of a
 // packed block, into a 16 x 16 int32 tile. The sums are the same integers as every other kernel's, so the
-// results are the same bits. Tiles here: 0-3 sums (2 strips of 16 rows x 2 blocks), 4-5 activations,
-// 6-7 weights; each k step of 64 loads 4 tiles for 4 products.
-#define Q8_AMX_ROWS 32       // rows per strip: two activation tiles
-#define Q8_AMX_PANEL 128     // rows whose activations stay in L2 while every pair of column blocks passes them
-#define Q8_AMX_KSTEP 16      // groups (of 4 k) per tile
+// results are the same bits. Eight tiles: four of sums, the rest activations and weights.
+// - Up to 64 rows (one image, one text): each block of weights is read once, against every row tile
+//   (four sums, one weight tile, activation tiles in turn). The weights come from L3 or memory here, the
+//   rows from L1.
+// - More rows: strips of 32 rows x pairs of blocks (two activation and two weight tiles per step of k, each
+//   used twice), over panels of Q8_AMX_PANEL rows that stay in L2 while every pair of blocks passes them.
+#define Q8_AMX_PANEL 128 // a multiple of 32
+#define Q8_AMX_KSTEP 16  // groups (of 4 k) per tile
 
 typedef struct {
     uint8_t palette, start_row, reserved[14];
@@ -505,38 +508,6 @@ static int q8_amx_permitted(void) {
     return state;
 }
 
-// Sums of a strip of up to 32 rows (`two`: rows 16-31 exist) against blocks b0 and, when `b1`, b1 over the
-// first `chunks` x 64 of k, into out0/out1 [32][16].
-__attribute__((target("amx-tile,amx-int8"))) static void q8_amx_strip(const uint8_t *a, size_t lda, int two,
-                                                                      const int8_t *b0, const int8_t *b1, size_t chunks,
-                                                                      int32_t out0[Q8_AMX_ROWS][Q8_NB],
-                                                                      int32_t out1[Q8_AMX_ROWS][Q8_NB]) {
-    _tile_zero(0);
-    _tile_zero(1);
-    _tile_zero(2);
-    _tile_zero(3);
-    for (size_t t = 0; t < chunks; t++) {
-        _tile_loadd(4, a + t * 64, lda);
-        _tile_loadd(6, b0 + t * Q8_AMX_KSTEP * 64, 64);
-        _tile_dpbusd(0, 4, 6);
-        if (two) {
-            _tile_loadd(5, a + 16 * lda + t * 64, lda);
-            _tile_dpbusd(2, 5, 6);
-        }
-        if (b1) {
-            _tile_loadd(7, b1 + t * Q8_AMX_KSTEP * 64, 64);
-            _tile_dpbusd(1, 4, 7);
-            if (two) _tile_dpbusd(3, 5, 7);
-        }
-    }
-    _tile_stored(0, out0, 64);
-    _tile_stored(2, out0[16], 64);
-    if (b1) {
-        _tile_stored(1, out1, 64);
-        _tile_stored(3, out1[16], 64);
-    }
-}
-
 __attribute__((target("amx-tile,amx-int8"))) static void q8_amx_begin(void) {
     q8_tile_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -547,45 +518,139 @@ __attribute__((target("amx-tile,amx-int8"))) static void q8_amx_begin(void) {
 
 __attribute__((target("amx-tile,amx-int8"))) static void q8_amx_end(void) { _tile_release(); }
 
+// Where row tile t (rows 16t ..< 16t + 16) is read from: the activations, or, for a short last tile, a zeroed
+// copy of its rows (a tile always loads 16).
+typedef struct {
+    const uint8_t *a, *scratch;
+    size_t lda, kp, full; // full: rows in whole tiles
+} q8_amx_rows;
+
+static inline const uint8_t *q8_amx_tile(const q8_amx_rows *r, size_t t) {
+    return t * 16 < r->full ? r->a + t * 16 * r->lda : r->scratch;
+}
+static inline size_t q8_amx_ld(const q8_amx_rows *r, size_t t) { return t * 16 < r->full ? r->lda : r->kp; }
+
+// Sums of `tiles` (1-4) row tiles from tile t0 against one block over the first `chunks` x 64 of k: out[64][16].
+__attribute__((target("amx-tile,amx-int8"))) static void q8_amx_column(const q8_amx_rows *r, size_t t0, size_t tiles,
+                                                                       const int8_t *b, size_t chunks,
+                                                                       int32_t out[64][Q8_NB]) {
+    const uint8_t *a0 = q8_amx_tile(r, t0), *a1 = q8_amx_tile(r, t0 + 1), *a2 = q8_amx_tile(r, t0 + 2), *a3 = q8_amx_tile(r, t0 + 3);
+    size_t l0 = q8_amx_ld(r, t0), l1 = q8_amx_ld(r, t0 + 1), l2 = q8_amx_ld(r, t0 + 2), l3 = q8_amx_ld(r, t0 + 3);
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+    for (size_t t = 0; t < chunks; t++) {
+        _tile_loadd(6, b + t * Q8_AMX_KSTEP * 64, 64);
+        _tile_loadd(4, a0 + t * 64, l0);
+        _tile_dpbusd(0, 4, 6);
+        if (tiles > 1) {
+            _tile_loadd(5, a1 + t * 64, l1);
+            _tile_dpbusd(1, 5, 6);
+        }
+        if (tiles > 2) {
+            _tile_loadd(4, a2 + t * 64, l2);
+            _tile_dpbusd(2, 4, 6);
+        }
+        if (tiles > 3) {
+            _tile_loadd(5, a3 + t * 64, l3);
+            _tile_dpbusd(3, 5, 6);
+        }
+    }
+    _tile_stored(0, out[0], 64);
+    if (tiles > 1) _tile_stored(1, out[16], 64);
+    if (tiles > 2) _tile_stored(2, out[32], 64);
+    if (tiles > 3) _tile_stored(3, out[48], 64);
+}
+
+// Sums of row tiles t0 and, when `two`, t0 + 1 against blocks b0 and, when `b1`, b1: out0/out1 [32][16].
+__attribute__((target("amx-tile,amx-int8"))) static void q8_amx_strip(const q8_amx_rows *r, size_t t0, int two,
+                                                                      const int8_t *b0, const int8_t *b1, size_t chunks,
+                                                                      int32_t out0[32][Q8_NB], int32_t out1[32][Q8_NB]) {
+    const uint8_t *a0 = q8_amx_tile(r, t0), *a1 = q8_amx_tile(r, t0 + 1);
+    size_t l0 = q8_amx_ld(r, t0), l1 = q8_amx_ld(r, t0 + 1);
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+    for (size_t t = 0; t < chunks; t++) {
+        _tile_loadd(4, a0 + t * 64, l0);
+        _tile_loadd(6, b0 + t * Q8_AMX_KSTEP * 64, 64);
+        _tile_dpbusd(0, 4, 6);
+        if (two) {
+            _tile_loadd(5, a1 + t * 64, l1);
+            _tile_dpbusd(2, 5, 6);
+        }
+        if (b1) {
+            _tile_loadd(7, b1 + t * Q8_AMX_KSTEP * 64, 64);
+            _tile_dpbusd(1, 4, 7);
+            if (two) _tile_dpbusd(3, 5, 7);
+        }
+    }
+    _tile_stored(0, out0, 64);
+    if (two) _tile_stored(2, out0[16], 64);
+    if (b1) {
+        _tile_stored(1, out1, 64);
+        if (two) _tile_stored(3, out1[16], 64);
+    }
+}
+
+// Adds what the tiles left of k (through `tail`) to the sums of `rows` rows from row r of block `block`
+// (columns c0...), and writes them out.
+static void q8_amx_finish(q8_micro_fn tail, q8_store_fn store, const q8_amx_rows *ar, int32_t (*out)[Q8_NB], size_t r,
+                          size_t rows, const int8_t *block, size_t chunks, size_t rest, size_t c0, size_t cols,
+                          const float *ascale, const float *aoffset, const float *wscale, const int32_t *colsum,
+                          const float *bias, float *y, size_t ldy) {
+    for (size_t i = 0; i < rows; i += Q8_MR) {
+        size_t rr = rows - i < Q8_MR ? rows - i : Q8_MR;
+        if (rest) {
+            int32_t more[Q8_MR][Q8_NB];
+            tail(ar->a + (r + i) * ar->lda + chunks * 64, ar->lda, rr, block + chunks * Q8_AMX_KSTEP * 64, rest, more);
+            for (size_t u = 0; u < rr; u++)
+                for (size_t c = 0; c < Q8_NB; c++) out[i + u][c] += more[u][c];
+        }
+        store((const int32_t(*)[Q8_NB])out[i], rr, cols, ascale + r + i, aoffset + r + i, wscale + c0, colsum + c0,
+              bias ? bias + c0 : NULL, y + (r + i) * ldy + c0, ldy);
+    }
+}
+
 // The product with AMX tiles over k in steps of 64; what is left of k (kp % 64) goes through `tail`, another
-// micro-kernel, and is added to the sums. Row strips short of 32 are copied into zeroed scratch rows first
-// (a tile always loads 16 rows).
+// micro-kernel, and is added to the sums.
 static void q8_gemm_amx(q8_micro_fn tail, q8_store_fn store, const uint8_t *a, size_t lda, const float *ascale,
                         const float *aoffset, size_t m, const int8_t *packed, const float *wscale, const int32_t *colsum,
                         size_t k, size_t n, const float *bias, float *y, size_t ldy) {
     size_t kp = tk_q8_padded_k(k), groups = kp / 4, chunks = groups / Q8_AMX_KSTEP, rest = groups % Q8_AMX_KSTEP;
     size_t blocks = (n + Q8_NB - 1) / Q8_NB;
+    q8_amx_rows ar = {a, NULL, lda, kp, m / 16 * 16};
     uint8_t *scratch = NULL;
-    int32_t out[2][Q8_AMX_ROWS][Q8_NB];
+    if (ar.full < m) {
+        scratch = calloc(16, kp);
+        for (size_t i = ar.full; i < m; i++) memcpy(scratch + (i - ar.full) * kp, a + i * lda, kp);
+        ar.scratch = scratch;
+    }
     q8_amx_begin();
-    for (size_t p = 0; p < m; p += Q8_AMX_PANEL) {
-        size_t pend = m - p < Q8_AMX_PANEL ? m : p + Q8_AMX_PANEL;
-        for (size_t j = 0; j < blocks; j += 2) {
-            const int8_t *b0 = packed + j * Q8_NB * kp, *b1 = j + 1 < blocks ? b0 + Q8_NB * kp : NULL;
-            for (size_t r = p; r < pend; r += Q8_AMX_ROWS) {
-                size_t rows = pend - r < Q8_AMX_ROWS ? pend - r : Q8_AMX_ROWS;
-                const uint8_t *ar = a + r * lda;
-                size_t la = lda;
-                if (rows < Q8_AMX_ROWS) {
-                    if (!scratch) scratch = malloc(Q8_AMX_ROWS * kp);
-                    memset(scratch, 0, Q8_AMX_ROWS * kp);
-                    for (size_t i = 0; i < rows; i++) memcpy(scratch + i * kp, ar + i * lda, kp);
-                    ar = scratch, la = kp;
-                }
-                q8_amx_strip(ar, la, rows > 16, b0, b1, chunks, out[0], out[1]);
-                for (size_t q = 0; q < (b1 ? 2u : 1u); q++) {
-                    size_t c0 = (j + q) * Q8_NB, cols = n - c0 < Q8_NB ? n - c0 : Q8_NB;
-                    const int8_t *block = q ? b1 : b0;
-                    for (size_t i = 0; i < rows; i += Q8_MR) {
-                        size_t rr = rows - i < Q8_MR ? rows - i : Q8_MR;
-                        if (rest) {
-                            int32_t more[Q8_MR][Q8_NB];
-                            tail(ar + i * la + chunks * 64, la, rr, block + chunks * Q8_AMX_KSTEP * 64, rest, more);
-                            for (size_t u = 0; u < rr; u++)
-                                for (size_t c = 0; c < Q8_NB; c++) out[q][i + u][c] += more[u][c];
-                        }
-                        store((const int32_t(*)[Q8_NB])out[q][i], rr, cols, ascale + r + i, aoffset + r + i, wscale + c0,
-                              colsum + c0, bias ? bias + c0 : NULL, y + (r + i) * ldy + c0, ldy);
+    if (m <= 64) {
+        int32_t out[64][Q8_NB];
+        for (size_t j = 0; j < blocks; j++) {
+            const int8_t *block = packed + j * Q8_NB * kp;
+            size_t c0 = j * Q8_NB, cols = n - c0 < Q8_NB ? n - c0 : Q8_NB;
+            q8_amx_column(&ar, 0, (m + 15) / 16, block, chunks, out);
+            q8_amx_finish(tail, store, &ar, out, 0, m, block, chunks, rest, c0, cols, ascale, aoffset, wscale, colsum,
+                          bias, y, ldy);
+        }
+    } else {
+        int32_t out[2][32][Q8_NB];
+        for (size_t p = 0; p < m; p += Q8_AMX_PANEL) {
+            size_t pend = m - p < Q8_AMX_PANEL ? m : p + Q8_AMX_PANEL;
+            for (size_t j = 0; j < blocks; j += 2) {
+                const int8_t *b0 = packed + j * Q8_NB * kp, *b1 = j + 1 < blocks ? b0 + Q8_NB * kp : NULL;
+                for (size_t r = p; r < pend; r += 32) {
+                    size_t rows = pend - r < 32 ? pend - r : 32;
+                    q8_amx_strip(&ar, r / 16, rows > 16, b0, b1, chunks, out[0], out[1]);
+                    for (size_t q = 0; q < (b1 ? 2u : 1u); q++) {
+                        size_t c0 = (j + q) * Q8_NB, cols = n - c0 < Q8_NB ? n - c0 : Q8_NB;
+                        q8_amx_finish(tail, store, &ar, out[q], r, rows, q ? b1 : b0, chunks, rest, c0, cols, ascale,
+                                      aoffset, wscale, colsum, bias, y, ldy);
                     }
                 }
             }
