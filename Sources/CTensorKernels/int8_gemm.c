@@ -493,6 +493,10 @@ static void q8_gemm_with(q8_micro_fn micro, q8_store_fn store, const uint8_t *a,
 //   used twice), over panels of Q8_AMX_PANEL rows that stay in L2 while every pair of blocks passes them.
 #define Q8_AMX_PANEL 128 // a multiple of 32
 #define Q8_AMX_KSTEP 16  // groups (of 4 k) per tile
+// Weight tiles prefetched this many tiles ahead when one pass reads each block once: without it the tile
+// loads waited on L3 or memory for half the kernel's time (perf, one image); 4 gave 1.16x images/s at batch 1
+// over none, 8 less (bench-clip profile, one thread, Intel Xeon with AMX, best and mean of 8 alternating runs).
+#define Q8_AMX_AHEAD 4
 
 typedef struct {
     uint8_t palette, start_row, reserved[14];
@@ -541,6 +545,10 @@ __attribute__((target("amx-tile,amx-int8"))) static void q8_amx_column(const q8_
     _tile_zero(2);
     _tile_zero(3);
     for (size_t t = 0; t < chunks; t++) {
+        // Blocks are contiguous, so past this block's end lies the next one's start (a hint: past the
+        // last block it only fetches a few lines for nothing).
+        const char *ahead = (const char *)(b + (t + Q8_AMX_AHEAD) * Q8_AMX_KSTEP * 64);
+        for (int l = 0; l < 16; l++) _mm_prefetch(ahead + l * 64, _MM_HINT_T0);
         _tile_loadd(6, b + t * Q8_AMX_KSTEP * 64, 64);
         _tile_loadd(4, a0 + t * 64, l0);
         _tile_dpbusd(0, 4, 6);
