@@ -95,9 +95,14 @@ public final class CLIPEmbedder: @unchecked Sendable {
 
     /// What the container's GET /meta returns on the sentence-transformers path:
     /// {"clip_model": <CLIP config.json>, "text_model": <text model config.json>}.
-    /// The container's /meta (both models' configs), plus Iris's `precision` (fp32 or int8).
+    /// The container's /meta (both models' configs), plus Iris's `precision` (fp32 or int8) and the CPU kernels
+    /// in use (`kernels`: fp32 "avx512", "avx2" or "scalar"; `int8_kernel` at int8: "amx", "avx512-vnni"…), so
+    /// an operator can see what this machine runs.
     public var meta: [String: Any] {
-        ["clip_model": clipModel.configDictionary, "text_model": textModel.configDictionary, "precision": precision.rawValue]
+        var meta: [String: Any] = ["clip_model": clipModel.configDictionary, "text_model": textModel.configDictionary,
+                                   "precision": precision.rawValue, "kernels": tensorKernelISA]
+        if precision == .int8 { meta["int8_kernel"] = int8KernelISA }
+        return meta
     }
 
     public func metaJSON() throws -> Data {
