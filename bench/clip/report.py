@@ -4,15 +4,32 @@ computed the same vectors (cosine of every text and image embedding); then, when
 OUT/ort-int8.json exist, the int8 table: Iris int8 against onnxruntime's quantize_dynamic model and
 against Iris fp32, and how far each side's int8 vectors are from the fp32 ones.
 
+With OUT/rounds/1..N (run.sh --rounds N), every number is the median over the rounds.
+
 usage: report.py OUT_DIR
 """
-import json, os, sys
+import json, os, statistics, sys
 
 import numpy as np
 
 OUT = sys.argv[1]
-iris = json.load(open(os.path.join(OUT, "iris.json")))
-ort = json.load(open(os.path.join(OUT, "ort.json")))
+ROUNDS_DIR = os.path.join(OUT, "rounds")
+ROUNDS = sorted(os.listdir(ROUNDS_DIR), key=int) if os.path.isdir(ROUNDS_DIR) else []
+
+
+def load(tag):
+    """OUT/tag.json, or with rounds each numeric field's median over them."""
+    if not ROUNDS:
+        return json.load(open(os.path.join(OUT, tag + ".json")))
+    runs = [json.load(open(os.path.join(ROUNDS_DIR, r, tag + ".json"))) for r in ROUNDS]
+    return {k: statistics.median(r[k] for r in runs) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+            for k, v in runs[-1].items()}
+
+
+iris = load("iris")
+ort = load("ort")
+if ROUNDS:
+    print(f"median of {len(ROUNDS)} rounds (each: onnxruntime fp32, Iris fp32, onnxruntime int8, Iris int8 in turn)")
 
 
 def cos_min(a, b):
@@ -58,8 +75,8 @@ print(f"same vectors: text min cosine {tc:.7f} (max|diff|/norm {td:.1e}), image 
 print(f"Iris: {iris['threads']} threads, mode {iris['mode']}, kernels {iris['kernels']}, int8 kernel {iris.get('int8_kernel', '?')}; ORT {ort['onnxruntime']}, {ort['threads']} threads")
 
 if os.path.exists(os.path.join(OUT, "iris-int8.json")) and os.path.exists(os.path.join(OUT, "ort-int8.json")):
-    i8 = json.load(open(os.path.join(OUT, "iris-int8.json")))
-    o8 = json.load(open(os.path.join(OUT, "ort-int8.json")))
+    i8 = load("iris-int8")
+    o8 = load("ort-int8")
     print()
     print("int8 (Iris: int8_gemm.c; ORT: quantize_dynamic, QInt8 weights per channel), same threads, same run:")
     print(f"{'measure':40} {'Iris int8':>10} {'ORT int8':>9} {'ratio':>7}  {'Iris fp32':>9} {'int8/fp32':>9}  targets")
