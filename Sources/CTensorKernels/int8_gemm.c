@@ -534,12 +534,12 @@ static inline const uint8_t *q8_amx_tile(const q8_amx_rows *r, size_t t) {
 }
 static inline size_t q8_amx_ld(const q8_amx_rows *r, size_t t) { return t * 16 < r->full ? r->lda : r->kp; }
 
-// Sums of `tiles` (1-4) row tiles from tile t0 against one block over the first `chunks` x 64 of k: out[64][16].
-__attribute__((target("amx-tile,amx-int8"))) static void q8_amx_column(const q8_amx_rows *r, size_t t0, size_t tiles,
+// Sums of all `tiles` (1-4) row tiles against one block over the first `chunks` x 64 of k: out[64][16].
+__attribute__((target("amx-tile,amx-int8"))) static void q8_amx_column(const q8_amx_rows *r, size_t tiles,
                                                                        const int8_t *b, size_t chunks,
                                                                        int32_t out[64][Q8_NB]) {
-    const uint8_t *a0 = q8_amx_tile(r, t0), *a1 = q8_amx_tile(r, t0 + 1), *a2 = q8_amx_tile(r, t0 + 2), *a3 = q8_amx_tile(r, t0 + 3);
-    size_t l0 = q8_amx_ld(r, t0), l1 = q8_amx_ld(r, t0 + 1), l2 = q8_amx_ld(r, t0 + 2), l3 = q8_amx_ld(r, t0 + 3);
+    const uint8_t *a0 = q8_amx_tile(r, 0), *a1 = q8_amx_tile(r, 1), *a2 = q8_amx_tile(r, 2), *a3 = q8_amx_tile(r, 3);
+    size_t l0 = q8_amx_ld(r, 0), l1 = q8_amx_ld(r, 1), l2 = q8_amx_ld(r, 2), l3 = q8_amx_ld(r, 3);
     _tile_zero(0);
     _tile_zero(1);
     _tile_zero(2);
@@ -642,7 +642,7 @@ static void q8_gemm_amx(q8_micro_fn tail, q8_store_fn store, const uint8_t *a, s
         for (size_t j = 0; j < blocks; j++) {
             const int8_t *block = packed + j * Q8_NB * kp;
             size_t c0 = j * Q8_NB, cols = n - c0 < Q8_NB ? n - c0 : Q8_NB;
-            q8_amx_column(&ar, 0, (m + 15) / 16, block, chunks, out);
+            q8_amx_column(&ar, (m + 15) / 16, block, chunks, out);
             q8_amx_finish(tail, store, &ar, out, 0, m, block, chunks, rest, c0, cols, ascale, aoffset, wscale, colsum,
                           bias, y, ldy);
         }
