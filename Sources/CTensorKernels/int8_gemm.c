@@ -375,6 +375,24 @@ __attribute__((target("avx2,fma"))) static void q8_store_avx2(const int32_t out[
     }
 }
 
+// The same epilogue 16 columns at a time, narrow blocks under a mask; per block the weight scales, column
+// sums and bias are loaded once for all rows. With AMX at batch 16 the AVX2 epilogue was a fifth of the time.
+__attribute__((target("avx512f,fma"))) static void q8_store_avx512(const int32_t out[Q8_MR][Q8_NB], size_t rows, size_t cols,
+                                                                   const float *ascale, const float *aoffset,
+                                                                   const float *wscale, const int32_t *colsum,
+                                                                   const float *bias, float *y, size_t ldy) {
+    __mmask16 k = (__mmask16)((1u << cols) - 1);
+    __m512 ws = _mm512_maskz_loadu_ps(k, wscale);
+    __m512 cs = _mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(k, colsum));
+    __m512 b = bias ? _mm512_maskz_loadu_ps(k, bias) : _mm512_setzero_ps();
+    for (size_t i = 0; i < rows; i++) {
+        __m512 base = _mm512_fmadd_ps(cs, _mm512_mul_ps(_mm512_set1_ps(aoffset[i]), ws), b);
+        __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_loadu_si512((const void *)out[i])),
+                                   _mm512_mul_ps(_mm512_set1_ps(ascale[i]), ws), base);
+        _mm512_mask_storeu_ps(y + i * ldy, k, v);
+    }
+}
+
 // R rows at once (R a constant in each call below): 2R independent vpdpbusd chains, as in the AVX2 kernel.
 // One row at a time (two chains) waited for the instruction's latency every step and ran slower than the
 // AVX2 kernel on an Intel Xeon with AVX-VNNI (67-87 against 96-148 GOP/s on ViT-B/32's shapes).
@@ -780,8 +798,8 @@ void tk_q8_gemm(const uint8_t *a, size_t lda, const float *ascale, const float *
     switch (tk_q8_isa()) {
     case TK_Q8_AVX2: micro = q8_micro_avx2; store = q8_store_avx2; break;
     case TK_Q8_AVXVNNI: micro = q8_micro_avxvnni; store = q8_store_avx2; break;
-    case TK_Q8_AVX512VNNI: micro = q8_micro_avx512vnni; store = q8_store_avx2; break;
-    case TK_Q8_AMX: micro = q8_micro_avx512vnni; store = q8_store_avx2; break;
+    case TK_Q8_AVX512VNNI: micro = q8_micro_avx512vnni; store = q8_store_avx512; break;
+    case TK_Q8_AMX: micro = q8_micro_avx512vnni; store = q8_store_avx512; break;
     default: break;
     }
     if (tk_q8_isa() == TK_Q8_AMX)
