@@ -792,24 +792,26 @@ void tk_q8_gemm(const uint8_t *a, size_t lda, const float *ascale, const float *
                 const int32_t *oindex, const float *oresidual, size_t m, const int8_t *packed, const float *wscale,
                 const int32_t *colsum, size_t k, size_t n, const float *bias, float *y, size_t ldy) {
     if (m == 0 || n == 0) return;
+    tk_q8_isa_t isa = tk_q8_isa();
+    (void)isa; // x86 only
     q8_micro_fn micro = q8_micro_scalar;
     q8_store_fn store = q8_store_scalar;
 #ifdef Q8_X86
-    switch (tk_q8_isa()) {
+    switch (isa) {
     case TK_Q8_AVX2: micro = q8_micro_avx2; store = q8_store_avx2; break;
     case TK_Q8_AVXVNNI: micro = q8_micro_avxvnni; store = q8_store_avx2; break;
-    case TK_Q8_AVX512VNNI: micro = q8_micro_avx512vnni; store = q8_store_avx512; break;
-    case TK_Q8_AMX: micro = q8_micro_avx512vnni; store = q8_store_avx512; break;
+    case TK_Q8_AVX512VNNI:
+    case TK_Q8_AMX: micro = q8_micro_avx512vnni; store = q8_store_avx512; break; // AMX: for the leftover k
     default: break;
     }
-    if (tk_q8_isa() == TK_Q8_AMX)
+    if (isa == TK_Q8_AMX)
         q8_gemm_amx(micro, store, a, lda, ascale, aoffset, m, packed, wscale, colsum, k, n, bias, y, ldy);
     else
 #endif
         q8_gemm_with(micro, store, a, lda, ascale, aoffset, m, packed, wscale, colsum, k, n, bias, y, ldy);
     if (!ocount) return;
 #ifdef Q8_X86
-    if (tk_q8_isa() != TK_Q8_SCALAR) {
+    if (isa != TK_Q8_SCALAR) {
         q8_add_outliers_avx2(m, ocount, oindex, oresidual, packed, tk_q8_padded_k(k), wscale, n, y, ldy);
         return;
     }
