@@ -81,6 +81,8 @@ public final class Database: @unchecked Sendable {
             } catch where !condition.isWritable && !inspecting {
                 store = try Store(directory: config.dataPath, readOnly: true, prepare: prepare)
             }
+        } catch where Database.isDamage(error) {
+            throw Database.refusal("the store file at \(config.dataPath) is damaged (\(error))", dataPath: config.dataPath)
         } catch {
             throw DatabaseError.internal("could not open the store at \(config.dataPath): \(error)")
         }
@@ -108,7 +110,10 @@ public final class Database: @unchecked Sendable {
                 findings!.append(storeFileFailure(error))
             }
         }
-        try loadSchema()
+        do { try loadSchema() } catch where Database.isDamage(error) {
+            // A malformed page met while the schema and indexes load, past what the open itself read.
+            throw Database.refusal("the store file at \(config.dataPath) is damaged (\(error))", dataPath: config.dataPath)
+        }
         guard !inspecting else { return }
         if let why = condition.reason { logger.error("store refuses writes", metadata: ["reason": "\(why)"]) }
         startStoreFileCheck(then: condition)

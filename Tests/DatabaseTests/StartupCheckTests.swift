@@ -62,6 +62,17 @@ final class StartupCheckTests: XCTestCase {
     /// Wherever SQLite meets a malformed page (the whole-file check, or a read while the indexes open),
     /// `iris store check` reports damage, never just "cannot be read" or SQLite's bare error.
     func testMalformedPagesAreReportedAsDamageByTheCheck() async throws {
+        // Every page of the second half (object rows and vectors) overwritten.
+        try await assertDamageIsNamed { pages in pages / 2 }
+    }
+
+    /// Damage that reaches the schema pages fails the open itself (GRDB reads them while opening the
+    /// pool); the refusal still names the way out.
+    func testDamageUnderTheSchemaIsRefusedWithTheWayOut() async throws {
+        try await assertDamageIsNamed { _ in 1 }  // all but the file header page
+    }
+
+    func assertDamageIsNamed(firstDamagedPage: (Int) -> Int, file: StaticString = #filePath, line: UInt = #line) async throws {
         let t = try TempDatabase()
         _ = try await makeClass(t, objects: 2000)
         let config = t.db.config
@@ -70,27 +81,25 @@ final class StartupCheckTests: XCTestCase {
         let path = (config.dataPath as NSString).appendingPathComponent("iris.sqlite")
         let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
         let handle = try XCTUnwrap(FileHandle(forUpdatingAtPath: path))
-        // Every page of the second half (object rows and vectors) overwritten.
-        let first = size / 4096 / 2
-        for page in first..<(size / 4096) {
+        for page in firstDamagedPage(size / 4096)..<(size / 4096) {
             try handle.seek(toOffset: UInt64(page * 4096))
             try handle.write(contentsOf: Data(repeating: UInt8(truncatingIfNeeded: page &* 37 | 1), count: 4096))
         }
         try handle.close()
         let problems = Database.inspect(config: config, logger: .init(label: "test")).problems
-        XCTAssertFalse(problems.isEmpty)
-        XCTAssertTrue(problems.joined().contains("damaged"), "\(problems)")
-        XCTAssertTrue(problems.joined().contains("iris store recover"), "\(problems)")
+        XCTAssertFalse(problems.isEmpty, file: file, line: line)
+        XCTAssertTrue(problems.joined().contains("damaged"), "\(problems)", file: file, line: line)
+        XCTAssertTrue(problems.joined().contains("iris store recover"), "\(problems)", file: file, line: line)
         // Serving: either the open refuses with the way out, or it serves what is readable and refuses
         // writes as damaged; never a bare SQLite error.
         do {
             let db = try Database(config: config)
             await db.awaitStartupCheck()
-            guard case .damaged(let why) = db.storageCondition else { return XCTFail("\(db.storageCondition)") }
-            XCTAssertTrue(why.contains("iris store recover"), why)
+            guard case .damaged(let why) = db.storageCondition else { return XCTFail("\(db.storageCondition)", file: file, line: line) }
+            XCTAssertTrue(why.contains("iris store recover"), why, file: file, line: line)
             try? db.close()
         } catch {
-            XCTAssertTrue("\(error)".contains("iris store recover"), "\(error)")
+            XCTAssertTrue("\(error)".contains("iris store recover"), "\(error)", file: file, line: line)
         }
     }
 
