@@ -72,6 +72,15 @@ def image_flops(model: str) -> float:
     return 2.0 * macs
 
 
+def image_weight_bytes(model: str) -> float:
+    """Bytes of the vision tower's fp32 matrices (patch embedding, projections, MLP), each read once per image
+    at batch 1."""
+    cfg = json.loads((Path(model) / "0_CLIPModel" / "config.json").read_text())
+    v = cfg["vision_config"]
+    d, inter, layers, patch = v["hidden_size"], v["intermediate_size"], v["num_hidden_layers"], v["patch_size"]
+    return 4.0 * (3 * patch * patch * d + layers * (4 * d * d + 2 * d * inter) + d * cfg.get("projection_dim", 512))
+
+
 def onnxruntime_latency(out_dir: str, threads: int | None) -> dict | None:
     """bench/e2e/ort_latency.py in its own process (so it never competes with the server), or None without
     bench/clip's ONNX graphs and prepared inputs (bench/clip/run.sh writes them)."""
@@ -228,6 +237,12 @@ def main() -> None:
             result["image_arithmetic_ms"] = ms
             print(f"\none image = {flops / 1e9:.2f} GFLOP; fp32 GEMM rate measured {ort['gemm_gflops']:.0f} GFLOP/s "
                   f"({ort['threads']} threads) -> {ms:.1f} ms; nearImage target p50 <= 1.2x = {1.2 * ms:.1f} ms")
+            if "read_gbps" in ort:
+                weights = image_weight_bytes(args.model)
+                read_ms = weights / (ort["read_gbps"] * 1e9) * 1000
+                result["image_weights_read_ms"] = read_ms
+                print(f"its fp32 weights = {weights / 1e6:.0f} MB; read bandwidth measured {ort['read_gbps']:.1f} GB/s "
+                      f"-> {read_ms:.1f} ms a read (batch 1 reads them all once per image; from cache where they fit)")
         else:
             print("\n(onnxruntime rows need bench/clip/run.sh's ONNX graphs and prepared inputs in bench/out)")
         Path(args.out).write_text(json.dumps(result, indent=2) + "\n")

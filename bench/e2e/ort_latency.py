@@ -2,8 +2,8 @@
 """onnxruntime's single-query latency on bench/clip's ONNX graphs of the same weights (2 intra-op threads):
 one short caption (token ids from `bench-clip prepare`) and one preprocessed image per call, fp32 and
 onnxruntime's quantize_dynamic int8 copy (QInt8 weights per channel; written here if bench/clip has not yet). Model time only: no HTTP, no image
-decoding, no search. Also the machine's fp32 GEMM rate (numpy's BLAS, the same threads), to put one
-image's arithmetic in milliseconds.
+decoding, no search. Also the machine's fp32 GEMM rate and memory read bandwidth (numpy's BLAS, the same
+threads), to put one image's arithmetic and one read of its weights in milliseconds.
 
 usage: ort_latency.py OUT_DIR [THREADS]   -> prints JSON
 """
@@ -46,6 +46,16 @@ def gemm_gflops():
     return 2 * 800 * 768 * 3072 / best / 1e9
 
 
+def read_gbps():
+    """Best of 5 of one [32768, 8192] fp32 matrix-vector product: 1 GiB read once, the way a batch-1 image
+    reads its weights when they do not stay in cache."""
+    a = np.ones((32768, 8192), dtype=np.float32)
+    x = np.ones(8192, dtype=np.float32)
+    a @ x
+    best = min(_timed(lambda: a @ x) for _ in range(5))
+    return a.nbytes / best / 1e9
+
+
 def _timed(fn):
     t = time.perf_counter()
     fn()
@@ -54,7 +64,7 @@ def _timed(fn):
 
 ids = json.load(open(os.path.join(OUT, "ids.json")))["ids"]
 pixels = np.fromfile(os.path.join(OUT, "pixels.f32"), dtype="<f4").reshape(16, 3, 224, 224)
-result = {"threads": THREADS, "onnxruntime": ort.__version__, "gemm_gflops": gemm_gflops()}
+result = {"threads": THREADS, "onnxruntime": ort.__version__, "gemm_gflops": gemm_gflops(), "read_gbps": read_gbps()}
 for precision, suffix in (("fp32", ""), ("int8", ".int8")):
     text_path = os.path.join(OUT, "onnx", f"text{suffix}.onnx")
     vision_path = os.path.join(OUT, "onnx", f"vision{suffix}.onnx")

@@ -8,6 +8,9 @@
 //       one thread: OpenBLAS sgemm and the packed fp32 kernel (tk_f32_gemm) against the int8 kernel
 //       (tk_q8_gemm, with its row quantisation) on
 //       ViT-B/32's projection shapes, rows for 1 and 16 images; prints GFLOP/s and the ratio
+//   bench-clip stream [THREADS] [REPEATS]
+//       whether one image is bound by memory: read bandwidth, and the vision tower's products at batch 1
+//       with each layer's own weights against one layer's weights reused (cached)
 import CLIPEngine
 import COpenBLAS
 import CTensorKernels
@@ -216,6 +219,70 @@ case "gemm":
             print(String(format: "%5d %5d %5d %14.1f %12.1f %13.1f %10.2f", m, k, n, flops / fp32, flops / ownFP32, flops / int8, fp32 / int8))
         }
     }
+
+case "stream":
+    // Batch 1 reads every weight once per image. Is that bound by memory, not by arithmetic?
+    let threads = args.count > 2 ? Int(args[2]) ?? 2 : 2
+    let repeats = args.count > 3 ? Int(args[3]) ?? 5 : 5
+    openblas_set_num_threads(1)
+    /// `body(t, lo, hi)` on `threads` threads, each given its share of `0 ..< count` in whole `unit`s.
+    func split(_ count: Int, unit: Int, _ body: @Sendable (Int, Int) -> Void) {
+        let units = (count + unit - 1) / unit
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            let lo = units * t / threads * unit, hi = min(count, units * (t + 1) / threads * unit)
+            if lo < hi { body(lo, hi) }
+        }
+    }
+    let floats = 1 << 28  // 1 GiB, far past any cache
+    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: floats)
+    buffer.initialize(repeating: 1, count: floats)
+    let base = UInt(bitPattern: buffer)
+    let read = time(repeats: repeats) {
+        split(floats, unit: 1 << 16) { lo, hi in
+            _ = cblas_sasum(Int32(hi - lo), UnsafePointer<Float>(bitPattern: base)! + lo, 1)
+        }
+    }.wall
+    buffer.deallocate()
+    let gbps = Double(floats * 4) / read / 1e9
+    print("\(threads) threads; best of \(repeats); fp32 kernel \(tensorKernelISA)")
+    print(String(format: "read bandwidth (cblas_sasum over 1 GiB): %.1f GB/s", gbps))
+    // ViT-B/32's 48 vision products for one image (50 rows), as the engine runs them: packed weights,
+    // columns split between the threads. Each layer's own weights (read from memory or the last-level
+    // cache), then layer 0's twelve times over (from cache where it fits).
+    let shapes = [(768, 2304), (768, 768), (768, 3072), (3072, 768)]
+    let rows = 50
+    let layers = (0..<12).map { l in shapes.map { k, n in
+        let w = (0..<(k * n)).map { Float((($0 + l * 31) * 104_729) % 1000) / 5000 - 0.1 }
+        var packed = [Float](repeating: 0, count: tk_f32_packed_count(k, n))
+        tk_f32_pack_weights(w, k, n, &packed)
+        return packed
+    } }
+    let x = (0..<(rows * 3072)).map { Float(($0 * 7919) % 1000) / 500 - 1 }
+    let y = UnsafeMutablePointer<Float>.allocate(capacity: rows * 3072)
+    let yBase = UInt(bitPattern: y)
+    func tower(_ layer: (Int) -> Int) {
+        for l in 0..<12 {
+            for (s, (k, n)) in shapes.enumerated() {
+                layers[layer(l)][s].withUnsafeBufferPointer { w in
+                    let wBase = UInt(bitPattern: w.baseAddress!)
+                    split(n, unit: 16) { lo, hi in
+                        tk_f32_gemm(x, k, rows, UnsafePointer<Float>(bitPattern: wBase)!, k, n, lo, hi - lo, nil,
+                                    UnsafeMutablePointer<Float>(bitPattern: yBase)!, n)
+                    }
+                }
+            }
+        }
+    }
+    let weightBytes = Double(layers.joined().reduce(0) { $0 + $1.count } * 4)
+    let flops = 12 * shapes.reduce(0.0) { $0 + 2 * Double(rows * $1.0 * $1.1) }
+    let streamed = time(repeats: repeats) { tower { $0 } }.wall
+    let cached = time(repeats: repeats) { tower { _ in 0 } }.wall
+    y.deallocate()
+    print(String(format: "vision products, one image (%.2f GFLOP, %.0f MB of weights):", flops / 1e9, weightBytes / 1e6))
+    print(String(format: "  each layer's weights: %6.1f ms  %6.1f GFLOP/s  %5.1f GB/s of weights",
+                 streamed * 1000, flops / streamed / 1e9, weightBytes / streamed / 1e9))
+    print(String(format: "  layer 0's, 12 times:  %6.1f ms  %6.1f GFLOP/s", cached * 1000, flops / cached / 1e9))
+    print(String(format: "  weights at the read bandwidth alone: %.1f ms", weightBytes / (gbps * 1e9) * 1000))
 
 default:
     fail("unknown command \(args[1])")
