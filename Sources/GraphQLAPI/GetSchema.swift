@@ -122,7 +122,7 @@ final class GetTypes: @unchecked Sendable {
         case .number: return GraphQLField(type: GraphQLFloat)
         case .boolean: return GraphQLField(type: GraphQLBoolean)
         case .textArray, .dateArray, .uuidArray: return GraphQLField(type: GraphQLList(GraphQLString))
-        case .intArray: return GraphQLField(type: GraphQLList(GraphQLInt))
+        case .intArray: return GraphQLField(type: GraphQLList(GraphQLInt), resolve: ResultValues.intItems)
         case .numberArray: return GraphQLField(type: GraphQLList(GraphQLFloat))
         case .booleanArray: return GraphQLField(type: GraphQLList(GraphQLBoolean))
         case .object, .objectArray:

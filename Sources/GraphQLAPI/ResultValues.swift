@@ -22,16 +22,34 @@ enum ResultValues {
 
     /// Weaviate's `Int` (graphql-go's) answers null for a value outside 32 bits, and an int property may
     /// hold any JSON integer (so may a phone's national number: 6502530000); GraphQLSwift's
-    /// Int throws there. Scalar Int fields resolve through this. (An int[] item out of range still fails
-    /// the query: GraphQLSwift cannot return a null list item.)
+    /// Int throws there. Scalar Int fields resolve through this.
     static let int32OrNull: GraphQLFieldResolve = { source, _, _, info in
-        let value = (source as? ObjectSource)?[info.fieldName] ?? (source as? [String: any Sendable])?[info.fieldName]
+        let value = field(info.fieldName, of: source)
         // Plain nil, never an `Int?` boxed as a value.
         switch value {
         case let i as Int: if let v = Int32(exactly: i) { return Int(v) } else { return nil }
         case let d as Double: if d.isFinite && abs(d) <= Double(Int32.max) { return Int(d) } else { return nil }
         default: return value
         }
+    }
+
+    /// int[] fields. graphql-go answers null for an item outside 32 bits, but GraphQLSwift cannot return a
+    /// null list item (list completion drops it, then the query fails), so such an item is answered as
+    /// its stored value: a `Map` number, which GraphQLSwift's Int passes through unchecked. A millisecond
+    /// timestamp in an int[] comes back whole rather than failing the query.
+    static let intItems: GraphQLFieldResolve = { source, _, _, info in
+        guard let items = field(info.fieldName, of: source) as? [(any Sendable)?] else { return field(info.fieldName, of: source) }
+        return items.map { item -> (any Sendable)? in
+            switch item {
+            case let i as Int: return Int32(exactly: i) != nil ? i : Map.number(Number(i))
+            case let d as Double: return Int64(exactly: d).map { Map.number(Number($0)) } ?? d
+            default: return item
+            }
+        } as [(any Sendable)?]
+    }
+
+    private static func field(_ name: String, of source: any Sendable) -> (any Sendable)? {
+        (source as? ObjectSource)?[name] ?? (source as? [String: any Sendable])?[name]
     }
 
     /// float32 values are widened to float64, as Weaviate's GraphQL layer does.
