@@ -231,3 +231,15 @@ def test_auto_schema_creates_class_and_types(client, http):
     assert types == {"title": ["text"], "when": ["date"], "n": ["number"], "ok": ["boolean"],
                      "tags": ["text[]"], "where": ["geoCoordinates"], "image": ["text"]}
     assert client.schema.get("Auto")["vectorizer"] == "none"
+
+
+def test_graphql_ints_outside_32_bits(thing):
+    """GraphQL's Int is 32 bits: a scalar int outside it is null, as in Weaviate; an int[] item outside it
+    comes back as stored (Weaviate answers null there; failing the query would be worse)."""
+    client = thing
+    client.data_object.create({"count": 3_000_000_000, "counts": [1_733_580_000_000, 7, -(2**40)]}, "Thing")
+    got = client.query.get("Thing", ["count", "counts"]).do()
+    assert "errors" not in got, got
+    assert got["data"]["Get"]["Thing"] == [{"count": None, "counts": [1_733_580_000_000, 7, -(2**40)]}]
+    # REST has no such limit.
+    assert client.data_object.get(class_name="Thing")["objects"][0]["properties"]["count"] == 3_000_000_000
