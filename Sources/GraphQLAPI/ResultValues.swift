@@ -38,7 +38,8 @@ enum ResultValues {
     /// its stored value: a `Map` number, which GraphQLSwift's Int passes through unchecked. A millisecond
     /// timestamp in an int[] comes back whole rather than failing the query.
     static let intItems: GraphQLFieldResolve = { source, _, _, info in
-        guard let items = field(info.fieldName, of: source) as? [(any Sendable)?] else { return field(info.fieldName, of: source) }
+        let value = field(info.fieldName, of: source)
+        guard let items = value as? [(any Sendable)?] else { return value }
         return items.map { item -> (any Sendable)? in
             switch item {
             case let i as Int: return Int32(exactly: i) != nil ? i : Map.number(Number(i))

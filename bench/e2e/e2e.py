@@ -58,9 +58,13 @@ def percentile(values: list[float], p: float) -> float:
     return s[k]
 
 
+def clip_config(model: str) -> dict:
+    return json.loads((Path(model) / "0_CLIPModel" / "config.json").read_text())
+
+
 def image_flops(model: str) -> float:
     """Floating-point operations of one image through the vision tower (2 per multiply-add), from config.json."""
-    cfg = json.loads((Path(model) / "0_CLIPModel" / "config.json").read_text())
+    cfg = clip_config(model)
     v = cfg["vision_config"]
     d, inter, layers = v["hidden_size"], v["intermediate_size"], v["num_hidden_layers"]
     patch, size = v["patch_size"], v["image_size"]
@@ -75,7 +79,7 @@ def image_flops(model: str) -> float:
 def image_weight_bytes(model: str) -> float:
     """Bytes of the vision tower's fp32 matrices (patch embedding, projections, MLP), each read once per image
     at batch 1."""
-    cfg = json.loads((Path(model) / "0_CLIPModel" / "config.json").read_text())
+    cfg = clip_config(model)
     v = cfg["vision_config"]
     d, inter, layers, patch = v["hidden_size"], v["intermediate_size"], v["num_hidden_layers"], v["patch_size"]
     return 4.0 * (3 * patch * patch * d + layers * (4 * d * d + 2 * d * inter) + d * cfg.get("projection_dim", 512))

@@ -225,7 +225,7 @@ case "stream":
     let threads = args.count > 2 ? Int(args[2]) ?? 2 : 2
     let repeats = args.count > 3 ? Int(args[3]) ?? 5 : 5
     openblas_set_num_threads(1)
-    /// `body(t, lo, hi)` on `threads` threads, each given its share of `0 ..< count` in whole `unit`s.
+    /// `body(lo, hi)` on `threads` threads, each given its share of `0 ..< count` in whole `unit`s.
     func split(_ count: Int, unit: Int, _ body: @Sendable (Int, Int) -> Void) {
         let units = (count + unit - 1) / unit
         DispatchQueue.concurrentPerform(iterations: threads) { t in
