@@ -5,9 +5,11 @@ a damaged page is never ready and refuses writes, both with a message naming `ir
 indexes that agree with it; a read-only or full disk makes the server not ready and refuses writes with 503."""
 import json
 import os
+import sqlite3
 import subprocess
 import time
 import uuid
+from contextlib import closing
 
 import numpy as np
 import pytest
@@ -153,14 +155,27 @@ def test_damaged_wal_after_a_crash_is_refused_then_recovered(iris_factory):
     assert recover(server, vectors) < 3000
 
 
+def middle_leaf_page(path) -> tuple[int, int]:
+    """A leaf page in the middle of the store's biggest table (the objects), and the page size. Damage
+    there is met by the whole-file check and by reads, never by the open itself (schema, free list), so
+    the server starts and serves what is readable; the middle page of the file could be either."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        (table,) = db.execute("SELECT name FROM dbstat GROUP BY name ORDER BY count(*) DESC LIMIT 1").fetchone()
+        pages = [p for (p,) in db.execute(
+            "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno", (table,))]
+        (page_size,) = db.execute("PRAGMA page_size").fetchone()
+    assert table.startswith("obj_") and len(pages) > 10, (table, len(pages))
+    return pages[len(pages) // 2], page_size
+
+
 def test_damaged_page_in_the_store_file_is_refused_then_recovered(iris_factory):
     server, vectors = server_with_objects(iris_factory, 3)
     assert server.stop() == 0
     path = server.data_path / "iris.sqlite"
-    size = path.stat().st_size
+    page, page_size = middle_leaf_page(path)
     with open(path, "r+b") as f:  # garbage over one page in the middle of the object table
-        f.seek((size // 4096 // 2) * 4096)
-        f.write(os.urandom(4096))
+        f.seek((page - 1) * page_size)
+        f.write(os.urandom(page_size))
 
     # The whole-file check runs beside the server: reads are served, but it never becomes ready, and
     # writes are refused with the message that names the recovery commands.
