@@ -82,7 +82,7 @@ public final class Database: @unchecked Sendable {
                 store = try Store(directory: config.dataPath, readOnly: true, prepare: prepare)
             }
         } catch where Database.isDamage(error) {
-            throw Database.refusal("the store file at \(config.dataPath) is damaged (\(error))", dataPath: config.dataPath)
+            throw Database.damagedStoreRefusal(error, dataPath: config.dataPath)
         } catch {
             throw DatabaseError.internal("could not open the store at \(config.dataPath): \(error)")
         }
@@ -112,7 +112,7 @@ public final class Database: @unchecked Sendable {
         }
         do { try loadSchema() } catch where Database.isDamage(error) {
             // A malformed page met while the schema and indexes load, past what the open itself read.
-            throw Database.refusal("the store file at \(config.dataPath) is damaged (\(error))", dataPath: config.dataPath)
+            throw Database.damagedStoreRefusal(error, dataPath: config.dataPath)
         }
         guard !inspecting else { return }
         if let why = condition.reason { logger.error("store refuses writes", metadata: ["reason": "\(why)"]) }

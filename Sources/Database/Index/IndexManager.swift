@@ -85,7 +85,7 @@ extension Database {
         } catch where Database.isDamage(error) {
             // A malformed page under the sampled vectors: the store is damaged. The index is kept as loaded
             // so what is readable is served; writes are refused until `iris store recover` has run.
-            let message = "the store file is damaged (\(error)); `iris store recover` keeps every readable object"
+            let message = Database.damageFinding(error)
             if findings != nil {
                 findings!.append(message)
             } else {

@@ -23,6 +23,16 @@ extension Database {
             """)
     }
 
+    /// The refusal to open a store whose file SQLite found malformed while opening it.
+    static func damagedStoreRefusal(_ error: Error, dataPath: String) -> DatabaseError {
+        refusal("the store file at \(dataPath) is damaged (\(error))", dataPath: dataPath)
+    }
+
+    /// What `iris store check` (and the log) says of a malformed page met while reading.
+    static func damageFinding(_ error: Error) -> String {
+        "the store file is damaged (\(error)); `iris store recover` keeps every readable object"
+    }
+
     /// A failure to read the store file, worded as damage when SQLite says the file is malformed.
     func storeFileFailure(_ error: Error) -> String {
         "the store file \(store.path) \(Database.isDamage(error) ? "is damaged" : "cannot be read"): \(error)"

@@ -31,9 +31,7 @@ extension Database {
         } catch {
             // Opening reads more than the whole-file check (schema, index samples): a malformed page met
             // there is reported as the damage it is, with `iris store recover` as the way out.
-            let problem = Database.isDamage(error)
-                ? "the store file is damaged (\(error)); `iris store recover` keeps every readable object"
-                : "\(error)"
+            let problem = Database.isDamage(error) ? Database.damageFinding(error) : "\(error)"
             return StoreInspection(classes: [], problems: [problem])
         }
         defer { try? database.close() }

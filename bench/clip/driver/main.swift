@@ -222,8 +222,8 @@ case "gemm":
 
 case "stream":
     // Batch 1 reads every weight once per image. Is that bound by memory, not by arithmetic?
-    let threads = args.count > 2 ? Int(args[2]) ?? 2 : 2
-    let repeats = args.count > 3 ? Int(args[3]) ?? 5 : 5
+    let threads = max(1, args.count > 2 ? Int(args[2]) ?? 2 : 2)
+    let repeats = max(1, args.count > 3 ? Int(args[3]) ?? 5 : 5)
     openblas_set_num_threads(1)
     /// `body(lo, hi)` on `threads` threads, each given its share of `0 ..< count` in whole `unit`s.
     func split(_ count: Int, unit: Int, _ body: @Sendable (Int, Int) -> Void) {
