@@ -115,6 +115,7 @@ public final class GraphQLService: @unchecked Sendable {
             if let literals = QueryLiterals(query: request.query),
                let document = try? parse(source: Source(body: literals.blankedQuery, name: "GraphQL request")),
                limits.checkSearches(document) == nil,
+               UniqueDefinitions.problems(in: document).isEmpty,
                isValid(document, shape: literals.shape, schema: schema) {
                 result = try await run(request, document: document, context: literals, schema: schema)
                 result.errors = literals.originalLocations(result.errors)
@@ -124,7 +125,8 @@ public final class GraphQLService: @unchecked Sendable {
                 if let problem = limits.checkSearches(document) {
                     return GraphQLResult(errors: [GraphQLError(message: problem)])
                 }
-                let problems = validate(schema: schema, ast: document)
+                let duplicates = UniqueDefinitions.problems(in: document)
+                let problems = duplicates.isEmpty ? validate(schema: schema, ast: document) : duplicates
                 result = problems.isEmpty
                     ? try await run(request, document: document, context: (), schema: schema)
                     : GraphQLResult(errors: problems)

@@ -151,6 +151,35 @@ final class ServiceTests: XCTestCase {
         XCTAssertEqual(try JSONValue.parse(data)["data"]?["Get"]?["P"]?[0]?["_additional"]?["id"]?.stringValue, uuid(1))
     }
 
+    /// Identical operations or fragments in one document stopped the process inside GraphQLSwift's validator
+    /// (its nodes hash by identity and compare by structure); now they get the uniqueness errors. Forty copies
+    /// make the dictionary grow past a clash whatever the process's hash seed.
+    func testRepeatedDefinitionsAreRefusedNotFatal() async throws {
+        let f = try Fixture()
+        try await f.createClass("P", properties: [("n", "int")])
+        let cases: [(query: String, message: String, count: Int)] = [
+            (String(repeating: "{ Get { P { n } } } ", count: 40), "This anonymous operation must be the only defined operation.", 40),
+            (String(repeating: "{ __typename } ", count: 40), "This anonymous operation must be the only defined operation.", 40),
+            (String(repeating: "query A { __typename } ", count: 40), "There can be only one operation named \"A\".", 39),
+            ("{ Get { P { ...F } } } " + String(repeating: "fragment F on P { n } ", count: 40),
+             "There can be only one fragment named \"F\".", 39),
+        ]
+        for c in cases {
+            let (status, body) = try await f.query(c.query)
+            XCTAssertEqual(status, 200, c.query)
+            XCTAssertNil(body["data"], c.query)
+            XCTAssertEqual(body["errors"]?.arrayValue?.count, c.count, c.query)
+            XCTAssertEqual(body["errors"]?[1]?["message"]?.stringValue, c.message, c.query)
+            XCTAssertNotNil(body["errors"]?[1]?["locations"]?[0]?["column"], c.query)
+        }
+        // One anonymous operation beside a named one: the same rule, without the crash risk.
+        let (_, body) = try await f.query("{ __typename } query B { __typename }")
+        XCTAssertEqual(body["errors"]?[0]?["message"], "This anonymous operation must be the only defined operation.")
+        // A document whose definitions are unique still runs.
+        let (_, ok) = try await f.query("query A { Get { P { n } } } query B { __typename }", operationName: "B")
+        XCTAssertEqual(ok["data"]?["__typename"], "WeaviateObj")
+    }
+
     /// Long number lists are validated through a shortened copy; errors still point into the query as sent.
     func testLongNumberListsValidateLikeTheFullQuery() async throws {
         let f = try Fixture()

@@ -45,8 +45,10 @@ final class Fixture {
     }
 
     /// POSTs one query to the service; returns the status and the parsed body.
-    func query(_ q: String) async throws -> (status: Int, body: JSONValue) {
-        let body = JSONValue.object(["query": .string(q)]).jsonString()
+    func query(_ q: String, operationName: String? = nil) async throws -> (status: Int, body: JSONValue) {
+        var request: [String: JSONValue] = ["query": .string(q)]
+        if let operationName { request["operationName"] = .string(operationName) }
+        let body = JSONValue.object(request).jsonString()
         let (status, data) = await service.handle(body: Data(body.utf8))
         return (status, try JSONValue.parse(data))
     }

@@ -86,6 +86,33 @@ def test_hostile_queries_get_prompt_errors(iris_factory, backend, request):
     assert r.json() == {"data": {"Get": {"Bomb": [{"a": "x"}]}}}
 
 
+def test_repeated_definitions_are_refused_and_the_server_lives(iris_factory, backend, request):
+    """Identical operations in one document stopped the server inside GraphQLSwift's validator (its nodes
+    hash by identity and compare by structure); forty copies clash whatever the process's hash seed."""
+    server = iris_factory(backend_env(backend, request))
+    r = requests.post(server.url + "/v1/schema", json={
+        "class": "Bomb", "vectorizer": "none", "properties": [{"name": "a", "dataType": ["text"]}]})
+    assert r.status_code == 200, r.text
+    cases = [
+        ("{Get{Bomb{a}}} " * 40, "This anonymous operation must be the only defined operation."),
+        ("{ __typename } " * 40, "This anonymous operation must be the only defined operation."),
+        ("query A { __typename } " * 40, 'There can be only one operation named "A".'),
+        ("{Get{Bomb{...F}}} " + "fragment F on Bomb {a} " * 40, 'There can be only one fragment named "F".'),
+    ]
+    for query, message in cases:
+        r = requests.post(server.url + "/v1/graphql", json={"query": query}, timeout=10)
+        assert r.status_code == 200, r.text[:300]
+        body = r.json()
+        assert "data" not in body
+        assert body["errors"][0]["message"] == message, body["errors"][0]
+        assert server.running, server.log_tail()
+    r = requests.post(server.url + "/v1/graphql/batch", json=[{"query": q} for q, _ in cases], timeout=10)
+    assert [part["errors"][0]["message"] for part in r.json()] == [m for _, m in cases]
+    assert server.running, server.log_tail()
+    r = requests.post(server.url + "/v1/graphql", json={"query": "{Get{Bomb{a}}}"}, timeout=10)
+    assert r.json() == {"data": {"Get": {"Bomb": []}}}
+
+
 def test_limits_come_from_the_environment(iris_factory):
     server = iris_factory({"GRAPHQL_MAX_DEPTH": "5", "GRAPHQL_MAX_SEARCHES": "2", "GRAPHQL_MAX_QUERY_BYTES": "200"})
     requests.post(server.url + "/v1/schema", json={"class": "Bomb", "vectorizer": "none"}).raise_for_status()
