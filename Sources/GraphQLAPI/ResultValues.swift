@@ -1,6 +1,7 @@
 // The values resolvers hand to the executor: stored objects exposed by field name, JSON property
 // values as plain Swift values the scalar serialisers accept.
 import Database
+import JSON
 import GraphQL
 
 enum ResultValues {
@@ -57,12 +58,6 @@ enum ResultValues {
     static func vector(_ v: [Float]) -> [(any Sendable)?] {
         v.map { Double($0) as (any Sendable)? }
     }
-
-    /// A float32 as Weaviate's String fields print it (Go `%v`: shortest form, integers without ".0").
-    static func goFloat(_ f: Float) -> String {
-        if f == f.rounded(), abs(f) < 1e21 { return String(Int64(f)) }
-        return "\(f)"
-    }
 }
 
 /// One object of a Get result (or a referenced object): property fields by name, plus `_additional`.
@@ -103,7 +98,7 @@ struct ObjectSource: KeySubscriptable, Sendable {
         if !vectors.isEmpty { a["vectors"] = vectors.mapValues { ResultValues.vector($0) as any Sendable } }
         if let d = distance { a["distance"] = Double(d) }
         if let c = certainty { a["certainty"] = c }
-        if let s = score { a["score"] = ResultValues.goFloat(s) }
+        if let s = score { a["score"] = GoNumbers.float32(s) }  // a String field in Weaviate
         if let e = explainScore { a["explainScore"] = e }
         if let g = group { a["group"] = Self.group(g) }
         a["isConsistent"] = true  // one node holds the only replica (GetHit.isConsistent)

@@ -280,6 +280,11 @@ final class KeywordSearchTests: XCTestCase {
         let lines = both.explainScore!.split(separator: "\n")
         XCTAssertEqual(lines.count, 3, both.explainScore!)
         XCTAssertTrue(lines[1].hasPrefix("(hybrid) Document \(both.object.id) contributed "), both.explainScore!)
+
+        // A query vector past Int64 is printed in the explanation, not trapped on (it stopped the process).
+        let far = try await t.db.getQuery(GetRequest(className: "Doc", limit: 1,
+                                                     hybrid: HybridParameter(query: "lazy dog", alpha: 1, vector: [1e19, 0, 0])))
+        XCTAssertTrue(far[0].explainScore!.hasPrefix("(vector) [1e+19 0 0]"), far[0].explainScore!)
     }
 
     func testHybridWithFilterAndPaging() async throws {

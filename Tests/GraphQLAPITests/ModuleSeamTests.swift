@@ -22,6 +22,16 @@ final class ModuleSeamTests: XCTestCase {
         XCTAssertThrowsError(try moveAwayFrom([1], target: [1], force: -0.2)) {
             XCTAssertEqual(($0 as? DatabaseError)?.message, "movement (moveAwayFrom): force must be 0 or positive: got -0.200000")
         }
+        // Forces past Int64 once trapped while the message was formatted; Go's %f prints every digit.
+        let big = "100000000000000001097906362944045541740492309677311846336810682903157585404911491537163328978494688899061249669721172515611590283743140088328307009198146046031271664502933027185697489699588559043338384466165001178426897626212945177628091195786707458122783970171784415105291802893207873272974885715430223118336.000000"
+        for (force, text) in [(1e308, big), (.infinity, "+Inf"), (1e19, "10000000000000000000.000000")] {
+            XCTAssertThrowsError(try moveTowards([1], target: [1], force: force)) {
+                XCTAssertEqual(($0 as? DatabaseError)?.message, "movement: force must be between 0 and 1: got \(text)")
+            }
+        }
+        XCTAssertThrowsError(try moveAwayFrom([1], target: [1], force: -.infinity)) {
+            XCTAssertEqual(($0 as? DatabaseError)?.message, "movement (moveAwayFrom): force must be 0 or positive: got -Inf")
+        }
         XCTAssertThrowsError(try moveTowards([1, 2], target: [1], force: 0.5)) {
             XCTAssertEqual(($0 as? DatabaseError)?.message, "movement: vector lengths don't match: got 2 and 1")
         }

@@ -72,3 +72,24 @@ final class WriterTests: XCTestCase {
         XCTAssertEqual(String(decoding: out, as: UTF8.self), #"prefix[1,"é"]"#)
     }
 }
+
+/// Go's `%v` of floats, as explainScore, score and messages carry them (expected texts: Go's fmt.Sprint).
+final class GoNumbersTests: XCTestCase {
+    func testShortestDigitsInGoGForm() {
+        let cases: [(Double, String)] = [
+            (4, "4"), (-15, "-15"), (0.25, "0.25"), (0, "0"), (-0.0, "-0"), (123456, "123456"),
+            (1e6, "1e+06"), (1234567, "1.234567e+06"), (0.0001, "0.0001"), (0.00001, "1e-05"),
+            (0.000123, "0.000123"), (1.5e-7, "1.5e-07"), (1e21, "1e+21"), (1e100, "1e+100"),
+            (-2.5e-300, "-2.5e-300"), (0.1, "0.1"), (123.456, "123.456"),
+            // Past Int64, where Int64(d) stopped the process: a hybrid query vector may hold 1e19.
+            (1e19, "1e+19"), (-9.3e18, "-9.3e+18"),
+        ]
+        for (value, text) in cases { XCTAssertEqual(GoNumbers.float64(value), text, "\(value)") }
+        XCTAssertEqual(GoNumbers.float32(0.1), "0.1")  // float32's own shortest digits, not 0.10000000149011612
+        XCTAssertEqual(GoNumbers.float32(1e19), "1e+19")
+        XCTAssertEqual(GoNumbers.float32(0.016393442), "0.016393442")
+        XCTAssertEqual(GoNumbers.float32(.infinity), "+Inf")
+        XCTAssertEqual(GoNumbers.float32(-.infinity), "-Inf")
+        XCTAssertEqual(GoNumbers.float64(.nan), "NaN")
+    }
+}

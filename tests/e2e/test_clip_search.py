@@ -125,6 +125,9 @@ def test_movement_errors_and_thresholds(clip_iris, inference, items):
         return res["errors"][0]["message"]
 
     assert "force must be between 0 and 1" in error('{concepts: ["a"], moveTo: {concepts: ["b"], force: 1.5}}')
+    # A force past Int64 once stopped the server while the message was formatted.
+    assert ("movement: force must be between 0 and 1: got 100000000000000001097906362944045541740492309677311846"
+            in error('{concepts: ["a"], moveTo: {concepts: ["b"], force: 1e308}}'))
     assert "'nearText.moveTo' parameter needs to have defined either 'concepts' or 'objects' fields" in error(
         '{concepts: ["a"], moveTo: {force: 0.5}}')
     assert "'nearText.moveAwayFrom' parameter needs to have defined either 'concepts' or 'objects' fields" in error(

@@ -152,6 +152,13 @@ def test_hybrid_matches_reciprocal_rank_fusion(client, docs):
               .with_limit(3).with_additional(["score"]).do())
     assert len(hits(result, "Doc")) == 3
 
+    # The query vector is printed into explainScore as Go's %v prints it; a component past Int64 once
+    # stopped the server there.
+    result = (client.query.get("Doc", ["title"]).with_hybrid("river", alpha=1.0, vector=[1e19, 2.5e-7] + [1e6] * 4)
+              .with_limit(1).with_additional(["explainScore"]).do())
+    assert "errors" not in result, result
+    assert hits(result, "Doc")[0]["_additional"]["explainScore"].startswith("(vector) [1e+19 2.5e-07 1e+06 1e+06 1e+06 1e+06]")
+
 
 def test_keyword_errors(client, docs):
     result = client.query.get("Doc", ["title"]).with_hybrid("river", alpha=1.5, vector=[1.0] * 6).do()

@@ -3,6 +3,8 @@
 // set α. Scores accumulate through float32 as Weaviate stores them, and each contribution appends
 // `(hybrid) Document <id> contributed <s> to the score` to the document's explanation.
 
+import JSON
+
 /// One entry of a result set entering the fusion.
 public struct FusionCandidate: Sendable {
     public var id: String
@@ -84,9 +86,5 @@ private struct FusionTally {
 
 /// Go's `%v` of a `[]float32`, cut after `maxLength` items as Weaviate's `truncateVectorString`.
 func goVectorString(_ v: [Float], maxLength: Int = 10) -> String {
-    let items = v.prefix(maxLength).map { f -> String in
-        if f == f.rounded(), abs(f) < 1e21 { return String(Int64(f)) }
-        return "\(f)"
-    }
-    return "[" + items.joined(separator: " ") + "]" + (v.count > maxLength ? "..." : "")
+    "[" + v.prefix(maxLength).map(GoNumbers.float32).joined(separator: " ") + "]" + (v.count > maxLength ? "..." : "")
 }

@@ -8,6 +8,7 @@
 // - score = Σ_terms idf × f / (f + k1 × (1 − b + b × len / avgLen)), avgLen = the mean over the searched
 //   properties of each property's mean length.
 import Foundation
+import JSON
 import Storage
 import VectorIndex
 
@@ -27,7 +28,7 @@ public struct KeywordHit: Sendable, Equatable {
 
     /// `, BM25F_<term>_frequency:<f>, BM25F_<term>_propLength:<l>` per matched term.
     public var explanation: String {
-        terms.map { ", BM25F_\($0.term)_frequency:\(goNumber($0.frequency)), BM25F_\($0.term)_propLength:\(goNumber($0.propertyLength))" }
+        terms.map { ", BM25F_\($0.term)_frequency:\(GoNumbers.float64($0.frequency)), BM25F_\($0.term)_propLength:\(GoNumbers.float64($0.propertyLength))" }
             .joined()
     }
 }
@@ -139,8 +140,3 @@ extension Database {
     }
 }
 
-/// A number as Go's `%v` prints a float: integers without a fraction, others in shortest form.
-func goNumber(_ d: Double) -> String {
-    if d == d.rounded(), abs(d) < 1e21 { return String(Int64(d)) }
-    return "\(d)"
-}

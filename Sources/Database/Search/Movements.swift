@@ -1,6 +1,7 @@
 // Weaviate's nearText query-vector arithmetic (reference 2.4 and 2.5): the concept join rule and the
 // moveTo / moveAwayFrom movements. Kept here (not in a module) because every text-capable vectorizer
 // module shares the same semantics; a module only supplies the text → vector function.
+import Foundation
 
 /// Joins nearText concepts into the single sentence that is vectorised in one call:
 /// after a concept ending in `.`, `,`, `?` or `!` (or an empty one) comes `" "`, otherwise `". "`.
@@ -20,14 +21,12 @@ public func joinConcepts(_ concepts: [String]) -> String {
     return out
 }
 
-/// Formats a force the way Go's `%f` does (six decimals), for Weaviate-identical messages.
-private func goFloat(_ value: Double) -> String {
-    let scaled = (value * 1_000_000).rounded()
-    let negative = scaled < 0
-    let magnitude = Int64(abs(scaled))
-    let whole = magnitude / 1_000_000
-    let fraction = String(magnitude % 1_000_000)
-    return (negative ? "-" : "") + "\(whole)." + String(repeating: "0", count: 6 - fraction.count) + fraction
+/// Formats a force the way Go's `%f` does (six decimals, `+Inf`, `NaN`), for Weaviate-identical messages.
+/// Any Double: a force of 1e308 comes in as easily as 0.5.
+func goFloat(_ value: Double) -> String {
+    if value.isNaN { return "NaN" }
+    if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
+    return String(format: "%.6f", value)
 }
 
 /// `v·(1 − f/2) + t·(f/2)`; `f` must lie in [0, 1].
