@@ -277,6 +277,11 @@ final class ObjectTests: XCTestCase {
                                      .unprocessable, "query maximum results exceeded")
         await XCTAssertThrowsDatabaseError(try await t.db.listObjects(ListObjectsQuery(limit: 40, offset: 20)), .internal, "query maximum results exceeded")
         await XCTAssertEqualAsync(try await t.db.listObjects(ListObjectsQuery(limit: 4, offset: 28)).count, 2)
+        // Int64 extremes: their sum once overflowed and stopped the process.
+        for (limit, offset) in [(Int.max, 5), (5, Int.max), (Int.max, Int.max)] {
+            await XCTAssertThrowsDatabaseError(try await t.db.listObjects(ListObjectsQuery(className: "L", limit: limit, offset: offset)),
+                                               .unprocessable, "query maximum results exceeded")
+        }
         await XCTAssertThrowsDatabaseError(try await t.db.listObjects(ListObjectsQuery(className: "L", sort: ["n"], order: ["up"])),
                                      .unprocessable, "invalid order parameter, possible values are: [\"asc\", \"desc\"] not: \"up\"")
     }

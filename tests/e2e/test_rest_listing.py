@@ -71,6 +71,14 @@ def test_listing_limits(items, http):
     assert "query maximum results exceeded" in error_messages(r)[0]
     r = http.get("/v1/objects", params={"offset": 9995, "limit": 10})
     assert r.status_code == 500
+    # Int64 extremes: their sum once overflowed and stopped the server.
+    big = str(2**63 - 1)
+    for params in [{"class": "Item", "limit": big, "offset": 5}, {"class": "Item", "limit": 5, "offset": big},
+                   {"class": "Item", "limit": big, "offset": big}, {"limit": big, "offset": big}]:
+        r = http.get("/v1/objects", params=params)
+        assert r.status_code in (422, 500), (params, r.status_code)
+        assert "query maximum results exceeded" in error_messages(r)[0]
+    assert http.get("/v1/.well-known/ready").status_code == 200
     r = http.get("/v1/objects", params={"class": "Item", "limit": "ten"})
     assert r.status_code == 422
     assert r.json()["message"] == 'limit in query must be of type int64: "ten"'

@@ -74,3 +74,9 @@ public struct DatabaseConfig: Sendable {
         self.storageURL = storageURL
     }
 }
+
+extension DatabaseConfig {
+    /// Whether `limit` results after `offset` (both at least 0) reach past QUERY_MAXIMUM_RESULTS. Written
+    /// without the sum: REST's `?limit=` and `?offset=` take any Int64, and their sum once overflowed.
+    func exceedsMaximumResults(offset: Int, limit: Int) -> Bool { limit > queryMaximumResults - offset }
+}

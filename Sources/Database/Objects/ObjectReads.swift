@@ -140,7 +140,7 @@ extension Database {
         if limit < 0 || offset < 0 {
             throw DatabaseError.unprocessable("invalid pagination: limit and offset must not be negative")
         }
-        if offset + limit > config.queryMaximumResults {
+        if config.exceedsMaximumResults(offset: offset, limit: limit) {
             throw DatabaseError(q.className == nil ? .internal : .unprocessable, "query maximum results exceeded")
         }
         let sort = try Database.parseSort(q.sort, q.order)

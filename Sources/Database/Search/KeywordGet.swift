@@ -23,7 +23,7 @@ extension Database {
         }
         let limit = (r.limit ?? -1) < 0 ? (r.offset == nil ? 100 : config.queryDefaultsLimit) : r.limit!
         let offset = max(0, r.offset ?? 0)
-        if offset + limit > config.queryMaximumResults {
+        if config.exceedsMaximumResults(offset: offset, limit: limit) {
             throw DatabaseError.unprocessable("query maximum results exceeded")
         }
         let allowList = try await allowList(r.filter, className: cls.className, tenant: tenant)

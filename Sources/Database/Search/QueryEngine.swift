@@ -68,7 +68,7 @@ extension Database {
 
         guard !r.near.isEmpty else {
             let pageLimit = limit ?? (r.offset == nil ? 100 : config.queryDefaultsLimit)
-            if offset + pageLimit > maximum { throw DatabaseError.unprocessable("query maximum results exceeded") }
+            if config.exceedsMaximumResults(offset: offset, limit: pageLimit) { throw DatabaseError.unprocessable("query maximum results exceeded") }
             let objects = try await findObjects(className: cls.className, filter: r.filter, sort: r.sort, limit: pageLimit,
                                           offset: offset, after: r.after, includeVector: r.additional.vector, tenant: tenant)
             return objects.map { GetHit(object: $0) }
@@ -88,7 +88,7 @@ extension Database {
             hits = Array(hits.dropFirst(offset))
         } else {
             let pageLimit = limit ?? (r.offset == nil ? 100 : config.queryDefaultsLimit)
-            if offset + pageLimit > maximum { throw DatabaseError.unprocessable("query maximum results exceeded") }
+            if config.exceedsMaximumResults(offset: offset, limit: pageLimit) { throw DatabaseError.unprocessable("query maximum results exceeded") }
             hits = try await vectorHits(cls, vector, k: offset + pageLimit, maxDistance: nil, allowList: allowList,
                                   includeVector: r.additional.vector, withProperties: withProperties, tenant: tenant)
             hits = Array(hits.dropFirst(offset))
@@ -191,7 +191,7 @@ extension Database {
         let vector = try await searchVector(for: r.near, in: nil)
         let limit = (r.limit ?? -1) < 0 ? 20 : r.limit!
         let offset = max(0, r.offset ?? 0)
-        if offset + limit > config.queryMaximumResults {
+        if config.exceedsMaximumResults(offset: offset, limit: limit) {
             throw DatabaseError.unprocessable("query maximum results exceeded")
         }
         var all: [ExploreHit] = []
