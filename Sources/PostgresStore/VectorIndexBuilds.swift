@@ -103,13 +103,22 @@ public enum PGVectorIndexes {
         try c.query("SELECT set_config('application_name', $1, false), set_config('maintenance_work_mem', $2, false)",
                     [.text(applicationName(shard)), .text(maintenanceWorkMem)])
         defer { for setting in ["application_name", "maintenance_work_mem"] { _ = try? c.query("RESET \(setting)") } }
+        let (m, efc) = pgvectorSettings(maxConnections: maxConnections, efConstruction: efConstruction)
         try c.query("""
             CREATE INDEX CONCURRENTLY IF NOT EXISTS \(index) ON \(t) USING hnsw (\(PGShardTables.vectorColumn(lane)) \(distance.operatorClass))
-                WITH (m = \(maxConnections), ef_construction = \(efConstruction))
+                WITH (m = \(m), ef_construction = \(efc))
             """)
         // Statistics for the planner: autovacuum could not analyse the table while the build held it.
         try c.query("ANALYZE \(t)")
         return true
+    }
+
+    /// Weaviate's maxConnections and efConstruction as pgvector takes them: m in 2...100, ef_construction in
+    /// 4...1000 and at least 2m. Weaviate allows more (efConstruction 100 beside the default maxConnections
+    /// 64 is common), and pgvector refuses such an index outright, so it would never be built.
+    public static func pgvectorSettings(maxConnections: Int, efConstruction: Int) -> (m: Int, efConstruction: Int) {
+        let m = min(max(maxConnections, 2), 100)
+        return (m, min(max(efConstruction, 2 * m, 4), 1000))
     }
 
     /// Cancels the index builds running on a shard table (any node's), so DDL on it (drop, new columns, a

@@ -10,12 +10,6 @@ public enum PGVectorSearch {
         public var distance: Float
     }
 
-    /// Weaviate's dynamic ef: `ef` when set (> 0), else k × dynamicEfFactor clamped to [dynamicEfMin, dynamicEfMax].
-    public static func dynamicEf(k: Int, ef: Int, efMin: Int, efMax: Int, factor: Int) -> Int {
-        if ef > 0 { return max(ef, k) }
-        return max(k, min(efMax, max(efMin, k * factor)))
-    }
-
     /// The `k` nearest rows with a vector in the column of `lane`, closest first, optionally restricted by a condition in the
     /// PostgreSQL dialect (`arguments` bound from `$1`; the query vector is bound after them), by a list of
     /// doc ids, and to a Weaviate distance of at most `maxDistance`. With a restriction, or more rows wanted

@@ -32,6 +32,18 @@ public struct HNSWConfig: Sendable, Equatable, Codable {
     public var distance: DistanceMetric = .cosine
     public var skip: Bool = false
     public init() {}
+
+    /// ef for a k-NN search, as Weaviate's `searchTimeEF`: `ef` when at least 1, else k × dynamicEfFactor
+    /// clamped to dynamicEfMax, then to dynamicEfMin; never below k. The HNSW index and pgvector's
+    /// `hnsw.ef_search` both take it. The product saturates: the settings are whatever integers a class's
+    /// vectorIndexConfig holds, and an overflow here stopped the process.
+    public func searchEf(k: Int) -> Int {
+        if ef >= 1 { return max(ef, k) }
+        let (product, overflow) = k.multipliedReportingOverflow(by: dynamicEfFactor)
+        var auto = overflow ? (dynamicEfFactor < 0 ? Int.min : Int.max) : product  // k is never negative
+        if auto > dynamicEfMax { auto = dynamicEfMax } else if auto < dynamicEfMin { auto = dynamicEfMin }
+        return max(auto, k)
+    }
 }
 
 /// A set of document ids a filtered search may return (the `where` filter's result).

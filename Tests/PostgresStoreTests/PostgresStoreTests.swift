@@ -182,11 +182,23 @@ final class PostgresStoreTests: XCTestCase {
         }
     }
 
-    func testDynamicEf() {
-        XCTAssertEqual(PGVectorSearch.dynamicEf(k: 10, ef: -1, efMin: 100, efMax: 500, factor: 8), 100)
-        XCTAssertEqual(PGVectorSearch.dynamicEf(k: 30, ef: -1, efMin: 100, efMax: 500, factor: 8), 240)
-        XCTAssertEqual(PGVectorSearch.dynamicEf(k: 100, ef: -1, efMin: 100, efMax: 500, factor: 8), 500)
-        XCTAssertEqual(PGVectorSearch.dynamicEf(k: 600, ef: -1, efMin: 100, efMax: 500, factor: 8), 600)
-        XCTAssertEqual(PGVectorSearch.dynamicEf(k: 10, ef: 64, efMin: 100, efMax: 500, factor: 8), 64)
+    /// Weaviate's maxConnections and efConstruction that pgvector refuses (efConstruction 100 beside the
+    /// default maxConnections 64; maxConnections past 100) still build an index, with pgvector's nearest.
+    func testIndexSettingsPgvectorRefusesAreBroughtIntoItsRange() async throws {
+        XCTAssertTrue(PGVectorIndexes.pgvectorSettings(maxConnections: 64, efConstruction: 100) == (64, 128))
+        XCTAssertTrue(PGVectorIndexes.pgvectorSettings(maxConnections: 2047, efConstruction: 128) == (100, 200))
+        XCTAssertTrue(PGVectorIndexes.pgvectorSettings(maxConnections: 16, efConstruction: .max) == (16, 1000))
+        XCTAssertTrue(PGVectorIndexes.pgvectorSettings(maxConnections: 64, efConstruction: 128) == (64, 128))
+        for (shard, m, efc) in [(Int64(30), 64, 100), (31, 2047, 4), (32, 8, Int.max)] {
+            try await store.withBlockingTransaction { c in
+                try PGShardTables.create(c, shard: shard, columns: [])
+                try PGShardTables.setVectorType(c, shard: shard, dimension: 4)
+            }
+            let built = try await store.withBlockingConnection { c in
+                try PGVectorIndexes.build(c, shard: shard, lane: 0, distance: .cosine, maxConnections: m, efConstruction: efc,
+                                          maintenanceWorkMem: "64MB")
+            }
+            XCTAssertTrue(built, "maxConnections \(m), efConstruction \(efc)")
+        }
     }
 }

@@ -47,13 +47,20 @@ final class HNSWRecallTests: XCTestCase {
     func testDynamicEfAndConfigRules() throws {
         let index = try HNSWIndex(config: HNSWConfig(), backgroundCleanup: false)
         var c = HNSWConfig()
-        XCTAssertEqual(index.effectiveEf(k: 10, config: c), 100)      // 80 raised to dynamicEfMin
-        XCTAssertEqual(index.effectiveEf(k: 30, config: c), 240)
-        XCTAssertEqual(index.effectiveEf(k: 100, config: c), 500)     // capped by dynamicEfMax
-        XCTAssertEqual(index.effectiveEf(k: 800, config: c), 800)     // never below k
+        XCTAssertEqual(c.searchEf(k: 10), 100)      // 80 raised to dynamicEfMin
+        XCTAssertEqual(c.searchEf(k: 30), 240)
+        XCTAssertEqual(c.searchEf(k: 100), 500)     // capped by dynamicEfMax
+        XCTAssertEqual(c.searchEf(k: 800), 800)     // never below k
+        var huge = c
+        huge.dynamicEfFactor = .max                 // k * factor saturates instead of trapping
+        XCTAssertEqual(huge.searchEf(k: 10), 500)
+        huge.dynamicEfFactor = .min
+        XCTAssertEqual(huge.searchEf(k: 10), 100)
+        huge.ef = 0                                 // ef below 1 means dynamic, as in Weaviate
+        XCTAssertEqual(huge.searchEf(k: 10), 100)
         c.ef = 50
-        XCTAssertEqual(index.effectiveEf(k: 10, config: c), 50)
-        XCTAssertEqual(index.effectiveEf(k: 70, config: c), 70)
+        XCTAssertEqual(c.searchEf(k: 10), 50)
+        XCTAssertEqual(c.searchEf(k: 70), 70)
         try index.update(config: c)
         XCTAssertEqual(index.config.ef, 50)
         var bad = c

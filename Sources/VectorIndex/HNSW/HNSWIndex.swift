@@ -142,12 +142,6 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
         }
     }
 
-    /// ef for a k-NN search: explicit ef, or dynamic clamp(k * factor, min, max); at least k.
-    func effectiveEf(k: Int, config c: HNSWConfig) -> Int {
-        let ef = c.ef < 0 ? min(max(k * c.dynamicEfFactor, c.dynamicEfMin), c.dynamicEfMax) : c.ef
-        return max(ef, k)
-    }
-
     // MARK: Writes
 
     public func upsert(id: UInt64, vector: [Float], sequence seq: UInt64) throws {

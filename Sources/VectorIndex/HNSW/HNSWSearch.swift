@@ -13,7 +13,7 @@ extension HNSWIndex {
             guard let g = graph, let q = kernel.prepareQuery(query, dimensions: g.dim) else { return [] }
             let (entry, topLevel) = top.withLock { (entryPoint, maxLevel) }
             if entry == HNSWIndex.noEntry { return [] }
-            let ef = effectiveEf(k: k, config: cfg)
+            let ef = cfg.searchEf(k: k)
             let scratch = scratchPool.acquire(capacity: g.capacity)
             defer { scratchPool.release(scratch) }
             return q.withUnsafeBufferPointer { qb in

@@ -82,8 +82,7 @@ enum PostgresVectors {
     static func nearest(_ store: PostgresStore, _ shard: ClassState, lane: Int, to vector: [Float], k: Int, maxDistance: Float?,
                         allowList: AllowList?) async throws -> [SearchResult] {
         let config = try shard.definition.lane(lane).hnswConfig()
-        let ef = PGVectorSearch.dynamicEf(k: k, ef: config.ef, efMin: config.dynamicEfMin, efMax: config.dynamicEfMax,
-                                          factor: config.dynamicEfFactor)
+        let ef = config.searchEf(k: k)
         let hits = try await PGVectorSearch.nearest(store, shard: shard.id, lane: lane, vector: vector, k: k, ef: ef,
                                                     distance: try distance(config), allowDocIDs: allowList.map { Array($0.ids) },
                                                     maxDistance: maxDistance)
