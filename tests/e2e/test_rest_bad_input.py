@@ -207,3 +207,34 @@ def test_keeps_serving_after_a_burst_of_garbage(strict):
         r = requests.post(strict.url + "/v1/objects", data=body, timeout=30)
         assert r.status_code in (400, 413, 422), (body[:20], r.status_code)
     assert snapshot(strict.url) == before
+
+
+def test_nul_characters_in_text(strict, backend):
+    """SQLite keeps U+0000 in text; PostgreSQL cannot, and its writes failed whole with a 500 (a batch's
+    neighbours too), its filters with NUL as well. There each object gets a 422 of its own instead."""
+    url = strict.url
+    ids = [str(uuid.UUID(int=n)) for n in (901, 902)]
+    batch = [{"class": "Thing", "id": ids[0], "properties": {"name": "a\u0000b"}},
+             {"class": "Thing", "id": ids[1], "properties": {"name": "plain"}}]
+    r = requests.post(url + "/v1/batch/objects", json={"objects": batch}, timeout=30)
+    assert r.status_code == 200
+    results = [item["result"] for item in r.json()]
+    assert results[1] == {}, results  # the neighbour is stored either way
+    like = '{Get{Thing(where: {path: ["name"], operator: Like, valueText: "a\\u0000*"}){name}}}'
+    answer = requests.post(url + "/v1/graphql", json={"query": like}, timeout=30).json()
+    if backend == "sqlite":
+        assert results[0] == {}, results
+        assert requests.get(f"{url}/v1/objects/Thing/{ids[0]}").json()["properties"]["name"] == "a\u0000b"
+        assert answer["data"]["Get"]["Thing"] == [{"name": "a\u0000b"}]
+    else:
+        message = results[0]["errors"]["error"][0]["message"]
+        assert message == ("invalid object: property 'name' of class 'Thing': text with the NUL character (U+0000) "
+                           "cannot be stored by the PostgreSQL storage engine"), message
+        assert requests.get(f"{url}/v1/objects/Thing/{ids[0]}").status_code == 404
+        r = requests.post(url + "/v1/objects", json=batch[0], timeout=30)
+        assert r.status_code == 422 and "U+0000" in r.json()["error"][0]["message"], r.text
+        assert "NUL character (U+0000) cannot be compared" in answer["errors"][0]["message"], answer
+        r = requests.get(url + "/v1/objects", params={"class": "Thing", "after": "\u0000"}, timeout=30)
+        assert r.status_code == 422, r.text
+    for i in ids:
+        requests.delete(f"{url}/v1/objects/Thing/{i}", timeout=30)

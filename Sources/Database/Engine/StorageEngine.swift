@@ -34,6 +34,11 @@ protocol StorageEngine: Sendable {
     /// written (design §2), and its lock table is shared and small.
     var objectsPerTransaction: Int { get }
 
+    /// Whether text may hold the NUL character (U+0000). PostgreSQL's text and jsonb cannot, and a write
+    /// that tried failed whole (a 500, and a batch's neighbours with it); such values are refused with a
+    /// 422 before the write instead.
+    var storesNULInText: Bool { get }
+
     /// The `k` nearest vectors of `shard` in vector lane `lane` (its named vector; 0: the first or only
     /// one), within `maxDistance` if given, restricted to `allowList` if given, closest first, with
     /// distances in that vector's metric.
@@ -64,6 +69,9 @@ extension StorageEngine {
 
     /// The embedded engine has one writer and no lock table: a batch is one transaction.
     var objectsPerTransaction: Int { .max }
+
+    /// SQLite's text holds any character.
+    var storesNULInText: Bool { true }
 }
 
 /// Row reads inside one engine transaction. `filter` is a condition from `compileFilter` (the engine's

@@ -53,8 +53,22 @@ extension Database {
             } else {
                 out[name] = try normalizeValue(value, kind: kind, property: name, className: st.name, nested: p.nestedProperties)
             }
+            if !engine.storesNULInText, let value = out[name], Database.holdsNUL(value) {
+                throw DatabaseError.unprocessable(
+                    "property '\(name)' of class '\(st.name)': text with the NUL character (U+0000) cannot be stored by the PostgreSQL storage engine")
+            }
         }
         return out
+    }
+
+    /// Whether a string anywhere in `value` (keys of nested objects included) holds U+0000.
+    static func holdsNUL(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let s): return s.utf8.contains(0)
+        case .array(let items): return items.contains(where: holdsNUL)
+        case .object(let fields): return fields.contains { $0.key.utf8.contains(0) || holdsNUL($0.value) }
+        default: return false
+        }
     }
 
     /// The beacons given to `props`' reference properties.

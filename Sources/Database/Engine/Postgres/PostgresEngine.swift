@@ -23,6 +23,7 @@ final class PostgresEngine: StorageEngine {
     /// max_locks_per_transaction (64) x max_connections (100) = 6,400 by default, shared by every session:
     /// 16 pooled connections x 256 stay well inside it; a 50,000-object batch in one transaction did not.
     let objectsPerTransaction = 256
+    let storesNULInText = false
     /// The version of the stored schema this node's in-memory schema reflects (`iris_schema_version`).
     let schemaVersion = LockedValue<Int64>(0)
     let indexBuilder: PostgresIndexBuilder

@@ -7,13 +7,19 @@ import VectorIndex
 struct PostgresRows: ObjectReader {
     let c: BlockingConnection
 
-    /// A compiled filter's bound values as PostgresStore takes them.
-    static func arguments(_ filter: CompiledFilter?) -> [PGValue] {
-        (filter?.arguments ?? []).map { v in
+    /// A compiled filter's bound values as PostgresStore takes them. PostgreSQL's text cannot hold U+0000
+    /// (no stored text does here, see `storesNULInText`), and binding one failed the read with a 500.
+    static func arguments(_ filter: CompiledFilter?) throws -> [PGValue] {
+        try (filter?.arguments ?? []).map { v in
             switch v {
             case .integer(let i): return .integer(i)
             case .real(let d): return .real(d)
-            case .text(let s): return .text(s)
+            case .text(let s):
+                if s.utf8.contains(0) {
+                    throw DatabaseError.unprocessable(
+                        "a filter or cursor value with the NUL character (U+0000) cannot be compared by the PostgreSQL storage engine")
+                }
+                return .text(s)
             }
         }
     }
@@ -53,17 +59,17 @@ struct PostgresRows: ObjectReader {
 
     func objects(_ shard: ClassState, where filter: CompiledFilter?, orderBy: String?, limit: Int?, offset: Int?,
                  withVector: Bool) throws -> [ObjectRow] {
-        try Self.withLanes(c, shard, PGObjectRows.fetch(c, shard: shard.id, condition: filter?.sql, arguments: Self.arguments(filter),
+        try Self.withLanes(c, shard, PGObjectRows.fetch(c, shard: shard.id, condition: filter?.sql, arguments: try Self.arguments(filter),
                                                         orderBy: orderBy, limit: limit, offset: offset, withVector: withVector)
                                          .map(Self.objectRow), withVector: withVector)
     }
 
     func ids(_ shard: ClassState, where filter: CompiledFilter?, limit: Int?) throws -> [(docID: UInt64, uuid: String)] {
-        try PGObjectRows.ids(c, shard: shard.id, condition: filter?.sql, arguments: Self.arguments(filter), limit: limit)
+        try PGObjectRows.ids(c, shard: shard.id, condition: filter?.sql, arguments: try Self.arguments(filter), limit: limit)
     }
 
     func count(_ shard: ClassState, where filter: CompiledFilter?) throws -> Int {
-        try PGObjectRows.count(c, shard: shard.id, condition: filter?.sql, arguments: Self.arguments(filter))
+        try PGObjectRows.count(c, shard: shard.id, condition: filter?.sql, arguments: try Self.arguments(filter))
     }
 
     func postings(_ shard: ClassState, prop: Int, token: String) throws -> [ObjectTables.TermPosting] {
