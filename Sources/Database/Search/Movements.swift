@@ -23,7 +23,7 @@ public func joinConcepts(_ concepts: [String]) -> String {
 
 /// Formats a force the way Go's `%f` does (six decimals, `+Inf`, `NaN`), for Weaviate-identical messages.
 /// Any Double: a force of 1e308 comes in as easily as 0.5.
-func goFloat(_ value: Double) -> String {
+private func goFloat(_ value: Double) -> String {
     if value.isNaN { return "NaN" }
     if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
     return String(format: "%.6f", value)
